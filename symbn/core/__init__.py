@@ -1,0 +1,29 @@
+"""Notation: per-sample variables, batch means, and the general and explicit batch forms."""
+
+from symbn.core.batch import (
+    Mean,
+    N,
+    SampleSymbol,
+    batch_mean,
+    batch_sum,
+    batch_var,
+    depends_on_sample,
+    derivative,
+    moment_atoms,
+    moment_form,
+    sample_symbols,
+    sample_variables,
+)
+from symbn.core.explicit import (
+    evaluate_at_batch,
+    explicit_symbol,
+    explicit_symbols,
+    instantiate,
+    instantiate_all,
+)
+
+__all__ = [
+    "Mean", "N", "SampleSymbol", "batch_mean", "batch_sum", "batch_var",
+    "depends_on_sample", "derivative", "moment_atoms", "moment_form", "sample_symbols",
+    "sample_variables", "evaluate_at_batch", "explicit_symbol", "explicit_symbols", "instantiate", "instantiate_all",
+]

@@ -1,0 +1,179 @@
+"""The general batch form: expressions valid for every batch size N at once.
+
+An expression speaks about one *generic* sample through per-sample variables
+(:class:`SampleSymbol`, e.g. the input ``x`` and the upstream gradient ``g``) and
+about the whole batch through means ``Mean(f(x))`` = (1/N) sum_i f(x_i).  Everything
+else (gamma, beta, eps, N) is a batch constant.
+
+Three rules make this a calculus (see ../shared/DESIGN.md, "General form"):
+
+* ``Mean`` is linear, and batch constants factor out of it (done on construction);
+* differentiating sample j's value with respect to sample j's variable goes *through*
+  the batch statistics: d/dx_j Mean_i f(x_i) = f'(x_j)/N  (the Kronecker delta
+  collapses the sum) -- see :func:`derivative`;
+* reducing over the batch turns each monomial of the generic sample into a moment
+  atom (x -> Mean(x), x*g -> Mean(x*g)) -- see :func:`moment_form`.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+#: The batch size: the number of values a statistic is taken over (N*H*W for BN2d).
+N = sp.Symbol("N", integer=True, positive=True)
+
+
+class SampleSymbol(sp.Symbol):
+    """A per-sample variable: the value of one generic sample of the batch.
+
+    Real unless told otherwise.  A plain :class:`sympy.Symbol` is a batch constant.
+    """
+
+    def __new__(cls, name, **assumptions):
+        assumptions.setdefault("real", True)
+        return super().__new__(cls, name, **assumptions)
+
+
+def sample_symbols(names: str, **assumptions) -> tuple[SampleSymbol, ...]:
+    """Declare per-sample variables, e.g. ``x, g = sample_symbols("x g")``."""
+    return tuple(SampleSymbol(name, **assumptions) for name in names.split())
+
+
+def depends_on_sample(expr) -> bool:
+    """True when ``expr`` varies from sample to sample (a sample variable outside any Mean)."""
+    if isinstance(expr, SampleSymbol):
+        return True
+    if isinstance(expr, Mean) or not isinstance(expr, sp.Basic):
+        return False
+    return any(depends_on_sample(arg) for arg in expr.args)
+
+
+class Mean(sp.Function):
+    """Mean over the batch, ``Mean(f) = (1/N) * sum_i f(x_i, g_i, ...)``.
+
+    Evaluates on construction by linearity: sums split, batch-constant factors come
+    out, and the mean of a batch constant is that constant.
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        if not depends_on_sample(arg):
+            return arg
+        if arg.is_Add:
+            return sp.Add(*[cls(term) for term in arg.args])
+        if arg.is_Mul:
+            constant = [f for f in arg.args if not depends_on_sample(f)]
+            if constant:
+                varying = [f for f in arg.args if depends_on_sample(f)]
+                return sp.Mul(*constant) * cls(sp.Mul(*varying))
+        return None
+
+    def _eval_derivative(self, s):
+        if isinstance(s, SampleSymbol):
+            # sympy's chain rule knows nothing of the batch; refuse rather than be wrong.
+            raise TypeError(
+                f"d/d{s} of {self} couples all samples: use symbn.derivative(expr, {s})"
+            )
+        return Mean(self.args[0].diff(s))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer):
+        return r"\operatorname{E}_B\left[%s\right]" % printer._print(self.args[0])
+
+
+def batch_mean(expr):
+    """(1/N) sum_i expr_i."""
+    return Mean(expr)
+
+
+def batch_sum(expr):
+    """sum_i expr_i = N * Mean(expr)."""
+    return N * Mean(expr)
+
+
+def batch_var(expr, *, unbiased: bool = False):
+    """Batch variance of ``expr``.
+
+    Biased (the one BN normalizes with): Mean((expr - Mean(expr))**2).
+    Unbiased (PyTorch's running variance): N/(N - 1) times that; needs N >= 2.
+    """
+    biased = Mean((expr - Mean(expr)) ** 2)
+    return N / (N - 1) * biased if unbiased else biased
+
+
+def _freeze_means(expr):
+    """Replace the outermost batch means of ``expr`` by dummies: (frozen, {dummy: Mean})."""
+    means = {m: sp.Dummy("m", real=True) for m in expr.atoms(Mean)}
+    frozen = expr.xreplace(means)  # top-down: the outermost means are replaced first
+    return frozen, {d: m for m, d in means.items() if frozen.has(d)}
+
+
+def derivative(expr, var, *, through_stats: bool = True, hold=()):
+    """Derivative of sample j's value of ``expr`` with respect to ``var`` at sample j.
+
+    For a per-sample ``var`` the derivative goes through every batch statistic:
+    ``d/dx_j [F(x_j, M)] = dF/dx + sum_M dF/dM * dM/dx_j`` with, for ``M = Mean(h)``,
+    ``dM/dx_j = (dh/dx)(x_j)/N + sum_K Mean(dh/dK) * dK/dx_j`` over h's own inner means K.
+    For a batch scalar such as ``L = N*Mean(g*y)`` this is the gradient dL/dx_j.
+
+    ``through_stats=False`` treats every batch statistic as a constant: the "naive"
+    gradient of Ioffe & Szegedy (2015), section 2, which lets a bias before BN drift.
+    ``hold=[Mean(x)]`` treats only the given statistics as constants (a stop-gradient),
+    e.g. the classic mistake of ignoring the mean's dependence on x.
+
+    For a batch-constant ``var`` (gamma, beta, eps) it is the ordinary derivative.
+    """
+    held = {m: sp.Dummy("held", real=True) for m in hold}
+    expr = sp.sympify(expr).xreplace(held)
+    if not isinstance(var, SampleSymbol):
+        result = sp.diff(expr, var)
+    else:
+        frozen, means = _freeze_means(expr)
+        result = sp.diff(frozen, var)
+        if through_stats:
+            result += sum(
+                (sp.diff(frozen, d) * _mean_derivative(m, var) for d, m in means.items()),
+                sp.S.Zero,
+            )
+        result = result.xreplace(means)
+    return result.xreplace({d: m for m, d in held.items()})
+
+
+def _mean_derivative(mean: Mean, var: SampleSymbol):
+    """d Mean(h) / d var_j, collapsing the Kronecker delta of the sample index."""
+    frozen, inner = _freeze_means(mean.args[0])
+    result = sp.diff(frozen, var).xreplace(inner) / N
+    for d, m in inner.items():
+        result += Mean(sp.diff(frozen, d).xreplace(inner)) * _mean_derivative(m, var)
+    return result
+
+
+def _expand_polynomial(expr):
+    return sp.expand(expr, power_base=False, power_exp=False, log=False)
+
+
+def moment_form(expr):
+    """Rewrite every batch mean as a combination of moment atoms.
+
+    The argument of each mean (innermost first) is expanded into monomials of the
+    sample variables, and linearity splits the mean:
+    ``Mean((x - Mean(x))**2)`` -> ``Mean(x**2) - Mean(x)**2``.
+    """
+    return sp.sympify(expr).replace(
+        lambda e: isinstance(e, Mean),
+        lambda m: Mean(_expand_polynomial(m.args[0])),
+    )
+
+
+def moment_atoms(expr) -> set:
+    """The batch means that appear in ``expr`` (after :func:`moment_form`, its moments)."""
+    return sp.sympify(expr).atoms(Mean)
+
+
+def sample_variables(expr) -> set:
+    """Every per-sample variable in ``expr``, inside batch means or not."""
+    return sp.sympify(expr).atoms(SampleSymbol)

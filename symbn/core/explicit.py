@@ -1,0 +1,90 @@
+"""The explicit form: a concrete batch of m samples, x0 .. x{m-1}.
+
+Slow but obviously right: means become explicit sums and derivatives are plain
+``sympy.diff``.  It is the ground truth the general form's rules are checked against.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symbn.core.batch import Mean, N, SampleSymbol, sample_variables
+
+
+def explicit_symbol(var: SampleSymbol, i: int) -> sp.Symbol:
+    """Sample i's copy of a per-sample variable: ``x`` -> ``x3``."""
+    return sp.Symbol(f"{var.name}{i}", **var.assumptions0)
+
+
+def explicit_symbols(var: SampleSymbol, m: int) -> list[sp.Symbol]:
+    """``[x0, ..., x{m-1}]``."""
+    return [explicit_symbol(var, i) for i in range(m)]
+
+
+def instantiate(expr, m: int, sample: int = 0):
+    """The explicit form of a general-form expression at batch size ``m``.
+
+    Every ``Mean(h)`` becomes ``(1/m) * sum_i h(x_i)``, ``N`` becomes ``m``, and the
+    generic sample becomes sample ``sample``.  A batch scalar does not depend on it.
+    """
+    if not isinstance(m, int) or m < 1:
+        raise ValueError(f"batch size m must be a positive integer, got {m!r}")
+    if not 0 <= sample < m:
+        raise ValueError(f"sample index must be in 0..{m - 1}, got {sample}")
+    return _Instantiation(m).at(sp.sympify(expr), sample)
+
+
+def instantiate_all(expr, m: int) -> list:
+    """The explicit form of ``expr`` at each of the m samples."""
+    inst = _Instantiation(m)
+    expr = sp.sympify(expr)
+    return [inst.at(expr, i) for i in range(m)]
+
+
+def evaluate_at_batch(expr, samples: dict, sample: int = 0):
+    """The value of a general-form expression on a concrete batch, at sample ``sample``.
+
+    ``samples`` maps each per-sample variable to its m values (numbers); the result still
+    holds any batch constant that was not given a value.
+    """
+    sizes = {len(values) for values in samples.values()}
+    if len(sizes) != 1:
+        raise ValueError(f"every per-sample variable needs the same number of values, got {sizes}")
+    m = sizes.pop()
+    return _Instantiation(m, lambda var, i: samples[var][i]).at(sp.sympify(expr), sample)
+
+
+class _Instantiation:
+    """One batch size; explicit means are cached (they do not depend on the sample).
+
+    ``sample_value(var, i)`` is what sample i's copy of ``var`` becomes: a symbol for the
+    explicit form, a number for evaluation on a concrete batch.
+    """
+
+    def __init__(self, m: int, sample_value=explicit_symbol):
+        self.m = m
+        self.sample_value = sample_value
+        self._means: dict = {}
+
+    def mean(self, mean: Mean):
+        if mean not in self._means:
+            h = mean.args[0]
+            self._means[mean] = sp.Add(*[self.at(h, i) for i in range(self.m)]) / self.m
+        return self._means[mean]
+
+    def at(self, expr, i: int):
+        outer = {m: self.mean(m) for m in _outermost_means(expr)}
+        expr = expr.xreplace(outer)
+        here = {v: self.sample_value(v, i) for v in sample_variables(expr)}
+        return expr.xreplace(here).xreplace({N: sp.Integer(self.m)})
+
+
+def _outermost_means(expr) -> set:
+    if isinstance(expr, Mean):
+        return {expr}
+    found = set()
+    for arg in getattr(expr, "args", ()):
+        found |= _outermost_means(arg)
+    return found
+
+

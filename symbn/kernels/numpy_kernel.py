@@ -1,0 +1,149 @@
+"""Compile general-form expressions to vectorized NumPy kernels.
+
+One derivation serves any shape and any reduction axes: every batch mean becomes
+``mean(..., axis=axes, keepdims=True)`` (BN over ``(0,)`` for (N, C), over ``(0, 2, 3)``
+for (N, C, H, W)), and the pointwise algebra is printed by ``sympy.lambdify(..., cse=True)``,
+so a moment shared by several outputs is computed once.  The generated source is kept
+on the kernel (``kernel.source``) for the report.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+from symbn.core import Mean, N, SampleSymbol, depends_on_sample
+
+_AXES = sp.Symbol("axes")
+
+
+class ReduceMean(sp.Function):
+    """An inert batch mean for code generation.
+
+    ``Mean`` evaluates on construction, so when ``cse`` substitutes a plain symbol for a
+    per-sample subexpression inside it, ``Mean(x1**2)`` would collapse to ``x1**2``.
+    """
+
+    nargs = 1
+
+
+class _KernelPrinter(NumPyPrinter):
+    """NumPy printer that knows batch means: a reduction over the call's ``axes``."""
+
+    def _print_ReduceMean(self, expr):
+        return f"mean({self._print(expr.args[0])}, axis=axes, keepdims=True)"
+
+
+class KernelInputError(ValueError):
+    """Arrays that do not fit a kernel: the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A compiled kernel: call it with arrays by name and the reduction ``axes``.
+
+    Inputs it does not use are ignored (a missing one is an error), so one dict of
+    parameters serves several kernels.
+
+    Per-sample outputs have the input's shape; batch-scalar outputs (dgamma, dbeta)
+    have the shape of the kept axes, e.g. (C,).
+    """
+
+    name: str
+    outputs: tuple[str, ...]
+    expressions: tuple[sp.Expr, ...]
+    samples: tuple[sp.Symbol, ...]
+    constants: tuple[sp.Symbol, ...]
+    function: Callable
+    source: str
+
+    def __call__(self, *, axes=(0,), **values) -> dict[str, np.ndarray]:
+        arrays = [self._sample_array(s, values) for s in self.samples]
+        shape, dtype = arrays[0].shape, arrays[0].dtype
+        axes = _normalize_axes(axes, len(shape))
+        kept_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
+        batch_size = math.prod(shape[i] for i in axes)
+        if batch_size < 2 and any(e.has(Mean) for e in self.expressions):
+            raise KernelInputError(
+                f"{self.name}: expected more than 1 value per channel when training, got input "
+                f"shape {shape} reduced over axes {axes}; use a batch of at least 2 values, "
+                "or the eval-mode kernel with running statistics")
+        constants = [self._constant_array(c, values, kept_shape, dtype) for c in self.constants]
+        results = self.function(*arrays, *constants, batch_size, axes)
+        return {
+            name: _shape_output(np.asarray(r, dtype=dtype), e, shape, axes)
+            for name, e, r in zip(self.outputs, self.expressions, results)
+        }
+
+    @property
+    def arguments(self) -> list[str]:
+        return [str(s) for s in self.samples + self.constants]
+
+    def _sample_array(self, symbol, values):
+        if str(symbol) not in values:
+            raise KernelInputError(f"{self.name}: missing the per-sample input {symbol!s}; "
+                                   f"it takes {self.arguments}")
+        array = np.asarray(values[str(symbol)])
+        if array.dtype not in (np.float32, np.float64):
+            raise KernelInputError(f"{self.name}: {symbol} has dtype {array.dtype}; "
+                                   "pass float32 or float64 arrays")
+        return array
+
+    def _constant_array(self, symbol, values, kept_shape, dtype):
+        if str(symbol) not in values:
+            raise KernelInputError(f"{self.name}: missing {symbol!s}; it takes {self.arguments}")
+        value = np.asarray(values[str(symbol)], dtype=dtype)
+        if value.ndim == 0:
+            return value
+        if value.size == math.prod(kept_shape):
+            return value.reshape(kept_shape)
+        raise KernelInputError(
+            f"{self.name}: {symbol} has shape {value.shape}; give a scalar or one value per "
+            f"kept position ({math.prod(kept_shape)} values for kept shape {kept_shape})")
+
+
+def _normalize_axes(axes, ndim) -> tuple[int, ...]:
+    axes = (axes,) if isinstance(axes, int) else tuple(axes)
+    if not axes or any(not -ndim <= a < ndim for a in axes):
+        raise KernelInputError(f"reduction axes {axes} do not fit an input of {ndim} dimensions")
+    normalized = tuple(sorted({a % ndim for a in axes}))
+    if len(normalized) != len(axes):
+        raise KernelInputError(f"reduction axes {axes} repeat an axis")
+    return normalized
+
+
+def _shape_output(result, expr, shape, axes):
+    if depends_on_sample(expr):
+        return np.broadcast_to(result, shape)
+    kept_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return np.broadcast_to(result, kept_shape).reshape(
+        [n for i, n in enumerate(shape) if i not in axes])
+
+
+def compile_kernel(outputs: dict, name: str = "kernel") -> Kernel:
+    """Compile ``{output name: general-form expression}`` into one NumPy :class:`Kernel`.
+
+    Its arguments are the per-sample variables, then the batch constants, in name order.
+    """
+    expressions = tuple(sp.sympify(e) for e in outputs.values())
+    free = set().union(*(e.free_symbols for e in expressions)) | \
+        set().union(*(e.atoms(SampleSymbol) for e in expressions))
+    samples = tuple(sorted((s for s in free if isinstance(s, SampleSymbol)), key=str))
+    if not samples:
+        raise ValueError(f"{name}: the outputs depend on no per-sample variable")
+    constants = tuple(sorted((s for s in free if not isinstance(s, SampleSymbol) and s != N),
+                             key=str))
+    inert = [e.replace(lambda a: isinstance(a, Mean), lambda a: ReduceMean(a.args[0]))
+             for e in expressions]
+    function = sp.lambdify(
+        [*samples, *constants, N, _AXES], inert,
+        modules="numpy", printer=_KernelPrinter, cse=True, docstring_limit=0,
+    )
+    source = inspect.getsource(function)  # lambdify registers it with linecache
+    return Kernel(name, tuple(outputs), expressions, samples, constants, function, source)

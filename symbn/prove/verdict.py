@@ -1,0 +1,80 @@
+"""Three-valued verdicts: PROVED, REFUTED, UNDECIDED -- never a bool.
+
+Like SymPy's ``Expr.equals`` and fuzzy logic (``sympy/core/logic.py``), a verdict that
+could not be reached says so; ``if verdict:`` is an error, compare ``verdict.status``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+
+class Status(enum.Enum):
+    PROVED = "PROVED"        # the residual reduced exactly to 0
+    REFUTED = "REFUTED"      # a concrete counterexample, re-evaluated to confirm
+    UNDECIDED = "UNDECIDED"  # neither: the residual is kept
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A point where the two sides differ.
+
+    For a general-form claim the point is a concrete batch of ``batch_size`` samples
+    (``samples`` maps each per-sample variable to its m values) observed at sample
+    ``sample``; ``constants`` gives every other symbol.  Values are exact where possible.
+    """
+
+    constants: dict
+    lhs: sp.Expr
+    rhs: sp.Expr
+    samples: dict = field(default_factory=dict)
+    batch_size: int | None = None
+    sample: int = 0
+
+    def describe(self) -> str:
+        parts = []
+        if self.batch_size is not None:
+            parts.append(f"N = {self.batch_size}")
+        parts += [f"{k} = {list(map(str, v))}" for k, v in self.samples.items()]
+        parts += [f"{k} = {v}" for k, v in self.constants.items()]
+        where = f" at sample {self.sample}" if self.samples else ""
+        return (f"{', '.join(parts)}{where}: lhs = {sp.N(self.lhs, 8)}, "
+                f"rhs = {sp.N(self.rhs, 8)}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one proof attempt.
+
+    ``residual`` is lhs - rhs after the last reduction tried (0 when PROVED);
+    ``method`` names the strategy that decided, or why none did.
+    """
+
+    status: Status
+    method: str
+    assumptions: tuple[str, ...]
+    residual: sp.Expr
+    seconds: float
+    counterexample: Counterexample | None = None
+    attempts: tuple[str, ...] = ()
+
+    def __bool__(self):
+        raise TypeError("a Verdict is three-valued: compare verdict.status with Status.PROVED")
+
+    @property
+    def proved(self) -> bool:
+        return self.status is Status.PROVED
+
+    @property
+    def refuted(self) -> bool:
+        return self.status is Status.REFUTED
+
+    @property
+    def undecided(self) -> bool:
+        return self.status is Status.UNDECIDED

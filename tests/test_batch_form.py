@@ -1,0 +1,100 @@
+"""The general batch form's rules, checked against the explicit form (plain sympy.diff)."""
+
+import pytest
+import sympy as sp
+
+import symbn
+from symbn import (
+    Mean, N, batch_mean, batch_sum, batch_var, derivative, explicit_symbols, instantiate,
+    moment_form, prove, sample_symbols,
+)
+from symbn.bn.batchnorm import beta, eps, g, gamma, x
+
+BN = symbn.derive_batchnorm()
+
+
+def test_mean_is_linear_and_constants_factor_out():
+    a, b = sp.symbols("a b", real=True)
+    assert Mean(a * x + b) == a * Mean(x) + b
+    assert Mean(x * Mean(g)) == Mean(x) * Mean(g)
+    assert Mean(Mean(x)) == Mean(x)
+    assert Mean(x - Mean(x)) == 0
+
+
+def test_moment_form_reduces_variance_to_moments():
+    assert moment_form(batch_var(x)) == Mean(x**2) - Mean(x) ** 2
+    assert sp.expand(moment_form(batch_var(x, unbiased=True))
+                     - N / (N - 1) * (Mean(x**2) - Mean(x) ** 2)) == 0
+
+
+def test_derivative_of_a_mean_collapses_the_kronecker_delta():
+    assert derivative(Mean(x**3), x) == 3 * x**2 / N
+    # d/dx_j of sum_i (x_i - mean)^2 = 2 (x_j - mean), the mean's own term cancels
+    assert sp.expand(derivative(batch_sum((x - Mean(x)) ** 2), x) - 2 * (x - Mean(x))) == 0
+
+
+def test_derivative_refuses_sympy_chain_rule_through_a_mean():
+    with pytest.raises(TypeError, match="symbn.derivative"):
+        sp.diff(Mean(x**2), x)
+
+
+def test_derivative_with_respect_to_a_batch_constant_goes_inside_the_mean():
+    a = sp.Symbol("a", real=True)
+    assert derivative(Mean(a * x**2 + a**2 * g), a) == Mean(x**2) + 2 * a * Mean(g)
+
+
+def _explicit_bn(m, sample):
+    """Training-mode BN written with plain sums: independent of symbn's Mean."""
+    xs = explicit_symbols(x, m)
+    mu = sum(xs) / m
+    var = sum((xi - mu) ** 2 for xi in xs) / m
+    return gamma * (xs[sample] - mu) / sp.sqrt(var + eps) + beta
+
+
+@pytest.mark.parametrize("m", [2, 3, 4, 5, 6])
+def test_forward_general_equals_explicit(m):
+    for j in (0, m - 1):
+        assert prove(instantiate(BN.y, m, j), _explicit_bn(m, j)).proved
+
+
+@pytest.mark.parametrize("m", [2, 3, 4, 5, 6])
+def test_gradients_general_equal_plain_diff_of_explicit_loss(m):
+    # The upstream gradient g is symbolic (g0..g{m-1}): a constant g makes dx == 0.
+    loss = instantiate(BN.loss, m)
+    xs = explicit_symbols(x, m)
+    assert loss.has(*explicit_symbols(g, m))
+    for j in sorted({0, m // 2, m - 1}):
+        explicit_dx = sp.diff(loss, xs[j])
+        assert prove(instantiate(BN.dx, m, j), explicit_dx).proved
+    assert prove(instantiate(BN.dgamma, m), sp.diff(loss, gamma)).proved
+    assert prove(instantiate(BN.dbeta, m), sp.diff(loss, beta)).proved
+
+
+@pytest.mark.parametrize("m", [2, 3, 5])
+def test_wrong_backward_that_ignores_the_mean_differs_from_explicit(m):
+    wrong = derivative(BN.loss, x, hold=[Mean(x)])
+    loss = instantiate(BN.loss, m)
+    verdict = prove(instantiate(wrong, m, 0), sp.diff(loss, explicit_symbols(x, m)[0]))
+    assert verdict.refuted and verdict.counterexample is not None
+
+
+def test_eps_zero_is_an_explicit_option():
+    bn0 = symbn.derive_batchnorm(eps=0)
+    assert not bn0.y.has(eps)
+    assert prove(instantiate(bn0.dx, 3, 1),
+                 sp.diff(instantiate(bn0.loss, 3), explicit_symbols(x, 3)[1])).proved
+
+
+def test_eval_mode_is_affine_in_x():
+    y = symbn.batchnorm_eval(x)
+    assert not y.has(Mean)
+    assert sp.diff(y, x, 2) == 0
+
+
+def test_readme_example_runs():
+    x_, g_ = sample_symbols("x g")
+    y = symbn.batchnorm(x_, gamma, beta, eps)
+    loss = batch_sum(g_ * y)
+    dx = derivative(loss, x_)
+    assert sp.simplify(moment_form(batch_sum(dx))) == 0
+    assert batch_mean(x_) == Mean(x_)
