@@ -8,6 +8,7 @@ those against real autograd.  The public API is re-exported here.
 from symbn.bn import (
     BatchNormDerivation,
     batchnorm,
+    batchnorm_explicit,
     batchnorm_eval,
     derive_batchnorm,
     dx_closed_form,
@@ -22,6 +23,8 @@ from symbn.core import (
     batch_var,
     depends_on_sample,
     derivative,
+    freeze_moments,
+    large_batch_limit,
     evaluate_at_batch,
     explicit_symbols,
     instantiate,
@@ -34,9 +37,9 @@ from symbn.prove import Counterexample, Status, Verdict, prove
 
 __version__ = "0.1.0"
 __all__ = [
-    "BatchNormDerivation", "batchnorm", "batchnorm_eval", "derive_batchnorm", "dx_closed_form",
+    "BatchNormDerivation", "batchnorm", "batchnorm_eval", "batchnorm_explicit", "derive_batchnorm", "dx_closed_form",
     "standardize", "Mean", "N", "SampleSymbol", "batch_mean", "batch_sum", "batch_var",
-    "depends_on_sample", "derivative", "evaluate_at_batch", "explicit_symbols", "instantiate",
+    "depends_on_sample", "derivative", "freeze_moments", "large_batch_limit", "evaluate_at_batch", "explicit_symbols", "instantiate",
     "instantiate_all", "moment_form", "sample_symbols", "Kernel", "KernelInputError",
     "compile_kernel", "Counterexample", "Status", "Verdict", "prove",
 ]

@@ -14,6 +14,7 @@ never typed in; :func:`dx_closed_form` is the textbook formula it is proved equa
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -43,6 +44,18 @@ def batchnorm(x, gamma=gamma, beta=beta, eps=eps):
 def batchnorm_eval(x, gamma=gamma, beta=beta, eps=eps, mean=running_mean, var=running_var):
     """Eval-mode BN: y = gamma * (x - mean) / sqrt(var + eps) + beta with fixed statistics."""
     return gamma * (x - mean) / sp.sqrt(var + eps) + beta
+
+
+def batchnorm_explicit(xs, gamma=gamma, beta=beta, eps=eps) -> list:
+    """Training-mode BN of an explicit batch ``xs``, written with plain Python sums.
+
+    Independent of :class:`~symbn.core.Mean` and its linearity rules, so it is the ground
+    truth for claims those rules settle at construction (e.g. BN(x + b) = BN(x)).
+    """
+    m = len(xs)
+    mu = sp.Add(*xs) / m
+    var = sp.Add(*[(xi - mu) ** 2 for xi in xs]) / m
+    return [gamma * (xi - mu) / sp.sqrt(var + eps) + beta for xi in xs]
 
 
 def dx_closed_form(x=x, g=g, gamma=gamma, eps=eps):
@@ -80,6 +93,7 @@ class BatchNormDerivation:
         return dx_closed_form(self.x, self.g, self.gamma, self.eps)
 
 
+@functools.cache
 def derive_batchnorm(eps=eps) -> BatchNormDerivation:
     """Derive BN's backward by differentiating L = sum_i g_i * y_i through the batch statistics."""
     y = batchnorm(x, gamma, beta, eps)

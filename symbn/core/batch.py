@@ -122,25 +122,34 @@ def derivative(expr, var, *, through_stats: bool = True, hold=()):
 
     ``through_stats=False`` treats every batch statistic as a constant: the "naive"
     gradient of Ioffe & Szegedy (2015), section 2, which lets a bias before BN drift.
+    The statistics are the means a per-sample quantity depends on; the outer mean of a
+    batch-scalar loss ``N*Mean(g*y)`` is the loss's own sum, and is differentiated.
     ``hold=[Mean(x)]`` treats only the given statistics as constants (a stop-gradient),
     e.g. the classic mistake of ignoring the mean's dependence on x.
 
     For a batch-constant ``var`` (gamma, beta, eps) it is the ordinary derivative.
     """
-    held = {m: sp.Dummy("held", real=True) for m in hold}
-    expr = sp.sympify(expr).xreplace(held)
-    if not isinstance(var, SampleSymbol):
-        result = sp.diff(expr, var)
-    else:
+    expr = sp.sympify(expr)
+    held = {m: sp.Dummy("held", real=True)
+            for m in (hold if through_stats else _statistics(expr))}
+    expr = expr.xreplace(held)
+    if isinstance(var, SampleSymbol):
         frozen, means = _freeze_means(expr)
-        result = sp.diff(frozen, var)
-        if through_stats:
-            result += sum(
-                (sp.diff(frozen, d) * _mean_derivative(m, var) for d, m in means.items()),
-                sp.S.Zero,
-            )
+        result = sp.diff(frozen, var) + sum(
+            (sp.diff(frozen, d) * _mean_derivative(m, var) for d, m in means.items()),
+            sp.S.Zero,
+        )
         result = result.xreplace(means)
+    else:
+        result = sp.diff(expr, var)
     return result.xreplace({d: m for m, d in held.items()})
+
+
+def _statistics(expr) -> set:
+    """The batch means that the per-sample quantities in ``expr`` depend on."""
+    if depends_on_sample(expr):
+        return expr.atoms(Mean)
+    return set().union(*(m.args[0].atoms(Mean) for m in expr.atoms(Mean)))
 
 
 def _mean_derivative(mean: Mean, var: SampleSymbol):
@@ -177,3 +186,20 @@ def moment_atoms(expr) -> set:
 def sample_variables(expr) -> set:
     """Every per-sample variable in ``expr``, inside batch means or not."""
     return sp.sympify(expr).atoms(SampleSymbol)
+
+
+def freeze_moments(expr):
+    """(expr in moment form with each batch mean replaced by a real symbol, {symbol: mean}).
+
+    The moment atoms are then independent symbols: an identity that holds for them
+    holds for every batch, since a batch's moments are one choice of their values.
+    """
+    expr = moment_form(expr)
+    atoms = {m: sp.Dummy(f"E[{m.args[0]}]", real=True) for m in expr.atoms(Mean)}
+    return expr.xreplace(atoms), {d: m for m, d in atoms.items()}
+
+
+def large_batch_limit(expr, order: int = 0):
+    """lim_{N -> oo} N**order * expr, with every batch moment held fixed."""
+    frozen, atoms = freeze_moments(expr)
+    return sp.limit(N**order * frozen, N, sp.oo).xreplace(atoms)

@@ -5,7 +5,8 @@ says PROVED only when that is the exact integer 0.  Each strategy is sound on it
 
 * ``expand``: moment form, then polynomial expansion with moment atoms as symbols;
 * ``radicals``: the one square-root base B becomes S**2 (S > 0) by solving B = S**2 for a
-  symbol B is linear in, so the residual becomes rational, then ``cancel``;
+  symbol B is linear in, so the residual becomes rational, then ``cancel``; where B is
+  linear in no symbol, the numerator is reduced modulo S**2 = B to a + b*S instead;
 * ``cases``: sign case split for Max/Min/Heaviside/Abs/sign (ReLU and friends), each
   argument made a variable u by a change of variables and split into u > 0, u < 0, u = 0;
 * ``simplify``: SymPy's heuristic ``simplify``, last because it can take minutes.
@@ -18,17 +19,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbn.core import Mean, moment_form
+from symbn.core import freeze_moments
 
 _BRANCHING = (sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.sign)
 _MAX_SPLITS = 6
-
-
-def freeze_moments(expr):
-    """(expr with each batch mean replaced by a real symbol, {symbol: mean})."""
-    expr = moment_form(expr)
-    atoms = {m: sp.Dummy(f"E[{m.args[0]}]", real=True) for m in expr.atoms(Mean)}
-    return expr.xreplace(atoms), {d: m for m, d in atoms.items()}
 
 
 def expand(residual):
@@ -39,9 +33,35 @@ def expand(residual):
 def radicals(residual):
     frozen, atoms = freeze_moments(residual)
     rational = _eliminate_radicals(frozen)
-    if rational is None:
-        return sp.expand(frozen).xreplace(atoms)
-    return sp.cancel(sp.together(rational)).xreplace(atoms)
+    if rational is not None:
+        return sp.cancel(sp.together(rational)).xreplace(atoms)
+    reduced = _reduce_modulo_radical(frozen)
+    return (sp.expand(frozen) if reduced is None else reduced).xreplace(atoms)
+
+
+def _reduce_modulo_radical(expr):
+    """For one square-root base B: numerator a(B) + b(B)*sqrt(B); 0 when a and b expand to 0.
+
+    Each sqrt(B)**k becomes S**k; the numerator over a common denominator is reduced with
+    S**2 = B.  a == b == 0 implies the residual is 0 (the converse is not needed).
+    """
+    expr = _expand_radical_bases(expr)
+    radicals = [p for p in expr.atoms(sp.Pow) if _is_radical(p)]
+    bases = {p.base for p in radicals}
+    if len(bases) != 1 or any(p.exp.q != 2 for p in radicals):
+        return None
+    base = bases.pop()
+    s = sp.Dummy("S", positive=True)
+    numerator, _ = sp.fraction(sp.together(
+        expr.xreplace({p: s ** (2 * p.exp) for p in radicals})))
+    even = odd = sp.S.Zero
+    for (k,), c in sp.Poly(sp.expand(numerator), s).terms():
+        if k % 2:
+            odd += c * base ** (k // 2)
+        else:
+            even += c * base ** (k // 2)
+    even, odd = sp.expand(even), sp.expand(odd)
+    return sp.S.Zero if even == 0 and odd == 0 else even + odd * sp.sqrt(base)
 
 
 def _is_radical(e) -> bool:

@@ -1,0 +1,109 @@
+"""The ``symbn`` command: a thin layer over the library; all output goes through symbn.report.
+
+Exit status: 0 when every verdict (and numeric check) is the expected one, 1 when one is
+not, 2 for a usage error such as an unknown identity name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from symbn import identities
+from symbn.identities import UnknownIdentity, check
+from symbn.report import data, terminal
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
+
+
+def _run_identities(selected, args, console):
+    results = []
+    with terminal.progress(console, len(selected), "proving") as advance:
+        for identity in selected:
+            results.append(check(identity, budget=args.budget, explicit=not args.no_explicit))
+            advance(identity.name)
+    return results
+
+
+def cmd_list(args, console) -> int:
+    selected = identities.select(args.names)
+    if args.json:
+        console.print_json(json.dumps([data.identity_data(i) for i in selected]))
+    else:
+        terminal.print_identity_list(console, selected)
+    return EXIT_OK
+
+
+def cmd_prove(args, console) -> int:
+    results = _run_identities(identities.select(args.names), args, console)
+    if args.json:
+        console.print_json(json.dumps([data.checked_data(r) for r in results]))
+    else:
+        for r in results:
+            terminal.print_checked(console, r, steps=not args.brief)
+        terminal.print_summary(console, results)
+    return EXIT_OK if all(r.as_expected for r in results) else EXIT_UNEXPECTED
+
+
+def cmd_report(args, console) -> int:
+    from symbn.report.kernels import catalogue_kernels
+
+    results = _run_identities(identities.select(()), args, console)
+    kernels = catalogue_kernels()
+    if args.json:
+        console.print_json(json.dumps({
+            "identities": [data.checked_data(r) for r in results],
+            "kernels": {k.name: k.source for k in kernels},
+        }))
+    else:
+        for r in results:
+            terminal.print_checked(console, r)
+        for k in kernels:
+            terminal.print_kernel(console, k.name, k.source)
+        terminal.print_summary(console, results)
+    return EXIT_OK if all(r.as_expected for r in results) else EXIT_UNEXPECTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="symbn", description="Symbolic verification of batch normalization.")
+    parser.add_argument("--no-color", action="store_true", help="plain output, no colour")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def proof_options(p):
+        p.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
+                       help="time each symbolic strategy may take (default 5)")
+        p.add_argument("--no-explicit", action="store_true",
+                       help="skip the explicit-batch-size cross-checks")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = commands.add_parser("list", help="list the identities")
+    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = commands.add_parser("prove", help="prove identities (all, or by name or tag)")
+    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG")
+    p.add_argument("--brief", action="store_true", help="verdicts without derivation steps")
+    proof_options(p)
+    p.set_defaults(func=cmd_prove)
+
+    p = commands.add_parser("report", help="the whole story: derivations, verdicts, kernels")
+    proof_options(p)
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    console = terminal.make_console(color=not args.no_color)
+    try:
+        return args.func(args, console)
+    except UnknownIdentity as error:
+        terminal.print_error(terminal.make_console(color=not args.no_color, stderr=True), str(error))
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

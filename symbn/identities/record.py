@@ -1,0 +1,101 @@
+"""Identity records: one declarative claim each, with its controls and cross-checks.
+
+An :class:`Identity` states a claim (lhs == rhs under assumptions), where it comes from,
+the verdict it should get, and at least one *control*: a wrong variant that must come out
+REFUTED, so a prover that says PROVED is seen to be able to say REFUTED too.  General-form
+claims also carry an explicit-m cross-check: the same claim at concrete batch sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sympy as sp
+
+from symbn.core import instantiate
+from symbn.prove import Status, Verdict, prove
+
+
+@dataclass(frozen=True)
+class Claim:
+    """lhs == rhs, with ``where`` substitutions (eps = 0) and sign ``assume``-ptions."""
+
+    lhs: sp.Expr
+    rhs: sp.Expr
+    where: dict = field(default_factory=dict)
+    assume: tuple = ()
+    steps: tuple[tuple[str, sp.Expr], ...] = ()  # the derivation, for the report
+
+    def prove(self, budget: float) -> Verdict:
+        return prove(self.lhs, self.rhs, where=self.where, assume=self.assume, budget=budget)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A claim about BN and friends, with everything needed to check and report it.
+
+    ``build`` makes the claim when first needed; ``explicit(m)`` its explicit form at
+    batch size m (by default both sides instantiated); ``controls`` are wrong variants.
+    """
+
+    name: str
+    title: str
+    statement: str
+    source: str
+    build: Callable[[], Claim]
+    tags: tuple[str, ...] = ()
+    expected: Status = Status.PROVED
+    controls: tuple["Identity", ...] = ()
+    explicit_sizes: tuple[int, ...] = ()
+    explicit: Callable[[int], Claim] | None = None
+
+    def claim(self) -> Claim:
+        return self.build()
+
+    def explicit_claim(self, m: int) -> Claim:
+        if self.explicit is not None:
+            return self.explicit(m)
+        c = self.claim()
+        return Claim(instantiate(c.lhs, m), instantiate(c.rhs, m), c.where, c.assume)
+
+
+def control(name: str, statement: str, build: Callable[[], Claim]) -> Identity:
+    """A wrong variant of an identity: expected REFUTED, with a counterexample."""
+    return Identity(name=name, title=statement, statement=statement, source="control",
+                    build=build, expected=Status.REFUTED)
+
+
+@dataclass(frozen=True)
+class CheckedIdentity:
+    """An identity's verdict, its controls' verdicts and its explicit cross-checks."""
+
+    identity: Identity
+    claim: Claim
+    verdict: Verdict
+    controls: tuple["CheckedIdentity", ...]
+    explicit: tuple[tuple[int, Verdict], ...]
+
+    @property
+    def as_expected(self) -> bool:
+        return (self.verdict.status is self.identity.expected
+                and all(c.as_expected for c in self.controls)
+                and all(v.status is self.identity.expected for _, v in self.explicit))
+
+    @property
+    def seconds(self) -> float:
+        return (self.verdict.seconds + sum(c.seconds for c in self.controls)
+                + sum(v.seconds for _, v in self.explicit))
+
+
+def check(identity: Identity, *, budget: float = 5.0, explicit: bool = True) -> CheckedIdentity:
+    """Prove ``identity``, refute its controls, and run its explicit cross-checks."""
+    claim = identity.claim()
+    return CheckedIdentity(
+        identity=identity,
+        claim=claim,
+        verdict=claim.prove(budget),
+        controls=tuple(check(c, budget=budget, explicit=False) for c in identity.controls),
+        explicit=tuple((m, identity.explicit_claim(m).prove(budget))
+                       for m in (identity.explicit_sizes if explicit else ())),
+    )

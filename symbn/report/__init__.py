@@ -1,0 +1,1 @@
+"""Rendering only: terminal output (rich), plain data for --json, and exports."""

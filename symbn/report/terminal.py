@@ -1,0 +1,143 @@
+"""All of symbn's terminal output: rich panels and tables, or plain text when piped.
+
+Rendering only: every function here takes computed results and prints them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterable
+
+import sympy as sp
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from symbn.identities import CheckedIdentity, Identity
+from symbn.prove import Status, Verdict
+
+_STYLE = {Status.PROVED: "bold green", Status.REFUTED: "bold red", Status.UNDECIDED: "bold yellow"}
+
+
+def make_console(color: bool = True, stderr: bool = False) -> Console:
+    """A console; plain (no colour, no markup effects) when ``color`` is False or not a tty."""
+    console = Console(no_color=not color, stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        console.width = 120  # piped output: wide enough for 2-D formulas
+    return console
+
+
+def _status(status: Status) -> Text:
+    return Text(str(status), style=_STYLE[status])
+
+
+def pretty(expr) -> str:
+    """SymPy's own 2-D pretty printer, with moment atoms kept readable."""
+    return sp.pretty(expr, use_unicode=True, wrap_line=False)
+
+
+@contextlib.contextmanager
+def progress(console: Console, total: int, label: str):
+    """A progress bar while proofs run; yields a callback ``advance(name)``."""
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                   TimeElapsedColumn(), console=console, transient=True,
+                   disable=not console.is_terminal)
+    with bar:
+        task = bar.add_task(label, total=total)
+        yield lambda name: bar.update(task, advance=1, description=f"{label}: {name}")
+
+
+def print_identity_list(console: Console, identities: Iterable[Identity]) -> None:
+    table = Table(title="symbn identities", show_lines=False)
+    for column in ("name", "tags", "expected", "controls", "statement"):
+        table.add_column(column, overflow="fold")
+    for i in identities:
+        table.add_row(i.name, ", ".join(i.tags), _status(i.expected), str(len(i.controls)),
+                      i.statement)
+    console.print(table)
+
+
+def _verdict_lines(v: Verdict, expected: Status) -> list:
+    mark = "as expected" if v.status is expected else f"UNEXPECTED (expected {expected})"
+    lines = [Text.assemble(_status(v.status), f"  by {v.method}  ({v.seconds:.2f} s)  {mark}")]
+    if v.assumptions:
+        lines.append(Text("assuming " + ", ".join(v.assumptions)))
+    if v.counterexample is not None:
+        lines.append(Text("counterexample: " + v.counterexample.describe()))
+    if v.status is Status.UNDECIDED:
+        lines.append(Text("residual:\n" + pretty(v.residual)))
+        lines += [Text("  tried " + a) for a in v.attempts]
+    return lines
+
+
+def print_checked(console: Console, checked: CheckedIdentity, *, steps: bool = True,
+                  kernel_source: str | None = None) -> None:
+    """One identity: statement, source, derivation steps, verdict, controls, cross-checks."""
+    i = checked.identity
+    body: list = [Text(i.statement, style="italic"), Text(f"source: {i.source}", style="dim")]
+    if steps:
+        for label, expr in checked.claim.steps:
+            body += [Text(label + ":", style="bold"), Text(pretty(expr))]
+    body += _verdict_lines(checked.verdict, i.expected)
+    for c in checked.controls:
+        body.append(Text(f"control: {c.identity.statement}", style="bold"))
+        body += _verdict_lines(c.verdict, c.identity.expected)
+    if checked.explicit:
+        table = Table("explicit batch size m", "verdict", "method", "seconds",
+                      title="explicit-form cross-check", title_justify="left")
+        for m, v in checked.explicit:
+            table.add_row(str(m), _status(v.status), v.method, f"{v.seconds:.2f}")
+        body.append(table)
+    if kernel_source:
+        body.append(Syntax(kernel_source, "python", theme="ansi_dark", word_wrap=True))
+    style = "green" if checked.as_expected else "red"
+    console.print(Panel(Group(*body), title=f"{i.name}: {i.title}", border_style=style,
+                        title_align="left"))
+
+
+def print_summary(console: Console, results: list[CheckedIdentity]) -> None:
+    verdicts = [(r.verdict, r.identity.expected) for r in results]
+    verdicts += [(c.verdict, c.identity.expected) for r in results for c in r.controls]
+    verdicts += [(v, r.identity.expected) for r in results for _, v in r.explicit]
+    table = Table(title="summary", show_header=True)
+    table.add_column("")
+    table.add_column("count", justify="right")
+    for status in Status:
+        table.add_row(_status(status), str(sum(v.status is status for v, _ in verdicts)))
+    expected = sum(v.status is e for v, e in verdicts)
+    table.add_row("as expected", str(expected))
+    table.add_row(Text("unexpected", style="bold red" if expected < len(verdicts) else ""),
+                  str(len(verdicts) - expected))
+    table.add_row("seconds", f"{sum(r.seconds for r in results):.2f}")
+    console.print(table)
+
+
+def print_kernel(console: Console, name: str, source: str) -> None:
+    console.print(Panel(Syntax(source, "python", theme="ansi_dark", word_wrap=True),
+                        title=f"generated kernel: {name}", title_align="left"))
+
+
+def print_check_table(console: Console, rows) -> None:
+    """Numeric checks: backend x quantity x dtype -> errors, verdict, time."""
+    table = Table(title="numeric checks against reference frameworks")
+    for column in ("backend", "case", "quantity", "dtype", "max abs err", "max rel err",
+                   "tolerance", "verdict", "seconds"):
+        table.add_column(column, justify="right" if "err" in column or column in (
+            "tolerance", "seconds") else "left")
+    for r in rows:
+        if r.skipped:
+            table.add_row(r.backend, r.case, r.quantity, r.dtype, "", "", "",
+                          Text(f"skipped: {r.skipped}", style="yellow"), "")
+            continue
+        table.add_row(r.backend, r.case, r.quantity, r.dtype, f"{r.max_abs:.2e}",
+                      f"{r.max_rel:.2e}", f"{r.tolerance:.0e}",
+                      Text("pass" if r.passed else "FAIL", style="green" if r.passed else "bold red"),
+                      f"{r.seconds:.3f}")
+    console.print(table)
+
+
+def print_error(console: Console, message: str) -> None:
+    console.print(Text("error: ", style="bold red") + Text(message))

@@ -1,0 +1,101 @@
+"""The prover's verdicts: every identity PROVED, every control REFUTED, honest UNDECIDED."""
+
+import pytest
+import sympy as sp
+
+import symbn
+from symbn import Status, evaluate_at_batch, prove
+from symbn.bn.batchnorm import eps, gamma, x
+from symbn.identities import CATALOGUE, check
+from symbn.prove import AssumptionError, apply_assumptions
+
+CONTROLS = [c for i in CATALOGUE for c in i.controls]
+
+
+def test_every_identity_has_a_control():
+    assert all(i.controls for i in CATALOGUE)
+
+
+@pytest.mark.parametrize("identity", CATALOGUE, ids=lambda i: i.name)
+def test_identity_is_proved_for_general_n_and_explicit_m(identity):
+    result = check(identity)
+    assert result.verdict.status is Status.PROVED, result.verdict
+    assert sp.sympify(result.verdict.residual).is_zero_matrix if isinstance(
+        result.verdict.residual, sp.MatrixBase) else result.verdict.residual == 0
+    for m, verdict in result.explicit:
+        assert verdict.status is Status.PROVED, (m, verdict)
+
+
+def _values_at(cx, expr):
+    if cx.samples:
+        expr = evaluate_at_batch(expr, cx.samples, cx.sample)
+    return complex(sp.N(sp.sympify(expr).xreplace(cx.constants), 30))
+
+
+@pytest.mark.parametrize("wrong", CONTROLS, ids=lambda c: c.name)
+def test_control_is_refuted_by_a_counterexample_that_really_violates_it(wrong):
+    claim = wrong.claim()
+    verdict = claim.prove(budget=5)
+    assert verdict.status is Status.REFUTED, verdict
+    cx = verdict.counterexample
+    assert cx is not None
+    # Re-evaluate independently of the prover, in floating point, from the recorded point.
+    lhs, rhs = apply_assumptions((claim.lhs, claim.rhs), claim.where, claim.assume)[0]
+    if isinstance(lhs, sp.MatrixBase):
+        # the counterexample gives values to the symbols of the entry it refutes
+        entries = [e for e in (lhs - rhs) if e.free_symbols <= set(cx.constants)]
+        assert max(abs(_values_at(cx, e)) for e in entries) > 1e-9
+    else:
+        assert abs(_values_at(cx, lhs) - _values_at(cx, rhs)) > 1e-9 * (1 + abs(_values_at(cx, rhs)))
+    if cx.batch_size is not None:
+        assert all(len(v) == cx.batch_size for v in cx.samples.values())
+    assert all(isinstance(v, sp.Rational) for v in cx.constants.values())
+
+
+def test_budget_exhausted_is_undecided_not_a_guess():
+    bn = symbn.derive_batchnorm()
+    verdict = prove(bn.dx, bn.dx_closed_form, budget=1e-4)
+    assert verdict.status is Status.UNDECIDED
+    assert verdict.residual != 0
+    assert any("budget" in a for a in verdict.attempts)
+
+
+def test_hard_false_claim_without_sampling_luck_is_not_proved():
+    # Differs only on a tiny interval: random points miss it, no strategy reduces it to 0.
+    z = sp.Symbol("z", real=True)
+    bump = sp.Piecewise((1, (z > sp.Rational(1, 10**9)) & (z < sp.Rational(2, 10**9))), (0, True))
+    verdict = prove(z + bump, z, budget=2)
+    assert verdict.status is not Status.PROVED
+
+
+def test_verdict_is_not_a_bool():
+    verdict = prove(x, x)
+    with pytest.raises(TypeError, match="three-valued"):
+        bool(verdict)
+
+
+def test_eps_residual_is_proportional_to_eps():
+    bn = symbn.derive_batchnorm()
+    inner = symbn.batch_sum(bn.dx * bn.xhat)
+    assert prove(inner, 0, where={eps: 0}).status is Status.PROVED
+    eps_zero_residual = prove(inner, 0)
+    assert eps_zero_residual.status is Status.REFUTED
+
+
+def test_sign_assumptions_reach_the_sampler():
+    a = sp.Symbol("a", real=True)
+    assert prove(sp.Abs(a), a, assume=[a > 0]).status is Status.PROVED
+    refuted = prove(sp.Abs(a), a, assume=[a < 0])
+    assert refuted.status is Status.REFUTED
+    assert all(v < 0 for v in refuted.counterexample.constants.values())
+
+
+def test_unusable_assumption_is_a_clear_error():
+    with pytest.raises(AssumptionError, match="sign condition on one symbol"):
+        prove(x, x, assume=[gamma + x > 1])
+
+
+def test_matrix_claims_are_proved_entrywise():
+    m = sp.Matrix([[x, gamma], [gamma, x]])
+    assert prove(m, m.T).status is Status.PROVED
+    assert prove(m, m + sp.eye(2)).status is Status.REFUTED
