@@ -17,6 +17,10 @@ from symbn.report import data, terminal
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
 
 
+class UsageError(Exception):
+    """A mistake in the command line: reported in one line, exit status 2."""
+
+
 def _run_identities(selected, args, console):
     results = []
     with terminal.progress(console, len(selected), "proving") as advance:
@@ -46,23 +50,43 @@ def cmd_prove(args, console) -> int:
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_UNEXPECTED
 
 
+def cmd_check(args, console) -> int:
+    from symbn.backends import compare, get_backend
+
+    try:
+        backends = [get_backend(name) for name in args.backend] or None
+    except KeyError as error:
+        raise UsageError(error.args[0]) from None
+    rows = compare.run_checks(backends, compare.QUICK_GRID if args.quick else compare.GRID)
+    if args.json:
+        console.print_json(json.dumps([data.check_row_data(r) for r in rows]))
+    else:
+        terminal.print_check_table(console, rows)
+    return EXIT_OK if all(r.passed or r.skipped for r in rows) else EXIT_UNEXPECTED
+
+
 def cmd_report(args, console) -> int:
+    from symbn.backends import compare
     from symbn.report.kernels import catalogue_kernels
 
     results = _run_identities(identities.select(()), args, console)
     kernels = catalogue_kernels()
+    rows = compare.run_checks(grid=compare.QUICK_GRID)
     if args.json:
         console.print_json(json.dumps({
             "identities": [data.checked_data(r) for r in results],
             "kernels": {k.name: k.source for k in kernels},
+            "checks": [data.check_row_data(r) for r in rows],
         }))
     else:
         for r in results:
             terminal.print_checked(console, r)
         for k in kernels:
             terminal.print_kernel(console, k.name, k.source)
-        terminal.print_summary(console, results)
-    return EXIT_OK if all(r.as_expected for r in results) else EXIT_UNEXPECTED
+        terminal.print_check_table(console, rows)
+        terminal.print_summary(console, results, rows)
+    ok = all(r.as_expected for r in results) and all(r.passed or r.skipped for r in rows)
+    return EXIT_OK if ok else EXIT_UNEXPECTED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     proof_options(p)
     p.set_defaults(func=cmd_prove)
 
+    p = commands.add_parser("check", help="compare the kernels with PyTorch, JAX, autograd, "
+                            "complex step")
+    p.add_argument("--backend", action="append", default=[], metavar="NAME",
+                   help="only this backend (repeatable): torch, jax, autograd, complex-step")
+    p.add_argument("--quick", action="store_true", help="a smaller grid")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_check)
+
     p = commands.add_parser("report", help="the whole story: derivations, verdicts, kernels")
     proof_options(p)
     p.set_defaults(func=cmd_report)
@@ -100,7 +132,7 @@ def main(argv=None) -> int:
     console = terminal.make_console(color=not args.no_color)
     try:
         return args.func(args, console)
-    except UnknownIdentity as error:
+    except (UnknownIdentity, UsageError) as error:
         terminal.print_error(terminal.make_console(color=not args.no_color, stderr=True), str(error))
         return EXIT_USAGE
 

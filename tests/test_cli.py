@@ -73,3 +73,15 @@ def test_proof_script_exits_0(script):
 def test_every_identity_has_a_proof_script():
     scripts = {p.stem for p in (ROOT / "proofs").glob("*.py")}
     assert scripts == {i.name.replace("-", "_") for i in CATALOGUE}
+
+
+def test_check_json_rows_pass_and_name_every_quantity():
+    rows = json.loads(run("check", "--quick", "--backend", "complex-step", "--json",
+                          check_exit=0).stdout)
+    assert {r["quantity"] for r in rows} == {"y", "dx", "dgamma", "dbeta", "hvp", "eval y"}
+    assert all(r["passed"] and r["max_rel"] <= 1e-12 for r in rows)
+
+
+def test_check_unknown_backend_exits_2():
+    done = run("check", "--backend", "tensorflow", check_exit=2)
+    assert "torch, jax, autograd, complex-step" in done.stderr

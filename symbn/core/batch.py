@@ -145,6 +145,17 @@ def derivative(expr, var, *, through_stats: bool = True, hold=()):
     return result.xreplace({d: m for m, d in held.items()})
 
 
+def directional_derivative(expr, var: SampleSymbol, direction: SampleSymbol):
+    """d/dt expr(var + t*direction) at t = 0: every sample moves along its own direction.
+
+    Applied to a gradient dL/dx it is the Hessian-vector product (H v)_j = sum_k
+    d^2 L / dx_j dx_k v_k, with the coupling through the batch statistics included.
+    """
+    t = sp.Dummy("t", real=True)
+    moved = sp.sympify(expr).xreplace({var: var + t * direction})
+    return sp.diff(moved, t).xreplace({t: 0})
+
+
 def _statistics(expr) -> set:
     """The batch means that the per-sample quantities in ``expr`` depend on."""
     if depends_on_sample(expr):

@@ -145,5 +145,6 @@ def compile_kernel(outputs: dict, name: str = "kernel") -> Kernel:
         [*samples, *constants, N, _AXES], inert,
         modules="numpy", printer=_KernelPrinter, cse=True, docstring_limit=0,
     )
-    source = inspect.getsource(function)  # lambdify registers it with linecache
+    # lambdify registers the source with linecache; name the function after the kernel
+    source = inspect.getsource(function).replace("_lambdifygenerated", name)
     return Kernel(name, tuple(outputs), expressions, samples, constants, function, source)

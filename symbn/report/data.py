@@ -43,3 +43,7 @@ def checked_data(c: CheckedIdentity) -> dict:
         "controls": [checked_data(k) for k in c.controls],
         "explicit": [{"m": m, **verdict_data(v)} for m, v in c.explicit],
     }
+
+
+def check_row_data(row) -> dict:
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in row.__dict__.items()}

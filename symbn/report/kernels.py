@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-
-from symbn.bn import batchnorm_eval, derive_batchnorm
-from symbn.bn.batchnorm import x
-from symbn.kernels import Kernel, compile_kernel
+from symbn.bn.conventions import PYTORCH
+from symbn.kernels import batchnorm
 
 
-@functools.cache
-def catalogue_kernels() -> tuple[Kernel, ...]:
-    bn = derive_batchnorm()
-    return (
-        compile_kernel({"y": bn.y, "dx": bn.dx, "dgamma": bn.dgamma, "dbeta": bn.dbeta},
-                       "batchnorm_train"),
-        compile_kernel({"y": batchnorm_eval(x)}, "batchnorm_eval"),
-    )
+def catalogue_kernels():
+    return (batchnorm.train_kernel(), batchnorm.hvp_kernel(), batchnorm.eval_kernel(),
+            batchnorm.running_kernel(PYTORCH))

@@ -98,7 +98,7 @@ def print_checked(console: Console, checked: CheckedIdentity, *, steps: bool = T
                         title_align="left"))
 
 
-def print_summary(console: Console, results: list[CheckedIdentity]) -> None:
+def print_summary(console: Console, results: list[CheckedIdentity], rows=()) -> None:
     verdicts = [(r.verdict, r.identity.expected) for r in results]
     verdicts += [(c.verdict, c.identity.expected) for r in results for c in r.controls]
     verdicts += [(v, r.identity.expected) for r in results for _, v in r.explicit]
@@ -111,7 +111,13 @@ def print_summary(console: Console, results: list[CheckedIdentity]) -> None:
     table.add_row("as expected", str(expected))
     table.add_row(Text("unexpected", style="bold red" if expected < len(verdicts) else ""),
                   str(len(verdicts) - expected))
-    table.add_row("seconds", f"{sum(r.seconds for r in results):.2f}")
+    table.add_row("proof seconds", f"{sum(r.seconds for r in results):.2f}")
+    if rows:
+        failed = sum(not (r.passed or r.skipped) for r in rows)
+        table.add_row("numeric checks passed", str(sum(r.passed for r in rows)))
+        table.add_row(Text("numeric checks failed", style="bold red" if failed else ""),
+                      str(failed))
+        table.add_row("backends skipped", str(sum(bool(r.skipped) for r in rows)))
     console.print(table)
 
 

@@ -1,0 +1,63 @@
+"""What a reference backend is: a framework that names itself and is imported lazily.
+
+Every backend computes, for BN in training mode with the channel on axis 1, the forward
+output and the gradients of L = sum(g * y); the Hessian-vector product of L in x; eval
+mode; and (where the framework has one) its running-statistics update.  Nothing here
+imports a framework until a check needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+
+class Backend(ABC):
+    """A reference implementation to check symbn's kernels against."""
+
+    #: short name shown in tables
+    name: str = ""
+    #: the modules it needs, and the pip requirement that provides them
+    modules: tuple[str, ...] = ()
+    requirement: str = ""
+    #: the running-statistics convention it implements, if any (a symbn Convention)
+    convention = None
+
+    def unavailable_reason(self) -> str | None:
+        """None when usable; otherwise why not and how to fix it."""
+        for module in self.modules:
+            try:
+                importlib.import_module(module)
+            except ImportError as error:
+                return (f"{self.requirement} is not installed ({error}); "
+                        "install it with: pip install 'symbn[refs]'")
+        return None
+
+    @abstractmethod
+    def train(self, x, g, gamma, beta, eps) -> dict[str, np.ndarray]:
+        """{"y", "dx", "dgamma", "dbeta"} for training-mode BN, L = sum(g * y)."""
+
+    @abstractmethod
+    def hvp(self, x, g, v, gamma, beta, eps) -> np.ndarray:
+        """d/dt dL/dx(x + t v) at t = 0."""
+
+    def evaluate(self, x, gamma, beta, eps, running_mean, running_var) -> np.ndarray:
+        """Eval-mode BN, gamma * (x - mean) / sqrt(var + eps) + beta: plain NumPy by default."""
+        shape = channel_shape(x)
+        return (np.reshape(gamma, shape) * (x - np.reshape(running_mean, shape))
+                / np.sqrt(np.reshape(running_var, shape) + eps) + np.reshape(beta, shape))
+
+    def running_update(self, x, running_mean, running_var, eps):
+        """(new running mean, new running var) under ``self.convention``; None if it has none."""
+        return None
+
+
+def channel_shape(x) -> tuple[int, ...]:
+    """Broadcast shape of a per-channel parameter for channel axis 1: (1, C, 1, ...)."""
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def reduction_axes(x) -> tuple[int, ...]:
+    return (0,) + tuple(range(2, x.ndim))
