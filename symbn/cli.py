@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from symbn import identities
 from symbn.identities import UnknownIdentity, check
@@ -85,8 +86,40 @@ def cmd_report(args, console) -> int:
             terminal.print_kernel(console, k.name, k.source)
         terminal.print_check_table(console, rows)
         terminal.print_summary(console, results, rows)
+    _export(args, results, kernels, rows, console)
+    if args.plots:
+        _plots(args.plots, console, quiet=args.json)
     ok = all(r.as_expected for r in results) and all(r.passed or r.skipped for r in rows)
     return EXIT_OK if ok else EXIT_UNEXPECTED
+
+
+def _plots(directory, console, quiet):
+    try:
+        import matplotlib  # noqa: F401  (only to say clearly when it is missing)
+    except ImportError:
+        raise UsageError("--plots needs matplotlib: pip install 'symbn[plots]'") from None
+    from symbn.report.plots import write_plots
+    for path in write_plots(directory):
+        if not quiet:
+            terminal.print_written(console, "plot", path)
+
+
+def _export(args, results, kernels, rows, console):
+    from symbn.report.document import build_document
+    from symbn.report.export import EXPORTERS
+
+    targets = {fmt: getattr(args, fmt) for fmt in EXPORTERS if getattr(args, fmt)}
+    if not targets:
+        return
+    blocks = build_document(results, kernels, rows)
+    for fmt, path in targets.items():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(EXPORTERS[fmt](blocks), encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot write the {fmt} report to {path}: {error.strerror}") from None
+        if not args.json:
+            terminal.print_written(console, fmt, path)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("report", help="the whole story: derivations, verdicts, kernels")
     proof_options(p)
+    for fmt, what in (("markdown", "Markdown with LaTeX math"), ("latex", "a standalone LaTeX "
+                      "document"), ("html", "a standalone HTML page, math in MathML")):
+        p.add_argument(f"--{fmt}", type=Path, metavar="PATH", help=f"also write {what}")
+    p.add_argument("--plots", type=Path, metavar="DIR",
+                   help="also write PNG plots (needs: pip install 'symbn[plots]')")
     p.set_defaults(func=cmd_report)
     return parser
 

@@ -81,8 +81,9 @@ class Mean(sp.Function):
     def _eval_is_real(self):
         return self.args[0].is_real
 
-    def _latex(self, printer):
-        return r"\operatorname{E}_B\left[%s\right]" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{E}_B\left[%s\right]" % printer._print(self.args[0])
+        return tex if exp is None else f"{tex}^{{{exp}}}"
 
 
 def batch_mean(expr):

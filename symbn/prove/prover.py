@@ -83,7 +83,7 @@ def _prove_scalar(lhs, rhs, statements, budget, tries, seed, start) -> Verdict:
                        lhs - rhs, counterexample)
     residual = sp.sympify(lhs - rhs)
     if residual == 0:
-        return verdict(Status.PROVED, "identical as constructed", residual)
+        return verdict(Status.PROVED, "construction (lhs - rhs is 0 once built)", residual)
     attempts, reduced = [], residual
     for name, strategy in STRATEGIES:
         outcome = run_with_budget(strategy, (residual,), budget)

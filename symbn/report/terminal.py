@@ -147,3 +147,7 @@ def print_check_table(console: Console, rows) -> None:
 
 def print_error(console: Console, message: str) -> None:
     console.print(Text("error: ", style="bold red") + Text(message))
+
+
+def print_written(console: Console, fmt: str, path) -> None:
+    console.print(f"wrote the {fmt} report to {path}")

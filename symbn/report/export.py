@@ -1,0 +1,100 @@
+"""Render the report's blocks as Markdown (with LaTeX math), LaTeX, or HTML with MathML.
+
+Math is printed by SymPy's own printers (``sympy.latex``, ``sympy.mathml``); the HTML page
+is standalone: MathML renders in the browser with no network at view time.
+"""
+
+from __future__ import annotations
+
+import html
+
+import sympy as sp
+
+from symbn.report.document import Code, Heading, Math, Paragraph, Table
+
+_LATEX_ESCAPES = str.maketrans({c: "\\" + c for c in "&%$#_{}"} | {
+    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"})
+
+
+def to_markdown(blocks) -> str:
+    out = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            out.append("#" * b.level + " " + b.text)
+        elif isinstance(b, Paragraph):
+            out.append(f"*{b.text}*" if b.emphasis else b.text)
+        elif isinstance(b, Math):
+            out.append(f"{b.label}:\n\n$$\n{sp.latex(b.expr)}\n$$")
+        elif isinstance(b, Code):
+            out.append(f"```python\n{b.text.rstrip()}\n```")
+        elif isinstance(b, Table):
+            out.append("\n".join(["| " + " | ".join(b.header) + " |",
+                                  "|" + "---|" * len(b.header)]
+                                 + ["| " + " | ".join(r) + " |" for r in b.rows]))
+    return "\n\n".join(out) + "\n"
+
+
+def _tex(text: str) -> str:
+    return text.translate(_LATEX_ESCAPES)
+
+
+def to_latex(blocks) -> str:
+    body = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            command = {1: "section*", 2: "subsection*"}.get(b.level, "paragraph")
+            body.append(f"\\{command}{{{_tex(b.text)}}}")
+        elif isinstance(b, Paragraph):
+            body.append(f"\\emph{{{_tex(b.text)}}}" if b.emphasis else _tex(b.text))
+        elif isinstance(b, Math):
+            body.append(f"{_tex(b.label)}:\n\\begin{{dmath*}}\n{sp.latex(b.expr)}\n\\end{{dmath*}}")
+        elif isinstance(b, Code):
+            body.append(f"\\begin{{verbatim}}\n{b.text.rstrip()}\n\\end{{verbatim}}")
+        elif isinstance(b, Table):
+            rows = [" & ".join(map(_tex, b.header)) + r" \\ \hline"]
+            rows += [" & ".join(map(_tex, r)) + r" \\" for r in b.rows]
+            body.append(f"\\begin{{longtable}}{{{'l' * len(b.header)}}}\n"
+                        + "\n".join(rows) + "\n\\end{longtable}")
+    return ("\\documentclass[10pt]{article}\n"
+            "\\usepackage[margin=2cm,landscape]{geometry}\n"
+            "\\usepackage{amsmath,breqn,longtable}\n"
+            "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n")
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+h1 { border-bottom: 2px solid #444; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
+pre { background: #f5f5f5; padding: 0.8em; overflow-x: auto; }
+.math { overflow-x: auto; overflow-y: hidden; margin: 0.5em 0 1em 1em; }
+math { font-size: 1.15em; }
+"""
+
+
+def to_html(blocks) -> str:
+    body = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            body.append(f"<h{b.level}>{html.escape(b.text)}</h{b.level}>")
+        elif isinstance(b, Paragraph):
+            text = html.escape(b.text)
+            body.append(f"<p><em>{text}</em></p>" if b.emphasis else f"<p>{text}</p>")
+        elif isinstance(b, Math):
+            mathml = sp.mathml(b.expr, printer="presentation")
+            body.append(f"<p>{html.escape(b.label)}:</p><div class=\"math\"><math "
+                        f"xmlns=\"http://www.w3.org/1998/Math/MathML\" display=\"block\">"
+                        f"{mathml}</math></div>")
+        elif isinstance(b, Code):
+            body.append(f"<pre><code>{html.escape(b.text)}</code></pre>")
+        elif isinstance(b, Table):
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in b.header)
+            rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+                           for r in b.rows)
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<title>symbn report</title><style>" + _CSS + "</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+EXPORTERS = {"markdown": to_markdown, "latex": to_latex, "html": to_html}
