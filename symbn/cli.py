@@ -66,6 +66,56 @@ def cmd_check(args, console) -> int:
     return EXIT_OK if all(r.passed or r.skipped for r in rows) else EXIT_UNEXPECTED
 
 
+def _load_function(spec: str):
+    import importlib
+
+    module_name, _, function_name = spec.partition(":")
+    if not module_name or not function_name:
+        raise UsageError(f"{spec!r} is not module:function, e.g. mypkg.layers:batchnorm_backward")
+    sys.path.insert(0, str(Path.cwd()))  # so a module beside the user imports, as with python -m
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise UsageError(f"cannot import module {module_name!r}: {error}") from None
+    except Exception as error:  # noqa: BLE001 -- the user's module failed while importing
+        raise UsageError(f"importing {module_name!r} raised {type(error).__name__}: {error}") \
+            from None
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        what = "has no function" if function is None else "has a non-callable"
+        raise UsageError(f"module {module_name!r} {what} {function_name!r}")
+    return function
+
+
+def cmd_verify(args, console) -> int:
+    from symbn.verify import VerifyError, verify
+
+    function = _load_function(args.function)
+    try:
+        report = verify(function, args.kind, feature_axis=args.feature_axis,
+                        timeout=args.timeout)
+    except VerifyError as error:
+        raise UsageError(str(error)) from None
+    if args.json:
+        console.print_json(json.dumps(data.verify_data(report)))
+    else:
+        terminal.print_verify_report(console, args.function, report)
+    return EXIT_OK if report.ok else EXIT_UNEXPECTED
+
+
+def cmd_selftest(args, console) -> int:
+    from symbn.identities.mutations import wrong_claims
+    from symbn.identities.soundness import run_soundness
+
+    with terminal.progress(console, len(wrong_claims()), "refuting") as advance:
+        outcome = run_soundness(args.budget, advance)
+    if args.json:
+        console.print_json(json.dumps(data.soundness_data(outcome)))
+    else:
+        terminal.print_soundness(console, outcome)
+    return EXIT_OK if outcome.sound else EXIT_UNEXPECTED
+
+
 def cmd_report(args, console) -> int:
     from symbn.backends import compare
     from symbn.report.kernels import catalogue_kernels
@@ -153,6 +203,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a smaller grid")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_check)
+
+    p = commands.add_parser("verify", help="check your own BN code and diagnose its mistake")
+    p.add_argument("function", metavar="MODULE:FUNCTION")
+    p.add_argument("--kind", required=True, choices=["bn-forward", "bn-backward"],
+                   help="bn-forward: f(x, gamma, beta, eps) -> y; bn-backward: "
+                        "f(x, g, gamma, beta, eps) -> (dx, dgamma, dbeta)")
+    p.add_argument("--feature-axis", type=int, default=1, help="the channel axis (default 1)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="time one call may take (default 10)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_verify)
+
+    p = commands.add_parser("selftest", help="the soundness suite: wrong claims must all be "
+                            "REFUTED")
+    p.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
+                   help="time each symbolic strategy may take (default 5)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_selftest)
 
     p = commands.add_parser("report", help="the whole story: derivations, verdicts, kernels")
     proof_options(p)

@@ -39,10 +39,10 @@ def _sums_to_zero():
     return Claim(batch_sum(bn.dx), 0, steps=(("dL/dx_j", bn.dx), ("sum_j dL/dx_j", batch_sum(bn.dx))))
 
 
-def _orthogonality(eps_value):
-    bn = derive_batchnorm(eps_value)
+def _orthogonality(at_eps_zero: bool):
+    bn = derive_batchnorm()
     inner = batch_sum(bn.dx * bn.xhat)
-    return Claim(inner, 0, where={eps: eps_value} if eps_value == 0 else {},
+    return Claim(inner, 0, where={eps: 0} if at_eps_zero else {},
                  steps=(("<dx, xhat> = sum_j dL/dx_j * xhat_j", inner),))
 
 
@@ -88,14 +88,14 @@ IDENTITIES = (
         name="backward-orthogonal-to-xhat",
         title="At eps = 0 the input gradient is orthogonal to xhat",
         statement="<dL/dx, xhat> = 0 when eps = 0 (BN is then invariant to scaling x)",
-        source=SOURCE, tags=("backward", "core", "eps"), build=lambda: _orthogonality(0),
+        source=SOURCE, tags=("backward", "core", "eps"), build=lambda: _orthogonality(True),
         explicit_sizes=(2, 3, 4),
         explicit=lambda m: Claim(
             sp.Add(*[d * xh for d, xh in zip(
                 _explicit_dx(m, 0),
                 [instantiate(derive_batchnorm(0).xhat, m, j) for j in range(m)])]), 0),
         controls=(control("backward-orthogonal-eps", "<dL/dx, xhat> = 0 also for eps > 0",
-                          lambda: _orthogonality(eps)),),
+                          lambda: _orthogonality(False)),),
     ),
     Identity(
         name="backward-orthogonality-residual",

@@ -103,9 +103,13 @@ class Kernel:
             return value
         if value.size == math.prod(kept_shape):
             return value.reshape(kept_shape)
+        if value.ndim == len(kept_shape) and all(v in (1, k) for v, k in zip(value.shape,
+                                                                              kept_shape)):
+            return value  # already broadcasts over the kept positions
         raise KernelInputError(
-            f"{self.name}: {symbol} has shape {value.shape}; give a scalar or one value per "
-            f"kept position ({math.prod(kept_shape)} values for kept shape {kept_shape})")
+            f"{self.name}: {symbol} has shape {value.shape}; give a scalar, one value per "
+            f"kept position ({math.prod(kept_shape)} values for kept shape {kept_shape}), or "
+            "an array that broadcasts to that shape")
 
 
 def _normalize_axes(axes, ndim) -> tuple[int, ...]:

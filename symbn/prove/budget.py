@@ -1,8 +1,12 @@
 """Run a computation under a time budget, and kill it when the budget runs out.
 
 SymPy cannot be interrupted from inside, and a C-level loop would ignore a signal, so
-each budgeted call runs in a forked child process that is killed at the deadline.  The
-prover then answers UNDECIDED, never hangs.
+each budgeted call runs in a child process that is killed at the deadline.  The prover
+then answers UNDECIDED, never hangs.
+
+Children come from a fork server (started once, with SymPy and symbn preloaded), not from
+forking the caller: the caller may be multithreaded (JAX, PyTorch), and forking such a
+process can deadlock the child.
 """
 
 from __future__ import annotations
@@ -33,9 +37,16 @@ def _child(conn, fn, args):
         os._exit(0)  # skip atexit handlers inherited from the parent
 
 
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["symbn.prove.strategies"])
+
+
 def run_with_budget(fn: Callable, args: tuple, seconds: float) -> Outcome:
-    """``fn(*args)`` in a forked child; Outcome(finished=False) after ``seconds``."""
-    ctx = multiprocessing.get_context("fork")
+    """``fn(*args)`` in a child process; Outcome(finished=False) after ``seconds``.
+
+    ``fn`` and ``args`` must be picklable (a module-level function, SymPy expressions).
+    """
+    ctx = _CONTEXT
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(sender, fn, args), daemon=True)
     process.start()

@@ -47,3 +47,25 @@ def checked_data(c: CheckedIdentity) -> dict:
 
 def check_row_data(row) -> dict:
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in row.__dict__.items()}
+
+
+def verify_data(report) -> dict:
+    d = report.diagnosis
+    return {
+        "kind": report.kind, "ok": report.ok, "problems": report.problems,
+        "checks": [check_row_data(c) for c in report.checks],
+        "diagnosis": None if d is None else {
+            "mistake": d.name, "description": d.description, "residual": d.residual,
+            "fits": d.fits, "ranking": [{"mistake": n, "residual": r} for n, r in d.ranking]},
+    }
+
+
+def soundness_data(outcome) -> dict:
+    wrong, slowest = outcome.slowest
+    return {
+        "claims": [{"name": w.name, "kind": w.kind, "origin": w.origin, **verdict_data(v)}
+                   for w, v in outcome.results],
+        "rejected": outcome.rejected, "total": len(outcome.results),
+        "rejection_rate": outcome.rejection_rate, "sound": outcome.sound,
+        "slowest": {"name": wrong.name, "seconds": slowest.seconds},
+    }

@@ -151,3 +151,50 @@ def print_error(console: Console, message: str) -> None:
 
 def print_written(console: Console, fmt: str, path) -> None:
     console.print(f"wrote the {fmt} report to {path}")
+
+
+def print_verify_report(console: Console, name: str, report) -> None:
+    """Per-output errors, the problems found, and the diagnosis of a user's BN."""
+    worst: dict = {}
+    for c in report.checks:
+        key = (c.output, c.dtype)
+        if key not in worst or c.max_rel > worst[key].max_rel:
+            worst[key] = c
+    table = Table(title=f"{name} ({report.kind}) against symbn's derivation")
+    for column in ("output", "dtype", "worst case", "max abs err", "max rel err", "verdict"):
+        table.add_column(column)
+    for (output, dtype), c in sorted(worst.items()):
+        table.add_row(output, dtype, c.case, f"{c.max_abs:.2e}", f"{c.max_rel:.2e}",
+                      Text("pass", style="green") if all(
+                          k.passed for k in report.checks if (k.output, k.dtype) == (output, dtype))
+                      else Text("FAIL", style="bold red"))
+    console.print(table)
+    for problem in report.problems:
+        console.print(Text("problem: ", style="bold red") + Text(problem))
+    d = report.diagnosis
+    if d is not None:
+        if d.fits and d.name == "correct":
+            message = "the values are right; the problems above are the only faults"
+        elif d.fits:
+            message = f"most likely mistake: {d.name}: {d.description} (residual {d.residual:.1e})"
+        else:
+            message = (f"no known mistake fits; nearest: {d.name}: {d.description} "
+                       f"(residual {d.residual:.1e})")
+        console.print(Panel(Text(message), title="diagnosis", title_align="left",
+                            border_style="yellow"))
+    console.print(Text("verdict: ") + (Text("correct", style="bold green") if report.ok
+                                       else Text("WRONG", style="bold red")))
+
+
+def print_soundness(console: Console, outcome) -> None:
+    table = Table(title="soundness suite: every claim here is wrong")
+    for column in ("wrong claim", "kind", "verdict", "method", "seconds"):
+        table.add_column(column)
+    for wrong, v in outcome.results:
+        table.add_row(wrong.name, wrong.kind, _status(v.status), v.method, f"{v.seconds:.3f}")
+    console.print(table)
+    wrong, slowest = outcome.slowest
+    style = "bold green" if outcome.sound else "bold red"
+    console.print(Text(f"rejected {outcome.rejected} of {len(outcome.results)} "
+                       f"({outcome.rejection_rate:.0%})", style=style))
+    console.print(f"slowest refutation: {wrong.name} in {slowest.seconds:.3f} s")

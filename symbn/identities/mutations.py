@@ -1,0 +1,114 @@
+"""The soundness suite: wrong formulas and wrong identities that must all be REFUTED.
+
+A prover that can say PROVED is only trustworthy if it is seen to say REFUTED for claims
+that are almost right.  The suite holds
+
+* mutations of every catalogue identity: a changed coefficient, a flipped sign, an added
+  constant, a dropped term, a missing assumption;
+* every known BN mistake (:mod:`symbn.verify.mistakes`) claimed equal to the correct BN;
+* a wrong batch size: "with eps = 0 no gradient reaches the input" holds at N = 2 only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+
+from symbn.bn.batchnorm import derive_batchnorm, x
+from symbn.core import explicit_symbols, instantiate
+from symbn.identities import CATALOGUE
+from symbn.identities.record import Claim, Identity
+
+
+@dataclass(frozen=True)
+class WrongClaim:
+    name: str
+    kind: str
+    origin: str
+    build: Callable[[], Claim]
+
+
+def _first_symbol(claim: Claim):
+    """A symbol of the claim (or of its derivation, when the claim reduced to 0 = 0)."""
+    exprs = [claim.lhs - claim.rhs] + [e for _, e in claim.steps]
+    free = set().union(*(sp.sympify(e).free_symbols for e in exprs)) - set(claim.where)
+    return sorted(free, key=str)[0]
+
+
+def _is_zero(expr) -> bool:
+    return expr.is_zero_matrix if isinstance(expr, sp.MatrixBase) else sp.sympify(expr) == 0
+
+
+def _ones_like(expr):
+    return sp.ones(*expr.shape) if isinstance(expr, sp.MatrixBase) else sp.S.One
+
+
+def _dropped(expr):
+    target = expr[0] if isinstance(expr, sp.MatrixBase) else sp.sympify(expr)
+    if not target.is_Add or len(target.args) < 2:
+        return None
+    smaller = sp.Add(*target.args[1:])
+    if isinstance(expr, sp.MatrixBase):
+        expr = expr.copy()
+        expr[0] = smaller
+        return expr
+    return smaller
+
+
+def _mutations_of(identity: Identity) -> list[WrongClaim]:
+    def wrong(kind, change):
+        def build():
+            c = identity.claim()
+            lhs, rhs = change(c)
+            return Claim(lhs, rhs, c.where, c.assume)
+        return WrongClaim(f"{identity.name}/{kind}", kind, identity.name, build)
+
+    claim = identity.claim()
+    found = [wrong("added constant", lambda c: (c.lhs, c.rhs + _ones_like(c.rhs) / 7))]
+    if _is_zero(claim.rhs):
+        found.append(wrong("changed coefficient",
+                           lambda c: (c.lhs, _first_symbol(c) / 2 * _ones_like(c.rhs))))
+    else:
+        found.append(wrong("changed coefficient", lambda c: (c.lhs, sp.Rational(3, 2) * c.rhs)))
+        found.append(wrong("flipped sign", lambda c: (c.lhs, -c.rhs)))
+    if _dropped(claim.rhs) is not None:
+        found.append(wrong("dropped term", lambda c: (c.lhs, _dropped(c.rhs))))
+    elif _dropped(claim.lhs) is not None:
+        found.append(wrong("dropped term", lambda c: (_dropped(c.lhs), c.rhs)))
+    if claim.where or claim.assume:
+        found.append(WrongClaim(f"{identity.name}/missing assumption", "missing assumption",
+                                identity.name, lambda: _without_assumptions(identity.claim())))
+    return found
+
+
+def _without_assumptions(c: Claim) -> Claim:
+    return Claim(c.lhs, c.rhs)
+
+
+def _mistake_claims() -> list[WrongClaim]:
+    from symbn.verify.mistakes import correct, mistakes
+
+    found = []
+    for m in mistakes():
+        for output, expr in m.outputs.items():
+            if expr != correct().outputs[output]:
+                found.append(WrongClaim(f"mistake/{m.name}/{output}", "known mistake", m.name,
+                                        lambda e=expr, o=output: Claim(e, correct().outputs[o])))
+    return found
+
+
+def _wrong_batch_size() -> WrongClaim:
+    def build():
+        bn = derive_batchnorm(0)
+        loss = instantiate(bn.loss, 3)
+        return Claim(sp.diff(loss, explicit_symbols(x, 3)[0]), 0)
+    return WrongClaim("degenerate-batch/N=3", "wrong batch size",
+                      "with eps = 0 and N = 2 dx vanishes; not at N = 3", build)
+
+
+def wrong_claims() -> list[WrongClaim]:
+    """Every claim of the soundness suite, each expected REFUTED."""
+    return ([w for i in CATALOGUE for w in _mutations_of(i)] + _mistake_claims()
+            + [_wrong_batch_size()])

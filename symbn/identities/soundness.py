@@ -1,0 +1,37 @@
+"""Run the soundness suite: every wrong claim must come out REFUTED."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from symbn.identities.mutations import WrongClaim, wrong_claims
+from symbn.prove import Status, Verdict
+
+
+@dataclass(frozen=True)
+class SoundnessResult:
+    results: tuple[tuple[WrongClaim, Verdict], ...]
+
+    @property
+    def rejected(self) -> int:
+        return sum(v.status is Status.REFUTED for _, v in self.results)
+
+    @property
+    def rejection_rate(self) -> float:
+        return self.rejected / len(self.results)
+
+    @property
+    def slowest(self) -> tuple[WrongClaim, Verdict]:
+        return max(self.results, key=lambda r: r[1].seconds)
+
+    @property
+    def sound(self) -> bool:
+        return self.rejected == len(self.results)
+
+
+def run_soundness(budget: float = 5.0, progress=lambda name: None) -> SoundnessResult:
+    results = []
+    for wrong in wrong_claims():
+        results.append((wrong, wrong.build().prove(budget)))
+        progress(wrong.name)
+    return SoundnessResult(tuple(results))

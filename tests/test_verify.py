@@ -1,0 +1,102 @@
+"""``symbn verify`` and the soundness suite, through the real entry point and the API."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symbn.verify import mistakes, verify
+from symbn.verify.runner import GRID
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import user_bn  # noqa: E402
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "symbn.cli", *args], capture_output=True,
+                          text=True, cwd=FIXTURES, timeout=600)
+
+
+def test_correct_code_passes():
+    for fn, kind in ((user_bn.forward, "bn-forward"), (user_bn.backward, "bn-backward")):
+        report = verify(fn, kind)
+        assert report.ok and report.diagnosis is None
+        assert {c.dtype for c in report.checks} == {"float64", "float32"}
+        assert {c.case.split()[0].count("x") for c in report.checks} == {1, 3}  # 2-D and 4-D
+
+
+@pytest.mark.parametrize("function,kind,mistake", [
+    ("forward_unbiased", "bn-forward", "unbiased-variance"),
+    ("forward_eps_outside", "bn-forward", "eps-outside-sqrt"),
+    ("forward_axis0_only", "bn-forward", "wrong-axes"),
+    ("backward_ignores_mean", "bn-backward", "ignores-mean"),
+    ("backward_missing_1_over_n", "bn-backward", "missing-1/N"),
+    ("backward_dgamma_with_x", "bn-backward", "dgamma-uses-x"),
+])
+def test_each_mistake_is_diagnosed_by_fitting(function, kind, mistake):
+    report = verify(getattr(user_bn, function), kind)
+    assert not report.ok
+    d = report.diagnosis
+    assert d.name == mistake and d.fits and d.residual < 1e-12
+    runner_up = d.ranking[1][1]
+    assert runner_up > 1e-4, "the diagnosis must separate the mistake from the next candidate"
+
+
+def test_every_mistake_in_the_library_differs_from_the_correct_bn():
+    names = {m.name for m in mistakes()}
+    assert {"ignores-mean", "ignores-variance", "unbiased-variance", "eps-outside-sqrt",
+            "missing-1/N", "dgamma-uses-x", "wrong-axes"} <= names
+
+
+def test_cli_verify_json_names_the_mistake_and_exits_1():
+    done = run("verify", "user_bn:backward_ignores_mean", "--kind", "bn-backward", "--json")
+    assert done.returncode == 1, done.stderr
+    out = json.loads(done.stdout)
+    assert out["diagnosis"]["mistake"] == "ignores-mean" and not out["ok"]
+
+
+def test_cli_verify_correct_code_exits_0():
+    assert run("verify", "user_bn:forward", "--kind", "bn-forward").returncode == 0
+
+
+@pytest.mark.parametrize("function,message", [
+    ("raises", "raised RuntimeError: my kernel is broken"),
+    ("wrong_shape", "has shape (1, 4), expected (3, 4)"),
+    ("wrong_dtype", "has dtype float64 for float32 inputs"),
+    ("returns_nan", "contains NaN or inf"),
+])
+def test_bad_user_output_is_named_not_a_traceback(function, message):
+    done = run("verify", f"user_bn:{function}", "--kind", "bn-forward")
+    assert done.returncode == 1
+    assert message in done.stdout and "Traceback" not in done.stdout + done.stderr
+
+
+def test_slow_user_code_is_stopped():
+    report = verify(user_bn.sleeps, "bn-forward", timeout=0.5, grid=GRID[:1],
+                    dtypes=("float64",))
+    assert report.problems == ["3x4 eps=1e-05 float64: did not return within 0.5 s"]
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("no_such_module:f", "cannot import module 'no_such_module'"),
+    ("user_bn:missing", "has no function 'missing'"),
+    ("user_bn:not_callable", "non-callable 'not_callable'"),
+    ("user_bn", "is not module:function"),
+])
+def test_missing_module_or_function_exits_2(spec, message):
+    done = run("verify", spec, "--kind", "bn-forward")
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_selftest_rejects_every_wrong_claim():
+    done = run("selftest", "--json")
+    assert done.returncode == 0, done.stdout[-2000:]
+    out = json.loads(done.stdout)
+    assert out["total"] >= 30 and out["rejected"] == out["total"] and out["sound"]
+    kinds = {c["kind"] for c in out["claims"]}
+    assert {"changed coefficient", "dropped term", "flipped sign", "missing assumption",
+            "wrong batch size", "known mistake"} <= kinds
+    assert all(c["status"] == "REFUTED" and c["counterexample"] for c in out["claims"])
