@@ -11,4 +11,5 @@ import sys
 
 from symbn.cli import main
 
-sys.exit(main(["prove", "backward-closed-form"]))
+if __name__ == "__main__":
+    sys.exit(main(["prove", "backward-closed-form"]))

@@ -10,4 +10,5 @@ import sys
 
 from symbn.cli import main
 
-sys.exit(main(["prove", "bias-gradient-zero"]))
+if __name__ == "__main__":
+    sys.exit(main(["prove", "bias-gradient-zero"]))

@@ -11,4 +11,5 @@ import sys
 
 from symbn.cli import main
 
-sys.exit(main(["prove", "zscore-stack-collapses"]))
+if __name__ == "__main__":
+    sys.exit(main(["prove", "zscore-stack-collapses"]))

@@ -4,9 +4,11 @@ SymPy cannot be interrupted from inside, and a C-level loop would ignore a signa
 each budgeted call runs in a child process that is killed at the deadline.  The prover
 then answers UNDECIDED, never hangs.
 
-Children come from a fork server (started once, with SymPy and symbn preloaded), not from
-forking the caller: the caller may be multithreaded (JAX, PyTorch), and forking such a
-process can deadlock the child.
+The child is forked: it starts at once with SymPy's caches warm, and (unlike spawn or a
+fork server) it does not re-import the caller's main script, so a plain script calling
+``prove`` needs no ``if __name__ == "__main__"`` guard.  Forking a multithreaded caller
+(JAX warns about it) is safe here because the child runs only SymPy and never touches the
+framework whose threads were left behind.
 """
 
 from __future__ import annotations
@@ -37,15 +39,11 @@ def _child(conn, fn, args):
         os._exit(0)  # skip atexit handlers inherited from the parent
 
 
-_CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["symbn.prove.strategies"])
+_CONTEXT = multiprocessing.get_context("fork")
 
 
 def run_with_budget(fn: Callable, args: tuple, seconds: float) -> Outcome:
-    """``fn(*args)`` in a child process; Outcome(finished=False) after ``seconds``.
-
-    ``fn`` and ``args`` must be picklable (a module-level function, SymPy expressions).
-    """
+    """``fn(*args)`` in a forked child; Outcome(finished=False) after ``seconds``."""
     ctx = _CONTEXT
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(sender, fn, args), daemon=True)

@@ -8,7 +8,9 @@ Kinds (channel on ``feature_axis``, 1 by default, as in PyTorch):
 The function is called on a grid of shapes, batch sizes, eps and dtypes, in a spawned
 worker process under a time limit per call, so code that hangs is reported, not waited
 on (and the worker is replaced).  Spawned, not forked: user code may use JAX or PyTorch,
-whose threads make a forked child unsafe.
+whose threads make a forked child unsafe.  As with any spawning code, a script that calls
+:func:`verify` directly needs the ``if __name__ == "__main__":`` guard; the ``symbn verify``
+command has it.
 """
 
 from __future__ import annotations
