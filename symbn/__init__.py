@@ -24,6 +24,7 @@ from symbn.core import (
     depends_on_sample,
     derivative,
     directional_derivative,
+    freeze_means,
     freeze_moments,
     large_batch_limit,
     evaluate_at_batch,
@@ -40,7 +41,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BatchNormDerivation", "batchnorm", "batchnorm_eval", "batchnorm_explicit", "derive_batchnorm", "dx_closed_form",
     "standardize", "Mean", "N", "SampleSymbol", "batch_mean", "batch_sum", "batch_var",
-    "depends_on_sample", "derivative", "directional_derivative", "freeze_moments", "large_batch_limit", "evaluate_at_batch", "explicit_symbols", "instantiate",
+    "depends_on_sample", "derivative", "directional_derivative", "freeze_means", "freeze_moments", "large_batch_limit", "evaluate_at_batch", "explicit_symbols", "instantiate",
     "instantiate_all", "moment_form", "sample_symbols", "Kernel", "KernelInputError",
     "compile_kernel", "Counterexample", "Status", "Verdict", "prove",
 ]

@@ -22,11 +22,17 @@ class UsageError(Exception):
     """A mistake in the command line: reported in one line, exit status 2."""
 
 
+def _cache(args):
+    from symbn.cache import Cache
+    return None if args.no_cache else Cache()
+
+
 def _run_identities(selected, args, console):
-    results = []
+    results, cache = [], _cache(args)
     with terminal.progress(console, len(selected), "proving") as advance:
         for identity in selected:
-            results.append(check(identity, budget=args.budget, explicit=not args.no_explicit))
+            results.append(check(identity, budget=args.budget, explicit=not args.no_explicit,
+                                 cache=cache))
             advance(identity.name)
     return results
 
@@ -108,7 +114,7 @@ def cmd_selftest(args, console) -> int:
     from symbn.identities.soundness import run_soundness
 
     with terminal.progress(console, len(wrong_claims()), "refuting") as advance:
-        outcome = run_soundness(args.budget, advance)
+        outcome = run_soundness(args.budget, advance, _cache(args))
     if args.json:
         console.print_json(json.dumps(data.soundness_data(outcome)))
     else:
@@ -184,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-explicit", action="store_true",
                        help="skip the explicit-batch-size cross-checks")
         p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.add_argument("--no-cache", action="store_true",
+                       help="recompute derivations and verdicts instead of reading the cache")
 
     p = commands.add_parser("list", help="list the identities")
     p.add_argument("names", nargs="*", metavar="NAME_OR_TAG")
@@ -217,9 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("selftest", help="the soundness suite: wrong claims must all be "
                             "REFUTED")
-    p.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
-                   help="time each symbolic strategy may take (default 5)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    proof_options(p)
     p.set_defaults(func=cmd_selftest)
 
     p = commands.add_parser("report", help="the whole story: derivations, verdicts, kernels")

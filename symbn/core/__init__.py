@@ -10,6 +10,7 @@ from symbn.core.batch import (
     depends_on_sample,
     derivative,
     directional_derivative,
+    freeze_means,
     freeze_moments,
     large_batch_limit,
     moment_atoms,
@@ -27,6 +28,6 @@ from symbn.core.explicit import (
 
 __all__ = [
     "Mean", "N", "SampleSymbol", "batch_mean", "batch_sum", "batch_var",
-    "depends_on_sample", "derivative", "directional_derivative", "freeze_moments", "large_batch_limit", "moment_atoms", "moment_form", "sample_symbols",
+    "depends_on_sample", "derivative", "directional_derivative", "freeze_means", "freeze_moments", "large_batch_limit", "moment_atoms", "moment_form", "sample_symbols",
     "sample_variables", "evaluate_at_batch", "explicit_symbol", "explicit_symbols", "instantiate", "instantiate_all",
 ]

@@ -106,8 +106,8 @@ def batch_var(expr, *, unbiased: bool = False):
     return N / (N - 1) * biased if unbiased else biased
 
 
-def _freeze_means(expr):
-    """Replace the outermost batch means of ``expr`` by dummies: (frozen, {dummy: Mean})."""
+def freeze_means(expr):
+    """Replace the outermost batch means of ``expr`` by real dummies: (frozen, {dummy: Mean})."""
     means = {m: sp.Dummy("m", real=True) for m in expr.atoms(Mean)}
     frozen = expr.xreplace(means)  # top-down: the outermost means are replaced first
     return frozen, {d: m for m, d in means.items() if frozen.has(d)}
@@ -135,7 +135,7 @@ def derivative(expr, var, *, through_stats: bool = True, hold=()):
             for m in (hold if through_stats else _statistics(expr))}
     expr = expr.xreplace(held)
     if isinstance(var, SampleSymbol):
-        frozen, means = _freeze_means(expr)
+        frozen, means = freeze_means(expr)
         result = sp.diff(frozen, var) + sum(
             (sp.diff(frozen, d) * _mean_derivative(m, var) for d, m in means.items()),
             sp.S.Zero,
@@ -166,7 +166,7 @@ def _statistics(expr) -> set:
 
 def _mean_derivative(mean: Mean, var: SampleSymbol):
     """d Mean(h) / d var_j, collapsing the Kronecker delta of the sample index."""
-    frozen, inner = _freeze_means(mean.args[0])
+    frozen, inner = freeze_means(mean.args[0])
     result = sp.diff(frozen, var).xreplace(inner) / N
     for d, m in inner.items():
         result += Mean(sp.diff(frozen, d).xreplace(inner)) * _mean_derivative(m, var)

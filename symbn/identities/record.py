@@ -8,6 +8,7 @@ claims also carry an explicit-m cross-check: the same claim at concrete batch si
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -88,14 +89,37 @@ class CheckedIdentity:
                 + sum(v.seconds for _, v in self.explicit))
 
 
-def check(identity: Identity, *, budget: float = 5.0, explicit: bool = True) -> CheckedIdentity:
-    """Prove ``identity``, refute its controls, and run its explicit cross-checks."""
-    claim = identity.claim()
+def check(identity: Identity, *, budget: float = 5.0, explicit: bool = True,
+          cache=None) -> CheckedIdentity:
+    """Prove ``identity``, refute its controls, and run its explicit cross-checks.
+
+    With a :class:`symbn.cache.Cache`, built claims and verdicts are read from disk when
+    symbn's code and the claim are unchanged.
+    """
+    claim = _cached(cache, ("claim", identity.name), identity.claim)
+    explicit_claims = [(m, _cached(cache, ("explicit", identity.name, m),
+                                   lambda m=m: identity.explicit_claim(m)))
+                       for m in (identity.explicit_sizes if explicit else ())]
     return CheckedIdentity(
         identity=identity,
         claim=claim,
-        verdict=claim.prove(budget),
-        controls=tuple(check(c, budget=budget, explicit=False) for c in identity.controls),
-        explicit=tuple((m, identity.explicit_claim(m).prove(budget))
-                       for m in (identity.explicit_sizes if explicit else ())),
+        verdict=prove_claim(claim, budget, cache),
+        controls=tuple(check(c, budget=budget, explicit=False, cache=cache)
+                       for c in identity.controls),
+        explicit=tuple((m, prove_claim(c, budget, cache)) for m, c in explicit_claims),
     )
+
+
+def _cached(cache, parts, compute):
+    return compute() if cache is None else cache.get_or_compute(parts, compute)[0]
+
+
+def prove_claim(claim: Claim, budget: float, cache=None) -> Verdict:
+    """``claim.prove(budget)``, through the cache when one is given."""
+    if cache is None:
+        return claim.prove(budget)
+    where = tuple(sorted(claim.where.items(), key=str))
+    verdict, hit = cache.get_or_compute(
+        ("verdict", claim.lhs, claim.rhs, where, claim.assume, budget),
+        lambda: claim.prove(budget))
+    return dataclasses.replace(verdict, cached=True) if hit else verdict

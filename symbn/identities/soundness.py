@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from symbn.identities.mutations import WrongClaim, wrong_claims
+from symbn.identities.record import prove_claim
 from symbn.prove import Status, Verdict
 
 
@@ -29,9 +30,9 @@ class SoundnessResult:
         return self.rejected == len(self.results)
 
 
-def run_soundness(budget: float = 5.0, progress=lambda name: None) -> SoundnessResult:
+def run_soundness(budget: float = 5.0, progress=lambda name: None, cache=None) -> SoundnessResult:
     results = []
     for wrong in wrong_claims():
-        results.append((wrong, wrong.build().prove(budget)))
+        results.append((wrong, prove_claim(wrong.build(), budget, cache)))
         progress(wrong.name)
     return SoundnessResult(tuple(results))

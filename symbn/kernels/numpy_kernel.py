@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from symbn.core import Mean, N, SampleSymbol, depends_on_sample
+from symbn.core import Mean, N, SampleSymbol, depends_on_sample, freeze_means
 
 _AXES = sp.Symbol("axes")
 
@@ -130,10 +130,75 @@ def _shape_output(result, expr, shape, axes):
         [n for i, n in enumerate(shape) if i not in axes])
 
 
-def compile_kernel(outputs: dict, name: str = "kernel") -> Kernel:
+def centred_terms(expr):
+    """``expr`` as [(c_k, m_k)]: monomials m_k of centred sample variables, or None.
+
+    The coefficients c_k hold only batch statistics and constants, so a kernel computes
+    them once per channel, and the per-element work is a few multiply-adds: dx becomes
+    a*(g - Mean(g)) + b*(x - Mean(x)).  A sample variable v whose mean appears is
+    centred, v = (v - Mean(v)) + Mean(v), which keeps the textbook form's numerics (no
+    k*x - k*mu cancellation).  An exact rewrite; None where ``expr`` is not polynomial in
+    the sample variables (e.g. a ReLU) or is a batch scalar.
+    """
+    if not depends_on_sample(expr):
+        return None
+    frozen, means = freeze_means(expr)
+    mean_of = {m.args[0]: d for d, m in means.items()}
+    variables, centring = [], {}
+    for v in sorted(frozen.atoms(SampleSymbol), key=str):
+        if v in mean_of:
+            centred = sp.Dummy(f"{v}_c", real=True)
+            frozen = frozen.xreplace({v: centred + mean_of[v]})
+            centring[centred] = v - Mean(v)
+            variables.append(centred)
+        else:
+            variables.append(v)
+    try:
+        poly = sp.Poly(frozen, *variables)
+    except sp.PolynomialError:
+        return None
+    return [(sp.cancel(c).xreplace(means),
+             sp.Mul(*[v**e for v, e in zip(variables, exps)]).xreplace(centring))
+            for exps, c in poly.terms()]
+
+
+def _inert(expr):
+    return expr.replace(lambda a: isinstance(a, Mean), lambda a: ReduceMean(a.args[0]))
+
+
+def _optimized(expressions):
+    """(skeletons, {coefficient symbol: value}): each output a sum of c_k * m_k."""
+    skeletons, coefficients = [], {}
+    for e in expressions:
+        terms = centred_terms(e)
+        if terms is None:
+            skeletons.append(e)
+            continue
+        total = sp.S.Zero
+        for c, m in terms:
+            symbol = sp.Symbol(f"c{len(coefficients)}")
+            coefficients[symbol] = c
+            total += symbol * m
+        skeletons.append(total)
+    return skeletons, coefficients
+
+
+def _cse_with_coefficients(coefficients):
+    """A ``cse`` for lambdify that assigns each per-channel coefficient before the outputs."""
+    names, values = list(coefficients), [_inert(v) for v in coefficients.values()]
+
+    def cse(exprs):
+        replacements, reduced = sp.cse(values + list(exprs))
+        return replacements + list(zip(names, reduced[:len(names)])), reduced[len(names):]
+    return cse
+
+
+def compile_kernel(outputs: dict, name: str = "kernel", *, optimize: bool = True) -> Kernel:
     """Compile ``{output name: general-form expression}`` into one NumPy :class:`Kernel`.
 
     Its arguments are the per-sample variables, then the batch constants, in name order.
+    With ``optimize`` each output becomes sum_k c_k * m_k (:func:`centred_terms`), the
+    coefficients assigned first, so the per-element work is a few multiply-adds.
     """
     expressions = tuple(sp.sympify(e) for e in outputs.values())
     free = set().union(*(e.free_symbols for e in expressions)) | \
@@ -143,11 +208,11 @@ def compile_kernel(outputs: dict, name: str = "kernel") -> Kernel:
         raise ValueError(f"{name}: the outputs depend on no per-sample variable")
     constants = tuple(sorted((s for s in free if not isinstance(s, SampleSymbol) and s != N),
                              key=str))
-    inert = [e.replace(lambda a: isinstance(a, Mean), lambda a: ReduceMean(a.args[0]))
-             for e in expressions]
+    skeletons, coefficients = _optimized(expressions) if optimize else (expressions, {})
     function = sp.lambdify(
-        [*samples, *constants, N, _AXES], inert,
-        modules="numpy", printer=_KernelPrinter, cse=True, docstring_limit=0,
+        [*samples, *constants, N, _AXES], [_inert(e) for e in skeletons],
+        modules="numpy", printer=_KernelPrinter, docstring_limit=0,
+        cse=_cse_with_coefficients(coefficients) if coefficients else True,
     )
     # lambdify registers the source with linecache; name the function after the kernel
     source = inspect.getsource(function).replace("_lambdifygenerated", name)

@@ -3,10 +3,10 @@
 A strategy takes the residual lhs - rhs and returns the reduced expression; the prover
 says PROVED only when that is the exact integer 0.  Each strategy is sound on its own:
 
-* ``expand``: moment form, then polynomial expansion with moment atoms as symbols;
-* ``radicals``: the one square-root base B becomes S**2 (S > 0) by solving B = S**2 for a
-  symbol B is linear in, so the residual becomes rational, then ``cancel``; where B is
-  linear in no symbol, the numerator is reduced modulo S**2 = B to a + b*S instead;
+* ``rationalize``: moment form, moment atoms as symbols; then each square-root base B
+  becomes S**2 (S > 0) by solving B = S**2 for a symbol B is linear in, so the residual
+  becomes rational, then ``cancel``; where B is linear in no symbol, the numerator is
+  reduced modulo S**2 = B to a + b*S instead; with no square roots, plain expansion;
 * ``cases``: sign case split for Max/Min/Heaviside/Abs/sign (ReLU and friends), each
   argument made a variable u by a change of variables and split into u > 0, u < 0, u = 0;
 * ``simplify``: SymPy's heuristic ``simplify``, last because it can take minutes.
@@ -25,12 +25,7 @@ _BRANCHING = (sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.sign)
 _MAX_SPLITS = 6
 
 
-def expand(residual):
-    frozen, atoms = freeze_moments(residual)
-    return sp.expand(frozen).xreplace(atoms)
-
-
-def radicals(residual):
+def rationalize(residual):
     frozen, atoms = freeze_moments(residual)
     rational = _eliminate_radicals(frozen)
     if rational is not None:
@@ -166,8 +161,7 @@ def _zero_in_every_case(expr, splits: int) -> bool:
 
 #: Cheap first, heuristic last.
 STRATEGIES = (
-    ("expand", expand),
-    ("radicals", radicals),
+    ("rationalize", rationalize),
     ("cases", cases),
     ("simplify", simplify),
 )

@@ -63,6 +63,7 @@ class Verdict:
     seconds: float
     counterexample: Counterexample | None = None
     attempts: tuple[str, ...] = ()
+    cached: bool = False  # read from symbn's cache; ``seconds`` is the original time
 
     def __bool__(self):
         raise TypeError("a Verdict is three-valued: compare verdict.status with Status.PROVED")

@@ -16,7 +16,7 @@ def verdict_data(v: Verdict) -> dict:
     data = {
         "status": str(v.status), "method": v.method, "assumptions": list(v.assumptions),
         "seconds": round(v.seconds, 4), "residual": sp.sstr(v.residual),
-        "attempts": list(v.attempts), "counterexample": None,
+        "attempts": list(v.attempts), "counterexample": None, "cached": v.cached,
     }
     if v.counterexample is not None:
         cx = v.counterexample

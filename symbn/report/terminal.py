@@ -62,7 +62,8 @@ def print_identity_list(console: Console, identities: Iterable[Identity]) -> Non
 
 def _verdict_lines(v: Verdict, expected: Status) -> list:
     mark = "as expected" if v.status is expected else f"UNEXPECTED (expected {expected})"
-    lines = [Text.assemble(_status(v.status), f"  by {v.method}  ({v.seconds:.2f} s)  {mark}")]
+    when = f"{v.seconds:.2f} s, cached" if v.cached else f"{v.seconds:.2f} s"
+    lines = [Text.assemble(_status(v.status), f"  by {v.method}  ({when})  {mark}")]
     if v.assumptions:
         lines.append(Text("assuming " + ", ".join(v.assumptions)))
     if v.counterexample is not None:
