@@ -67,7 +67,9 @@ def explicit_crosscheck(sizes, repeats):
         loss = instantiate(bn.loss, m)
         verdict = prove(sp.diff(loss, explicit_symbols(x_symbol, m)[0]),
                         instantiate(bn.dx_closed_form, m, 0))
-        assert verdict.proved, verdict
+        if not verdict.proved:
+            raise SystemExit(f"explicit cross-check at m = {m}: {verdict.status} "
+                             f"({'; '.join(verdict.attempts)})")
     return {str(m): median_time(lambda m=m: once(m), repeats) for m in sizes}
 
 
