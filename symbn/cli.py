@@ -53,6 +53,7 @@ def cmd_prove(args, console) -> int:
     else:
         for r in results:
             terminal.print_checked(console, r, steps=not args.brief)
+        terminal.print_matrices(console, results)
         terminal.print_summary(console, results)
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_UNEXPECTED
 
@@ -140,6 +141,7 @@ def cmd_report(args, console) -> int:
             terminal.print_checked(console, r)
         for k in kernels:
             terminal.print_kernel(console, k.name, k.source)
+        terminal.print_matrices(console, results)
         terminal.print_check_table(console, rows)
         terminal.print_summary(console, results, rows)
     _export(args, results, kernels, rows, console)

@@ -9,14 +9,17 @@ from symbn.bn.batchnorm import eps, gamma, x
 from symbn.identities import CATALOGUE, check
 from symbn.prove import AssumptionError, apply_assumptions
 
-CONTROLS = [c for i in CATALOGUE for c in i.controls]
+TRUE = [i for i in CATALOGUE if i.expected is Status.PROVED]
+# every wrong claim: the controls, and the catalogue's own "not invariant"-style entries
+CONTROLS = [c for i in CATALOGUE for c in i.controls] + [
+    i for i in CATALOGUE if i.expected is Status.REFUTED]
 
 
-def test_every_identity_has_a_control():
-    assert all(i.controls for i in CATALOGUE)
+def test_every_true_identity_has_a_control():
+    assert all(i.controls for i in TRUE)
 
 
-@pytest.mark.parametrize("identity", CATALOGUE, ids=lambda i: i.name)
+@pytest.mark.parametrize("identity", TRUE, ids=lambda i: i.name)
 def test_identity_is_proved_for_general_n_and_explicit_m(identity):
     result = check(identity)
     assert result.verdict.status is Status.PROVED, result.verdict

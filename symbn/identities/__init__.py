@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import difflib
 
-from symbn.identities import backward, bias, relu, zscore
+from symbn.identities import (backward, bias, inference, invariance, mock, noise, relu, scale,
+                              structure, whitening, zscore)
 from symbn.identities.record import CheckedIdentity, Claim, Identity, check, control
 
-CATALOGUE: tuple[Identity, ...] = bias.IDENTITIES + relu.IDENTITIES + zscore.IDENTITIES + \
-    backward.IDENTITIES
+#: The three core claims and the backward pass first, then the wider family.
+CATALOGUE: tuple[Identity, ...] = (
+    bias.IDENTITIES + relu.IDENTITIES + zscore.IDENTITIES + backward.IDENTITIES
+    + scale.IDENTITIES + structure.IDENTITIES + invariance.IDENTITIES + inference.IDENTITIES
+    + noise.IDENTITIES + mock.IDENTITIES + whitening.IDENTITIES
+)
 
 
 class UnknownIdentity(KeyError):

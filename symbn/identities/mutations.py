@@ -16,10 +16,9 @@ from typing import Callable
 
 import sympy as sp
 
-from symbn.bn.batchnorm import derive_batchnorm, x
-from symbn.core import explicit_symbols, instantiate
 from symbn.identities import CATALOGUE
 from symbn.identities.record import Claim, Identity
+from symbn.prove import Status
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ def _first_symbol(claim: Claim):
     """A symbol of the claim (or of its derivation, when the claim reduced to 0 = 0)."""
     exprs = [claim.lhs - claim.rhs] + [e for _, e in claim.steps]
     free = set().union(*(sp.sympify(e).free_symbols for e in exprs)) - set(claim.where)
-    return sorted(free, key=str)[0]
+    return sorted(free, key=str)[0] if free else None
 
 
 def _is_zero(expr) -> bool:
@@ -68,15 +67,17 @@ def _mutations_of(identity: Identity) -> list[WrongClaim]:
     claim = identity.claim()
     found = [wrong("added constant", lambda c: (c.lhs, c.rhs + _ones_like(c.rhs) / 7))]
     if _is_zero(claim.rhs):
+        if _first_symbol(claim) is None:
+            return found
         found.append(wrong("changed coefficient",
                            lambda c: (c.lhs, _first_symbol(c) / 2 * _ones_like(c.rhs))))
     else:
         found.append(wrong("changed coefficient", lambda c: (c.lhs, sp.Rational(3, 2) * c.rhs)))
         found.append(wrong("flipped sign", lambda c: (c.lhs, -c.rhs)))
+    # only from a stated right-hand side: a derived left-hand side may hold terms that are
+    # each zero, and dropping one of those leaves a true claim
     if _dropped(claim.rhs) is not None:
         found.append(wrong("dropped term", lambda c: (c.lhs, _dropped(c.rhs))))
-    elif _dropped(claim.lhs) is not None:
-        found.append(wrong("dropped term", lambda c: (_dropped(c.lhs), c.rhs)))
     if claim.where or claim.assume:
         found.append(WrongClaim(f"{identity.name}/missing assumption", "missing assumption",
                                 identity.name, lambda: _without_assumptions(identity.claim())))
@@ -100,15 +101,13 @@ def _mistake_claims() -> list[WrongClaim]:
 
 
 def _wrong_batch_size() -> WrongClaim:
-    def build():
-        bn = derive_batchnorm(0)
-        loss = instantiate(bn.loss, 3)
-        return Claim(sp.diff(loss, explicit_symbols(x, 3)[0]), 0)
+    from symbn.identities.structure import _degenerate
     return WrongClaim("degenerate-batch/N=3", "wrong batch size",
-                      "with eps = 0 and N = 2 dx vanishes; not at N = 3", build)
+                      "with eps = 0 and N = 2 dx vanishes; not at N = 3", lambda: _degenerate(3))
 
 
 def wrong_claims() -> list[WrongClaim]:
     """Every claim of the soundness suite, each expected REFUTED."""
-    return ([w for i in CATALOGUE for w in _mutations_of(i)] + _mistake_claims()
+    return ([w for i in CATALOGUE if i.expected is Status.PROVED for w in _mutations_of(i)]
+            + _mistake_claims()
             + [_wrong_batch_size()])

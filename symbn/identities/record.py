@@ -50,6 +50,7 @@ class Identity:
     controls: tuple["Identity", ...] = ()
     explicit_sizes: tuple[int, ...] = ()
     explicit: Callable[[int], Claim] | None = None
+    table: tuple[str, str, str] | None = None  # (table, row, column) for a matrix report
 
     def claim(self) -> Claim:
         return self.build()

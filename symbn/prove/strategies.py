@@ -31,7 +31,7 @@ def rationalize(residual):
     if rational is not None:
         return _numerator_form(rational).xreplace(atoms)
     reduced = _reduce_modulo_radical(frozen)
-    return (sp.expand(frozen) if reduced is None else reduced).xreplace(atoms)
+    return (_numerator_form(frozen) if reduced is None else reduced).xreplace(atoms)
 
 
 def _numerator_form(rational):

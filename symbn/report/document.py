@@ -81,11 +81,32 @@ def summary_counts(results: list[CheckedIdentity]) -> dict[str, int]:
     return counts
 
 
+def matrices(results: list[CheckedIdentity]) -> dict:
+    """{table name: (row labels, column labels, {(row, column): cell text})} from the
+    identities that declare a table cell (e.g. the invariance matrix)."""
+    tables: dict = {}
+    for r in results:
+        if r.identity.table is None:
+            continue
+        name, row, column = r.identity.table
+        rows, columns, cells = tables.setdefault(name, ([], [], {}))
+        rows.append(row) if row not in rows else None
+        columns.append(column) if column not in columns else None
+        v = r.verdict
+        text = str(v.status) + (f" ({', '.join(v.assumptions)})" if v.assumptions else "")
+        cells[(row, column)] = text if v.status is r.identity.expected else f"{text} UNEXPECTED"
+    return tables
+
+
 def build_document(results: list[CheckedIdentity], kernels=(), rows=()) -> list:
     """Every identity, then the generated kernels, the numeric checks and the summary."""
     blocks: list = [Heading(1, "symbn report: batch normalization, derived and verified")]
     counts = summary_counts(results)
     blocks.append(Table(("verdicts", "count"), tuple((k, str(v)) for k, v in counts.items())))
+    for name, (row_labels, column_labels, cells) in matrices(results).items():
+        blocks.append(Heading(2, f"The {name} matrix"))
+        blocks.append(Table(("", *column_labels), tuple(
+            (row, *(cells.get((row, c), "") for c in column_labels)) for row in row_labels)))
     for c in results:
         blocks += _identity_blocks(c)
     if kernels:

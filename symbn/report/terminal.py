@@ -99,6 +99,21 @@ def print_checked(console: Console, checked: CheckedIdentity, *, steps: bool = T
                         title_align="left"))
 
 
+def print_matrices(console: Console, results: list[CheckedIdentity]) -> None:
+    """Identities that are cells of a table (the invariance matrix), as that table."""
+    from symbn.report.document import matrices
+    for name, (row_labels, column_labels, cells) in matrices(results).items():
+        table = Table(title=f"{name} matrix", show_lines=True)
+        table.add_column("")
+        for column in column_labels:
+            table.add_column(column, overflow="fold")
+        for row in row_labels:
+            texts = [cells.get((row, c), "") for c in column_labels]
+            table.add_row(row, *[Text(t, style="green" if t.startswith("PROVED") else "red")
+                                 for t in texts])
+        console.print(table)
+
+
 def print_summary(console: Console, results: list[CheckedIdentity], rows=()) -> None:
     verdicts = [(r.verdict, r.identity.expected) for r in results]
     verdicts += [(c.verdict, c.identity.expected) for r in results for c in r.controls]

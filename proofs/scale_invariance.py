@@ -1,0 +1,14 @@
+"""Scaling BN's input rescales eps.
+
+BN_eps(a x) = BN_{eps/a^2}(x) for a > 0: at eps = 0 BN is scale invariant
+
+Source: Ioffe & Szegedy 2015, section 3.3; Arora, Li & Lyu 2019 (scale invariance).
+Run: python proofs/scale_invariance.py  (exit status 0 only if every verdict is the expected one)
+"""
+
+import sys
+
+from symbn.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["prove", "scale-invariance"]))
