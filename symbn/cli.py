@@ -66,6 +66,8 @@ def cmd_check(args, console) -> int:
     except KeyError as error:
         raise UsageError(error.args[0]) from None
     rows = compare.run_checks(backends, compare.QUICK_GRID if args.quick else compare.GRID)
+    if args.family or not args.backend:
+        rows += compare.run_family_checks()
     if args.json:
         console.print_json(json.dumps([data.check_row_data(r) for r in rows]))
     else:
@@ -129,7 +131,7 @@ def cmd_report(args, console) -> int:
 
     results = _run_identities(identities.select(()), args, console)
     kernels = catalogue_kernels()
-    rows = compare.run_checks(grid=compare.QUICK_GRID)
+    rows = compare.run_checks(grid=compare.QUICK_GRID) + compare.run_family_checks()
     if args.json:
         console.print_json(json.dumps({
             "identities": [data.checked_data(r) for r in results],
@@ -211,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", action="append", default=[], metavar="NAME",
                    help="only this backend (repeatable): torch, jax, autograd, complex-step")
     p.add_argument("--quick", action="store_true", help="a smaller grid")
+    p.add_argument("--family", action="store_true", help="with --backend: also check the "
+                   "normalization family (LayerNorm, GroupNorm, ...) against PyTorch")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_check)
 

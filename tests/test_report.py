@@ -63,7 +63,8 @@ def test_html_is_standalone_mathml(report):
 
 def test_plots_are_written(report):
     names = sorted(p.name for p in (report[0] / "plots").glob("*.png"))
-    assert names == ["bias_drift.png", "eps_residual.png", "homogeneity.png"]
+    assert names == ["batch_noise.png", "bias_drift.png", "eps_residual.png", "homogeneity.png",
+                     "mock_transforms.png"]
 
 
 def test_html_renders_in_headless_chromium(report, tmp_path):

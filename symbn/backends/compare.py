@@ -121,6 +121,61 @@ def dtypes_for(backend: Backend) -> tuple[str, ...]:
     return ("float64",) if backend.name == "complex-step" else ("float64", "float32")
 
 
+FAMILY_SHAPES = ((4, 6, 3, 3), (16, 6))
+
+
+def run_family_checks(shapes=FAMILY_SHAPES, groups=2) -> list[CheckRow]:
+    """LayerNorm, InstanceNorm, GroupNorm, RMSNorm, BatchNorm and weight normalization against
+    PyTorch's functionals, in float64 and float32 (groups of 3 or more values: with 2, dx is
+    pure cancellation, as for BN with 2 values per channel)."""
+    from symbn.kernels import family
+
+    torch = BACKENDS["torch"]
+    reason = torch.unavailable_reason()
+    if reason is not None:
+        return [CheckRow("torch", "family", "all", "all", skipped=reason)]
+    rows = []
+    for dtype in ("float64", "float32"):
+        for shape in shapes:
+            for name in family.FAMILY:
+                if name == "instancenorm" and len(shape) < 3:
+                    continue  # needs spatial positions
+                a = _family_inputs(name, shape, dtype)
+                start = time.perf_counter()
+                reference = torch.family(name, a["x"], a["g"], a["gamma"], a["beta"], 1e-5, groups)
+                seconds = time.perf_counter() - start
+                ours = family.normalize(name, a["x"], a["g"], a["gamma"], a["beta"], 1e-5,
+                                        groups=groups)
+                rows += _rows("torch", f"{name} {'x'.join(map(str, shape))}", dtype, ours,
+                              reference, seconds)
+        rng = np.random.default_rng(1)
+        v, dw = rng.normal(size=(5, 7)).astype(dtype), rng.normal(size=(5, 7)).astype(dtype)
+        gain = rng.uniform(0.5, 2, 5).astype(dtype)
+        start = time.perf_counter()
+        reference = torch.weight_norm(v, gain, dw) if dtype == "float64" else None
+        if reference is not None:
+            rows += _rows("torch", "weight_norm 5x7", dtype, family.weight_norm(v, gain, dw),
+                          reference, time.perf_counter() - start)
+    return rows
+
+
+def _family_inputs(name, shape, dtype):
+    rng = np.random.default_rng(0)
+    params = shape[1:] if name in ("layernorm", "rmsnorm") else (shape[1],)
+    arrays = dict(x=rng.normal(size=shape) * 2 + 0.5, g=rng.normal(size=shape),
+                  gamma=rng.uniform(0.5, 2, params), beta=rng.normal(size=params))
+    return {k: a.astype(dtype) for k, a in arrays.items()}
+
+
+def _rows(backend, case, dtype, ours, reference, seconds):
+    rows = []
+    for quantity, ref in reference.items():
+        max_abs, max_rel, passed, note = compare(ours[quantity], ref, TOLERANCE[dtype])
+        rows.append(CheckRow(backend, case, quantity, dtype, max_abs, max_rel, TOLERANCE[dtype],
+                             passed, seconds, note))
+    return rows
+
+
 def run_checks(backends=None, grid=GRID) -> list[CheckRow]:
     """One row per backend x case x quantity x dtype; one skipped row per missing backend."""
     rows = []
@@ -141,12 +196,5 @@ def _check_case(backend, case, dtype) -> list[CheckRow]:
     reference = reference_values(backend, a, case.eps)
     reference_seconds = time.perf_counter() - start
     ours = symbn_values(a, case.eps, backend.convention)
-    rows = []
-    for quantity in QUANTITIES:
-        if quantity not in reference:
-            continue
-        max_abs, max_rel, passed, note = compare(ours[quantity], reference[quantity],
-                                                 TOLERANCE[dtype])
-        rows.append(CheckRow(backend.name, case.label, quantity, dtype, max_abs, max_rel,
-                             TOLERANCE[dtype], passed, reference_seconds, note))
-    return rows
+    ordered = {q: reference[q] for q in QUANTITIES if q in reference}
+    return _rows(backend.name, case.label, dtype, ours, ordered, reference_seconds)

@@ -46,3 +46,31 @@ def homogeneity(gamma=2.0, z=np.linspace(-3, 3, 301)) -> dict:
     return {"z": z, "gamma": gamma,
             "relu": (np.maximum(0, gamma * z), gamma * np.maximum(0, z)),
             "tanh": (np.tanh(gamma * z), gamma * np.tanh(z))}
+
+
+def batch_noise(sizes=(2, 4, 8, 16, 32, 64, 128, 256), batches=4000, seed=0) -> dict:
+    """Spread of the batch mean and batch variance over many iid batches, against the
+    proved laws: std(mu_B) = sigma/sqrt(m), E[sigma_B^2] = (m - 1)/m sigma^2 (sigma = 1)."""
+    rng = np.random.default_rng(seed)
+    std_mean, mean_var = [], []
+    for m in sizes:
+        samples = rng.normal(size=(batches, m))
+        std_mean.append(samples.mean(axis=1).std())
+        mean_var.append(samples.var(axis=1).mean())
+    sizes = np.array(sizes)
+    return {"m": sizes, "std_mean": np.array(std_mean), "law_std_mean": 1 / np.sqrt(sizes),
+            "mean_var": np.array(mean_var), "law_mean_var": (sizes - 1) / sizes}
+
+
+def mock_transforms(x=np.linspace(-4, 4, 401)) -> dict:
+    """The two mock-BN families at p = q = 0, next to tanh for comparison."""
+    import sympy as sp
+
+    from symbn.identities import mock
+    curves = {}
+    for name in mock.FAMILIES:
+        f = sp.lambdify(mock.z, mock.mock(mock.FAMILIES[name], mock.z).subs(
+            {mock.p: 0, mock.q: 0}), "numpy")
+        with np.errstate(invalid="ignore", divide="ignore"):  # select() evaluates both branches
+            curves[name] = f(x)
+    return {"x": x, **curves, "tanh": np.tanh(x)}

@@ -44,6 +44,28 @@ def write_plots(directory: Path) -> list[Path]:
         ax.set(xlabel="z", title=f"{name} under positive scaling")
         ax.legend()
     paths.append(_save(fig, directory / "homogeneity.png"))
+
+    noise = illustrations.batch_noise()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
+    left.loglog(noise["m"], noise["std_mean"], "o", label="simulated")
+    left.loglog(noise["m"], noise["law_std_mean"], label="sigma / sqrt(m)")
+    left.set(xlabel="batch size m", ylabel="std of the batch mean",
+             title="The batch mean's noise shrinks as 1/sqrt(m)")
+    left.legend()
+    right.semilogx(noise["m"], noise["mean_var"], "o", label="simulated")
+    right.semilogx(noise["m"], noise["law_mean_var"], label="(m - 1)/m sigma^2")
+    right.set(xlabel="batch size m", ylabel="mean batch variance",
+              title="The batch variance is biased by (m - 1)/m")
+    right.legend()
+    paths.append(_save(fig, directory / "batch_noise.png"))
+
+    curves = illustrations.mock_transforms()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for name in ("log-shift", "sqrt-shift", "tanh"):
+        ax.plot(curves["x"], curves[name], label=name)
+    ax.set(xlabel="x", title="Mock-BN transforms (p = q = 0): odd, increasing, C^1")
+    ax.legend()
+    paths.append(_save(fig, directory / "mock_transforms.png"))
     return paths
 
 
