@@ -154,10 +154,10 @@ def cmd_report(args, console) -> int:
 
 
 def _plots(directory, console, quiet):
-    try:
-        import matplotlib  # noqa: F401  (only to say clearly when it is missing)
-    except ImportError:
-        raise UsageError("--plots needs matplotlib: pip install 'symbn[plots]'") from None
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise UsageError("--plots needs matplotlib: pip install 'symbn[plots]'")
     from symbn.report.plots import write_plots
     for path in write_plots(directory):
         if not quiet:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symbn.backends.base import Backend, channel_shape, reduction_axes
+from symbn.backends.base import Backend, bn_forward
 
 
 class AutogradBackend(Backend):
@@ -15,10 +15,7 @@ class AutogradBackend(Backend):
     @staticmethod
     def _forward(x, gamma, beta, eps):
         import autograd.numpy as anp
-        axes, shape = reduction_axes(x), channel_shape(x)
-        mean = anp.mean(x, axis=axes, keepdims=True)
-        var = anp.mean((x - mean) ** 2, axis=axes, keepdims=True)
-        return anp.reshape(gamma, shape) * (x - mean) / anp.sqrt(var + eps) + anp.reshape(beta, shape)
+        return bn_forward(anp, x, gamma, beta, eps)
 
     def train(self, x, g, gamma, beta, eps):
         from autograd import make_vjp

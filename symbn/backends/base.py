@@ -61,3 +61,12 @@ def channel_shape(x) -> tuple[int, ...]:
 
 def reduction_axes(x) -> tuple[int, ...]:
     return (0,) + tuple(range(2, x.ndim))
+
+
+def bn_forward(xp, x, gamma, beta, eps):
+    """Training-mode BN written against an array module ``xp`` (numpy, jax.numpy,
+    autograd.numpy): each framework differentiates the same plain formula itself."""
+    axes, shape = reduction_axes(x), channel_shape(x)
+    mean = xp.mean(x, axis=axes, keepdims=True)
+    var = xp.mean((x - mean) ** 2, axis=axes, keepdims=True)
+    return xp.reshape(gamma, shape) * (x - mean) / xp.sqrt(var + eps) + xp.reshape(beta, shape)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symbn.backends.base import Backend, channel_shape, reduction_axes
+from symbn.backends.base import Backend, bn_forward, channel_shape, reduction_axes
 from symbn.bn.conventions import FLAX
 
 
@@ -27,10 +27,7 @@ class JaxBackend(Backend):
     @staticmethod
     def _forward(x, gamma, beta, eps):
         import jax.numpy as jnp
-        axes, shape = reduction_axes(x), channel_shape(x)
-        mean = jnp.mean(x, axis=axes, keepdims=True)
-        var = jnp.mean((x - mean) ** 2, axis=axes, keepdims=True)
-        return jnp.reshape(gamma, shape) * (x - mean) / jnp.sqrt(var + eps) + jnp.reshape(beta, shape)
+        return bn_forward(jnp, x, gamma, beta, eps)
 
     def train(self, x, g, gamma, beta, eps):
         jax = _jax()

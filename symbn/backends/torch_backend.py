@@ -39,7 +39,6 @@ class TorchBackend(Backend):
         return hv.numpy()
 
     def evaluate(self, x, gamma, beta, eps, running_mean, running_var):
-        import torch
         import torch.nn.functional as F
         args = self._tensors(x, running_mean, running_var, gamma, beta, grad=False)
         return F.batch_norm(*args, training=False, eps=eps).numpy()

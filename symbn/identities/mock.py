@@ -58,7 +58,7 @@ def _identities(name, h):
     return (
         Identity(
             name=f"{name}-monotone", title=f"The {name} transform is increasing",
-            statement=f"f'(x) > 0 on both sides of 0 for every p, q (f'(x) = |f'(x)|)",
+            statement="f'(x) > 0 on both sides of 0 for every p, q (f'(x) = |f'(x)|)",
             source=SOURCE, tags=("mock",),
             build=lambda: Claim(_derivative_on_side(h, 1) + _derivative_on_side(h, -1),
                                 sp.Abs(_derivative_on_side(h, 1))

@@ -54,7 +54,9 @@ IDENTITIES = (
     Identity(
         name="whitening-identity-covariance", title="Whitening gives identity covariance",
         statement="Cov^(-1/2) Cov Cov^(-1/2) = I for every SPD 2x2 Cov (symbolic entries, "
-                  "spectral parametrization)",
+                  "spectral parametrization). The price: a d x d inverse square root, O(d^3) per "
+                  "batch, and its derivative in the backward pass; per-feature normalization "
+                  "needs d variances, O(d m)",
         source=SOURCE, tags=("whitening",), build=_whitened,
         controls=(control("whitening-with-inverse", "whitening with Cov^(-1) instead of "
                           "Cov^(-1/2) gives identity covariance", lambda: _whitened(-1)),),
