@@ -113,6 +113,13 @@ def kernel_case(shape, dtype, repeats, bandwidth):
         "floor_seconds": 6 * x.nbytes / bandwidth,
     }
     try:
+        result["fused_seconds"] = median_time(
+            lambda: kernels.train(x, g, gamma, beta, 1e-5, fused=True), repeats)
+        result["fused_over_floor"] = result["fused_seconds"] / result["floor_seconds"]
+        result["fused_over_numpy"] = result["fused_seconds"] / result["numpy_seconds"]
+    except ImportError:
+        result["fused_seconds"] = None
+    try:
         import torch
         import torch.nn.functional as F
         torch.set_num_threads(1)  # NumPy runs on one core: compare like with like
@@ -180,6 +187,10 @@ def main(argv=None):
         table.add_row(f"kernel {case}", f"{k['symbn_seconds'] * 1e3:.1f} ms: "
                       f"{k['symbn_over_numpy']:.2f}x numpy{torch_ratio}, "
                       f"{k['symbn_over_floor']:.1f}x floor", "", "")
+        if k.get("fused_seconds"):
+            table.add_row(f"  fused (numexpr) {case}", f"{k['fused_seconds'] * 1e3:.1f} ms: "
+                          f"{k['fused_over_numpy']:.2f}x numpy, {k['fused_over_floor']:.1f}x floor",
+                          "", "")
     for name, (value, target) in results["targets"].items():
         met = value is not None and value <= target
         table.add_row(f"TARGET {name}", "n/a" if value is None else f"{value:.3f}",

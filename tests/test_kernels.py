@@ -82,3 +82,28 @@ def test_bad_inputs_are_named():
         KERNEL(axes=(0,), **{k: v for k, v in inputs.items() if k != "g"})
     with pytest.raises(symbn.KernelInputError, match="axes"):
         KERNEL(axes=(2,), **inputs)
+
+
+def test_fused_numexpr_path_matches_the_default_kernel():
+    from symbn.kernels import batchnorm as bn_kernels
+    for shape, axes in CASES[2:4]:
+        inputs = _inputs(shape, axes, np.float64)
+        args = [inputs[k] for k in ("x", "g", "gamma", "beta")] + [inputs["epsilon"]]
+        fused = bn_kernels.train(*args, fused=True)
+        want = numpy_batchnorm(*args, axes)
+        for name in want:
+            assert relative_error(fused[name], want[name]) <= 1e-12, name
+    assert "numexpr.evaluate" in bn_kernels.train_kernel(True).source
+
+
+def test_fused_path_without_numexpr_says_how_to_install(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_numexpr(name, *args, **kwargs):
+        if name == "numexpr":
+            raise ImportError("no numexpr")
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_numexpr)
+    with pytest.raises(ImportError, match=r"symbn\[fast\]"):
+        compile_kernel({"y": BN.y}, "y", fused=True)

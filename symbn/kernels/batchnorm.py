@@ -29,10 +29,11 @@ v, = sample_symbols("v")  # the direction of a Hessian-vector product
 
 
 @functools.cache
-def train_kernel() -> Kernel:
+def train_kernel(fused: bool = False) -> Kernel:
+    """y, dx, dgamma, dbeta; ``fused`` evaluates y and dx in one numexpr pass each."""
     bn = derive_batchnorm()
     return compile_kernel({"y": bn.y, "dx": bn.dx, "dgamma": bn.dgamma, "dbeta": bn.dbeta},
-                          "batchnorm_train")
+                          "batchnorm_train_fused" if fused else "batchnorm_train", fused=fused)
 
 
 @functools.cache
@@ -68,11 +69,14 @@ def _check_eps(eps):
                                "constant channel divides by zero (PyTorch raises ValueError too)")
 
 
-def train(x, g, gamma, beta, eps, *, feature_axis=1) -> dict:
-    """y, dx, dgamma, dbeta of training-mode BN for upstream gradient g."""
+def train(x, g, gamma, beta, eps, *, feature_axis=1, fused=False) -> dict:
+    """y, dx, dgamma, dbeta of training-mode BN for upstream gradient g.
+
+    ``fused=True`` uses the optional numexpr path (``pip install 'symbn[fast]'``).
+    """
     _check_eps(eps)
-    return train_kernel()(x=x, g=g, gamma=gamma, beta=beta, epsilon=eps,
-                          axes=_axes(x, feature_axis))
+    return train_kernel(fused)(x=x, g=g, gamma=gamma, beta=beta, epsilon=eps,
+                               axes=_axes(x, feature_axis))
 
 
 def hvp(x, g, v, gamma, eps, *, feature_axis=1) -> np.ndarray:

@@ -33,11 +33,22 @@ class ReduceMean(sp.Function):
     nargs = 1
 
 
+class Fused(sp.Function):
+    """An elementwise output evaluated in one pass by numexpr (the optional fused path)."""
+
+    nargs = 1
+
+
 class _KernelPrinter(NumPyPrinter):
-    """NumPy printer that knows batch means: a reduction over the call's ``axes``."""
+    """NumPy printer that knows batch means (a reduction over the call's ``axes``) and
+    fused outputs (one ``numexpr.evaluate`` call)."""
 
     def _print_ReduceMean(self, expr):
         return f"mean({self._print(expr.args[0])}, axis=axes, keepdims=True)"
+
+    def _print_Fused(self, expr):
+        from sympy.printing.lambdarepr import NumExprPrinter
+        return NumExprPrinter().doprint(expr.args[0])
 
 
 class KernelInputError(ValueError):
@@ -183,23 +194,48 @@ def _optimized(expressions):
     return skeletons, coefficients
 
 
-def _cse_with_coefficients(coefficients):
-    """A ``cse`` for lambdify that assigns each per-channel coefficient before the outputs."""
+def _cse_with_coefficients(coefficients, fused):
+    """A ``cse`` for lambdify that assigns each per-channel coefficient before the outputs.
+
+    With ``fused``, a reduction left inside an output is assigned first too: numexpr
+    evaluates elementwise expressions only.
+    """
     names, values = list(coefficients), [_inert(v) for v in coefficients.values()]
 
     def cse(exprs):
         replacements, reduced = sp.cse(values + list(exprs))
-        return replacements + list(zip(names, reduced[:len(names)])), reduced[len(names):]
+        outputs = reduced[len(names):]
+        if fused:
+            means = sorted(set().union(*(e.atoms(ReduceMean) for e in outputs)),
+                           key=sp.default_sort_key)
+            hoisted = {m: sp.Symbol(f"mean{k}") for k, m in enumerate(means)}
+            replacements += [(symbol, m) for m, symbol in hoisted.items()]
+            outputs = [e.xreplace(hoisted) for e in outputs]
+        return replacements + list(zip(names, reduced[:len(names)])), outputs
     return cse
 
 
-def compile_kernel(outputs: dict, name: str = "kernel", *, optimize: bool = True) -> Kernel:
+def _numexpr_module():
+    import numexpr
+    return numexpr
+
+
+def compile_kernel(outputs: dict, name: str = "kernel", *, optimize: bool = True,
+                   fused: bool = False) -> Kernel:
     """Compile ``{output name: general-form expression}`` into one NumPy :class:`Kernel`.
 
     Its arguments are the per-sample variables, then the batch constants, in name order.
     With ``optimize`` each output becomes sum_k c_k * m_k (:func:`centred_terms`), the
-    coefficients assigned first, so the per-element work is a few multiply-adds.
+    coefficients assigned first, so the per-element work is a few multiply-adds.  With
+    ``fused`` (needs numexpr: ``pip install 'symbn[fast]'``) each per-sample output is one
+    numexpr pass instead of one NumPy temporary per operation.
     """
+    if fused:
+        try:
+            import numexpr  # noqa: F401
+        except ImportError:
+            raise ImportError("the fused kernel path needs numexpr: pip install 'symbn[fast]'") \
+                from None
     expressions = tuple(sp.sympify(e) for e in outputs.values())
     free = set().union(*(e.free_symbols for e in expressions)) | \
         set().union(*(e.atoms(SampleSymbol) for e in expressions))
@@ -209,10 +245,14 @@ def compile_kernel(outputs: dict, name: str = "kernel", *, optimize: bool = True
     constants = tuple(sorted((s for s in free if not isinstance(s, SampleSymbol) and s != N),
                              key=str))
     skeletons, coefficients = _optimized(expressions) if optimize else (expressions, {})
+    printed = [_inert(e) for e in skeletons]
+    if fused:
+        printed = [Fused(e) if depends_on_sample(s) else e for e, s in zip(printed, skeletons)]
     function = sp.lambdify(
-        [*samples, *constants, N, _AXES], [_inert(e) for e in skeletons],
-        modules="numpy", printer=_KernelPrinter, docstring_limit=0,
-        cse=_cse_with_coefficients(coefficients) if coefficients else True,
+        [*samples, *constants, N, _AXES], printed,
+        modules=["numpy", {"numexpr": _numexpr_module()}] if fused else "numpy",
+        printer=_KernelPrinter, docstring_limit=0,
+        cse=_cse_with_coefficients(coefficients, fused) if coefficients or fused else True,
     )
     # lambdify registers the source with linecache; name the function after the kernel
     source = inspect.getsource(function).replace("_lambdifygenerated", name)
