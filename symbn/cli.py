@@ -182,6 +182,16 @@ def _export(args, results, kernels, rows, console):
             terminal.print_written(console, fmt, path)
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symbn", description="Symbolic verification of batch normalization.")
@@ -189,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def proof_options(p):
-        p.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
+        p.add_argument("--budget", type=_positive_seconds, default=5.0, metavar="SECONDS",
                        help="time each symbolic strategy may take (default 5)")
         p.add_argument("--no-explicit", action="store_true",
                        help="skip the explicit-batch-size cross-checks")
@@ -224,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bn-forward: f(x, gamma, beta, eps) -> y; bn-backward: "
                         "f(x, g, gamma, beta, eps) -> (dx, dgamma, dbeta)")
     p.add_argument("--feature-axis", type=int, default=1, help="the channel axis (default 1)")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=_positive_seconds, default=10.0, metavar="SECONDS",
                    help="time one call may take (default 10)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_verify)

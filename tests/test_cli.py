@@ -90,3 +90,8 @@ def test_check_json_rows_pass_and_name_every_quantity():
 def test_check_unknown_backend_exits_2():
     done = run("check", "--backend", "tensorflow", check_exit=2)
     assert "torch, jax, autograd, complex-step" in done.stderr
+
+
+def test_nonpositive_budget_is_a_usage_error():
+    done = run("prove", "bias", "--budget", "-1", check_exit=2)
+    assert "expected a positive number of seconds" in done.stderr
