@@ -21,6 +21,8 @@ from symbn.core import (
     batch_mean,
     batch_sum,
     batch_var,
+    centred_form,
+    centred_terms,
     depends_on_sample,
     derivative,
     directional_derivative,
@@ -40,7 +42,7 @@ from symbn.prove import Counterexample, Status, Verdict, prove
 __version__ = "0.1.0"
 __all__ = [
     "BatchNormDerivation", "batchnorm", "batchnorm_eval", "batchnorm_explicit", "derive_batchnorm", "dx_closed_form",
-    "standardize", "Mean", "N", "SampleSymbol", "batch_mean", "batch_sum", "batch_var",
+    "standardize", "Mean", "N", "SampleSymbol", "batch_mean", "batch_sum", "batch_var", "centred_form", "centred_terms",
     "depends_on_sample", "derivative", "directional_derivative", "freeze_means", "freeze_moments", "large_batch_limit", "evaluate_at_batch", "explicit_symbols", "instantiate",
     "instantiate_all", "moment_form", "sample_symbols", "Kernel", "KernelInputError",
     "compile_kernel", "Counterexample", "Status", "Verdict", "prove",

@@ -215,3 +215,42 @@ def large_batch_limit(expr, order: int = 0):
     """lim_{N -> oo} N**order * expr, with every batch moment held fixed."""
     frozen, atoms = freeze_moments(expr)
     return sp.limit(N**order * frozen, N, sp.oo).xreplace(atoms)
+
+
+def centred_terms(expr):
+    """``expr`` as [(c_k, m_k)]: monomials m_k of centred sample variables, or None.
+
+    The coefficients c_k hold only batch statistics and constants, so a kernel computes
+    them once per channel, and the per-element work is a few multiply-adds: dx becomes
+    a*(g - Mean(g)) + b*(x - Mean(x)).  A sample variable v whose mean appears is
+    centred, v = (v - Mean(v)) + Mean(v), which keeps the textbook form's numerics (no
+    k*x - k*mu cancellation).  An exact rewrite; None where ``expr`` is not polynomial in
+    the sample variables (e.g. a ReLU) or is a batch scalar.
+    """
+    if not depends_on_sample(expr):
+        return None
+    frozen, means = freeze_means(expr)
+    mean_of = {m.args[0]: d for d, m in means.items()}
+    variables, centring = [], {}
+    for v in sorted(frozen.atoms(SampleSymbol), key=str):
+        if v in mean_of:
+            centred = sp.Dummy(f"{v}_c", real=True)
+            frozen = frozen.xreplace({v: centred + mean_of[v]})
+            centring[centred] = v - Mean(v)
+            variables.append(centred)
+        else:
+            variables.append(v)
+    try:
+        poly = sp.Poly(frozen, *variables)
+    except sp.PolynomialError:
+        return None
+    return [(sp.cancel(c).xreplace(means),
+             sp.Mul(*[v**e for v, e in zip(variables, exps)]).xreplace(centring))
+            for exps, c in poly.terms()]
+
+
+def centred_form(expr):
+    """``expr`` collected by centred sample variables, coefficients factored: the readable
+    form of a derivation, e.g. dx = gamma (g - Mean(g))/s + gamma (x - Mean(x)) (...)/s^3."""
+    terms = centred_terms(expr)
+    return expr if terms is None else sp.Add(*[sp.factor(c) * m for c, m in terms])

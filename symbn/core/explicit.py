@@ -51,7 +51,8 @@ def evaluate_at_batch(expr, samples: dict, sample: int = 0):
     if len(sizes) != 1:
         raise ValueError(f"every per-sample variable needs the same number of values, got {sizes}")
     m = sizes.pop()
-    return _Instantiation(m, lambda var, i: samples[var][i]).at(sp.sympify(expr), sample)
+    value = lambda var, i: sp.sympify(samples[var][i])  # noqa: E731
+    return _Instantiation(m, value).at(sp.sympify(expr), sample)
 
 
 class _Instantiation:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from symbn.bn.batchnorm import derive_batchnorm, eps, gamma, x
-from symbn.core import (Mean, N, batch_mean, batch_sum, batch_var, derivative, explicit_symbols,
-                        instantiate)
+from symbn.core import (Mean, N, batch_mean, batch_sum, batch_var, centred_form, derivative,
+                        explicit_symbols, instantiate)
 from symbn.identities.record import Claim, Identity, control
 
 SOURCE = "Ioffe & Szegedy 2015, section 3 (backward pass); Kratzert 2016 for the closed form"
@@ -25,6 +25,7 @@ def _closed_form():
         ("forward y", bn.y),
         ("loss L = sum_i g_i y_i", bn.loss),
         ("dL/dx_j, differentiated through Mean(x) and Var(x)", bn.dx),
+        ("the same, collected by centred sample variables", centred_form(bn.dx)),
         ("textbook closed form", bn.dx_closed_form),
     ))
 

@@ -9,6 +9,7 @@ on the kernel (``kernel.source``) for the report.
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import math
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from symbn.core import Mean, N, SampleSymbol, depends_on_sample, freeze_means
+from symbn.core import Mean, N, SampleSymbol, centred_terms, depends_on_sample
 
 _AXES = sp.Symbol("axes")
 
@@ -141,38 +142,6 @@ def _shape_output(result, expr, shape, axes):
         [n for i, n in enumerate(shape) if i not in axes])
 
 
-def centred_terms(expr):
-    """``expr`` as [(c_k, m_k)]: monomials m_k of centred sample variables, or None.
-
-    The coefficients c_k hold only batch statistics and constants, so a kernel computes
-    them once per channel, and the per-element work is a few multiply-adds: dx becomes
-    a*(g - Mean(g)) + b*(x - Mean(x)).  A sample variable v whose mean appears is
-    centred, v = (v - Mean(v)) + Mean(v), which keeps the textbook form's numerics (no
-    k*x - k*mu cancellation).  An exact rewrite; None where ``expr`` is not polynomial in
-    the sample variables (e.g. a ReLU) or is a batch scalar.
-    """
-    if not depends_on_sample(expr):
-        return None
-    frozen, means = freeze_means(expr)
-    mean_of = {m.args[0]: d for d, m in means.items()}
-    variables, centring = [], {}
-    for v in sorted(frozen.atoms(SampleSymbol), key=str):
-        if v in mean_of:
-            centred = sp.Dummy(f"{v}_c", real=True)
-            frozen = frozen.xreplace({v: centred + mean_of[v]})
-            centring[centred] = v - Mean(v)
-            variables.append(centred)
-        else:
-            variables.append(v)
-    try:
-        poly = sp.Poly(frozen, *variables)
-    except sp.PolynomialError:
-        return None
-    return [(sp.cancel(c).xreplace(means),
-             sp.Mul(*[v**e for v, e in zip(variables, exps)]).xreplace(centring))
-            for exps, c in poly.terms()]
-
-
 def _inert(expr):
     return expr.replace(lambda a: isinstance(a, Mean), lambda a: ReduceMean(a.args[0]))
 
@@ -230,12 +199,8 @@ def compile_kernel(outputs: dict, name: str = "kernel", *, optimize: bool = True
     ``fused`` (needs numexpr: ``pip install 'symbn[fast]'``) each per-sample output is one
     numexpr pass instead of one NumPy temporary per operation.
     """
-    if fused:
-        try:
-            import numexpr  # noqa: F401
-        except ImportError:
-            raise ImportError("the fused kernel path needs numexpr: pip install 'symbn[fast]'") \
-                from None
+    if fused and importlib.util.find_spec("numexpr") is None:
+        raise ImportError("the fused kernel path needs numexpr: pip install 'symbn[fast]'")
     expressions = tuple(sp.sympify(e) for e in outputs.values())
     free = set().union(*(e.free_symbols for e in expressions)) | \
         set().union(*(e.atoms(SampleSymbol) for e in expressions))
