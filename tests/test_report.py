@@ -86,3 +86,14 @@ def test_unwritable_export_path_is_a_clear_error(tmp_path):
                           cwd=ROOT, timeout=900)
     assert done.returncode == 2 and "cannot write the markdown report" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_latex_report_compiles_with_pdflatex(report, tmp_path):
+    pdflatex = shutil.which("pdflatex")
+    assert pdflatex, "pdflatex is required (the README's test command installs texlive)"
+    source = tmp_path / "r.tex"
+    source.write_text((report[0] / "r.tex").read_text())
+    done = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", source.name],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"

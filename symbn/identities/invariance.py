@@ -7,7 +7,8 @@ the normalization: re-centering the weight matrix shifts every hidden unit of a 
 same amount (a common shift for LayerNorm, which normalizes over units, but a per-value
 shift for BatchNorm, which normalizes over cases).  The verdict then comes from the
 normalization's own formula: scale invariance is proved at eps = 0 (for eps > 0 it is
-refuted, see ``scale-invariance`` for the exact law), shift invariance for every eps.
+refuted; the exact law N_eps(a x) = N_{eps/a^2}(x) is the ``scale-invariance`` and
+``rms-scale-invariance`` identities), shift invariance for every eps.
 """
 
 from __future__ import annotations

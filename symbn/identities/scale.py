@@ -43,6 +43,13 @@ def _sign_flip(flip_gamma=True):
     return Claim(lhs, rhs, steps=(("BN_{gamma,beta}(-x)", lhs), ("BN_{-gamma,beta}(x)", rhs)))
 
 
+def _rms_rescaled(eps_scaled=True):
+    from symbn.bn.family import rms_normalize
+    lhs, rhs = rms_normalize(a * x, eps), rms_normalize(x, eps / a**2 if eps_scaled else eps)
+    return Claim(lhs, rhs, assume=(a > 0,), steps=(("RMS_eps(a x)", lhs),
+                                                   ("RMS_{eps/a^2}(x)", rhs)))
+
+
 IDENTITIES = (
     Identity(
         name="scale-invariance", title="Scaling BN's input rescales eps",
@@ -50,6 +57,14 @@ IDENTITIES = (
         source=SOURCE, tags=("scale", "family"), build=_rescaled, explicit_sizes=(2, 3),
         controls=(control("scale-invariance-same-eps", "BN_eps(a x) = BN_eps(x) for a > 0",
                           lambda: _rescaled(eps_scaled=False)),),
+    ),
+    Identity(
+        name="rms-scale-invariance", title="Scaling RMSNorm's input rescales eps",
+        statement="RMS_eps(a x) = RMS_{eps/a^2}(x) for a > 0: the exact eps law behind the "
+                  "invariance matrix's scale cells for RMSNorm",
+        source="Zhang & Sennrich 2019 (RMSNorm)", tags=("scale", "family"), build=_rms_rescaled,
+        controls=(control("rms-scale-invariance-same-eps", "RMS_eps(a x) = RMS_eps(x), a > 0",
+                          lambda: _rms_rescaled(False)),),
     ),
     Identity(
         name="scale-negative", title="A negative scale flips gamma",

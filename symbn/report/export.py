@@ -13,7 +13,8 @@ import sympy as sp
 from symbn.report.document import Code, Heading, Math, Paragraph, Table
 
 _LATEX_ESCAPES = str.maketrans({c: "\\" + c for c in "&%$#_{}"} | {
-    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"})
+    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
+    "<": "$<$", ">": "$>$", "|": "$|$"})  # no < > | glyphs in the default OT1 text font
 
 
 def to_markdown(blocks) -> str:
@@ -47,7 +48,8 @@ def to_latex(blocks) -> str:
         elif isinstance(b, Paragraph):
             body.append(f"\\emph{{{_tex(b.text)}}}" if b.emphasis else _tex(b.text))
         elif isinstance(b, Math):
-            body.append(f"{_tex(b.label)}:\n\\begin{{dmath*}}\n{sp.latex(b.expr)}\n\\end{{dmath*}}")
+            body.append(f"{_tex(b.label)}:\n\\begin{{center}}\\fiteq{{{sp.latex(b.expr)}}}"
+                        "\\end{center}")
         elif isinstance(b, Code):
             body.append(f"\\begin{{verbatim}}\n{b.text.rstrip()}\n\\end{{verbatim}}")
         elif isinstance(b, Table):
@@ -57,8 +59,15 @@ def to_latex(blocks) -> str:
                         + "\n".join(rows) + "\n\\end{longtable}")
     return ("\\documentclass[10pt]{article}\n"
             "\\usepackage[margin=2cm,landscape]{geometry}\n"
-            "\\usepackage{amsmath,breqn,longtable}\n"
+            "\\usepackage{amsmath,graphicx,longtable}\n" + _FIT_EQUATION +
             "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n")
+
+
+# Display math that is wider than the page is scaled down to fit, the rest left alone.
+_FIT_EQUATION = r"""\newsavebox{\eqbox}
+\newcommand{\fiteq}[1]{\sbox{\eqbox}{$\displaystyle #1$}%
+  \ifdim\wd\eqbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\eqbox}}\else\usebox{\eqbox}\fi}
+"""
 
 
 _CSS = """
