@@ -1,4 +1,4 @@
-""""Mock BN" transforms proposed as learnable replacements for BN: monotone, C^1, not C^2.
+"""The "mock BN" transforms proposed as learnable replacements for BN: monotone, C^1, not C^2.
 
 Each family is an odd extension of a concave h with h(0) = 0, with learnable scales kept
 positive through exp:  f(x) = e^p h(e^q x) for x >= 0 and -e^p h(-e^q x) for x < 0.

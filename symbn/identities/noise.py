@@ -62,7 +62,7 @@ def explicit_iid_expectation(expr, m):
     return total
 
 
-def _claim(statistic, value, **steps):
+def _claim(statistic, value):
     return Claim(iid_expectation(statistic), value, steps=(("statistic", statistic),
                                                          ("its expectation", iid_expectation(statistic))))
 
