@@ -34,11 +34,6 @@ def _derivative_on_side(h, side, order=1):
     return sp.diff(branch, t, order) * sign**order
 
 
-def _monotone(h, side):
-    d = _derivative_on_side(h, side)
-    return Claim(d, sp.Abs(d), steps=((f"f'(x) for x {'>' if side > 0 else '<'} 0", d),))
-
-
 def _junction(h, order):
     right = sp.limit(_derivative_on_side(h, 1, order), t, 0)
     left = sp.limit(_derivative_on_side(h, -1, order), t, 0)
