@@ -64,6 +64,14 @@ class Verdict:
     counterexample: Counterexample | None = None
     attempts: tuple[str, ...] = ()
     cached: bool = False  # read from symbn's cache; ``seconds`` is the original time
+    #: conditions the proof needs (e.g. "Mean((x - Mean(x))**2) > 0"); () = everywhere the
+    #: assumptions allow.  A PROVED with a domain reads "PROVED where ...".
+    domain: tuple[str, ...] = ()
+    #: what backs the verdict beyond the strategy itself: the independent second check of a
+    #: PROVED (engine and outcome), the high-precision re-evaluation of a counterexample.
+    evidence: tuple[str, ...] = ()
+    #: the data an independent checker needs to re-check a PROVED (symbn.prove.certificate).
+    certificate: object | None = None
 
     def __bool__(self):
         raise TypeError("a Verdict is three-valued: compare verdict.status with Status.PROVED")
