@@ -15,7 +15,6 @@ command has it.
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 from dataclasses import dataclass, field
 
@@ -23,7 +22,8 @@ import numpy as np
 
 from symbn.backends.compare import TOLERANCE, Case, compare
 from symbn.prove.budget import Outcome
-from symbn.verify.mistakes import OUTPUTS, Mistake, correct, mistakes
+from symbn.verify.diagnosis import Diagnosis, diagnose  # noqa: F401 -- moved; re-exported
+from symbn.verify.mistakes import OUTPUTS, Mistake, correct
 
 GRID = (Case((3, 4), 1e-5), Case((16, 3), 1e-3), Case((256, 2), 1e-5),
         Case((2, 3, 4, 4), 1e-5), Case((4, 2, 3, 3), 0.1))
@@ -42,17 +42,6 @@ class OutputCheck:
     max_abs: float
     max_rel: float
     passed: bool
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """The known mistake that best reproduces the outputs, and how well (relative residual)."""
-
-    name: str
-    description: str
-    residual: float
-    fits: bool
-    ranking: tuple[tuple[str, float], ...]
 
 
 @dataclass
@@ -193,28 +182,3 @@ def _run_grid(fn, kind, feature_axis, timeout, grid, dtypes, report, worker) -> 
             if dtype == "float64":
                 observed.append((case, a, got))
     return observed
-
-
-def diagnose(kind, observed, feature_axis) -> Diagnosis:
-    """Fit the observed outputs against every known mistake; the best fit wins.
-
-    Mistakes that leave this kind's outputs unchanged (a wrong dx, for a forward) are
-    not candidates: they could not be told from the correct BN.
-    """
-    names = OUTPUTS[kind]
-    reference = correct()
-    candidates = [m for m in mistakes() if m.axes != reference.axes
-                  or any(m.outputs[n] != reference.outputs[n] for n in names)]
-    scores = []
-    for mistake in (reference, *candidates):
-        worst = 0.0
-        for case, a, got in observed:
-            want = expected_outputs(mistake, kind, a, case.eps, feature_axis)
-            for name in want:
-                _, rel, _, note = compare(got[name], want[name], math.inf)
-                worst = max(worst, rel if not note else math.inf)
-        scores.append((mistake, worst))
-    scores.sort(key=lambda s: s[1])
-    best, residual = scores[0]
-    return Diagnosis(best.name, best.description, residual, residual <= 1e-8,
-                     tuple((m.name, r) for m, r in scores))
