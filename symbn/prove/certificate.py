@@ -4,16 +4,30 @@ A strategy that proves ``lhs == rhs`` by rationalizing records *how*: which batc
 it froze into plain symbols, which symbol it solved for to eliminate each square root
 (``pivot -> (S**2 - rest)/c`` with ``S > 0`` standing for ``sqrt(B)``), and the resulting
 numerator over a common denominator, before expansion.  :func:`second_check` re-checks that
-record with an engine that shares no code with the strategy (exact polynomial arithmetic
-in python-flint, and exact evaluation at random rational points), and ``symbn.certify``
-re-checks a certificate written to disk without importing symbn's prover.
+record with an engine that shares no code with the strategy: the record is written out as
+the JSON certificate of :mod:`symbn.certify` (expression text), and that package's
+python-flint engine rebuilds the rationalized residual in exact polynomial arithmetic and
+evaluates it at random integer points.  ``python -m symbn.certify DIR`` runs the same check
+on certificates written to disk.
+
+A PROVED without a certificate (the ``cases`` and ``simplify`` strategies) is checked in
+general form: in moment form with python-flint where it is a polynomial identity there,
+and by exact evaluation on random concrete batches (which can refute, and alone confirms
+nothing).  A construction (lhs - rhs is 0 as built) has nothing to re-check here; its
+explicit-batch cross-check lives with the identity (:mod:`symbn.identities.record`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from symbn.certify import checker
+from symbn.certify.engine import Malformed, Refused, Undefined
+from symbn.core import N, SampleSymbol
 
 
 @dataclass(frozen=True)
@@ -36,3 +50,158 @@ class Certificate:
     numerator: sp.Expr
     denominator: sp.Expr
     domain: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SecondCheck:
+    """``confirmed``: True when an independent engine confirmed the zero, False when it
+    found the claim nonzero, None when it could not check; ``evidence`` says which."""
+
+    confirmed: bool | None
+    evidence: tuple[str, ...]
+
+
+def second_check(residual, certificate: Certificate | None = None, *, seed: int = 0) -> SecondCheck:
+    """Re-check a PROVED of ``residual == 0`` (lhs - rhs, as built) independently."""
+    residual = sp.sympify(residual)
+    if isinstance(residual, sp.MatrixBase):
+        return _entrywise(residual, seed)
+    if certificate is None and residual == 0:
+        return SecondCheck(None, ("no second check: lhs - rhs is 0 as built (a construction "
+                                  "by Mean's rules; cross-checked at explicit batch sizes "
+                                  "where the identity has them)",))
+    try:
+        data = certificate_data(residual, certificate)
+        result = checker.check(data, seed=seed)
+    except (Malformed, Refused, Undefined) as why:
+        return SecondCheck(None, (f"no second check: {why}",))
+    return SecondCheck(result.confirmed, result.lines)
+
+
+def _entrywise(residual, seed) -> SecondCheck:
+    checks = [second_check(entry, seed=seed) for entry in residual]
+    if any(c.confirmed is False for c in checks):
+        confirmed = False
+    else:
+        confirmed = True if all(c.confirmed for c in checks) else None
+    lines = sorted({line for c in checks for line in c.evidence})
+    return SecondCheck(confirmed, (f"entrywise over {len(checks)} entries:", *lines))
+
+
+# --- the JSON form ------------------------------------------------------------------------
+
+
+class _Printer(StrPrinter):
+    """SymPy's str printer with every symbol printed under its certificate name."""
+
+    def __init__(self, names: dict):
+        super().__init__()
+        self._names = names
+
+    def _print_Symbol(self, expr):
+        return self._names[expr]
+
+    _print_Dummy = _print_Symbol
+
+
+def _identifier(text: str) -> str:
+    name = re.sub(r"\W", "_", text).strip("_") or "v"
+    return name if name[0].isalpha() else "v_" + name
+
+
+def _assumption_words(symbol) -> str:
+    words = [w for w in ("positive", "nonnegative", "negative", "nonpositive", "integer")
+             if symbol.assumptions0.get(w)]
+    return f" ({', '.join(words)})" if words else ""
+
+
+class _Names:
+    """Unique identifiers for symbols, and what each stands for."""
+
+    def __init__(self):
+        self.names: dict = {}
+        self.meanings: dict[str, str] = {}
+
+    def add(self, symbol, stem: str, meaning: str) -> str:
+        if symbol in self.names:
+            return self.names[symbol]
+        taken = set(self.names.values())
+        name, k = stem, 1
+        while name in taken or name.startswith("__"):
+            k += 1
+            name = f"{stem}_{k}"
+        self.names[symbol] = name
+        self.meanings[name] = meaning
+        return name
+
+    def symbols(self, exprs) -> None:
+        for expr in exprs:
+            for s in sorted(sp.sympify(expr).free_symbols, key=sp.default_sort_key):
+                if isinstance(s, sp.Dummy):
+                    self.add(s, _identifier(s.name), f"an auxiliary variable {s.name}")
+                else:
+                    kind = "per-sample variable" if isinstance(s, SampleSymbol) else "symbol"
+                    self.add(s, _identifier(s.name), f"{kind} {s.name}{_assumption_words(s)}")
+
+    def printer(self) -> _Printer:
+        return _Printer(self.names)
+
+
+def certificate_data(residual, certificate: Certificate | None = None, *, claim: str = "") -> dict:
+    """The JSON certificate that :mod:`symbn.certify` checks (kind "rationalized" for a
+    :class:`Certificate`, "general" for the residual alone)."""
+    if certificate is None:
+        return _general_data(sp.sympify(residual), claim)
+    names = _Names()
+    for k, (s, _) in enumerate(certificate.radicals, 1):
+        names.add(s, f"S_{k}", "")
+    for k, (d, mean) in enumerate(sorted(certificate.atoms.items(), key=lambda a: str(a[1])), 1):
+        names.add(d, f"E_{k}", "")
+    names.symbols([certificate.residual, *(e for pair in certificate.substitutions for e in pair),
+                   *(e for pair in certificate.radicals for e in pair), certificate.numerator,
+                   certificate.denominator, *certificate.atoms.values()])
+    show = names.printer().doprint
+    for d, mean in certificate.atoms.items():
+        names.meanings[names.names[d]] = f"the batch moment {show(mean)}"
+    for s, base in certificate.radicals:
+        names.meanings[names.names[s]] = f"sqrt({show(base)}) > 0"
+    data = {
+        "format": checker.FORMAT,
+        "kind": "rationalized",
+        "claim": claim,
+        "strategy": certificate.strategy,
+        "variables": {n: names.meanings[n] for n in sorted(names.meanings)},
+        "residual": show(certificate.residual),
+        "substitutions": [[show(p), show(r)] for p, r in certificate.substitutions],
+        "radicals": [[show(s), show(b)] for s, b in certificate.radicals],
+        "numerator": show(certificate.numerator),
+        "denominator": show(certificate.denominator),
+        "domain": list(certificate.domain),
+    }
+    data["degree"] = checker.formal_degree(data)
+    return data
+
+
+def _general_data(residual, claim: str) -> dict:
+    names = _Names()
+    names.symbols([residual])
+    free = residual.free_symbols
+    signs = {}
+    for s in free:
+        for word in ("positive", "nonnegative", "negative", "nonpositive"):
+            if s.assumptions0.get(word):
+                signs[names.names[s]] = word
+                break
+    return {
+        "format": checker.FORMAT,
+        "kind": "general",
+        "claim": claim,
+        "strategy": "",
+        "variables": {n: names.meanings[n] for n in sorted(names.meanings)},
+        "samples": sorted(names.names[s] for s in free if isinstance(s, SampleSymbol)),
+        "signs": signs,
+        "integer": sorted(names.names[s] for s in free if s.is_integer),
+        "batch_symbol": names.names.get(N),
+        "residual": names.printer().doprint(residual),
+        "domain": [],
+    }

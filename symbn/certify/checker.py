@@ -1,0 +1,423 @@
+"""Re-check one certificate (a JSON object) with the exact engine; no SymPy, no symbn.
+
+Two kinds of certificate:
+
+* ``"rationalized"``: the residual with batch moments as plain variables, and the
+  substitutions (pivot -> replacement, applied in order) that turn each square root
+  sqrt(B_k) into a positive variable S_k.  Checked by rebuilding the rationalized residual
+  in exact polynomial arithmetic (each sqrt(X) accepted only when X == S_k**2 exactly, or
+  as an atom with X as its recorded radicand) and testing that its numerator is the zero
+  polynomial, then by exact evaluation at random integer points (Schwartz-Zippel).
+* ``"general"``: the residual in general form (``Mean(...)`` over per-sample variables).
+  Checked in moment form (each mean split by linearity into moments, which are then
+  independent variables, square roots as atoms R with R**2 == X) when it is a polynomial
+  identity there, and by exact evaluation on random concrete batches: a nonzero value at a
+  valid batch refutes; zeros at random batches alone confirm nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+from dataclasses import dataclass
+
+import flint
+
+from symbn.certify.engine import (
+    POINT_BITS,
+    Degree,
+    DegreeAlgebra,
+    Evaluator,
+    Malformed,
+    PointAlgebra,
+    PolyAlgebra,
+    Radicals,
+    RatFunc,
+    Refused,
+    Undefined,
+    exact_sqrt,
+    names_in,
+    parse,
+    random_point,
+    zero_modulo,
+)
+
+FORMAT = "symbn-certificate/1"
+POINTS = 8
+_MAX_DRAWS = 64
+
+
+@dataclass(frozen=True)
+class Result:
+    """``confirmed``: True (the zero is confirmed), False (found nonzero), None (not checked)."""
+
+    confirmed: bool | None
+    lines: tuple[str, ...]
+
+
+def check(data, *, seed: int = 0) -> Result:
+    """Check one certificate; :class:`Malformed` for one that cannot be read."""
+    if not isinstance(data, dict):
+        raise Malformed("a certificate is a JSON object")
+    if data.get("format") != FORMAT:
+        raise Malformed(f"unknown format {data.get('format')!r} (expected {FORMAT!r})")
+    kind = data.get("kind")
+    if kind == "rationalized":
+        return _check_rationalized(data, random.Random(seed))
+    if kind == "general":
+        return _check_general(data, random.Random(seed))
+    raise Malformed(f"unknown kind {kind!r} (expected 'rationalized' or 'general')")
+
+
+def _field(data, key, kind):
+    if key not in data:
+        raise Malformed(f"the field {key!r} is missing")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise Malformed(f"the field {key!r} must be a {kind.__name__}")
+    return value
+
+
+def _pairs(data, key) -> list[tuple[str, object]]:
+    pairs = _field(data, key, list)
+    if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
+        raise Malformed(f"the field {key!r} must be a list of [name, expression] pairs")
+    return [(p[0], parse(p[1], f"{key} of {p[0]}")) for p in pairs]
+
+
+def _declared(data, used: set[str]) -> dict:
+    variables = _field(data, "variables", dict)
+    missing = sorted(used - set(variables))
+    if missing:
+        raise Malformed(f"undeclared variable(s): {', '.join(missing)}")
+    for name in variables:
+        if not name.isidentifier():
+            raise Malformed(f"the variable name {name!r} is not an identifier")
+    return variables
+
+
+def _bound(degree: int, points: int) -> str:
+    per_point = degree / 2 ** POINT_BITS
+    if per_point == 0:
+        return "exact (constant)"
+    return f"Schwartz-Zippel error <= {per_point ** points:.0e}"
+
+
+# --- rationalized certificates ----------------------------------------------------------
+
+
+def _check_rationalized(data, rng) -> Result:
+    residual = parse(_field(data, "residual", str), "residual")
+    numerator = parse(_field(data, "numerator", str), "numerator")
+    substitutions = _pairs(data, "substitutions")
+    radicals = _pairs(data, "radicals")
+    degree = _field(data, "degree", int)
+    trees = [residual, numerator] + [t for _, t in substitutions + radicals]
+    used = set().union(*map(names_in, trees)) | {n for n, _ in substitutions + radicals}
+    variables = _declared(data, used)
+    names = sorted(set(variables) | used)
+    ctx = flint.fmpq_mpoly_ctx.get(tuple(names))
+    poly = PolyAlgebra(ctx)
+    gens = {n: RatFunc(ctx.gen(i), ctx.constant(1)) for i, n in enumerate(names)}
+    try:
+        roots = _change_of_variables(residual, substitutions, radicals, gens, poly)
+        values = _substituted(gens, substitutions, lambda env: Evaluator(poly, env))
+        rational = Evaluator(poly, values, sqrt=roots.sqrt).eval(residual)
+        recorded = Evaluator(poly, gens, sqrt=roots.sqrt).eval(numerator)
+    except (Refused, Undefined) as why:
+        return Result(False, (f"python-flint: the certificate does not rationalize the "
+                              f"residual: {why}",))
+    d = _degree(residual, substitutions, names)
+    if d != degree:
+        raise Malformed(f"the recorded degree {degree} is not the numerator's formal "
+                        f"degree {d}")
+    free = len(set(names) - {n for n, _ in substitutions})
+    how = ("" if not roots.relations else
+           f", reduced by {len(roots.relations)} relation(s) S**2 = B")
+    if not zero_modulo(rational.num, roots.relations, ctx):
+        return Result(False, (f"python-flint: the rationalized numerator (formal degree {d}, "
+                              f"{free} variables{how}) is NOT the zero polynomial",))
+    if not zero_modulo(recorded.num, roots.relations, ctx):
+        return Result(False, ("python-flint: the recorded numerator is NOT the zero polynomial",))
+    where = ", ".join(f"{ast.unparse(b)} > 0" for _, b in radicals)
+    lines = [f"python-flint: the rationalized numerator (formal degree {d} in {free} variables"
+             f"{how}) is the zero polynomial" + (f"; holds where {where}" if where else "")]
+    if roots.relations:
+        lines.append("exact evaluation at points: not applicable (a square root kept as a "
+                     "relation has no rational value)")
+        return Result(True, tuple(lines))
+    zeros = _points(residual, substitutions, names, set(roots.squares), roots, rng)
+    if zeros is not True:
+        return Result(False, (zeros,))
+    lines.append(f"exact evaluation at {POINTS} random integer points (|S| = 2^{POINT_BITS}): "
+                 f"all 0 ({_bound(d, POINTS)})")
+    return Result(True, tuple(lines))
+
+
+def _change_of_variables(residual, substitutions, radicals, gens, poly) -> Radicals:
+    """Check that the substitutions are an invertible change of variables; the radicals.
+
+    Substitution k must be ``p_k -> (S_k**2 - rest)/c`` where radical k is
+    ``B_k = c*p_k + rest`` (c a nonzero number, rest free of p_k and S_k): then p_k <-> S_k
+    is a bijection of {B_k > 0} onto {S_k > 0}, and B_k becomes S_k**2.  Radicals after the
+    last substitution are relations S**2 == B in the final variables.  Every S_k is fresh.
+    """
+    if len(radicals) < len(substitutions):
+        raise Malformed("each substitution needs its radical (S_k, B_k)")
+    roots = Radicals(poly.ctx)
+    pivots = [p for p, _ in substitutions]
+    seen = set(names_in(residual))
+    if len(set(pivots)) != len(pivots):
+        raise Malformed("a variable is substituted twice")
+    for k, (s, base) in enumerate(radicals):
+        b_names = names_in(base)
+        if s in seen or s in b_names or s in pivots:
+            raise Malformed(f"the radical's variable {s} is not fresh")
+        if k < len(substitutions):
+            pivot, replacement = substitutions[k]
+            if b_names & set(pivots[:k]):
+                raise Malformed(f"the radicand of {s} holds a variable already substituted")
+            b = Evaluator(poly, gens).eval(base)
+            c = _linear_coefficient(b, pivot, poly)
+            if c is None:
+                raise Refused(f"the radicand of {s} is not c*{pivot} + rest with a nonzero "
+                              "number c")
+            rest = b - gens[pivot] * c
+            wanted = (gens[s] * gens[s] - rest) / c
+            if not Evaluator(poly, gens).eval(replacement) == wanted:
+                raise Refused(f"the substitution of {pivot} is not (S**2 - rest)/c for its "
+                              "radicand")
+            roots.squares[s] = gens[s]
+            seen |= names_in(replacement) | b_names | {s}
+        else:
+            if b_names & set(pivots):
+                raise Malformed(f"the radicand of {s} holds a substituted variable")
+            roots.relations[s] = Evaluator(poly, gens).eval(base)
+            seen |= b_names | {s}
+    return roots
+
+
+def _linear_coefficient(b: RatFunc, pivot: str, poly):
+    """c when b = c*pivot + rest, c a nonzero number and rest free of pivot; else None."""
+    i = poly.ctx.variable_to_index(pivot)
+    if b.den.degrees()[i] or b.num.degrees()[i] != 1:
+        return None
+    top = poly.ctx.from_dict({k: v for k, v in b.num.to_dict().items() if k[i] == 1})
+    c = RatFunc(top, b.den * poly.ctx.gen(i))
+    c = c.normalized()
+    if not (c.num.is_constant() and c.den.is_constant()) or c.num.is_zero():
+        return None
+    return c
+
+
+def _substituted(gens, substitutions, evaluator):
+    """Each variable's value once every substitution is applied, in order."""
+    values = dict(gens)
+    for name, replacement in reversed(substitutions):
+        values[name] = evaluator(values).eval(replacement)
+    return values
+
+
+def _degree(residual, substitutions, names) -> int:
+    algebra = DegreeAlgebra()
+    gens = {n: Degree(1, 0) for n in names}
+    values = _substituted(gens, substitutions, lambda env: Evaluator(algebra, env))
+    root = lambda value: Degree(1, 0)  # noqa: E731 -- sqrt(X) is a variable S_k
+    return Evaluator(algebra, values, sqrt=root).eval(residual).num
+
+
+def _points(residual, substitutions, names, positive, roots, rng):
+    algebra = PointAlgebra()
+    found = draws = 0
+    while found < POINTS:
+        draws += 1
+        if draws > _MAX_DRAWS:
+            return (f"exact evaluation: {_MAX_DRAWS} random points drew only {found} where "
+                    "the residual is defined")
+        point = random_point(names, positive, rng)
+
+        def root(value, point=point):
+            for s in roots.squares:
+                if value == point[s] ** 2:
+                    return point[s]
+            raise Undefined("a square root that is no S_k at this point")
+        try:
+            values = _substituted(point, substitutions, lambda env: Evaluator(algebra, env))
+            value = Evaluator(algebra, values, sqrt=root).eval(residual)
+        except Undefined:
+            continue
+        if value != 0:
+            return f"exact evaluation at a random integer point gives {value}, not 0"
+        found += 1
+    return True
+
+
+# --- general-form certificates -----------------------------------------------------------
+
+
+def _check_general(data, rng) -> Result:
+    residual = parse(_field(data, "residual", str), "residual")
+    samples = _field(data, "samples", list)
+    variables = _declared(data, names_in(residual) | set(samples))
+    signs = _field(data, "signs", dict)
+    integers = set(_field(data, "integer", list))
+    batch_symbol = data.get("batch_symbol")
+    lines = []
+    try:
+        symbolic = _moment_form_zero(residual, sorted(variables), set(samples))
+    except Refused as why:
+        lines.append(f"python-flint: no polynomial check ({why})")
+        symbolic = None
+    if symbolic is not None:
+        zero, d, count = symbolic
+        if zero:
+            lines.append(f"python-flint: in moment form, the numerator (formal degree {d} in "
+                         f"{count} variables, moments independent) is the zero polynomial")
+        else:
+            lines.append("python-flint: in moment form (moments independent) the numerator "
+                         "is not the zero polynomial, which alone refutes nothing")
+    tested = _batches(residual, sorted(variables), samples, signs, integers, batch_symbol, rng)
+    if isinstance(tested, str) and tested.startswith("REFUTED"):
+        return Result(False, tuple(lines) + (tested[len("REFUTED "):],))
+    lines.append(tested)
+    return Result(True if symbolic and symbolic[0] else None, tuple(lines))
+
+
+def _moment_form_zero(residual, names, samples):
+    """(numerator is zero, formal degree, variables): moments and roots as atoms."""
+    atoms: dict = {}  # canonical key -> (name, sample dependent)
+    while True:
+        known = len(atoms)
+        ctx = flint.fmpq_mpoly_ctx.get(tuple(names + [a for a, _ in atoms.values()]))
+        poly = PolyAlgebra(ctx)
+        dependent = {ctx.variable_to_index(n) for n in samples} | {
+            ctx.variable_to_index(a) for a, dep in atoms.values() if dep}
+        gens = {n: RatFunc(ctx.gen(ctx.variable_to_index(n)), ctx.constant(1)) for n in names}
+        relations: dict = {}
+
+        def atom(key, is_dependent, ctx=ctx):
+            if key not in atoms:
+                atoms[key] = (f"__atom{len(atoms)}", is_dependent)
+            name = atoms[key][0]
+            if name not in ctx.names():
+                return poly.const(0)  # a placeholder: this pass is redone
+            return RatFunc(ctx.gen(ctx.variable_to_index(name)), ctx.constant(1))
+
+        def depends(value, dependent=dependent):
+            return any(value.num.degrees()[i] or value.den.degrees()[i] for i in dependent)
+
+        def sqrt(value, depends=depends, atom=atom, relations=relations, ctx=ctx):
+            value = value.normalized()
+            key = f"sqrt(({value.num})/({value.den}))"
+            root = atom(key, depends(value))
+            if key in atoms:
+                relations.setdefault(atoms[key][0], value)
+            return root
+
+        def mean(node, depends=depends, atom=atom, ctx=ctx):
+            h = evaluator.eval(node)
+            if any(h.den.degrees()[i] for i in dependent):
+                h = h.normalized()
+                return atom(f"Mean(({h.num})/({h.den}))", False)
+            total = poly.const(0)
+            groups: dict = {}
+            for exps, c in h.num.to_dict().items():
+                key = tuple(e if i in dependent else 0 for i, e in enumerate(exps))
+                rest = tuple(0 if i in dependent else e for i, e in enumerate(exps))
+                groups.setdefault(key, {})[rest] = c
+            for key, terms in groups.items():
+                part = RatFunc(ctx.from_dict(terms), ctx.constant(1))
+                if any(key):
+                    part = part * atom("Mean(" + str(ctx.from_dict({key: 1})) + ")", False)
+                total = total + part
+            return total * RatFunc(ctx.constant(1), h.den)
+
+        evaluator = Evaluator(poly, gens, sqrt=sqrt, mean=mean)
+        try:
+            value = evaluator.eval(residual)
+        except Undefined:
+            if len(atoms) > known:
+                continue  # a placeholder divided by: the next pass knows that atom
+            raise
+        if len(atoms) == known:
+            degree = Evaluator(DegreeAlgebra(), {n: Degree(1, 0) for n in names},
+                               sqrt=lambda v: Degree(1, 0),
+                               mean=lambda node: Degree(1, 0)).eval(residual).num
+            return zero_modulo(value.num, relations, ctx), degree, ctx.nvars()
+
+
+def _sample_value(name, signs, integers, rng):
+    size = 2 ** POINT_BITS
+    v = flint.fmpq(rng.randrange(1, size)) if name in integers else \
+        flint.fmpq(rng.randrange(1, size), rng.randrange(1, 64))
+    sign = signs.get(name)
+    if sign in ("positive", "nonnegative"):
+        return v
+    if sign in ("negative", "nonpositive"):
+        return -v
+    return v if rng.random() < 0.5 else -v
+
+
+def _batches(residual, names, samples, signs, integers, batch_symbol, rng) -> str:
+    """Exact evaluation on random concrete batches; "REFUTED ..." on a nonzero value."""
+    found = draws = 0
+    sizes = [2, 3, 4, 5]
+    algebra = PointAlgebra()
+    reasons: set[str] = set()
+    while found < POINTS and draws < _MAX_DRAWS:
+        draws += 1
+        m = sizes[draws % len(sizes)]
+        constants = {n: _sample_value(n, signs, integers, rng) for n in names if n not in samples}
+        batch = {n: [_sample_value(n, signs, integers, rng) for _ in range(m)] for n in samples}
+        if batch_symbol in constants:
+            constants[batch_symbol] = flint.fmpq(m)
+        try:
+            value = _at_batch(residual, constants, batch, m, algebra)
+        except Undefined as why:
+            reasons.add(str(why))
+            continue
+        except Refused as why:
+            return f"exact evaluation on batches: not possible ({why})"
+        if value != 0:
+            shown = "; ".join([f"{n} = [{', '.join(map(str, vs))}]" for n, vs in batch.items()]
+                              + [f"{n} = {v}" for n, v in constants.items()])
+            return (f"REFUTED exact evaluation on a random batch (m = {m}; {shown}) gives "
+                    f"{value}, not 0")
+        found += 1
+    if found < POINTS:
+        return (f"exact evaluation on batches: only {found} of {draws} random batches were "
+                f"exact ({'; '.join(sorted(reasons))})")
+    return (f"exact evaluation on {POINTS} random batches (m = {', '.join(map(str, sizes))}): "
+            "all 0 (a test, not a proof)")
+
+
+def _at_batch(residual, constants, batch, m, algebra):
+    means: dict = {}
+
+    def at(i):
+        env = dict(constants)
+        env.update({n: vs[i] for n, vs in batch.items()})
+        return Evaluator(algebra, env, sqrt=_positive_sqrt, mean=mean, piecewise=True)
+
+    def mean(node):
+        if id(node) not in means:
+            means[id(node)] = sum((at(i).eval(node) for i in range(m)), flint.fmpq(0)) / m
+        return means[id(node)]
+
+    return at(0).eval(residual)
+
+
+def _positive_sqrt(value):
+    if value <= 0:
+        raise Undefined("a radicand that is not positive at the point")
+    return exact_sqrt(value)
+
+
+
+def formal_degree(data) -> int:
+    """The formal degree of a rationalized certificate's numerator (its ``degree`` field)."""
+    residual = parse(_field(data, "residual", str), "residual")
+    substitutions = _pairs(data, "substitutions")
+    names = set(names_in(residual)) | {n for n, _ in substitutions}
+    names |= set().union(set(), *(names_in(t) for _, t in substitutions))
+    return _degree(residual, substitutions, sorted(names))

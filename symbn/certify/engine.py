@@ -1,0 +1,347 @@
+"""Exact re-checking of proof certificates with python-flint: no SymPy, no symbn.
+
+An expression is Python expression text (``ast`` parses it; only + - * / **, integer
+literals, names and the calls below are accepted), evaluated into one of three algebras:
+
+* :class:`RatFunc`, a quotient of ``fmpq_mpoly`` polynomials: exact multivariate
+  arithmetic, so "the numerator is the zero polynomial" is decided exactly;
+* ``fmpq``, exact rationals: evaluation at a point (Schwartz-Zippel: a nonzero polynomial
+  of total degree d vanishes at a point drawn uniformly from S^n with probability at most
+  d/|S|, so k independent points all give 0 with probability at most (d/|S|)^k);
+* :class:`Degree`, a bound (numerator degree, denominator degree) for that argument.
+
+``sqrt(X)`` (and ``X**(k/2)``) is where soundness is decided: it becomes the positive
+symbol S when X equals S**2 exactly (S > 0, so sqrt(S**2) == S), or an atom R with the
+relation R**2 == X, by which the numerator is then reduced.  Anything else is refused.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+from dataclasses import dataclass, field
+
+import flint
+
+#: Functions an expression may call, and the number of arguments each takes.
+FUNCTIONS = {"sqrt": 1, "Mean": 1, "Max": None, "Min": None, "Abs": 1, "sign": 1,
+             "Heaviside": 1}
+_PIECEWISE = {"Max", "Min", "Abs", "sign", "Heaviside"}
+#: Points are drawn from integers of this many bits (|S| = 2**bits per coordinate).
+POINT_BITS = 30
+
+
+class Malformed(ValueError):
+    """Input that is not a well-formed expression or certificate."""
+
+
+class Refused(Exception):
+    """A construct this engine cannot treat exactly in the algebra at hand (the reason)."""
+
+
+class Undefined(Exception):
+    """A value that does not exist at a point (division by zero, an irrational root)."""
+
+
+def parse(text, what: str) -> ast.expr:
+    """The syntax tree of ``text``, checked to use only what the engine evaluates."""
+    if not isinstance(text, str):
+        raise Malformed(f"{what} must be a string, not {type(text).__name__}")
+    try:
+        tree = ast.parse(text, mode="eval").body
+    except SyntaxError as error:
+        raise Malformed(f"{what} is not an expression ({error.msg}): {text[:80]!r}") from None
+    for node in ast.walk(tree):
+        _validate(node, what)
+    return tree
+
+
+_ALLOWED = (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load,
+            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+
+
+def _validate(node, what):
+    if not isinstance(node, _ALLOWED):
+        raise Malformed(f"{what} uses {type(node).__name__}, which a certificate may not")
+    if isinstance(node, ast.Constant) and (type(node.value) is not int):
+        raise Malformed(f"{what} holds the literal {node.value!r}: only integers are exact")
+    if isinstance(node, ast.Call):
+        name = getattr(node.func, "id", None)
+        if name not in FUNCTIONS or node.keywords:
+            raise Malformed(f"{what} calls {ast.unparse(node.func)}, which is not one of "
+                            f"{', '.join(sorted(FUNCTIONS))}")
+        arity = FUNCTIONS[name]
+        if arity is not None and len(node.args) != arity or not node.args:
+            raise Malformed(f"{what}: {name} takes {arity or 'one or more'} argument(s)")
+
+
+def names_in(tree: ast.expr) -> set[str]:
+    """The variable names an expression uses (not the functions it calls)."""
+    functions = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in functions}
+
+
+def constant_exponent(node) -> flint.fmpq:
+    """An exponent: a literal rational such as 2, -1, 3/2, (-1)/2."""
+    value = Evaluator(PointAlgebra(), {}).eval(node)
+    if value.q not in (1, 2):
+        raise Refused(f"the power {ast.unparse(node)} is neither integral nor a half")
+    return value
+
+
+# --- the algebras ---------------------------------------------------------------------
+
+
+class RatFunc:
+    """num/den, two polynomials over Q in one flint context; den is never the zero polynomial."""
+
+    __slots__ = ("num", "den")
+
+    def __init__(self, num, den):
+        self.num, self.den = num, den
+
+    def __add__(self, other):
+        if self.den == other.den:
+            return RatFunc(self.num + other.num, self.den)
+        g = self.den.gcd(other.den)
+        a, b = self.den / g, other.den / g  # exact: g divides both
+        return RatFunc(self.num * b + other.num * a, self.den * b)
+
+    def __neg__(self):
+        return RatFunc(-self.num, self.den)
+
+    def __sub__(self, other):
+        return self + -other
+
+    def __mul__(self, other):
+        return RatFunc(self.num * other.num, self.den * other.den)
+
+    def inverse(self):
+        if self.num.is_zero():
+            raise Undefined("division by an expression that is identically 0")
+        return RatFunc(self.den, self.num)
+
+    def __truediv__(self, other):
+        return self * other.inverse()
+
+    def __pow__(self, k: int):
+        base = self if k >= 0 else self.inverse()
+        return RatFunc(base.num ** abs(k), base.den ** abs(k))
+
+    def __eq__(self, other):
+        return (self.num * other.den - other.num * self.den).is_zero()
+
+    __hash__ = None
+
+    def normalized(self):
+        """The same function with num, den coprime and den monic: a canonical key."""
+        g = self.num.gcd(self.den)
+        num, den = self.num / g, self.den / g
+        lead = den.leading_coefficient()
+        return RatFunc(num / lead, den / lead)
+
+
+@dataclass(frozen=True)
+class Degree:
+    """Upper bounds on the total degrees of an unreduced numerator and denominator."""
+
+    num: int
+    den: int
+
+    def __add__(self, other):
+        return Degree(max(self.num + other.den, other.num + self.den), self.den + other.den)
+
+    def __neg__(self):
+        return self
+
+    def __sub__(self, other):
+        return self + other
+
+    def __mul__(self, other):
+        return Degree(self.num + other.num, self.den + other.den)
+
+    def inverse(self):
+        return Degree(self.den, self.num)
+
+    def __truediv__(self, other):
+        return self * other.inverse()
+
+    def __pow__(self, k: int):
+        base = self if k >= 0 else self.inverse()
+        return Degree(base.num * abs(k), base.den * abs(k))
+
+
+class PolyAlgebra:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def const(self, q):
+        return RatFunc(self.ctx.constant(q), self.ctx.constant(1))
+
+    def is_zero(self, v):
+        return v.num.is_zero()
+
+
+class PointAlgebra:
+    def const(self, q):
+        return flint.fmpq(q)
+
+    def is_zero(self, v):
+        return v == 0
+
+
+class DegreeAlgebra:
+    def const(self, q):
+        return Degree(0, 0)
+
+    def is_zero(self, v):
+        return False
+
+
+def _inverse(value):
+    if isinstance(value, flint.fmpq):
+        if value == 0:
+            raise Undefined("division by 0")
+        return 1 / value
+    return value.inverse()
+
+
+# --- the evaluator ----------------------------------------------------------------------
+
+
+class Evaluator:
+    """Evaluates a checked tree: ``names`` gives each variable's value; ``sqrt(value)``
+    and ``mean(node)`` say what a root and a batch mean are in this algebra."""
+
+    def __init__(self, algebra, names: dict, *, sqrt=None, mean=None, piecewise=False):
+        self.algebra, self.names = algebra, names
+        self._sqrt, self._mean, self.piecewise = sqrt, mean, piecewise
+
+    def eval(self, node):
+        if isinstance(node, ast.Constant):
+            return self.algebra.const(node.value)
+        if isinstance(node, ast.Name):
+            if node.id not in self.names:
+                raise Malformed(f"the name {node.id} is not declared")
+            return self.names[node.id]
+        if isinstance(node, ast.UnaryOp):
+            value = self.eval(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Pow):
+                return self.power(node.left, constant_exponent(node.right))
+            a, b = self.eval(node.left), self.eval(node.right)
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            if isinstance(node.op, ast.Mult):
+                return a * b
+            return a * _inverse(b)
+        return self.call(node.func.id, node.args)
+
+    def power(self, base_node, exponent):
+        if exponent.q == 1:
+            k = int(exponent.p)
+            base = self.eval(base_node)
+            return _inverse(base) ** -k if k < 0 else base ** k
+        root = self.root(self.eval(base_node))
+        k = int(exponent.p)
+        return _inverse(root) ** -k if k < 0 else root ** k
+
+    def root(self, value):
+        if self._sqrt is None:
+            raise Refused("a square root, which this check cannot evaluate")
+        return self._sqrt(value)
+
+    def call(self, name, args):
+        if name == "sqrt":
+            return self.root(self.eval(args[0]))
+        if name == "Mean":
+            if self._mean is None:
+                raise Refused("a batch mean outside a batch")
+            return self._mean(args[0])
+        if not self.piecewise:
+            raise Refused(f"{name}, a piecewise function (no polynomial identity to check)")
+        values = [self.eval(a) for a in args]
+        if name == "Max":
+            return max(values)
+        if name == "Min":
+            return min(values)
+        v = values[0]
+        if name == "Abs":
+            return abs(v)
+        if name == "sign":
+            return flint.fmpq((v > 0) - (v < 0))
+        return flint.fmpq(1) if v > 0 else flint.fmpq(0) if v < 0 else flint.fmpq(1, 2)
+
+
+def exact_sqrt(value: flint.fmpq) -> flint.fmpq:
+    """sqrt of a rational that is a perfect square; Undefined otherwise (incl. negative)."""
+    if value < 0:
+        raise Undefined("the square root of a negative number")
+    p, q = flint.fmpz(value.p), flint.fmpz(value.q)
+    rp, ep = p.sqrtrem()
+    rq, eq = q.sqrtrem()
+    if ep or eq:
+        raise Undefined("the square root of a rational that is not a square")
+    return flint.fmpq(rp, rq)
+
+
+def random_point(names, positive, rng: random.Random) -> dict:
+    """Independent uniform integers: |S| = 2**POINT_BITS for every coordinate."""
+    size = 2 ** POINT_BITS
+    return {n: flint.fmpq(rng.randrange(1, size + 1) if n in positive
+                          else rng.randrange(-size // 2, size // 2)) for n in names}
+
+
+@dataclass
+class Radicals:
+    """Square roots met while evaluating into polynomials: S_k with S_k**2 == X exactly, or
+    atoms R with a relation R**2 == X (``relations``) the numerator is reduced by."""
+
+    ctx: object
+    squares: dict = field(default_factory=dict)     # S name -> its RatFunc
+    relations: dict = field(default_factory=dict)   # R name -> X (RatFunc)
+
+    def sqrt(self, value: RatFunc) -> RatFunc:
+        for name, s in self.squares.items():
+            if value == s * s:
+                return s
+        for name, x in self.relations.items():
+            if value == x:
+                return self.gen(name)
+        raise Refused("a square root of an expression that is not S**2 for a declared "
+                      "positive S and not a recorded radicand")
+
+    def gen(self, name):
+        return RatFunc(self.ctx.gen(self.ctx.variable_to_index(name)), self.ctx.constant(1))
+
+
+def zero_modulo(num, relations: dict, ctx) -> bool:
+    """Is the polynomial ``num`` zero once each relation R**2 == X is used?
+
+    Writing num = even(R**2) + R*odd(R**2), both even(X) and odd(X) zero is sufficient
+    (R is sqrt(X)); each is a rational function whose numerator is tested in turn.
+    """
+    if num.is_zero():
+        return True
+    if not relations:
+        return False
+    (name, x), rest = next(iter(relations.items())), dict(list(relations.items())[1:])
+    index = ctx.variable_to_index(name)
+    parts: dict = {0: {}, 1: {}}
+    top = 0
+    for exps, c in num.to_dict().items():
+        e = exps[index]
+        top = max(top, e // 2)
+        key = exps[:index] + (0,) + exps[index + 1:]
+        parts[e % 2].setdefault(e // 2, {})[key] = c
+    for parity in (0, 1):
+        total = ctx.constant(0)
+        for k, terms in parts[parity].items():
+            # c_k * X**k, over the common denominator X.den**top
+            total += ctx.from_dict(terms) * x.num ** k * x.den ** (top - k)
+        if not zero_modulo(total, rest, ctx):
+            return False
+    return True
