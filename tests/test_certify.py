@@ -32,9 +32,9 @@ def test_rationalized_certificate_is_confirmed_by_flint_and_exact_points():
     assert "Schwartz-Zippel" in result.evidence[1]
 
 
-def test_a_substitution_that_does_not_make_the_radicand_a_square_is_refused():
+def test_a_substitution_that_does_not_make_the_radicand_a_square_is_not_confirmed():
     result = second_check(Mean(x), _certificate(substitution=S**2 - eps))
-    assert result.confirmed is False
+    assert result.confirmed is None and "does not rationalize" in result.evidence[0]
 
 
 def test_a_nonzero_rationalized_residual_is_refused():
@@ -85,3 +85,16 @@ def test_certificate_data_round_trips_through_the_checker():
     assert data["variables"]["S_1"].endswith("> 0")
     assert any("Mean(x**2)" in meaning for meaning in data["variables"].values())
     assert check(data).confirmed is True
+
+
+def test_a_substitution_that_is_not_the_inverse_of_its_radicand_is_refused():
+    # m2 -> S**2 maps S > 0 onto m2 > 0 only, not onto the region B1 > 0 the claim needs
+    result = second_check(Mean(x), _certificate(substitution=S**2))
+    assert result.confirmed is None and "not (S**2 - rest)/c" in result.evidence[0]
+
+
+def test_a_numeric_irrational_root_is_unchecked_not_refuted():
+    cert = Certificate("rationalize", sp.sqrt(2) * (a + b) - sp.sqrt(2) * a, {}, (), (),
+                       sp.S.Zero, sp.S.One)
+    result = second_check(a, cert)
+    assert result.confirmed is None and "not a rational square" in result.evidence[0]

@@ -305,12 +305,19 @@ class Radicals:
     relations: dict = field(default_factory=dict)   # R name -> X (RatFunc)
 
     def sqrt(self, value: RatFunc) -> RatFunc:
-        for name, s in self.squares.items():
+        for s in self.squares.values():
             if value == s * s:
                 return s
         for name, x in self.relations.items():
             if value == x:
                 return self.gen(name)
+        if value.num.is_constant() and value.den.is_constant():
+            try:
+                return RatFunc(self.ctx.constant(exact_sqrt(flint.fmpq(
+                    value.num.leading_coefficient() / value.den.leading_coefficient()))),
+                    self.ctx.constant(1))
+            except Undefined:
+                raise Refused("the square root of a number that is not a rational square") from None
         raise Refused("a square root of an expression that is not S**2 for a declared "
                       "positive S and not a recorded radicand")
 

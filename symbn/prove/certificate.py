@@ -155,7 +155,7 @@ def certificate_data(residual, certificate: Certificate | None = None, *, claim:
     names = _Names()
     for k, (s, _) in enumerate(certificate.radicals, 1):
         names.add(s, f"S_{k}", "")
-    for k, (d, mean) in enumerate(sorted(certificate.atoms.items(), key=lambda a: str(a[1])), 1):
+    for k, d in enumerate(sorted(certificate.atoms, key=lambda d: str(certificate.atoms[d])), 1):
         names.add(d, f"E_{k}", "")
     names.symbols([certificate.residual, *(e for pair in certificate.substitutions for e in pair),
                    *(e for pair in certificate.radicals for e in pair), certificate.numerator,
