@@ -1,21 +1,26 @@
 """The ``symbn`` command: a thin layer over the library; all output goes through symbn.report.
 
+Every path and optional extra a command needs is checked before any work starts.
+
 Exit status: 0 when every verdict (and numeric check) is the expected one, 1 when one is
-not, 2 for a usage error such as an unknown identity name.
+not, 2 for a usage error (an unknown identity name, an unwritable output path, a missing
+extra), 3 for an internal error: one line, the traceback only with ``--traceback``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib.util
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from symbn import identities
 from symbn.identities import UnknownIdentity, check
-from symbn.report import data, terminal
+from symbn.report import document, terminal
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -23,8 +28,17 @@ class UsageError(Exception):
 
 
 def _cache(args):
+    """The on-disk cache (None with --no-cache); a cache it cannot write to is used
+    read-only, and said so once."""
     from symbn.cache import Cache
-    return None if args.no_cache else Cache()
+    if args.no_cache:
+        return None
+    cache = Cache()
+    warning = getattr(cache, "warning", None)
+    if warning:
+        terminal.print_warning(terminal.make_console(color=not args.no_color, stderr=True),
+                               warning)
+    return cache
 
 
 def _run_identities(selected, args, console):
@@ -38,23 +52,15 @@ def _run_identities(selected, args, console):
 
 
 def cmd_list(args, console) -> int:
-    selected = identities.select(args.names)
-    if args.json:
-        console.print_json(json.dumps([data.identity_data(i) for i in selected]))
-    else:
-        terminal.print_identity_list(console, selected)
+    terminal.render(console, document.identity_list(identities.select(args.names)),
+                    as_json=args.json)
     return EXIT_OK
 
 
 def cmd_prove(args, console) -> int:
     results = _run_identities(identities.select(args.names), args, console)
-    if args.json:
-        console.print_json(json.dumps([data.checked_data(r) for r in results]))
-    else:
-        for r in results:
-            terminal.print_checked(console, r, steps=not args.brief)
-        terminal.print_matrices(console, results)
-        terminal.print_summary(console, results)
+    terminal.render(console, document.prove_document(results, steps=not args.brief),
+                    as_json=args.json)
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_UNEXPECTED
 
 
@@ -68,10 +74,7 @@ def cmd_check(args, console) -> int:
     rows = compare.run_checks(backends, compare.QUICK_GRID if args.quick else compare.GRID)
     if args.family or not args.backend:
         rows += compare.run_family_checks()
-    if args.json:
-        console.print_json(json.dumps([data.check_row_data(r) for r in rows]))
-    else:
-        terminal.print_check_table(console, rows)
+    terminal.render(console, document.check_document(rows), as_json=args.json)
     return EXIT_OK if all(r.passed or r.skipped for r in rows) else EXIT_UNEXPECTED
 
 
@@ -105,81 +108,82 @@ def cmd_verify(args, console) -> int:
                         timeout=args.timeout)
     except VerifyError as error:
         raise UsageError(str(error)) from None
-    if args.json:
-        console.print_json(json.dumps(data.verify_data(report)))
-    else:
-        terminal.print_verify_report(console, args.function, report)
+    terminal.render(console, document.verify_document(report, args.function), as_json=args.json)
     return EXIT_OK if report.ok else EXIT_UNEXPECTED
 
 
 def cmd_selftest(args, console) -> int:
-    from symbn.identities.mutations import wrong_claims
     from symbn.identities.soundness import run_soundness
 
-    with terminal.progress(console, len(wrong_claims()), "refuting") as advance:
+    # the bar learns its size as the suite runs: sizing it up front would build every claim
+    with terminal.progress(console, None, "refuting") as advance:
         outcome = run_soundness(args.budget, advance, _cache(args))
-    if args.json:
-        console.print_json(json.dumps(data.soundness_data(outcome)))
-    else:
-        terminal.print_soundness(console, outcome)
+    terminal.render(console, document.soundness_document(outcome), as_json=args.json)
     return EXIT_OK if outcome.sound else EXIT_UNEXPECTED
 
 
 def cmd_report(args, console) -> int:
     from symbn.backends import compare
+    from symbn.report.export import EXPORTERS
     from symbn.report.kernels import catalogue_kernels
 
     results = _run_identities(identities.select(()), args, console)
     kernels = catalogue_kernels()
     rows = compare.run_checks(grid=compare.QUICK_GRID) + compare.run_family_checks()
-    if args.json:
-        console.print_json(json.dumps({
-            "identities": [data.checked_data(r) for r in results],
-            "kernels": {k.name: k.source for k in kernels},
-            "checks": [data.check_row_data(r) for r in rows],
-        }))
-    else:
-        for r in results:
-            terminal.print_checked(console, r)
-        for k in kernels:
-            terminal.print_kernel(console, k.name, k.source)
-        terminal.print_matrices(console, results)
-        terminal.print_check_table(console, rows)
-        terminal.print_summary(console, results, rows)
-    _export(args, results, kernels, rows, console)
+    report = document.report_document(results, kernels, rows)
+    terminal.render(console, report, as_json=args.json)
+    for fmt, render in EXPORTERS.items():
+        path = getattr(args, fmt)
+        if path is not None:
+            _write(path, render(report), f"{fmt} report")
+            if not args.json:
+                terminal.print_written(console, f"{fmt} report", path)
     if args.plots:
-        _plots(args.plots, console, quiet=args.json)
+        from symbn.report.plots import write_plots
+        for path in write_plots(args.plots):
+            if not args.json:
+                terminal.print_written(console, "plot", path)
     ok = all(r.as_expected for r in results) and all(r.passed or r.skipped for r in rows)
     return EXIT_OK if ok else EXIT_UNEXPECTED
 
 
-def _plots(directory, console, quiet):
-    import importlib.util
-
-    if importlib.util.find_spec("matplotlib") is None:
-        raise UsageError("--plots needs matplotlib: pip install 'symbn[plots]'")
-    from symbn.report.plots import write_plots
-    for path in write_plots(directory):
-        if not quiet:
-            terminal.print_written(console, "plot", path)
+def _write(path: Path, text: str, what: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:  # checked before the work; the disk may still fill up
+        raise UsageError(f"cannot write the {what} to {path}: {error.strerror}") from None
 
 
-def _export(args, results, kernels, rows, console):
-    from symbn.report.document import build_document
-    from symbn.report.export import EXPORTERS
-
-    targets = {fmt: getattr(args, fmt) for fmt in EXPORTERS if getattr(args, fmt)}
-    if not targets:
+def _check_writable(path: Path, option: str, *, directory: bool = False) -> None:
+    """A usage error naming the real cause when ``path`` cannot be written (as a file, or
+    as a directory to create files in): an ancestor that is a file, a directory where a
+    file is wanted, no write permission."""
+    if path.exists():
+        if directory != path.is_dir():
+            wanted = "a directory" if directory else "a file"
+            raise UsageError(f"{option} {path}: exists and is not {wanted}")
+        if not os.access(path, os.W_OK):
+            raise UsageError(f"{option} {path}: no permission to write it")
         return
-    blocks = build_document(results, kernels, rows)
-    for fmt, path in targets.items():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(EXPORTERS[fmt](blocks), encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"cannot write the {fmt} report to {path}: {error.strerror}") from None
-        if not args.json:
-            terminal.print_written(console, fmt, path)
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{option} {path}: {parent} is a file, not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: no permission to create it in {parent}")
+
+
+def _check_outputs(args) -> None:
+    """Everything ``report`` will write, and the extras it needs, before any proving."""
+    for fmt in ("markdown", "latex", "html"):
+        if getattr(args, fmt, None) is not None:
+            _check_writable(getattr(args, fmt), f"--{fmt}")
+    if getattr(args, "plots", None) is not None:
+        if importlib.util.find_spec("matplotlib") is None:
+            raise UsageError("--plots needs matplotlib: pip install 'symbn[plots]'")
+        _check_writable(args.plots, "--plots", directory=True)
 
 
 def _positive_seconds(text: str) -> float:
@@ -196,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symbn", description="Symbolic verification of batch normalization.")
     parser.add_argument("--no-color", action="store_true", help="plain output, no colour")
+    parser.add_argument("--traceback", action="store_true",
+                        help="on an internal error, print the full traceback")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def proof_options(p):
@@ -258,11 +264,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     console = terminal.make_console(color=not args.no_color)
+    errors = terminal.make_console(color=not args.no_color, stderr=True)
     try:
+        _check_outputs(args)
         return args.func(args, console)
     except (UnknownIdentity, UsageError) as error:
-        terminal.print_error(terminal.make_console(color=not args.no_color, stderr=True), str(error))
+        terminal.print_error(errors, str(error))
         return EXIT_USAGE
+    except Exception as error:  # noqa: BLE001 -- a bug in symbn: one line, status 3
+        if args.traceback:
+            errors.print(traceback.format_exc(), markup=False, highlight=False)
+        terminal.print_error(errors, f"internal error: {type(error).__name__}: {error}"
+                             + ("" if args.traceback else " (run with --traceback for details)"))
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -1,97 +1,197 @@
-"""The symbn command through its real entry points: exit codes, JSON, errors, proof scripts."""
+"""The symbn command: exit codes, JSON, errors, outputs checked before any work, proof
+scripts.  In-process through ``symbn.cli.main``; a few smoke tests through real processes."""
 
 import json
 import re
-import os
-import subprocess
-import sys
+import runpy
 from pathlib import Path
 
 import pytest
 
+from symbn import cli
 from symbn.cli import main
 from symbn.identities import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = sorted((ROOT / "proofs").glob("*.py"))
 
 
-def run(*args, check_exit=None):
-    done = subprocess.run([sys.executable, "-m", "symbn.cli", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=600)
-    if check_exit is not None:
-        assert done.returncode == check_exit, done.stdout + done.stderr
-    return done
+def run(capsys, *args):
+    """(exit status, stdout, stderr) of ``symbn ARGS``."""
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
 
 
-def test_list_json_names_every_identity():
-    names = [d["name"] for d in json.loads(run("list", "--json", check_exit=0).stdout)]
-    assert names == [i.name for i in CATALOGUE]
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fail the test if a command starts proving."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the command started work before checking its outputs")
+    monkeypatch.setattr(cli, "_run_identities", refuse)
 
 
-def test_prove_by_tag_json_has_verdicts_and_counterexamples():
-    out = json.loads(run("prove", "relu", "--json", check_exit=0).stdout)
-    assert {d["name"] for d in out} == {"relu-positive-homogeneity", "relu-gamma-redundant"}
-    for d in out:
+def test_list_json_names_every_identity(capsys):
+    status, out, _ = run(capsys, "list", "--json")
+    assert status == 0
+    assert [d["name"] for d in json.loads(out)] == [i.name for i in CATALOGUE]
+
+
+def test_prove_by_tag_json_has_verdicts_and_counterexamples(capsys):
+    status, out, _ = run(capsys, "prove", "relu", "--json")
+    assert status == 0
+    data = json.loads(out)
+    assert {d["name"] for d in data} == {"relu-positive-homogeneity", "relu-gamma-redundant"}
+    for d in data:
         assert d["verdict"]["status"] == "PROVED" and d["as_expected"]
         for c in d["controls"]:
             assert c["verdict"]["status"] == "REFUTED"
             assert c["verdict"]["counterexample"]["constants"]
 
 
-def test_unknown_name_exits_2_with_close_matches():
-    done = run("prove", "backward-closed", check_exit=2)
-    assert "backward-closed-form" in done.stderr
-    assert "Traceback" not in done.stderr
+def test_a_second_run_reads_the_cache(capsys):
+    run(capsys, "prove", "bias-gradient-zero", "--json")
+    status, out, _ = run(capsys, "prove", "bias-gradient-zero", "--json")
+    assert status == 0 and json.loads(out)[0]["verdict"]["cached"] is True
 
 
-def test_usage_error_exits_2():
-    assert run("no-such-command").returncode == 2
+def test_unknown_name_exits_2_with_close_matches(capsys):
+    status, _, err = run(capsys, "prove", "backward-closed")
+    assert status == 2 and "backward-closed-form" in err and "Traceback" not in err
 
 
-def test_plain_output_when_piped():
-    done = run("prove", "bias-gradient-zero", check_exit=0)
-    assert "\x1b[" not in done.stdout
-    assert "PROVED" in done.stdout and "REFUTED" in done.stdout
+def test_unknown_command_exits_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["no-such-command"])
+    assert stop.value.code == 2
+
+
+def test_nonpositive_budget_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["prove", "bias", "--budget", "-1"])
+    assert stop.value.code == 2
+    assert "expected a positive number of seconds" in capsys.readouterr().err
 
 
 def test_main_returns_1_on_an_unexpected_verdict(monkeypatch, capsys):
-    import symbn.identities.record as record
+    import dataclasses
+
     from symbn.prove import Status
-    identity = CATALOGUE[0]
-    wrong = record.Identity(**{**identity.__dict__, "expected": Status.REFUTED, "controls": ()})
+    wrong = dataclasses.replace(CATALOGUE[0], expected=Status.REFUTED, controls=())
     monkeypatch.setattr("symbn.identities.CATALOGUE", (wrong,))
-    assert main(["prove", "--no-explicit", "--json"]) == 1
+    status, out, _ = run(capsys, "prove", "--no-explicit")
+    assert status == 1 and "UNEXPECTED, expected REFUTED" in out
 
 
-@pytest.mark.parametrize("script", sorted((ROOT / "proofs").glob("*.py")), ids=lambda p: p.stem)
-def test_proof_script_exits_0(script):
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=600, env={**os.environ, "NO_COLOR": "1"})
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "as expected" in done.stdout
+def test_internal_error_exits_3_with_one_line(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(cli, "_run_identities", broken)
+    status, _, err = run(capsys, "prove", "bias")
+    assert status == 3
+    assert err.strip().splitlines() == [
+        "error: internal error: RuntimeError: a bug (run with --traceback for details)"]
+    status, _, err = run(capsys, "--traceback", "prove", "bias")
+    assert status == 3 and "Traceback (most recent call last)" in err and "a bug" in err
+
+
+@pytest.mark.parametrize("option", ["--markdown", "--latex", "--html"])
+def test_export_under_a_file_is_refused_before_any_work(tmp_path, capsys, no_work, option):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    status, _, err = run(capsys, "report", option, str(blocker / "sub" / "r.out"))
+    assert status == 2
+    assert f"{blocker} is a file, not a directory" in err and "Traceback" not in err
+
+
+def test_export_onto_a_directory_is_refused_before_any_work(tmp_path, capsys, no_work):
+    status, _, err = run(capsys, "report", "--html", str(tmp_path))
+    assert status == 2 and "exists and is not a file" in err
+
+
+def test_export_into_a_read_only_directory_is_refused_before_any_work(tmp_path, capsys,
+                                                                       no_work, monkeypatch):
+    # the suite may run as root, who may write anywhere: the permission answer is simulated
+    import os
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.access
+    monkeypatch.setattr(cli.os, "access", lambda path, mode: False if Path(path) == locked
+                        else real(path, mode))
+    status, _, err = run(capsys, "report", "--markdown", str(locked / "r.md"))
+    assert status == 2 and f"no permission to create it in {locked}" in err
+
+
+def test_plots_without_matplotlib_is_refused_before_any_work(monkeypatch, tmp_path, capsys,
+                                                             no_work):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    status, _, err = run(capsys, "report", "--plots", str(tmp_path / "plots"))
+    assert status == 2 and "pip install 'symbn[plots]'" in err
+
+
+def test_plots_onto_a_file_is_refused_before_any_work(tmp_path, capsys, no_work):
+    blocker = tmp_path / "plots"
+    blocker.write_text("")
+    status, _, err = run(capsys, "report", "--plots", str(blocker))
+    assert status == 2 and "exists and is not a directory" in err
+
+
+def test_check_json_rows_pass_and_name_every_quantity(capsys):
+    status, out, _ = run(capsys, "check", "--quick", "--backend", "complex-step", "--json")
+    rows = json.loads(out)
+    assert status == 0
+    assert {r["quantity"] for r in rows} == {"y", "dx", "dgamma", "dbeta", "hvp", "eval y"}
+    assert all(r["passed"] and r["max_rel"] <= 1e-12 for r in rows)
+
+
+def test_check_unknown_backend_exits_2(capsys):
+    status, _, err = run(capsys, "check", "--backend", "tensorflow")
+    assert status == 2 and "torch, jax, autograd, complex-step" in err
 
 
 def test_every_identity_has_a_proof_script():
     """One script per identity; a table (the invariance matrix) has one script for all its cells."""
     selectors = set()
-    for script in (ROOT / "proofs").glob("*.py"):
+    for script in SCRIPTS:
         selectors |= set(re.findall(r'main\(\["prove", "([^"]+)"', script.read_text()))
     for identity in CATALOGUE:
         assert identity.name in selectors or set(identity.tags) & selectors, identity.name
 
 
-def test_check_json_rows_pass_and_name_every_quantity():
-    rows = json.loads(run("check", "--quick", "--backend", "complex-step", "--json",
-                          check_exit=0).stdout)
-    assert {r["quantity"] for r in rows} == {"y", "dx", "dgamma", "dbeta", "hvp", "eval y"}
-    assert all(r["passed"] and r["max_rel"] <= 1e-12 for r in rows)
+@pytest.mark.integration
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_proof_script_exits_0(script, capsys):
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert stop.value.code == 0, out
+    assert "as expected" in out and "UNEXPECTED" not in out
 
 
-def test_check_unknown_backend_exits_2():
-    done = run("check", "--backend", "tensorflow", check_exit=2)
-    assert "torch, jax, autograd, complex-step" in done.stderr
+def test_proof_scripts_with_an_unexpected_verdict_exit_1(monkeypatch, capsys):
+    import dataclasses
+
+    from symbn.prove import Status
+    wrong = dataclasses.replace(CATALOGUE[0], expected=Status.REFUTED, controls=(),
+                                explicit_sizes=())
+    monkeypatch.setattr("symbn.identities.CATALOGUE", (wrong,))
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(ROOT / "proofs" / f"{wrong.name.replace('-', '_')}.py"),
+                       run_name="__main__")
+    assert stop.value.code == 1
 
 
-def test_nonpositive_budget_is_a_usage_error():
-    done = run("prove", "bias", "--budget", "-1", check_exit=2)
-    assert "expected a positive number of seconds" in done.stderr
+def test_a_proof_script_runs_as_a_process(symbn_process):
+    done = symbn_process(script=ROOT / "proofs" / "bias_gradient_zero.py", check_exit=0)
+    assert "as expected" in done.stdout and "\x1b[" not in done.stdout
+
+
+def test_the_command_runs_as_a_process_with_plain_output(symbn_process):
+    done = symbn_process("prove", "bias-gradient-zero", check_exit=0)
+    assert "\x1b[" not in done.stdout
+    assert "PROVED" in done.stdout and "REFUTED" in done.stdout
+    bad = symbn_process("prove", "backward-closed", check_exit=2)
+    assert "Traceback" not in bad.stderr

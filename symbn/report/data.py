@@ -1,66 +1,142 @@
-"""Results as plain data (for ``--json``): built from the same objects the report shows."""
+"""The facts of every result, as plain JSON-ready data, computed once.
+
+:mod:`symbn.report.document` words these facts for people and carries them in its
+sections, so ``--json`` and every other format show the same numbers.  Nothing here
+formats text for reading.
+"""
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 import sympy as sp
 
 from symbn.identities import CheckedIdentity, Identity
-from symbn.prove import Verdict
+from symbn.prove import Status, Verdict
 
 
-def _value(v):
-    return str(v)
-
-
-def verdict_data(v: Verdict) -> dict:
-    data = {
-        "status": str(v.status), "method": v.method, "assumptions": list(v.assumptions),
-        "seconds": round(v.seconds, 4), "residual": sp.sstr(v.residual),
-        "attempts": list(v.attempts), "counterexample": None, "cached": v.cached,
+def verdict_data(v: Verdict) -> dict[str, Any]:
+    """status, method, seconds, cached, domain, assumptions, evidence, attempts,
+    the residual (as SymPy's ``sstr``) and the counterexample (exact values and its
+    one-line description)."""
+    data: dict[str, Any] = {
+        "status": str(v.status), "method": v.method, "seconds": round(v.seconds, 4),
+        "cached": v.cached, "domain": list(v.domain), "assumptions": list(v.assumptions),
+        "evidence": list(v.evidence), "attempts": list(v.attempts),
+        "residual": sp.sstr(v.residual), "counterexample": None,
     }
     if v.counterexample is not None:
         cx = v.counterexample
         data["counterexample"] = {
-            "batch_size": cx.batch_size, "sample": cx.sample,
-            "samples": {str(k): [_value(x) for x in xs] for k, xs in cx.samples.items()},
-            "constants": {str(k): _value(x) for k, x in cx.constants.items()},
+            "text": cx.describe(), "batch_size": cx.batch_size, "sample": cx.sample,
+            "samples": {str(k): [str(x) for x in xs] for k, xs in cx.samples.items()},
+            "constants": {str(k): str(x) for k, x in cx.constants.items()},
             "lhs": str(sp.N(cx.lhs, 15)), "rhs": str(sp.N(cx.rhs, 15)),
         }
     return data
 
 
-def identity_data(i: Identity) -> dict:
+def identity_data(i: Identity) -> dict[str, Any]:
     return {"name": i.name, "title": i.title, "statement": i.statement, "source": i.source,
             "tags": list(i.tags), "expected": str(i.expected),
             "controls": [c.name for c in i.controls], "explicit_sizes": list(i.explicit_sizes)}
 
 
-def checked_data(c: CheckedIdentity) -> dict:
+def checked_data(c: CheckedIdentity) -> dict[str, Any]:
     return {
         **identity_data(c.identity),
         "verdict": verdict_data(c.verdict),
         "as_expected": c.as_expected,
+        "seconds": round(c.seconds, 4),
         "controls": [checked_data(k) for k in c.controls],
         "explicit": [{"m": m, **verdict_data(v)} for m, v in c.explicit],
     }
 
 
-def check_row_data(row) -> dict:
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in row.__dict__.items()}
+def _plain(value: Any) -> Any:
+    """JSON has no NaN: a measurement that was not taken is null."""
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def verify_data(report) -> dict:
+def check_row_data(row: Any) -> dict[str, Any]:
+    """One numeric check (a backend comparison, or one case of a verify run)."""
+    return {k: _plain(v) for k, v in vars(row).items()}
+
+
+def summary_data(results: list[CheckedIdentity], rows: tuple = ()) -> dict[str, Any]:
+    """How many verdicts of each status (identities, controls and explicit cross-checks),
+    how many as expected, the proof time, and the numeric checks' outcome."""
+    pairs = [(r.verdict, r.identity.expected) for r in results]
+    pairs += [(k.verdict, k.identity.expected) for r in results for k in r.controls]
+    pairs += [(v, r.identity.expected) for r in results for _, v in r.explicit]
+    counts: dict[str, Any] = {str(s): sum(v.status is s for v, _ in pairs) for s in Status}
+    counts["as expected"] = sum(v.status is e for v, e in pairs)
+    counts["unexpected"] = len(pairs) - counts["as expected"]
+    counts["cached"] = sum(v.cached for v, _ in pairs)
+    counts["proof seconds"] = round(sum(r.seconds for r in results), 2)
+    if rows:
+        counts["numeric checks passed"] = sum(r.passed for r in rows)
+        counts["numeric checks failed"] = sum(not (r.passed or r.skipped) for r in rows)
+        counts["backends skipped"] = sum(bool(r.skipped) for r in rows)
+    return counts
+
+
+def matrices_data(results: list[CheckedIdentity]) -> dict[str, Any]:
+    """{table: {"rows": [...], "columns": [...], "cells": {row: {column: facts}}}} for the
+    identities that declare a table cell (e.g. the invariance matrix)."""
+    tables: dict[str, Any] = {}
+    for r in results:
+        if r.identity.table is None:
+            continue
+        name, row, column = r.identity.table
+        table = tables.setdefault(name, {"rows": [], "columns": [], "cells": {}})
+        if row not in table["rows"]:
+            table["rows"].append(row)
+        if column not in table["columns"]:
+            table["columns"].append(column)
+        table["cells"].setdefault(row, {})[column] = {
+            "identity": r.identity.name, "status": str(r.verdict.status),
+            "assumptions": list(r.verdict.assumptions), "domain": list(r.verdict.domain),
+            "as_expected": r.verdict.status is r.identity.expected}
+    return tables
+
+
+def verify_data(report: Any, target: str) -> dict[str, Any]:
+    """A verify run: what ran, what did not, each distinct problem once with its cases,
+    the checks, the worst case per (output, dtype) and the diagnosis."""
     d = report.diagnosis
+    checks = [check_row_data(c) for c in report.checks]
+    worst: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in checks:
+        key = (c["output"], c["dtype"])
+        entry = worst.setdefault(key, {"output": key[0], "dtype": key[1], "case": c["case"],
+                                       "max_abs": c["max_abs"], "max_rel": c["max_rel"],
+                                       "passed": True})
+        if (c["max_rel"] or 0) > (entry["max_rel"] or 0):
+            entry.update(case=c["case"], max_abs=c["max_abs"], max_rel=c["max_rel"])
+        entry["passed"] = entry["passed"] and c["passed"]
     return {
-        "kind": report.kind, "ok": report.ok, "problems": report.problems,
-        "checks": [check_row_data(c) for c in report.checks],
+        "target": getattr(report, "target", target) or target, "kind": report.kind,
+        "ok": report.ok,
+        "checked": list(getattr(report, "checked", ())),
+        "not_checked": list(getattr(report, "not_checked", ())),
+        "problems": [_problem_data(p) for p in report.problems],
+        "worst": [worst[k] for k in sorted(worst)],
+        "checks": checks,
         "diagnosis": None if d is None else {
             "mistake": d.name, "description": d.description, "residual": d.residual,
             "fits": d.fits, "ranking": [{"mistake": n, "residual": r} for n, r in d.ranking]},
     }
 
 
-def soundness_data(outcome) -> dict:
+def _problem_data(problem: Any) -> dict[str, Any]:
+    if isinstance(problem, str):  # the runner before problems were grouped
+        return {"message": problem, "cases": []}
+    return {"message": problem.message, "cases": list(problem.cases)}
+
+
+def soundness_data(outcome: Any) -> dict[str, Any]:
     wrong, slowest = outcome.slowest
     return {
         "claims": [{"name": w.name, "kind": w.kind, "origin": w.origin, **verdict_data(v)}

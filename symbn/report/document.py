@@ -1,29 +1,39 @@
-"""The report as a list of blocks, built from the computed objects (never from copied text).
+"""The one document model: every output is a tree of blocks built here, once.
 
-The exporters (:mod:`symbn.report.export`) render the same blocks as Markdown, LaTeX or
-HTML+MathML, so the three formats cannot drift apart.
+The builders below take computed results, take their facts from :mod:`symbn.report.data`
+(each fact computed once) and word them (each sentence written once).  A :class:`Section`
+carries the facts it words in ``data``, so ``--json`` renders the same tree's facts.
+Renderers only lay the tree out: :mod:`symbn.report.terminal` (rich) and
+:mod:`symbn.report.export` (Markdown, LaTeX, HTML, JSON).
+
+The full report reads: every identity (statement, derivation steps, verdict, controls,
+explicit cross-checks), the tables (the invariance matrix), the generated kernels, the
+numeric checks, and the summary last.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Union
 
 import sympy as sp
 
-from symbn.identities import CheckedIdentity
-from symbn.prove import Status, Verdict
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
+from symbn.identities import CheckedIdentity, Identity
+from symbn.report import data
 
 
 @dataclass(frozen=True)
 class Paragraph:
     text: str
     emphasis: bool = False
+
+
+@dataclass(frozen=True)
+class Items:
+    """Short lines that belong together (a verdict's facts): a bullet list."""
+
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -43,83 +53,202 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-def _verdict_text(v: Verdict, expected: Status) -> str:
-    mark = "as expected" if v.status is expected else f"UNEXPECTED, expected {expected}"
-    text = f"{v.status} by {v.method} in {v.seconds:.2f} s ({mark})."
-    if v.assumptions:
-        text += " Assuming " + ", ".join(v.assumptions) + "."
-    if v.counterexample is not None:
-        text += " Counterexample: " + v.counterexample.describe() + "."
-    return text
+@dataclass(frozen=True)
+class Section:
+    """A titled part; ``data`` holds the facts it words (what ``--json`` prints), ``ok``
+    whether it is as expected (None: not a judgement)."""
+
+    title: str | None
+    children: tuple[Block, ...]
+    data: Any = None
+    ok: bool | None = None
 
 
-def _identity_blocks(c: CheckedIdentity) -> list:
-    i = c.identity
-    blocks = [Heading(2, f"{i.name}: {i.title}"), Paragraph(i.statement, emphasis=True),
-              Paragraph(f"Source: {i.source}. Tags: {', '.join(i.tags)}.")]
-    blocks += [Math(label, expr) for label, expr in c.claim.steps]
-    blocks.append(Paragraph("Verdict: " + _verdict_text(c.verdict, i.expected)))
-    if c.verdict.status is Status.UNDECIDED:
-        blocks.append(Math("residual", c.verdict.residual))
-    for k in c.controls:
-        blocks.append(Paragraph(f"Control ({k.identity.name}): {k.identity.statement}. "
-                                + _verdict_text(k.verdict, k.identity.expected)))
-    if c.explicit:
-        blocks.append(Table(("explicit batch size m", "verdict", "method", "seconds"),
-                            tuple((str(m), str(v.status), v.method, f"{v.seconds:.2f}")
-                                  for m, v in c.explicit)))
-    return blocks
+Block = Union[Paragraph, Items, Math, Code, Table, Section]
 
 
-def summary_counts(results: list[CheckedIdentity]) -> dict[str, int]:
-    pairs = [(r.verdict, r.identity.expected) for r in results]
-    pairs += [(k.verdict, k.identity.expected) for r in results for k in r.controls]
-    pairs += [(v, r.identity.expected) for r in results for _, v in r.explicit]
-    counts = {str(s): sum(v.status is s for v, _ in pairs) for s in Status}
-    counts["as expected"] = sum(v.status is e for v, e in pairs)
-    counts["unexpected"] = len(pairs) - counts["as expected"]
-    return counts
+# -- wording: each sentence is written here once, from the facts --------------------------
+
+def verdict_lines(v: dict[str, Any], expected: str) -> tuple[str, ...]:
+    """A verdict's facts as lines: status and domain, method, time, cached flag, whether
+    expected; then assumptions, the second check's evidence, the counterexample and the
+    strategies tried."""
+    status = v["status"] + (" where " + " and ".join(v["domain"]) if v["domain"] else "")
+    when = f"{v['seconds']:.2f} s" + (", cached" if v["cached"] else "")
+    mark = "as expected" if v["status"] == expected else f"UNEXPECTED, expected {expected}"
+    lines = [f"{status} by {v['method']} ({when}), {mark}"]
+    if v["assumptions"]:
+        lines.append("assuming " + ", ".join(v["assumptions"]))
+    lines += ["second check: " + e for e in v["evidence"]]
+    if v["counterexample"] is not None:
+        lines.append("counterexample: " + v["counterexample"]["text"])
+    if v["attempts"]:
+        lines.append("tried: " + "; ".join(v["attempts"]))
+    return tuple(lines)
 
 
-def matrices(results: list[CheckedIdentity]) -> dict:
-    """{table name: (row labels, column labels, {(row, column): cell text})} from the
-    identities that declare a table cell (e.g. the invariance matrix)."""
-    tables: dict = {}
-    for r in results:
-        if r.identity.table is None:
-            continue
-        name, row, column = r.identity.table
-        rows, columns, cells = tables.setdefault(name, ([], [], {}))
-        rows.append(row) if row not in rows else None
-        columns.append(column) if column not in columns else None
-        v = r.verdict
-        text = str(v.status) + (f" ({', '.join(v.assumptions)})" if v.assumptions else "")
-        cells[(row, column)] = text if v.status is r.identity.expected else f"{text} UNEXPECTED"
-    return tables
+def _seconds(value: float) -> str:
+    return f"{value:.2f}"
 
 
-def build_document(results: list[CheckedIdentity], kernels=(), rows=()) -> list:
-    """Every identity, then the generated kernels, the numeric checks and the summary."""
-    blocks: list = [Heading(1, "symbn report: batch normalization, derived and verified")]
-    counts = summary_counts(results)
-    blocks.append(Table(("verdicts", "count"), tuple((k, str(v)) for k, v in counts.items())))
-    for name, (row_labels, column_labels, cells) in matrices(results).items():
-        blocks.append(Heading(2, f"The {name} matrix"))
-        blocks.append(Table(("", *column_labels), tuple(
-            (row, *(cells.get((row, c), "") for c in column_labels)) for row in row_labels)))
-    for c in results:
-        blocks += _identity_blocks(c)
-    if kernels:
-        blocks.append(Heading(2, "Generated NumPy kernels"))
-        for k in kernels:
-            blocks += [Paragraph(k.name, emphasis=True), Code(k.source)]
-    if rows:
-        blocks.append(Heading(2, "Numeric checks against reference frameworks"))
-        blocks.append(Table(
-            ("backend", "case", "quantity", "dtype", "max abs err", "max rel err", "tolerance",
-             "verdict"),
-            tuple((r.backend, r.case, r.quantity, r.dtype,
-                   *(("", "", "", f"skipped: {r.skipped}") if r.skipped else
-                     (f"{r.max_abs:.2e}", f"{r.max_rel:.2e}", f"{r.tolerance:.0e}",
-                      "pass" if r.passed else f"FAIL {r.note}"))) for r in rows)))
-    return blocks
+def _error(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+# -- builders -----------------------------------------------------------------------------
+
+def identity_list(identities: Iterable[Identity]) -> Section:
+    """``symbn list``: the catalogue as a table."""
+    facts = [data.identity_data(i) for i in identities]
+    rows = tuple((d["name"], ", ".join(d["tags"]), d["expected"], str(len(d["controls"])),
+                  d["statement"]) for d in facts)
+    return Section("symbn identities", (Table(
+        ("name", "tags", "expected", "controls", "statement"), rows),), data=facts)
+
+
+def checked_section(c: CheckedIdentity, *, steps: bool = True) -> Section:
+    """One identity: statement, source, derivation steps, verdict, controls, cross-checks."""
+    facts = data.checked_data(c)
+    children: list[Block] = [
+        Paragraph(facts["statement"], emphasis=True),
+        Paragraph(f"Source: {facts['source']}. Tags: {', '.join(facts['tags']) or 'none'}.")]
+    if steps:
+        children += [Math(label, expr) for label, expr in c.claim.steps]
+    children.append(Items(verdict_lines(facts["verdict"], facts["expected"])))
+    if facts["verdict"]["status"] == "UNDECIDED":
+        children.append(Math("residual", c.verdict.residual))
+    for k, kf in zip(c.controls, facts["controls"]):
+        children.append(Paragraph(f"Control {kf['name']}: {kf['statement']}"))
+        children.append(Items(verdict_lines(kf["verdict"], kf["expected"])))
+    if facts["explicit"]:
+        children.append(Table(
+            ("explicit batch size m", "verdict", "method", "seconds", "cached"),
+            tuple((str(e["m"]), e["status"], e["method"], _seconds(e["seconds"]),
+                   "yes" if e["cached"] else "no") for e in facts["explicit"])))
+    return Section(f"{facts['name']}: {facts['title']}", tuple(children), data=facts,
+                   ok=facts["as_expected"])
+
+
+def matrix_sections(results: list[CheckedIdentity]) -> list[Section]:
+    """Identities that are cells of a table (the invariance matrix), as that table."""
+    sections = []
+    for name, table in data.matrices_data(results).items():
+        def cell(row: str, column: str) -> str:
+            f = table["cells"][row].get(column)
+            if f is None:
+                return ""
+            text = f["status"] + (f" ({', '.join(f['assumptions'])})" if f["assumptions"] else "")
+            return text if f["as_expected"] else text + " UNEXPECTED"
+        rows = tuple((row, *(cell(row, c) for c in table["columns"])) for row in table["rows"])
+        sections.append(Section(f"The {name} matrix", (Table(("", *table["columns"]), rows),),
+                                data=table))
+    return sections
+
+
+def summary_section(results: list[CheckedIdentity], rows: tuple = ()) -> Section:
+    facts = data.summary_data(results, rows)
+    return Section("Summary", (Table(("", "count"), tuple(
+        (k, str(v)) for k, v in facts.items())),), data=facts,
+        ok=facts["unexpected"] == 0 and not facts.get("numeric checks failed"))
+
+
+def kernel_section(kernels: Sequence[Any]) -> Section:
+    children: list[Block] = []
+    for k in kernels:
+        children += [Paragraph(k.name, emphasis=True), Code(k.source)]
+    return Section("Generated NumPy kernels", tuple(children),
+                   data={k.name: k.source for k in kernels})
+
+
+def check_section(rows: Sequence[Any]) -> Section:
+    """Numeric checks: backend x case x quantity x dtype -> errors, verdict, time."""
+    facts = [data.check_row_data(r) for r in rows]
+    table = Table(
+        ("backend", "case", "quantity", "dtype", "max abs err", "max rel err", "tolerance",
+         "verdict", "seconds"),
+        tuple((r["backend"], r["case"], r["quantity"], r["dtype"],
+               *(("", "", "", f"skipped: {r['skipped']}", "") if r["skipped"] else
+                 (_error(r["max_abs"], ".2e"), _error(r["max_rel"], ".2e"),
+                  _error(r["tolerance"], ".0e"),
+                  "pass" if r["passed"] else f"FAIL {r['note']}".strip(),
+                  f"{r['seconds']:.3f}"))) for r in facts))
+    return Section("Numeric checks against reference frameworks", (table,), data=facts,
+                   ok=all(r["passed"] or r["skipped"] for r in facts))
+
+
+def prove_document(results: list[CheckedIdentity], *, steps: bool = True) -> Section:
+    """``symbn prove``: each identity, the tables its cells form, the summary."""
+    sections = [checked_section(r, steps=steps) for r in results]
+    return Section(None, (*sections, *matrix_sections(results), summary_section(results)),
+                   data=[s.data for s in sections])
+
+
+def report_document(results: list[CheckedIdentity], kernels: Sequence[Any] = (),
+                    rows: Sequence[Any] = ()) -> Section:
+    """``symbn report``: identities, tables, kernels, numeric checks, summary last."""
+    sections = [checked_section(r) for r in results]
+    parts: list[Block] = [*sections, *matrix_sections(results)]
+    kernels_part = kernel_section(kernels) if kernels else None
+    checks_part = check_section(rows) if rows else None
+    parts += [p for p in (kernels_part, checks_part) if p is not None]
+    summary = summary_section(results, tuple(rows))
+    parts.append(summary)
+    return Section("symbn report: batch normalization, derived and verified", tuple(parts),
+                   data={"identities": [s.data for s in sections],
+                         "kernels": kernels_part.data if kernels_part else {},
+                         "checks": checks_part.data if checks_part else [],
+                         "summary": summary.data})
+
+
+def check_document(rows: Sequence[Any]) -> Section:
+    """``symbn check``."""
+    section = check_section(rows)
+    return Section(None, (section,), data=section.data)
+
+
+def verify_document(report: Any, target: str) -> Section:
+    """``symbn verify``: the worst error per output, the problems (each once, with the cases
+    it affects), what was and was not checked, the diagnosis and the verdict."""
+    facts = data.verify_data(report, target)
+    children: list[Block] = [Table(
+        ("output", "dtype", "worst case", "max abs err", "max rel err", "verdict"),
+        tuple((w["output"], w["dtype"], w["case"], _error(w["max_abs"], ".2e"),
+               _error(w["max_rel"], ".2e"), "pass" if w["passed"] else "FAIL")
+              for w in facts["worst"]))]
+    for p in facts["problems"]:
+        cases = f" (in {len(p['cases'])} cases: {', '.join(p['cases'])})" if p["cases"] else ""
+        children.append(Paragraph(f"problem: {p['message']}{cases}"))
+    if facts["checked"]:
+        children.append(Paragraph("checked:"))
+        children.append(Items(tuple(facts["checked"])))
+    if facts["not_checked"]:
+        children.append(Paragraph("not checked:"))
+        children.append(Items(tuple(facts["not_checked"])))
+    d = facts["diagnosis"]
+    if d is not None:
+        residual = f"(residual {d['residual']:.1e})"
+        if d["fits"] and d["mistake"] == "correct":
+            message = "the values are right; the problems above are the only faults"
+        elif d["fits"]:
+            message = f"most likely mistake: {d['mistake']}: {d['description']} {residual}"
+        else:
+            message = f"no known mistake fits; nearest: {d['mistake']}: {d['description']} {residual}"
+        children.append(Paragraph("diagnosis: " + message))
+    children.append(Paragraph("verdict: " + ("correct" if facts["ok"] else "WRONG"),
+                              emphasis=True))
+    return Section(f"{facts['target']} ({facts['kind']}) against symbn's derivation",
+                   tuple(children), data=facts, ok=facts["ok"])
+
+
+def soundness_document(outcome: Any) -> Section:
+    """``symbn selftest``: every wrong claim with its verdict, the rejection rate."""
+    facts = data.soundness_data(outcome)
+    table = Table(("wrong claim", "kind", "verdict", "method", "seconds", "cached"),
+                  tuple((c["name"], c["kind"], c["status"], c["method"], f"{c['seconds']:.3f}",
+                         "yes" if c["cached"] else "no") for c in facts["claims"]))
+    return Section("Soundness suite: every claim here is wrong", (
+        table,
+        Paragraph(f"rejected {facts['rejected']} of {facts['total']} "
+                  f"({facts['rejection_rate']:.0%})", emphasis=True),
+        Paragraph(f"slowest refutation: {facts['slowest']['name']} in "
+                  f"{facts['slowest']['seconds']:.3f} s")), data=facts, ok=facts["sound"])

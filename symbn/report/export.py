@@ -1,4 +1,5 @@
-"""Render the report's blocks as Markdown (with LaTeX math), LaTeX, or HTML with MathML.
+"""Render a document tree (:mod:`symbn.report.document`) as Markdown (with LaTeX math),
+LaTeX, HTML with MathML, or JSON (the facts the tree's sections carry).
 
 Math is printed by SymPy's own printers (``sympy.latex``, ``sympy.mathml``); the HTML page
 is standalone: MathML renders in the browser with no network at view time.
@@ -7,21 +8,41 @@ is standalone: MathML renders in the browser with no network at view time.
 from __future__ import annotations
 
 import html
+import json
+from collections.abc import Callable, Iterator
 
 import sympy as sp
 
-from symbn.report.document import Code, Heading, Math, Paragraph, Table
+from symbn.report.document import Block, Code, Items, Math, Paragraph, Section, Table
+
+
+def _walk(block: Block, level: int = 1) -> Iterator[tuple[Block | str, int]]:
+    """The blocks in reading order; a section yields its title (a str) at its level."""
+    if isinstance(block, Section):
+        if block.title:
+            yield block.title, level
+        for child in block.children:
+            yield from _walk(child, level + 1 if block.title else level)
+    else:
+        yield block, level
+
+
+def to_json(document: Section) -> str:
+    """The facts the document words, as JSON."""
+    return json.dumps(document.data)
 
 _LATEX_ESCAPES = str.maketrans({c: "\\" + c for c in "&%$#_{}"} | {
     "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
     "<": "$<$", ">": "$>$", "|": "$|$"})  # no < > | glyphs in the default OT1 text font
 
 
-def to_markdown(blocks) -> str:
+def to_markdown(document: Section) -> str:
     out = []
-    for b in blocks:
-        if isinstance(b, Heading):
-            out.append("#" * b.level + " " + b.text)
+    for b, level in _walk(document):
+        if isinstance(b, str):
+            out.append("#" * min(level, 6) + " " + b)
+        elif isinstance(b, Items):
+            out.append("\n".join("- " + line for line in b.lines))
         elif isinstance(b, Paragraph):
             out.append(f"*{b.text}*" if b.emphasis else b.text)
         elif isinstance(b, Math):
@@ -39,12 +60,15 @@ def _tex(text: str) -> str:
     return text.translate(_LATEX_ESCAPES)
 
 
-def to_latex(blocks) -> str:
+def to_latex(document: Section) -> str:
     body = []
-    for b in blocks:
-        if isinstance(b, Heading):
-            command = {1: "section*", 2: "subsection*"}.get(b.level, "paragraph")
-            body.append(f"\\{command}{{{_tex(b.text)}}}")
+    for b, level in _walk(document):
+        if isinstance(b, str):
+            command = {1: "section*", 2: "subsection*"}.get(level, "paragraph")
+            body.append(f"\\{command}{{{_tex(b)}}}")
+        elif isinstance(b, Items):
+            body.append("\\begin{itemize}\n" + "\n".join("\\item " + _tex(line) for line in b.lines)
+                        + "\n\\end{itemize}")
         elif isinstance(b, Paragraph):
             body.append(f"\\emph{{{_tex(b.text)}}}" if b.emphasis else _tex(b.text))
         elif isinstance(b, Math):
@@ -81,11 +105,15 @@ math { font-size: 1.15em; }
 """
 
 
-def to_html(blocks) -> str:
+def to_html(document: Section) -> str:
     body = []
-    for b in blocks:
-        if isinstance(b, Heading):
-            body.append(f"<h{b.level}>{html.escape(b.text)}</h{b.level}>")
+    for b, level in _walk(document):
+        if isinstance(b, str):
+            n = min(level, 6)
+            body.append(f"<h{n}>{html.escape(b)}</h{n}>")
+        elif isinstance(b, Items):
+            body.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in b.lines)
+                        + "</ul>")
         elif isinstance(b, Paragraph):
             text = html.escape(b.text)
             body.append(f"<p><em>{text}</em></p>" if b.emphasis else f"<p>{text}</p>")
@@ -106,4 +134,6 @@ def to_html(blocks) -> str:
             + "\n".join(body) + "\n</body></html>\n")
 
 
-EXPORTERS = {"markdown": to_markdown, "latex": to_latex, "html": to_html}
+#: The file formats of ``symbn report --markdown/--latex/--html``.
+EXPORTERS: dict[str, Callable[[Section], str]] = {
+    "markdown": to_markdown, "latex": to_latex, "html": to_html}

@@ -1,4 +1,7 @@
-"""Plots for the report (needs the ``plots`` extra: matplotlib).  Rendering only."""
+"""Plots for the report (needs the ``plots`` extra: matplotlib).  Rendering only.
+
+:data:`FIGURES` names every figure :func:`write_plots` writes, one PNG file each.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,23 @@ from symbn.identities import illustrations
 
 
 def write_plots(directory: Path) -> list[Path]:
-    """Write the three figures as PNG files into ``directory``; returns their paths."""
+    """Write every figure of :data:`FIGURES` into ``directory``; returns their paths."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
+    for name, draw in _DRAW.items():
+        fig = draw(plt)
+        fig.tight_layout()
+        fig.savefig(directory / name, dpi=110)
+        plt.close(fig)
+        paths.append(directory / name)
+    return paths
 
+
+def _bias_drift(plt):
     drift = illustrations.bias_drift()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     left.plot(drift["step"], drift["b_naive"], label="naive step (E[x] held)")
@@ -24,8 +36,10 @@ def write_plots(directory: Path) -> list[Path]:
     left.legend()
     right.plot(drift["step"], drift["loss"])
     right.set(xlabel="step", ylabel="loss", title="...while the loss does not change")
-    paths.append(_save(fig, directory / "bias_drift.png"))
+    return fig
 
+
+def _eps_residual(plt):
     residual = illustrations.eps_residual()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.semilogx(residual["ratio"], residual["exact"], label="exact: r / (1 + r)")
@@ -33,8 +47,10 @@ def write_plots(directory: Path) -> list[Path]:
     ax.set(xlabel="r = eps / Var(x)", ylabel="<dx, xhat> / (N gamma E[g xhat] / s)",
            title="The eps-residual of <dx, xhat>")
     ax.legend()
-    paths.append(_save(fig, directory / "eps_residual.png"))
+    return fig
 
+
+def _homogeneity(plt):
     h = illustrations.homogeneity()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
     for ax, name in zip(axes, ("relu", "tanh")):
@@ -43,8 +59,10 @@ def write_plots(directory: Path) -> list[Path]:
         ax.plot(h["z"], scaled_output, "--", label=f"{h['gamma']:g} {name}(z)")
         ax.set(xlabel="z", title=f"{name} under positive scaling")
         ax.legend()
-    paths.append(_save(fig, directory / "homogeneity.png"))
+    return fig
 
+
+def _batch_noise(plt):
     noise = illustrations.batch_noise()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     left.loglog(noise["m"], noise["std_mean"], "o", label="simulated")
@@ -57,21 +75,24 @@ def write_plots(directory: Path) -> list[Path]:
     right.set(xlabel="batch size m", ylabel="mean batch variance",
               title="The batch variance is biased by (m - 1)/m")
     right.legend()
-    paths.append(_save(fig, directory / "batch_noise.png"))
+    return fig
 
+
+def _mock_transforms(plt):
     curves = illustrations.mock_transforms()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for name in ("log-shift", "sqrt-shift", "tanh"):
         ax.plot(curves["x"], curves[name], label=name)
     ax.set(xlabel="x", title="Mock-BN transforms (p = q = 0): odd, increasing, C^1")
     ax.legend()
-    paths.append(_save(fig, directory / "mock_transforms.png"))
-    return paths
+    return fig
 
 
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    import matplotlib.pyplot as plt
-    plt.close(fig)
-    return path
+_DRAW = {"bias_drift.png": _bias_drift, "eps_residual.png": _eps_residual,
+         "homogeneity.png": _homogeneity, "batch_noise.png": _batch_noise,
+         "mock_transforms.png": _mock_transforms}
+
+#: The PNG files :func:`write_plots` writes: the bias drift, the eps-residual of
+#: <dx, xhat>, ReLU vs tanh under positive scaling, the batch statistics' noise, the
+#: mock-BN transforms.
+FIGURES = tuple(_DRAW)

@@ -1,25 +1,31 @@
-"""All of symbn's terminal output: rich panels and tables, or plain text when piped.
-
-Rendering only: every function here takes computed results and prints them.
+"""All of symbn's terminal output: a document tree (:mod:`symbn.report.document`) laid out
+with rich -- panels, tables, 2-D formulas, syntax-highlighted kernels -- or plain text when
+piped.  Rendering only: the words and numbers come from the tree.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Iterable
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import sympy as sp
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
-from rich.table import Table
+from rich.table import Table as RichTable
 from rich.text import Text
 
-from symbn.identities import CheckedIdentity, Identity
-from symbn.prove import Status, Verdict
+from symbn.report.document import Block, Code, Items, Math, Paragraph, Section, Table
+from symbn.report.export import to_json
 
-_STYLE = {Status.PROVED: "bold green", Status.REFUTED: "bold red", Status.UNDECIDED: "bold yellow"}
+#: Words that carry a judgement, and their colour wherever they appear.
+_STYLES = {"PROVED": "bold green", "REFUTED": "bold red", "UNDECIDED": "bold yellow",
+           "UNEXPECTED": "bold red", "FAIL": "bold red", "WRONG": "bold red",
+           "pass": "green", "correct": "bold green"}
+_JUDGEMENT = re.compile(r"\b(" + "|".join(_STYLES) + r")\b")
 
 
 def make_console(color: bool = True, stderr: bool = False) -> Console:
@@ -30,187 +36,79 @@ def make_console(color: bool = True, stderr: bool = False) -> Console:
     return console
 
 
-def _status(status: Status) -> Text:
-    return Text(str(status), style=_STYLE[status])
-
-
-def pretty(expr) -> str:
-    """SymPy's own 2-D pretty printer, with moment atoms kept readable."""
+def pretty(expr: sp.Basic) -> str:
+    """SymPy's 2-D pretty printer with unicode and without line wrapping (the console
+    crops or scrolls a formula wider than the terminal instead of breaking it)."""
     return sp.pretty(expr, use_unicode=True, wrap_line=False)
 
 
+def _styled(text: str, style: str = "") -> Text:
+    styled = Text(text, style=style)
+    for match in _JUDGEMENT.finditer(text):
+        styled.stylize(_STYLES[match.group(1)], match.start(), match.end())
+    return styled
+
+
+def _table(table: Table, title: str | None = None) -> RichTable:
+    out = RichTable(*table.header, title=title, title_justify="left")
+    for row in table.rows:
+        out.add_row(*(_styled(cell) for cell in row))
+    return out
+
+
+def _renderables(block: Block, top: bool = False) -> list[RenderableType]:
+    if isinstance(block, Section):
+        only_table = len(block.children) == 1 and isinstance(block.children[0], Table)
+        if only_table:
+            return [_table(block.children[0], block.title)]  # type: ignore[arg-type]
+        inner = [r for child in block.children for r in _renderables(child)]
+        if block.ok is not None and not top:
+            return [Panel(Group(*inner), title=block.title, title_align="left",
+                          border_style="green" if block.ok else "red")]
+        heading = [Text(block.title, style="bold underline")] if block.title else []
+        return heading + inner
+    if isinstance(block, Paragraph):
+        return [_styled(block.text, "italic" if block.emphasis else "")]
+    if isinstance(block, Items):
+        return [_styled(line) for line in block.lines]
+    if isinstance(block, Math):
+        return [Text(block.label + ":", style="bold"), Text(pretty(block.expr))]
+    if isinstance(block, Code):
+        return [Syntax(block.text, "python", theme="ansi_dark", word_wrap=True)]
+    if isinstance(block, Table):
+        return [_table(block)]
+    raise TypeError(f"not a document block: {block!r}")
+
+
+def render(console: Console, document: Section, *, as_json: bool = False) -> None:
+    """Print a document: laid out with rich, or its facts as JSON."""
+    if as_json:
+        console.print_json(to_json(document))
+        return
+    for top in ([document] if document.title else list(document.children)):
+        for renderable in _renderables(top, top=top is document):
+            console.print(renderable)
+
+
 @contextlib.contextmanager
-def progress(console: Console, total: int, label: str):
-    """A progress bar while proofs run; yields a callback ``advance(name)``."""
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TimeElapsedColumn(), console=console, transient=True,
-                   disable=not console.is_terminal)
+def progress(console: Console, total: int | None, label: str) -> Iterator[Callable[[str], None]]:
+    """A progress bar while proofs run (hidden when piped); yields ``advance(name)``."""
+    bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                   console=console, transient=True, disable=not console.is_terminal)
     with bar:
         task = bar.add_task(label, total=total)
         yield lambda name: bar.update(task, advance=1, description=f"{label}: {name}")
 
 
-def print_identity_list(console: Console, identities: Iterable[Identity]) -> None:
-    table = Table(title="symbn identities", show_lines=False)
-    for column in ("name", "tags", "expected", "controls", "statement"):
-        table.add_column(column, overflow="fold")
-    for i in identities:
-        table.add_row(i.name, ", ".join(i.tags), _status(i.expected), str(len(i.controls)),
-                      i.statement)
-    console.print(table)
-
-
-def _verdict_lines(v: Verdict, expected: Status) -> list:
-    mark = "as expected" if v.status is expected else f"UNEXPECTED (expected {expected})"
-    when = f"{v.seconds:.2f} s, cached" if v.cached else f"{v.seconds:.2f} s"
-    lines = [Text.assemble(_status(v.status), f"  by {v.method}  ({when})  {mark}")]
-    if v.assumptions:
-        lines.append(Text("assuming " + ", ".join(v.assumptions)))
-    if v.counterexample is not None:
-        lines.append(Text("counterexample: " + v.counterexample.describe()))
-    if v.status is Status.UNDECIDED:
-        lines.append(Text("residual:\n" + pretty(v.residual)))
-        lines += [Text("  tried " + a) for a in v.attempts]
-    return lines
-
-
-def print_checked(console: Console, checked: CheckedIdentity, *, steps: bool = True,
-                  kernel_source: str | None = None) -> None:
-    """One identity: statement, source, derivation steps, verdict, controls, cross-checks."""
-    i = checked.identity
-    body: list = [Text(i.statement, style="italic"), Text(f"source: {i.source}", style="dim")]
-    if steps:
-        for label, expr in checked.claim.steps:
-            body += [Text(label + ":", style="bold"), Text(pretty(expr))]
-    body += _verdict_lines(checked.verdict, i.expected)
-    for c in checked.controls:
-        body.append(Text(f"control: {c.identity.statement}", style="bold"))
-        body += _verdict_lines(c.verdict, c.identity.expected)
-    if checked.explicit:
-        table = Table("explicit batch size m", "verdict", "method", "seconds",
-                      title="explicit-form cross-check", title_justify="left")
-        for m, v in checked.explicit:
-            table.add_row(str(m), _status(v.status), v.method, f"{v.seconds:.2f}")
-        body.append(table)
-    if kernel_source:
-        body.append(Syntax(kernel_source, "python", theme="ansi_dark", word_wrap=True))
-    style = "green" if checked.as_expected else "red"
-    console.print(Panel(Group(*body), title=f"{i.name}: {i.title}", border_style=style,
-                        title_align="left"))
-
-
-def print_matrices(console: Console, results: list[CheckedIdentity]) -> None:
-    """Identities that are cells of a table (the invariance matrix), as that table."""
-    from symbn.report.document import matrices
-    for name, (row_labels, column_labels, cells) in matrices(results).items():
-        table = Table(title=f"{name} matrix", show_lines=True)
-        table.add_column("")
-        for column in column_labels:
-            table.add_column(column, overflow="fold")
-        for row in row_labels:
-            texts = [cells.get((row, c), "") for c in column_labels]
-            table.add_row(row, *[Text(t, style="green" if t.startswith("PROVED") else "red")
-                                 for t in texts])
-        console.print(table)
-
-
-def print_summary(console: Console, results: list[CheckedIdentity], rows=()) -> None:
-    verdicts = [(r.verdict, r.identity.expected) for r in results]
-    verdicts += [(c.verdict, c.identity.expected) for r in results for c in r.controls]
-    verdicts += [(v, r.identity.expected) for r in results for _, v in r.explicit]
-    table = Table(title="summary", show_header=True)
-    table.add_column("")
-    table.add_column("count", justify="right")
-    for status in Status:
-        table.add_row(_status(status), str(sum(v.status is status for v, _ in verdicts)))
-    expected = sum(v.status is e for v, e in verdicts)
-    table.add_row("as expected", str(expected))
-    table.add_row(Text("unexpected", style="bold red" if expected < len(verdicts) else ""),
-                  str(len(verdicts) - expected))
-    table.add_row("proof seconds", f"{sum(r.seconds for r in results):.2f}")
-    if rows:
-        failed = sum(not (r.passed or r.skipped) for r in rows)
-        table.add_row("numeric checks passed", str(sum(r.passed for r in rows)))
-        table.add_row(Text("numeric checks failed", style="bold red" if failed else ""),
-                      str(failed))
-        table.add_row("backends skipped", str(sum(bool(r.skipped) for r in rows)))
-    console.print(table)
-
-
-def print_kernel(console: Console, name: str, source: str) -> None:
-    console.print(Panel(Syntax(source, "python", theme="ansi_dark", word_wrap=True),
-                        title=f"generated kernel: {name}", title_align="left"))
-
-
-def print_check_table(console: Console, rows) -> None:
-    """Numeric checks: backend x quantity x dtype -> errors, verdict, time."""
-    table = Table(title="numeric checks against reference frameworks")
-    for column in ("backend", "case", "quantity", "dtype", "max abs err", "max rel err",
-                   "tolerance", "verdict", "seconds"):
-        table.add_column(column, justify="right" if "err" in column or column in (
-            "tolerance", "seconds") else "left")
-    for r in rows:
-        if r.skipped:
-            table.add_row(r.backend, r.case, r.quantity, r.dtype, "", "", "",
-                          Text(f"skipped: {r.skipped}", style="yellow"), "")
-            continue
-        table.add_row(r.backend, r.case, r.quantity, r.dtype, f"{r.max_abs:.2e}",
-                      f"{r.max_rel:.2e}", f"{r.tolerance:.0e}",
-                      Text("pass" if r.passed else "FAIL", style="green" if r.passed else "bold red"),
-                      f"{r.seconds:.3f}")
-    console.print(table)
-
-
 def print_error(console: Console, message: str) -> None:
-    console.print(Text("error: ", style="bold red") + Text(message))
+    """One line, never wrapped (a script may grep it)."""
+    console.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
 
 
-def print_written(console: Console, fmt: str, path) -> None:
-    console.print(f"wrote the {fmt} report to {path}")
+def print_warning(console: Console, message: str) -> None:
+    console.print(Text("warning: ", style="bold yellow") + Text(message), soft_wrap=True)
 
 
-def print_verify_report(console: Console, name: str, report) -> None:
-    """Per-output errors, the problems found, and the diagnosis of a user's BN."""
-    worst: dict = {}
-    for c in report.checks:
-        key = (c.output, c.dtype)
-        if key not in worst or c.max_rel > worst[key].max_rel:
-            worst[key] = c
-    table = Table(title=f"{name} ({report.kind}) against symbn's derivation")
-    for column in ("output", "dtype", "worst case", "max abs err", "max rel err", "verdict"):
-        table.add_column(column)
-    for (output, dtype), c in sorted(worst.items()):
-        table.add_row(output, dtype, c.case, f"{c.max_abs:.2e}", f"{c.max_rel:.2e}",
-                      Text("pass", style="green") if all(
-                          k.passed for k in report.checks if (k.output, k.dtype) == (output, dtype))
-                      else Text("FAIL", style="bold red"))
-    console.print(table)
-    for problem in report.problems:
-        console.print(Text("problem: ", style="bold red") + Text(problem))
-    d = report.diagnosis
-    if d is not None:
-        if d.fits and d.name == "correct":
-            message = "the values are right; the problems above are the only faults"
-        elif d.fits:
-            message = f"most likely mistake: {d.name}: {d.description} (residual {d.residual:.1e})"
-        else:
-            message = (f"no known mistake fits; nearest: {d.name}: {d.description} "
-                       f"(residual {d.residual:.1e})")
-        console.print(Panel(Text(message), title="diagnosis", title_align="left",
-                            border_style="yellow"))
-    console.print(Text("verdict: ") + (Text("correct", style="bold green") if report.ok
-                                       else Text("WRONG", style="bold red")))
-
-
-def print_soundness(console: Console, outcome) -> None:
-    table = Table(title="soundness suite: every claim here is wrong")
-    for column in ("wrong claim", "kind", "verdict", "method", "seconds"):
-        table.add_column(column)
-    for wrong, v in outcome.results:
-        table.add_row(wrong.name, wrong.kind, _status(v.status), v.method, f"{v.seconds:.3f}")
-    console.print(table)
-    wrong, slowest = outcome.slowest
-    style = "bold green" if outcome.sound else "bold red"
-    console.print(Text(f"rejected {outcome.rejected} of {len(outcome.results)} "
-                       f"({outcome.rejection_rate:.0%})", style=style))
-    console.print(f"slowest refutation: {wrong.name} in {slowest.seconds:.3f} s")
+def print_written(console: Console, what: str, path: Any) -> None:
+    console.print(f"wrote the {what} to {path}")

@@ -1,0 +1,49 @@
+"""The README's code cannot drift: every ```python block runs, and every ``symbn`` command
+line in a ```bash block is one the command-line parser accepts."""
+
+import contextlib
+import io
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from symbn.cli import build_parser
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+BASH_BLOCKS = re.findall(r"```bash\n(.*?)```", README, re.S)
+
+
+def _symbn_commands():
+    """Lines that run the symbn command (as ``symbn ...`` or ``.venv/bin/symbn ...``), each
+    cut at a pipe, ``&&`` or comment, with the arguments after ``symbn``."""
+    commands = []
+    for block in BASH_BLOCKS:
+        for line in block.splitlines():
+            for part in re.split(r"&&|\|", line.split(" #")[0]):
+                words = shlex.split(part)
+                if words and words[0].endswith("symbn") and "/" not in words[0].replace(
+                        ".venv/bin/", ""):
+                    commands.append(words[1:])
+    return commands
+
+
+def test_the_readme_has_code_to_run():
+    assert PYTHON_BLOCKS and _symbn_commands()
+
+
+@pytest.mark.parametrize("index", range(len(PYTHON_BLOCKS)))
+def test_python_block_runs(index):
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec(compile(PYTHON_BLOCKS[index], f"README.md python block {index + 1}", "exec"), {})
+    lines = printed.getvalue().splitlines()
+    # the printed results the block's comments promise: "# 0: ..." and "# PROVED"
+    for expected in re.findall(r"print\(.*\)\s+#\s*(\S+?):?\s", PYTHON_BLOCKS[index] + "\n"):
+        assert expected in lines, (expected, lines)
+
+
+@pytest.mark.parametrize("words", _symbn_commands(), ids=" ".join)
+def test_symbn_command_line_parses(words):
+    build_parser().parse_args(words)
