@@ -2,48 +2,71 @@
 
 Derive BN forward and backward for any batch size, prove or refute identities with
 honest three-valued verdicts, compile the derivations to NumPy kernels, and check
-those against real autograd.  The public API is re-exported here.
+those against real autograd.
+
+What a user needs is here: the batch form (:mod:`symbn.core`), BN and its symbols
+``x, g, gamma, beta, eps`` (:mod:`symbn.bn`), the prover (:mod:`symbn.prove`) and the
+kernel compiler (:mod:`symbn.kernels`).  Everything else stays in its module
+(e.g. ``symbn.core.N``, the symbolic batch size, which would shadow ``sympy.N``).
 """
 
-from symbn.bn import (
+# The one version source: pyproject.toml reads it (dynamic version), the cache keys on it.
+__version__ = "0.1.0"
+
+from symbn.bn import (  # noqa: E402 -- after the version, which the cache imports
     BatchNormDerivation,
     batchnorm,
-    batchnorm_explicit,
     batchnorm_eval,
+    batchnorm_explicit,
     derive_batchnorm,
     dx_closed_form,
     standardize,
 )
-from symbn.core import (
+from symbn.bn.batchnorm import beta, eps, g, gamma, x  # noqa: E402
+from symbn.core import (  # noqa: E402
     Mean,
-    N,
-    SampleSymbol,
     batch_mean,
     batch_sum,
     batch_var,
-    centred_form,
-    centred_terms,
-    depends_on_sample,
     derivative,
-    directional_derivative,
-    freeze_means,
-    freeze_moments,
-    large_batch_limit,
     evaluate_at_batch,
     explicit_symbols,
     instantiate,
-    instantiate_all,
     moment_form,
     sample_symbols,
 )
-from symbn.kernels import Kernel, KernelInputError, compile_kernel
-from symbn.prove import Counterexample, Status, Verdict, prove
+from symbn.kernels import Kernel, KernelInputError, compile_kernel  # noqa: E402
+from symbn.prove import AssumptionError, Counterexample, Status, Verdict, prove  # noqa: E402
 
-__version__ = "0.1.0"
 __all__ = [
-    "BatchNormDerivation", "batchnorm", "batchnorm_eval", "batchnorm_explicit", "derive_batchnorm", "dx_closed_form",
-    "standardize", "Mean", "N", "SampleSymbol", "batch_mean", "batch_sum", "batch_var", "centred_form", "centred_terms",
-    "depends_on_sample", "derivative", "directional_derivative", "freeze_means", "freeze_moments", "large_batch_limit", "evaluate_at_batch", "explicit_symbols", "instantiate",
-    "instantiate_all", "moment_form", "sample_symbols", "Kernel", "KernelInputError",
-    "compile_kernel", "Counterexample", "Status", "Verdict", "prove",
+    "AssumptionError",
+    "BatchNormDerivation",
+    "Counterexample",
+    "Kernel",
+    "KernelInputError",
+    "Mean",
+    "Status",
+    "Verdict",
+    "batch_mean",
+    "batch_sum",
+    "batch_var",
+    "batchnorm",
+    "batchnorm_eval",
+    "batchnorm_explicit",
+    "beta",
+    "compile_kernel",
+    "derivative",
+    "derive_batchnorm",
+    "dx_closed_form",
+    "eps",
+    "evaluate_at_batch",
+    "explicit_symbols",
+    "g",
+    "gamma",
+    "instantiate",
+    "moment_form",
+    "prove",
+    "sample_symbols",
+    "standardize",
+    "x",
 ]
