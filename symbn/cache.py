@@ -1,11 +1,16 @@
 """On-disk cache of derivations (built claims) and verdicts.
 
-Keys are SHA-256 digests of symbn's version and source code and of what was computed (an identity's name for
-a derivation; the claim's exact expressions, assumptions and budget for a verdict), so a
-new version or a changed expression never meets a stale entry.  Each entry stores the
-SHA-256 of its payload: an entry that fails the check or does not load is deleted and
-recomputed, never trusted.  Entries are pickles: the cache is a private directory, like
-Python's own ``__pycache__``.
+Keys are SHA-256 digests of the environment (symbn's version and a digest of its source,
+SymPy's version, Python's version) and of what was computed (an identity's name for a
+derivation; the claim's exact expressions, assumptions and budget for a verdict), so a
+new version of symbn or SymPy, another Python, or a changed expression never meets a
+stale entry.  Each entry stores the SHA-256 of its payload: an entry that fails the check
+or does not load is recomputed, never trusted (and deleted when the cache is writable).
+Entries are pickles: the cache is a private directory, like Python's own ``__pycache__``.
+
+A directory that cannot be written (read-only, or not a directory) is used read-only:
+entries found there are still read, nothing is stored, and :attr:`Cache.warning` says so
+once (also passed to ``on_warning``, for the CLI to show; this module never prints).
 
 Location: ``$SYMBN_CACHE_DIR``, else ``$XDG_CACHE_HOME/symbn``, else ``~/.cache/symbn``.
 """
@@ -16,6 +21,7 @@ import functools
 import hashlib
 import os
 import pickle
+import platform
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -41,19 +47,42 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def environment() -> tuple[str, ...]:
+    """What a cached result depends on besides its inputs: symbn, SymPy, Python."""
+    return (code_fingerprint(), f"sympy {sp.__version__}",
+            f"{platform.python_implementation()} {platform.python_version()}")
+
+
 def key_of(*parts) -> str:
-    """A digest of symbn's code and ``parts`` (SymPy objects by their exact srepr)."""
-    text = repr((code_fingerprint(),) + tuple(sp.srepr(p) if isinstance(p, sp.Basic) else repr(p)
-                                       for p in parts))
+    """A digest of the :func:`environment` and ``parts`` (SymPy objects by their exact srepr)."""
+    text = repr(environment() + tuple(sp.srepr(p) if isinstance(p, sp.Basic) else repr(p)
+                                      for p in parts))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Cache:
     """get_or_compute(parts, compute) -> (value, hit): the cached value, or compute and store it."""
 
-    def __init__(self, directory: Path | None = None):
+    def __init__(self, directory: Path | None = None,
+                 on_warning: Callable[[str], None] | None = None):
         self.directory = Path(directory) if directory else default_directory()
         self.hits = self.misses = self.rebuilt = 0
+        self.on_warning = on_warning
+        #: set (once) when the directory turned out not to be writable: used read-only
+        self.warning: str | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.warning is not None
+
+    def _unusable(self, error: OSError) -> None:
+        if self.warning is None:
+            reason = error.strerror or type(error).__name__
+            self.warning = (f"the cache directory {self.directory} cannot be written ({reason}): "
+                            "using it read-only, so results are recomputed rather than stored; "
+                            "set SYMBN_CACHE_DIR to a writable directory or pass --no-cache")
+            if self.on_warning is not None:
+                self.on_warning(self.warning)
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / key
@@ -81,15 +110,24 @@ class Cache:
             return True, pickle.loads(payload)
         except Exception:  # noqa: BLE001 -- any damage means: rebuild, never trust
             self.rebuilt += 1
-            path.unlink(missing_ok=True)
+            if not self.read_only:
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError as error:
+                    self._unusable(error)
             return False, None
 
     def _store(self, path: Path, value) -> None:
+        if self.read_only:
+            return
         try:
             payload = pickle.dumps(value)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return  # a value that cannot be stored only costs time
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
                 tmp.write(hashlib.sha256(payload).digest() + payload)
             os.replace(tmp.name, path)  # atomic: a reader never sees half an entry
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            pass  # a cache that cannot be written only costs time
+        except OSError as error:
+            self._unusable(error)

@@ -1,8 +1,10 @@
 """The on-disk cache: hits, keys, and damaged entries rebuilt rather than trusted."""
 
 import json
+import platform
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import sympy as sp
@@ -63,3 +65,55 @@ def test_cli_second_run_reads_the_cache_and_no_cache_recomputes(tmp_path):
     assert run() == [False, False, False]
     assert run() == [True, True, True]
     assert run("--no-cache") == [False, False, False]
+
+
+def test_keys_depend_on_sympy_and_python_versions(monkeypatch, tmp_path):
+    cache = Cache(tmp_path)
+    cache.get_or_compute(("claim", 1), lambda: "computed under this SymPy")
+    before = key_of("claim", 1)
+    monkeypatch.setattr(sp, "__version__", "0.0.0-other")
+    assert key_of("claim", 1) != before
+    assert cache.get_or_compute(("claim", 1), lambda: "recomputed") == ("recomputed", False)
+    monkeypatch.undo()
+    monkeypatch.setattr(platform, "python_version", lambda: "2.7.18")
+    assert key_of("claim", 1) != before
+
+
+def _refuse_writes(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)
+    monkeypatch.setattr(Path, "unlink", refuse)
+    monkeypatch.setattr(Path, "mkdir", refuse)
+
+
+def test_read_only_cache_serves_hits_and_warns_once(tmp_path, monkeypatch):
+    Cache(tmp_path).get_or_compute(("stored",), lambda: "old")
+    _refuse_writes(monkeypatch)
+    warnings = []
+    cache = Cache(tmp_path, on_warning=warnings.append)
+    assert cache.get_or_compute(("stored",), lambda: "new") == ("old", True)
+    assert cache.get_or_compute(("a",), lambda: 1) == (1, False)
+    assert cache.get_or_compute(("b",), lambda: 2) == (2, False)
+    assert len(warnings) == 1 and cache.warning == warnings[0]
+    assert "read-only" in cache.warning and str(tmp_path) in cache.warning
+
+
+def test_corrupted_entry_in_a_read_only_cache_is_recomputed_without_a_crash(tmp_path, monkeypatch):
+    Cache(tmp_path).get_or_compute(("k",), lambda: [1, 2, 3])
+    (entry,) = _entries(tmp_path)
+    entry.write_bytes(entry.read_bytes()[:-3] + b"xyz")
+    _refuse_writes(monkeypatch)
+    cache = Cache(tmp_path)
+    assert cache.get_or_compute(("k",), lambda: [1, 2, 3]) == ([1, 2, 3], False)
+    assert cache.rebuilt == 1 and cache.read_only
+
+
+def test_a_cache_path_through_a_file_is_unusable_but_harmless(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    warnings = []
+    cache = Cache(blocker / "cache", on_warning=warnings.append)
+    for _ in range(3):
+        assert cache.get_or_compute(("x",), lambda: 7) == (7, False)
+    assert len(warnings) == 1 and "cannot be written" in warnings[0]
