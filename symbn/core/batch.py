@@ -5,7 +5,7 @@ An expression speaks about one *generic* sample through per-sample variables
 about the whole batch through means ``Mean(f(x))`` = (1/N) sum_i f(x_i).  Everything
 else (gamma, beta, eps, N) is a batch constant.
 
-Three rules make this a calculus (see ../shared/DESIGN.md, "General form"):
+Three rules make this a calculus:
 
 * ``Mean`` is linear, and batch constants factor out of it (done on construction);
 * differentiating sample j's value with respect to sample j's variable goes *through*
@@ -81,6 +81,20 @@ class Mean(sp.Function):
     def _eval_is_real(self):
         return self.args[0].is_real
 
+    # The mean of nonnegative values is nonnegative (of positive values, positive: N >= 1),
+    # so SymPy keeps knowing that Var(x) >= 0 and that Abs(Var(x)) = Var(x).
+    def _eval_is_extended_nonnegative(self):
+        return True if self.args[0].is_extended_nonnegative else None
+
+    def _eval_is_extended_positive(self):
+        return True if self.args[0].is_extended_positive else None
+
+    def _eval_is_extended_nonpositive(self):
+        return True if self.args[0].is_extended_nonpositive else None
+
+    def _eval_is_extended_negative(self):
+        return True if self.args[0].is_extended_negative else None
+
     def _latex(self, printer, exp=None):
         tex = r"\operatorname{E}_B\left[%s\right]" % printer._print(self.args[0])
         return tex if exp is None else f"{tex}^{{{exp}}}"
@@ -140,7 +154,7 @@ def derivative(expr, var, *, through_stats: bool = True, hold=()):
             (sp.diff(frozen, d) * _mean_derivative(m, var) for d, m in means.items()),
             sp.S.Zero,
         )
-        result = result.xreplace(means)
+        result = _unfreeze(result, means)
     else:
         result = sp.diff(expr, var)
     return result.xreplace({d: m for m, d in held.items()})
@@ -167,10 +181,25 @@ def _statistics(expr) -> set:
 def _mean_derivative(mean: Mean, var: SampleSymbol):
     """d Mean(h) / d var_j, collapsing the Kronecker delta of the sample index."""
     frozen, inner = freeze_means(mean.args[0])
-    result = sp.diff(frozen, var).xreplace(inner) / N
+    result = _unfreeze(sp.diff(frozen, var), inner) / N
     for d, m in inner.items():
-        result += Mean(sp.diff(frozen, d).xreplace(inner)) * _mean_derivative(m, var)
+        result += Mean(_unfreeze(sp.diff(frozen, d), inner)) * _mean_derivative(m, var)
     return result
+
+
+def _unfreeze(expr, means: dict):
+    """``expr.xreplace(means)``, where a derivative taken with respect to a frozen mean
+    (f'(m) of an undefined f, kept as Derivative(f(m), m)) becomes f'(xi) at xi = Mean(...):
+    a derivative with respect to an expression does not exist in SymPy."""
+    def at_point(d):
+        xi = sp.Dummy("xi", real=True)
+        inner = d.expr.xreplace({m: xi for m in d.variables if m in means})
+        variables = [(xi if m in means else m, k) for m, k in d.variable_count]
+        return sp.Subs(sp.Derivative(inner, *variables),
+                       xi, next(m for m in d.variables if m in means))
+    expr = expr.replace(lambda e: isinstance(e, sp.Derivative)
+                        and sum(m in means for m in e.variables) == 1, at_point)
+    return expr.xreplace(means)
 
 
 def _expand_polynomial(expr):
@@ -209,6 +238,39 @@ def freeze_moments(expr):
     expr = moment_form(expr)
     atoms = {m: sp.Dummy(f"E[{m.args[0]}]", real=True) for m in expr.atoms(Mean)}
     return expr.xreplace(atoms), {d: m for m, d in atoms.items()}
+
+
+def freeze_moments_signed(expr):
+    """:func:`freeze_moments`, keeping what is known about the moments' signs.
+
+    Each moment atom becomes a symbol that is positive / nonnegative / real when its
+    argument is (Mean(x**2) >= 0, Mean(exp(x)) > 0), and carries no assumption when its
+    argument may be complex (Mean(sqrt(x + 30))).  For a real sample variable whose mean
+    and mean square both appear, the mean square is written Mean(x)**2 + V with V >= 0
+    standing for the variance Mean((x - Mean(x))**2): a change of variables onto exactly
+    the moments a batch can have, so Var(x) + eps > 0 stays known.  Returns
+    (frozen, {symbol: the moment or variance it stands for}).
+    """
+    expr = moment_form(expr)
+    atoms = {m: sp.Dummy(f"E[{m.args[0]}]", **_sign_of(m.args[0])) for m in expr.atoms(Mean)}
+    frozen = expr.xreplace(atoms)
+    back = {d: m for m, d in atoms.items() if frozen.has(d)}
+    for v in sorted(expr.atoms(SampleSymbol), key=str):
+        first, second = atoms.get(Mean(v)), atoms.get(Mean(v**2))
+        if v.is_real and first in back and second in back:
+            variance = sp.Dummy(f"Var[{v}]", nonnegative=True)
+            frozen = frozen.xreplace({second: variance + first**2})
+            del back[second]
+            back[variance] = Mean((v - Mean(v)) ** 2)
+    return frozen, back
+
+
+def _sign_of(h) -> dict:
+    if h.is_extended_positive:
+        return {"positive": True}
+    if h.is_extended_nonnegative:
+        return {"nonnegative": True}
+    return {"real": True} if h.is_extended_real else {}
 
 
 def large_batch_limit(expr, order: int = 0):

@@ -11,9 +11,28 @@ import sympy as sp
 from symbn.core.batch import Mean, N, SampleSymbol, sample_variables
 
 
-def explicit_symbol(var: SampleSymbol, i: int) -> sp.Symbol:
+class ExplicitSymbol(sp.Symbol):
+    """Sample ``index``'s copy of the per-sample variable named ``variable``, printed ``x3``.
+
+    It is identified by (variable, index), not by its printed name, so it never equals a
+    user's symbol ``x3``, and sample 0 of ``x1`` is not sample 10 of ``x``.
+    """
+
+    def __new__(cls, variable: str, index: int, **assumptions):
+        obj = sp.Symbol.__xnew__(cls, f"{variable}{index}", **assumptions)
+        obj.variable, obj.index = variable, int(index)
+        return obj
+
+    def __getnewargs_ex__(self):
+        return (self.variable, self.index), self.assumptions0
+
+    def _hashable_content(self):
+        return super()._hashable_content() + (self.variable, self.index)
+
+
+def explicit_symbol(var: SampleSymbol, i: int) -> ExplicitSymbol:
     """Sample i's copy of a per-sample variable: ``x`` -> ``x3``."""
-    return sp.Symbol(f"{var.name}{i}", **var.assumptions0)
+    return ExplicitSymbol(var.name, i, **var.assumptions0)
 
 
 def explicit_symbols(var: SampleSymbol, m: int) -> list[sp.Symbol]:

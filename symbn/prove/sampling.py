@@ -1,9 +1,15 @@
-"""Counterexample search at random exact rational points.
+"""Counterexample search at exact rational points, random and at the boundaries.
 
 Sampling can refute, never prove.  A general-form claim is evaluated on a concrete batch
-of m samples (m = 2..5), so a counterexample is a batch a user can check by hand.  Each
-candidate is re-evaluated from its recorded values at higher precision before it is
-reported.
+of m samples, so a counterexample is a batch a user can check by hand.  Besides small
+random rationals (m = 2..5) the search visits the boundaries where claims break:
+constant batches (Var = 0), a batch of one (N = 1), zero for every symbol that may be 0,
+wide values (|v| up to 10**6 and down to 10**-6), and points where a square root's
+radicand vanishes.  An undefined function f is instantiated as a random polynomial with
+rational coefficients: a counterexample for that f refutes the claim for a generic f.
+Every point satisfies every symbol's assumptions (the prover has turned the listed
+assumptions into those), and each candidate is re-evaluated from its recorded values at
+higher precision before it is reported.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import random
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from symbn.core import N, SampleSymbol, evaluate_at_batch
 from symbn.prove.verdict import Counterexample
@@ -18,12 +25,22 @@ from symbn.prove.verdict import Counterexample
 BATCH_SIZES = (3, 4, 2, 5)
 _SEARCH_DIGITS = 30
 _CONFIRM_DIGITS = 60
+#: what every other try of a search looks at, in turn
+BOUNDARIES = ("wide", "constant batch", "zeros", "wide", "radicand zero", "batch of one")
+_FACTS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "integer")
 
 
-def random_value(symbol: sp.Symbol, rng: random.Random) -> sp.Rational:
-    """A small random rational that respects the symbol's assumptions (sign, integrality)."""
+def random_value(symbol: sp.Symbol, rng: random.Random, mode: str = "small") -> sp.Rational:
+    """A random rational that respects the symbol's assumptions (sign, integrality,
+    nonzero); ``mode`` "wide" reaches magnitudes 10**6 and 10**-6, "zeros" gives 0 where
+    the symbol allows it."""
+    if mode == "zeros" and allows(symbol, sp.S.Zero):
+        return sp.S.Zero
     if symbol.is_integer:
-        value = sp.Integer(rng.randint(1, 6))
+        value = sp.Integer(rng.randint(1, 10**6 if mode == "wide" else 6))
+    elif mode == "wide":
+        value = rng.choice([sp.Rational(rng.randint(1, 10**6), rng.randint(1, 7)),
+                            sp.Rational(rng.randint(1, 7), rng.randint(1, 10**6))])
     else:
         value = sp.Rational(rng.randint(1, 19), rng.randint(1, 6))
     if symbol.is_positive or symbol.is_nonnegative:
@@ -33,21 +50,30 @@ def random_value(symbol: sp.Symbol, rng: random.Random) -> sp.Rational:
     return value if rng.random() < 0.5 else -value
 
 
-def _distinct_values(symbol, m, rng):
+def allows(symbol: sp.Symbol, value) -> bool:
+    """True when ``value`` satisfies every sign and integrality assumption of ``symbol``."""
+    value = sp.sympify(value)
+    return all(getattr(value, f"is_{f}") for f in _FACTS + ("real",)
+               if getattr(symbol, f"is_{f}"))
+
+
+def _batch(symbol, m, rng, mode):
+    if mode == "constant batch":
+        return [random_value(symbol, rng)] * m
     values: list = []
     while len(values) < m:
-        v = random_value(symbol, rng)
-        if v not in values:
+        v = random_value(symbol, rng, mode)
+        if v not in values or mode == "zeros":
             values.append(v)
     return values
 
 
-def random_point(free: set, rng: random.Random, batch_size: int):
+def random_point(free: set, rng: random.Random, batch_size: int, mode: str = "small"):
     """(samples, constants) for the symbols ``free``, on a batch of ``batch_size`` samples."""
     sample_vars = sorted((s for s in free if isinstance(s, SampleSymbol)), key=str)
-    samples = {v: _distinct_values(v, batch_size, rng) for v in sample_vars}
+    samples = {v: _batch(v, batch_size, rng, mode) for v in sample_vars}
     constants = {
-        s: random_value(s, rng)
+        s: random_value(s, rng, mode if mode != "zeros" or rng.random() < 0.7 else "small")
         for s in sorted(free, key=str)
         if not isinstance(s, SampleSymbol) and s != N
     }
@@ -56,50 +82,118 @@ def random_point(free: set, rng: random.Random, batch_size: int):
     return samples, constants
 
 
-def _value(expr, samples, constants, sample):
+def _radicand_zero(exprs, constants: dict, rng) -> None:
+    """Move one constant so that a radicand made of constants only vanishes."""
+    bases = [p.base for e in exprs for p in e.atoms(sp.Pow)
+             if p.exp.is_Rational and not p.exp.is_Integer
+             and p.base.free_symbols and p.base.free_symbols <= set(constants)]
+    if not bases:
+        return
+    base = sp.expand(rng.choice(sorted(set(bases), key=sp.default_sort_key)))
+    for s in sorted(base.free_symbols, key=str):
+        c = base.coeff(s)
+        if c.is_number and c != 0 and not (base - c * s).has(s):
+            value = (-(base - c * s) / c).xreplace(constants)
+            if value.is_Rational and allows(s, value):
+                constants[s] = value
+                return
+
+
+def _polynomials(functions, rng) -> dict:
+    """A random polynomial (degree <= 3, rational coefficients) for each undefined function."""
+    found = {}
+    for f in sorted(functions, key=str):
+        nargs = max(len(a.args) for a in functions[f])
+        ts = sp.symbols(f"t:{nargs}", real=True)
+        poly = sum(sp.Rational(rng.randint(-9, 9), rng.randint(1, 4)) * t**k
+                   for t in ts for k in range(4)) + sp.Rational(rng.randint(-9, 9), 2)
+        found[f] = sp.Lambda(ts, poly)
+    return found
+
+
+def _with_functions(expr, functions: dict):
+    if not functions:
+        return expr
+    for f, body in functions.items():
+        expr = expr.replace(f, body)
+    return expr.doit(deep=True)
+
+
+def _value(expr, samples, constants, sample, functions=None):
+    expr = _with_functions(sp.sympify(expr), functions or {})
     if samples:
         expr = evaluate_at_batch(expr, samples, sample)
     return sp.sympify(expr).xreplace(constants)
 
 
 def _differs(lhs, rhs, digits):
-    """True/False when the two numbers surely differ / agree to ``digits``; None if undefined."""
+    """True/False when the two numbers surely differ / agree to ``digits``; None if undefined.
+
+    Complex values are compared too: a claim about real symbols that gives two different
+    complex numbers is false there.
+    """
     try:
         a, b = sp.N(lhs, digits), sp.N(rhs, digits)
-    except (ValueError, TypeError, ZeroDivisionError):
+    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
         return None
-    if not (a.is_number and b.is_number) or a.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+    if not (a.is_number and b.is_number) or a.has(*_INFINITE) or b.has(*_INFINITE):
         return None
-    if not (a.is_extended_real and b.is_extended_real):
+    if not (a.is_comparable or a.is_extended_real is False) or not (
+            b.is_comparable or b.is_extended_real is False):
         return None
     scale = 1 + abs(a) + abs(b)
     return bool(abs(a - b) > scale * sp.Float(10) ** (-(digits // 2)))
 
 
+_INFINITE = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+
 def confirm(cx: Counterexample, lhs, rhs) -> bool:
     """Re-evaluate both sides from the counterexample's recorded values, at higher precision."""
-    left = _value(lhs, cx.samples, cx.constants, cx.sample)
-    right = _value(rhs, cx.samples, cx.constants, cx.sample)
+    left = _value(lhs, cx.samples, cx.constants, cx.sample, cx.functions)
+    right = _value(rhs, cx.samples, cx.constants, cx.sample, cx.functions)
     return _differs(left, right, _CONFIRM_DIGITS) is True
 
 
+def satisfies_assumptions(cx: Counterexample) -> bool:
+    """Every recorded value respects its symbol's assumptions, and N is the batch size."""
+    values = list(cx.constants.items()) + [
+        (v, x) for v, xs in cx.samples.items() for x in xs]
+    return all(allows(s, x) for s, x in values)
+
+
 def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0) -> Counterexample | None:
-    """Evaluate lhs and rhs at ``tries`` random exact points; a confirmed difference or None."""
+    """Evaluate lhs and rhs at ``tries`` exact points; a confirmed difference or None.
+
+    Even tries are small random points; each odd one visits the next boundary of
+    :data:`BOUNDARIES`.
+    """
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     free = lhs.free_symbols | rhs.free_symbols
+    applied = {}
+    for a in (lhs.atoms(AppliedUndef) | rhs.atoms(AppliedUndef)):
+        applied.setdefault(a.func, []).append(a)
     rng = random.Random(seed)
     for k in range(tries):
-        m = BATCH_SIZES[k % len(BATCH_SIZES)]
-        samples, constants = random_point(free, rng, m)
+        mode = BOUNDARIES[(k // 2) % len(BOUNDARIES)] if k % 2 else "small"
+        m = 1 if mode == "batch of one" else BATCH_SIZES[k % len(BATCH_SIZES)]
+        samples, constants = random_point(free, rng, m, mode)
+        if mode == "radicand zero":
+            _radicand_zero((lhs, rhs), constants, rng)
+        functions = _polynomials(applied, rng)
         sample = rng.randrange(m) if samples else 0
-        left = _value(lhs, samples, constants, sample)
-        right = _value(rhs, samples, constants, sample)
+        try:
+            left = _value(lhs, samples, constants, sample, functions)
+            right = _value(rhs, samples, constants, sample, functions)
+        except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
+            continue  # undefined at this point (SymPy refused to evaluate)
         if _differs(left, right, _SEARCH_DIGITS):
             cx = Counterexample(
                 constants=constants, samples=samples,
-                batch_size=m if samples else None,
-                sample=sample, lhs=left, rhs=right,
+                batch_size=m if samples or N in free else None,
+                sample=sample, lhs=left, rhs=right, functions=functions,
             )
             if confirm(cx, lhs, rhs):
+                assert satisfies_assumptions(cx), f"a counterexample broke an assumption: {cx}"
                 return cx
     return None

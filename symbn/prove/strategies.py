@@ -1,15 +1,25 @@
-"""Symbolic strategies: each reduces a residual and says whether it is exactly 0.
+"""Symbolic strategies: each reduces a residual and says on which domain it is exactly 0.
 
-A strategy takes the residual lhs - rhs and returns the reduced expression; the prover
-says PROVED only when that is the exact integer 0.  Each strategy is sound on its own:
+A strategy takes the residual lhs - rhs and returns a :class:`Reduction`: the reduced
+expression (the prover says PROVED only when it is the exact integer 0), the domain the
+zero holds on, and for ``rationalize`` a certificate the second check re-does.  Each
+strategy works on the moment form with moment atoms frozen to symbols that keep their
+known signs (:func:`symbn.core.freeze_moments_signed`: Var(x) >= 0, eps > 0 stay known):
 
-* ``rationalize``: moment form, moment atoms as symbols; then each square-root base B
-  becomes S**2 (S > 0) by solving B = S**2 for a symbol B is linear in, so the residual
-  becomes rational, then its numerator is expanded; where B is linear in no symbol, it is
-  reduced modulo S**2 = B to a + b*S instead; with no square roots, plain expansion;
+* ``rationalize``: each square-root base B becomes S**2 (S > 0) by solving B = S**2 for a
+  symbol B is linear in, so the residual becomes rational, then its numerator is
+  expanded; where B is linear in no symbol, it is reduced modulo S**2 = B to a + b*S
+  instead; with no square roots, plain expansion;
 * ``cases``: sign case split for Max/Min/Heaviside/Abs/sign (ReLU and friends), each
   argument made a variable u by a change of variables and split into u > 0, u < 0, u = 0;
 * ``simplify``: SymPy's heuristic ``simplify``, last because it can take minutes.
+
+Domains.  Replacing sqrt(B) by S > 0 proves the claim where B > 0 only, and a division
+by d where d != 0.  :func:`domain_of` lists every such condition that is not known to
+hold; for a radicand it then tries the boundary B = 0 (the pivot solved for B = 0,
+sqrt(0) = 0) with the same strategy, and when that is 0 too the condition relaxes to
+B >= 0 (dropped when B >= 0 is known).  The zero branch of a case split that makes a
+side undefined (0/0) adds "argument != 0".
 
 Moment atoms are independent symbols here; a zero found this way is a zero for every
 batch, because the actual moments are just one choice of their values.
@@ -17,57 +27,90 @@ batch, because the actual moments are just one choice of their values.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import sympy as sp
 
-from symbn.core import freeze_moments
+from symbn.core import freeze_moments_signed
+from symbn.prove.certificate import Certificate
 
 _BRANCHING = (sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.sign)
 _MAX_SPLITS = 6
+_UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo)
 
 
-def rationalize(residual):
-    frozen, atoms = freeze_moments(residual)
-    rational = _eliminate_radicals(frozen)
-    if rational is not None:
-        return _numerator_form(rational).xreplace(atoms)
-    reduced = _reduce_modulo_radical(frozen)
-    return (_numerator_form(frozen) if reduced is None else reduced).xreplace(atoms)
+@dataclass(frozen=True)
+class Reduction:
+    """A strategy's result: ``residual`` 0 means proved on ``domain`` (() = everywhere)."""
+
+    residual: sp.Expr
+    domain: tuple[str, ...] = ()
+    certificate: Certificate | None = None
 
 
-def _numerator_form(rational):
+def rationalize(residual) -> Reduction:
+    frozen, atoms = freeze_moments_signed(residual)
+    reduced, parts = _rational_reduce(frozen)
+    if reduced != 0:
+        return Reduction(reduced.xreplace(atoms))
+    domain = domain_of(frozen, atoms, lambda e: _rational_reduce(e)[0] == 0)
+    substitutions, radicals, numerator, denominator = parts
+    return Reduction(sp.S.Zero, domain, Certificate(
+        "rationalize", frozen, atoms, substitutions, radicals, numerator, denominator, domain))
+
+
+def _rational_reduce(frozen):
+    """(reduced, (substitutions, radicals, numerator, denominator)); reduced is 0 iff the
+    numerator, free of square roots where possible, expands to 0."""
+    expr = _expand_radical_bases(frozen)
+    eliminated = _eliminate_radicals(expr)
+    if eliminated is not None:
+        rational, substitutions, radicals = eliminated
+        return _numerator_form(rational, substitutions, radicals)
+    modulo = _reduce_modulo_radical(expr)
+    if modulo is not None:
+        return modulo
+    return _numerator_form(expr, (), ())
+
+
+def _numerator_form(rational, substitutions, radicals):
     """A rational expression over one denominator, its numerator expanded: 0 iff it is 0.
 
     Cheaper than ``cancel``, which also computes a polynomial gcd that a zero test does
     not need (1.9 s against 4.9 s for the explicit backward at m = 16).
     """
     numerator, denominator = sp.fraction(sp.together(rational))
-    numerator = sp.expand(numerator)
-    return sp.S.Zero if numerator == 0 else numerator / denominator
+    expanded = sp.expand(numerator)
+    reduced = sp.S.Zero if expanded == 0 else expanded / denominator
+    return reduced, (tuple(substitutions), tuple(radicals), numerator, denominator)
 
 
 def _reduce_modulo_radical(expr):
     """For one square-root base B: numerator a(B) + b(B)*sqrt(B); 0 when a and b expand to 0.
 
     Each sqrt(B)**k becomes S**k; the numerator over a common denominator is reduced with
-    S**2 = B.  a == b == 0 implies the residual is 0 (the converse is not needed).
+    S**2 = B.  a == b == 0 implies the residual is 0 (the converse is not needed).  The
+    certificate's numerator is a + b*S, unexpanded.
     """
-    expr = _expand_radical_bases(expr)
     radicals = [p for p in expr.atoms(sp.Pow) if _is_radical(p)]
     bases = {p.base for p in radicals}
     if len(bases) != 1 or any(p.exp.q != 2 for p in radicals):
         return None
     base = bases.pop()
     s = sp.Dummy("S", positive=True)
-    numerator, _ = sp.fraction(sp.together(
-        expr.xreplace({p: s ** (2 * p.exp) for p in radicals})))
+    substitutions = tuple((p, s ** (2 * p.exp)) for p in sorted(radicals, key=sp.default_sort_key))
+    numerator, denominator = sp.fraction(sp.together(expr.xreplace(dict(substitutions))))
     even = odd = sp.S.Zero
     for (k,), c in sp.Poly(sp.expand(numerator), s).terms():
         if k % 2:
             odd += c * base ** (k // 2)
         else:
             even += c * base ** (k // 2)
+    parts = (substitutions, ((s, base),), even + odd * s, denominator)
     even, odd = sp.expand(even), sp.expand(odd)
-    return sp.S.Zero if even == 0 and odd == 0 else even + odd * sp.sqrt(base)
+    reduced = sp.S.Zero if even == 0 and odd == 0 else (even + odd * sp.sqrt(base)) / denominator
+    return reduced, parts
 
 
 def _is_radical(e) -> bool:
@@ -79,21 +122,22 @@ def _expand_radical_bases(expr):
 
 
 def _eliminate_radicals(expr):
-    """Replace each square-root base B by S**2 with S > 0; None if it does not apply.
+    """Replace each square-root base B by S**2 with S > 0: (rational expr, substitutions,
+    radicals), or None if it does not apply.
 
     B = S**2 is solved for a symbol B is linear in (``_linear_pivot``), which is then
-    substituted everywhere: a bijection onto the region B > 0, where the claim lives.
+    substituted everywhere: a bijection onto the region B > 0 (the domain says so).
     """
-    expr = _expand_radical_bases(expr)
     radicals = expr.atoms(sp.Pow)
     if not any(map(_is_radical, radicals)) or any(
             _is_radical(p) and p.exp.q != 2 for p in radicals):
         return None
     used: set = set()
+    substitutions, found = [], []
     while True:
         bases = sorted({p.base for p in expr.atoms(sp.Pow) if _is_radical(p)}, key=sp.default_sort_key)
         if not bases:
-            return expr
+            return expr, substitutions, found
         if len(used) > 4:
             return None
         base = bases[0]
@@ -102,8 +146,10 @@ def _eliminate_radicals(expr):
             return None
         coefficient = base.coeff(pivot)
         s = sp.Dummy("S", positive=True)
-        expr = _expand_radical_bases(
-            expr.xreplace({pivot: (s**2 - (base - coefficient * pivot)) / coefficient}))
+        replacement = (s**2 - (base - coefficient * pivot)) / coefficient
+        expr = _expand_radical_bases(expr.xreplace({pivot: replacement}))
+        substitutions.append((pivot, replacement))
+        found.append((s, base))
         used.add(s)
 
 
@@ -117,15 +163,97 @@ def _linear_pivot(base, exclude):
     return poly_ok[0] if poly_ok else None
 
 
-def simplify(residual):
-    frozen, atoms = freeze_moments(residual)
-    return sp.simplify(frozen).xreplace(atoms)
+def domain_of(frozen, atoms: dict, is_zero: Callable, depth: int = 2) -> tuple[str, ...]:
+    """The conditions a zero of ``frozen`` found by ``is_zero`` needs, readable (atoms
+    restored): radicands > 0 (>= 0, or nothing, when the boundary B = 0 is 0 as well),
+    denominators != 0.  A condition known to hold is left out."""
+    conditions = _conditions(_expand_radical_bases(frozen))
+    readable = [_readable(c, atoms) for c in conditions]
+    domain = []
+    for condition, text in zip(conditions, readable):
+        base = condition.lhs
+        others = set(readable) - {text}
+        if isinstance(condition, sp.StrictGreaterThan) and depth and _boundary_holds(
+                frozen, base, atoms, is_zero, depth, others):
+            weak = sp.GreaterThan(base, 0)
+            if weak is not sp.true:
+                domain.append(_readable(weak, atoms))
+        else:
+            domain.append(text)
+    return tuple(dict.fromkeys(domain))
 
 
-def cases(residual):
+def _conditions(expr) -> list:
+    found = []
+    for p in sorted(expr.atoms(sp.Pow), key=sp.default_sort_key):
+        if _is_radical(p):
+            found.append(sp.StrictGreaterThan(p.base, 0, evaluate=False))
+        elif p.exp.is_negative and p.base.is_zero is not False:
+            found += _nonzero_factors(p.base)
+    for f in sorted(expr.atoms(sp.log), key=sp.default_sort_key):
+        found.append(sp.StrictGreaterThan(f.args[0], 0, evaluate=False))
+    known = [c for c in found if _evaluated(c) is not sp.true]
+    return list(dict.fromkeys(known))
+
+
+def _nonzero_factors(denominator) -> list:
+    """``denominator != 0`` as conditions on its factors: a radical factor needs its
+    radicand > 0, a power its base != 0, a factor known nonzero nothing."""
+    found = []
+    for factor in sp.Mul.make_args(sp.factor_terms(sp.expand(denominator))):
+        while factor.is_Pow and factor.exp.is_Integer and factor.exp > 0:
+            factor = factor.base
+        if factor.is_zero is False:
+            continue
+        if _is_radical(factor):
+            found.append(sp.StrictGreaterThan(factor.base, 0, evaluate=False))
+        else:
+            found.append(sp.Ne(factor, 0, evaluate=False))
+    return found
+
+
+def _evaluated(condition):
+    return type(condition)(condition.lhs, condition.rhs)
+
+
+def _readable(condition, atoms) -> str:
+    return str(type(condition)(condition.lhs.xreplace(atoms), 0, evaluate=False))
+
+
+def _boundary_holds(frozen, base, atoms, is_zero, depth, others) -> bool:
+    """True when lhs - rhs is 0 on B = 0 too, needing no condition beyond ``others``."""
+    pivot = _linear_pivot(base, exclude=set())
+    if pivot is None:
+        return False
+    c = base.coeff(pivot)
+    at = _expand_radical_bases(frozen).xreplace({pivot: -(base - c * pivot) / c})
+    if at.has(*_UNDEFINED) or not is_zero(at):
+        return False
+    return set(domain_of(at, atoms, is_zero, depth - 1)) <= others
+
+
+def simplify(residual) -> Reduction:
+    frozen, atoms = freeze_moments_signed(residual)
+    reduced = sp.simplify(frozen)
+    if reduced != 0:
+        return Reduction(reduced.xreplace(atoms))
+    return Reduction(sp.S.Zero, domain_of(frozen, atoms, lambda e: sp.simplify(e) == 0, depth=1))
+
+
+def cases(residual) -> Reduction:
     """0 when every sign case reduces to 0; otherwise the residual unchanged."""
-    frozen, atoms = freeze_moments(residual)
-    return sp.S.Zero if _zero_in_every_case(frozen, _MAX_SPLITS) else frozen.xreplace(atoms)
+    frozen, atoms = freeze_moments_signed(residual)
+    excluded: list = []
+    if not _zero_in_every_case(frozen, _MAX_SPLITS, excluded):
+        return Reduction(frozen.xreplace(atoms))
+    domain = domain_of(frozen, atoms, _zero_without_exclusions)
+    return Reduction(sp.S.Zero, tuple(dict.fromkeys(
+        domain + tuple(_readable(sp.Ne(a, 0), atoms) for a in excluded))))
+
+
+def _zero_without_exclusions(expr) -> bool:
+    excluded: list = []
+    return _zero_in_every_case(expr, _MAX_SPLITS, excluded) and not excluded
 
 
 def _branch_arguments(expr) -> list:
@@ -145,15 +273,15 @@ def _expand_branch_arguments(expr):
                         lambda e: e.func(*[sp.expand(a) for a in e.args]))
 
 
-def _zero_in_every_case(expr, splits: int) -> bool:
+def _zero_in_every_case(expr, splits: int, excluded: list) -> bool:
+    """True when ``expr`` is 0 in every sign case of its branch arguments.  A top-level
+    zero case where ``expr`` is undefined is skipped, its argument added to ``excluded``."""
     expr = _expand_branch_arguments(expr)
     undecided = [a for a in _branch_arguments(expr) if _undecided_sign(a)]
     if not undecided:
-        if expr.atoms(*_BRANCHING):
+        if expr.atoms(*_BRANCHING) or expr.has(*_UNDEFINED):
             return False  # an argument of known sign SymPy still could not evaluate
-        reduced = _eliminate_radicals(expr)
-        reduced = sp.expand(expr) if reduced is None else _numerator_form(reduced)
-        return reduced == 0
+        return _rational_reduce(expr)[0] == 0
     if splits == 0:
         return False
     argument = undecided[0]
@@ -166,8 +294,14 @@ def _zero_in_every_case(expr, splits: int) -> bool:
     c = argument.coeff(pivot)
     expr = expr.xreplace({pivot: (u - (argument - c * pivot)) / c})
     t = sp.Dummy("t", positive=True)
-    return all(_zero_in_every_case(expr.xreplace({u: branch}), splits - 1)
-               for branch in (t, -t, sp.S.Zero))
+    if not all(_zero_in_every_case(expr.xreplace({u: branch}), splits - 1, excluded)
+               for branch in (t, -t)):
+        return False
+    at_zero = expr.xreplace({u: sp.S.Zero})
+    if at_zero.has(*_UNDEFINED) and splits == _MAX_SPLITS:
+        excluded.append(argument)
+        return True
+    return _zero_in_every_case(at_zero, splits - 1, excluded)
 
 
 #: Cheap first, heuristic last.

@@ -36,6 +36,8 @@ class Counterexample:
     samples: dict = field(default_factory=dict)
     batch_size: int | None = None
     sample: int = 0
+    #: undefined functions instantiated for this point: {f: Lambda(t, polynomial)}
+    functions: dict = field(default_factory=dict)
 
     def describe(self) -> str:
         parts = []
@@ -43,6 +45,7 @@ class Counterexample:
             parts.append(f"N = {self.batch_size}")
         parts += [f"{k} = {list(map(str, v))}" for k, v in self.samples.items()]
         parts += [f"{k} = {v}" for k, v in self.constants.items()]
+        parts += [f"{f}{body.variables} = {body.expr}" for f, body in self.functions.items()]
         where = f" at sample {self.sample}" if self.samples else ""
         return (f"{', '.join(parts)}{where}: lhs = {sp.N(self.lhs, 8)}, "
                 f"rhs = {sp.N(self.rhs, 8)}")
@@ -72,6 +75,11 @@ class Verdict:
     evidence: tuple[str, ...] = ()
     #: the data an independent checker needs to re-check a PROVED (symbn.prove.certificate).
     certificate: object | None = None
+
+    def __str__(self) -> str:
+        """``PROVED where Mean((x - Mean(x))**2) > 0 (rationalize)``, ``REFUTED (...)``."""
+        where = f" where {' and '.join(self.domain)}" if self.domain else ""
+        return f"{self.status}{where} ({self.method})"
 
     def __bool__(self):
         raise TypeError("a Verdict is three-valued: compare verdict.status with Status.PROVED")
