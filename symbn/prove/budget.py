@@ -1,63 +1,153 @@
 """Run a computation under a time budget, and kill it when the budget runs out.
 
 SymPy cannot be interrupted from inside, and a C-level loop would ignore a signal, so
-each budgeted call runs in a child process that is killed at the deadline.  The prover
+each budgeted call runs in another process that is killed at the deadline.  The prover
 then answers UNDECIDED, never hangs.
 
-The child is forked: it starts at once with SymPy's caches warm, and (unlike spawn or a
-fork server) it does not re-import the caller's main script, so a plain script calling
-``prove`` needs no ``if __name__ == "__main__"`` guard.  Forking a multithreaded caller
-(JAX warns about it) is safe here because the child runs only SymPy and never touches the
-framework whose threads were left behind.
+That process is never a fork of the caller, which may hold threads (JAX, PyTorch, a
+notebook's): the calls go to a worker started once with ``python -m symbn.prove.worker``
+(:mod:`symbn.prove.worker`), which imports only SymPy and symbn's prover and forks its
+own single-threaded self per task where fork exists.  It is a fresh interpreter that never
+imports the caller's ``__main__``, so a plain script calling ``prove`` needs no
+``if __name__ == "__main__"`` guard, and ``import symbn`` works where fork does not exist.
+The start-up (about a second) is paid once per process and thread, not per call.
+
+``fn`` must be a module-level function (it is pickled by reference); its arguments and
+result must pickle, as SymPy expressions do.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import atexit
+import math
 import os
-import traceback
-from dataclasses import dataclass
-from typing import Any, Callable
+import pickle
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Callable
+
+from symbn.prove.worker import Outcome, read_frame, write_frame
+
+__all__ = ["Outcome", "run_with_budget"]
+
+#: Beyond the task's own budget, how long the caller waits for the worker's reply (the
+#: worker kills the task itself at the deadline; this only guards against a stuck worker).
+GRACE_SECONDS = 2.0
+#: How long a new worker may take to import SymPy and the prover.
+START_SECONDS = 120.0
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """``finished`` False means the budget ran out; ``error`` holds a child's exception text."""
+class _Worker:
+    """One ``python -m symbn.prove.worker`` process and a thread reading its replies."""
 
-    finished: bool
-    value: Any = None
-    error: str | None = None
+    def __init__(self):
+        env = dict(os.environ)
+        # the worker imports this very symbn, wherever the caller found it
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the worker
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "symbn.prove.worker"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self._log, env=env)
+        self._replies: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        if self._reply(START_SECONDS) in (None, _TIMEOUT):
+            raise _WorkerDied(self._stop_and_explain())
+
+    def _read(self):
+        while True:
+            frame = read_frame(self.process.stdout)
+            self._replies.put(frame)
+            if frame is None:
+                return
+
+    def _reply(self, seconds: float | None):
+        """The next reply; _TIMEOUT if none came in time; None if the worker is gone."""
+        try:
+            frame = self._replies.get(timeout=seconds)
+        except queue.Empty:
+            return _TIMEOUT
+        return None if frame is None else pickle.loads(frame)
+
+    def run(self, fn, args, seconds: float) -> Outcome:
+        """Raises _WorkerDied when the worker does not answer (it is then stopped)."""
+        payload = pickle.dumps((fn, args, seconds))  # may raise: the worker is untouched
+        write_frame(self.process.stdin, payload)
+        reply = self._reply(None if math.isinf(seconds) else seconds + GRACE_SECONDS)
+        if reply is _TIMEOUT:
+            self.stop()  # only where the task runs in the worker itself (no fork)
+            return Outcome(False)
+        if reply is None:
+            raise _WorkerDied(self._stop_and_explain())
+        return reply
+
+    def _stop_and_explain(self) -> str:
+        self.stop()
+        self._log.seek(0)
+        lines = self._log.read().decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else f"exit status {self.process.returncode}"
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
 
 
-def _child(conn, fn, args):
-    try:
-        conn.send(Outcome(True, fn(*args)))
-    except BaseException:  # reported to the parent, which decides
-        conn.send(Outcome(True, error=traceback.format_exc(limit=3)))
-    finally:
-        conn.close()
-        os._exit(0)  # skip atexit handlers inherited from the parent
+class _WorkerDied(Exception):
+    pass
 
 
-_CONTEXT = multiprocessing.get_context("fork")
+_TIMEOUT = object()
+_idle: list[_Worker] = []
+_lock = threading.Lock()
+
+
+def _take() -> _Worker:
+    with _lock:
+        if _idle:
+            return _idle.pop()
+    return _Worker()
+
+
+def _give_back(worker: _Worker) -> None:
+    with _lock:
+        _idle.append(worker)
+
+
+@atexit.register
+def _stop_all() -> None:
+    with _lock:
+        while _idle:
+            _idle.pop().stop()
 
 
 def run_with_budget(fn: Callable, args: tuple, seconds: float) -> Outcome:
-    """``fn(*args)`` in a forked child; Outcome(finished=False) after ``seconds``."""
-    ctx = _CONTEXT
-    receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(sender, fn, args), daemon=True)
-    process.start()
-    sender.close()
+    """``fn(*args)`` in the worker; Outcome(finished=False) after ``seconds``.
+
+    Thread-safe: concurrent calls use separate workers.  A worker that dies or stops
+    answering is replaced, and the call reports an error or a timeout, never hangs.
+    """
     try:
-        if receiver.poll(seconds):
-            try:
-                return receiver.recv()
-            except EOFError:
-                return Outcome(True, error="the worker process died")
-        return Outcome(False)
-    finally:
-        receiver.close()
-        if process.is_alive():
-            process.kill()
-        process.join()
+        worker = _take()
+    except (_WorkerDied, OSError) as error:
+        return Outcome(True, error=f"the prover's worker process did not start: {error}")
+    try:
+        outcome = worker.run(fn, args, seconds)
+    except _WorkerDied as error:
+        return Outcome(True, error=f"the prover's worker process died: {error}")
+    except (OSError, EOFError) as error:
+        worker.stop()
+        return Outcome(True, error=f"the prover's worker process failed: {error}")
+    except Exception as error:  # noqa: BLE001 -- the task or its result does not pickle
+        outcome = Outcome(True, error=f"cannot pass the task to the worker: {error}")
+    if worker.alive:
+        _give_back(worker)
+    return outcome

@@ -1,0 +1,99 @@
+"""The prover's worker: budgets hold, results and errors come back, and the caller is
+never forked (scripts without a __main__ guard, callers holding JAX threads, no fork)."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import sympy as sp
+
+from symbn.prove.budget import run_with_budget
+
+ROOT = Path(__file__).resolve().parents[1]
+a = sp.Symbol("a")
+
+
+def spin_forever():
+    while True:
+        pass
+
+
+def double(value):
+    return 2 * value
+
+
+def test_a_task_that_never_ends_is_killed_at_its_budget():
+    run_with_budget(double, (1,), 60)  # a started worker, so the timing below is the task's
+    start = time.perf_counter()
+    outcome = run_with_budget(spin_forever, (), 1.0)
+    elapsed = time.perf_counter() - start
+    assert not outcome.finished
+    assert elapsed < 1.0 + 15  # the budget plus a generous allowance for a loaded machine
+    assert run_with_budget(double, (21,), 60).value == 42  # the worker survives
+
+
+def test_values_come_back_exactly():
+    outcome = run_with_budget(sp.expand, ((a + 1) ** 3,), 60)
+    assert outcome.finished and outcome.error is None
+    assert outcome.value == a**3 + 3 * a**2 + 3 * a + 1
+
+
+def test_an_exception_comes_back_as_its_text():
+    outcome = run_with_budget(int, ("not a number",), 60)
+    assert outcome.finished and "ValueError" in outcome.error
+
+
+def test_a_task_that_cannot_be_sent_is_an_error_not_a_crash():
+    outcome = run_with_budget(lambda: 1, (), 60)
+    assert outcome.finished and "cannot pass the task" in outcome.error
+    assert run_with_budget(double, (2,), 60).value == 4
+
+
+def test_concurrent_calls_from_threads_get_their_own_results():
+    results = {}
+
+    def call(k):
+        results[k] = run_with_budget(double, (k,), 120).value
+    threads = [threading.Thread(target=call, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {k: 2 * k for k in range(4)}
+
+
+def _run_script(tmp_path, text):
+    script = tmp_path / "script.py"
+    script.write_text(text)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          cwd=tmp_path, env=env, timeout=600)
+
+
+def test_plain_script_without_main_guard_holding_jax_threads(tmp_path):
+    done = _run_script(tmp_path, (
+        "import jax.numpy as jnp\n"
+        "import sympy as sp\n"
+        "from symbn import prove\n"
+        "print(float(jnp.ones(3).sum()))  # JAX's threads are running\n"
+        "x = sp.Symbol('x')\n"
+        "print(prove((x + 1)**2, x**2 + 2*x + 1, budget=120).status)\n"
+        "print(prove((x + 1)**2, x**2 + 1, budget=120).status)\n"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3.0", "PROVED", "REFUTED"]
+    assert "fork" not in done.stderr
+
+
+def test_symbn_imports_and_proves_where_fork_does_not_exist(tmp_path):
+    done = _run_script(tmp_path, (
+        "import os\n"
+        "del os.fork\n"
+        "import sympy as sp\n"
+        "from symbn import prove\n"
+        "x = sp.Symbol('x')\n"
+        "print(prove((x - 1)*(x + 1), x**2 - 1, budget=120).status)\n"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["PROVED"]
