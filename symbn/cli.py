@@ -78,34 +78,15 @@ def cmd_check(args, console) -> int:
     return EXIT_OK if all(r.passed or r.skipped for r in rows) else EXIT_UNEXPECTED
 
 
-def _load_function(spec: str):
-    import importlib
-
-    module_name, _, function_name = spec.partition(":")
-    if not module_name or not function_name:
-        raise UsageError(f"{spec!r} is not module:function, e.g. mypkg.layers:batchnorm_backward")
-    sys.path.insert(0, str(Path.cwd()))  # so a module beside the user imports, as with python -m
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise UsageError(f"cannot import module {module_name!r}: {error}") from None
-    except Exception as error:  # noqa: BLE001 -- the user's module failed while importing
-        raise UsageError(f"importing {module_name!r} raised {type(error).__name__}: {error}") \
-            from None
-    function = getattr(module, function_name, None)
-    if not callable(function):
-        what = "has no function" if function is None else "has a non-callable"
-        raise UsageError(f"module {module_name!r} {what} {function_name!r}")
-    return function
-
-
 def cmd_verify(args, console) -> int:
+    """The user's module is imported by the worker, not here: an exit or a crash at import
+    cannot take symbn down, and the parent never pays for importing PyTorch or JAX."""
     from symbn.verify import VerifyError, verify
 
-    function = _load_function(args.function)
     try:
-        report = verify(function, args.kind, feature_axis=args.feature_axis,
-                        timeout=args.timeout)
+        report = verify(args.function, args.kind, layout=args.layout,
+                        feature_axis=args.feature_axis, framework=args.framework,
+                        timeout=args.timeout, traceback=getattr(args, "traceback", False))
     except VerifyError as error:
         raise UsageError(str(error)) from None
     terminal.render(console, document.verify_document(report, args.function), as_json=args.json)
@@ -234,14 +215,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_check)
 
-    p = commands.add_parser("verify", help="check your own BN code and diagnose its mistake")
-    p.add_argument("function", metavar="MODULE:FUNCTION")
-    p.add_argument("--kind", required=True, choices=["bn-forward", "bn-backward"],
-                   help="bn-forward: f(x, gamma, beta, eps) -> y; bn-backward: "
-                        "f(x, g, gamma, beta, eps) -> (dx, dgamma, dbeta)")
-    p.add_argument("--feature-axis", type=int, default=1, help="the channel axis (default 1)")
+    from symbn.verify.kinds import KIND_NAMES, NORMS
+    from symbn.verify.layouts import NAMED
+
+    p = commands.add_parser("verify", help="check your own normalization code and diagnose "
+                            "its mistake")
+    p.add_argument("function", metavar="MODULE:FUNCTION[,BACKWARD]",
+                   help="the function (a pair: its forward and backward, comma-separated)")
+    p.add_argument("--kind", required=True, choices=KIND_NAMES, metavar="NAME-ROLE",
+                   help=f"NAME: {', '.join(NORMS)}; ROLE: forward f(x, gamma, beta, eps) -> y, "
+                        "backward f(x, dy, gamma, beta, eps) -> (dx, dgamma, dbeta), pair "
+                        "forward(x, gamma, beta, param) -> (y, cache) + backward(dy, cache); "
+                        "bn-forward, bn-backward are aliases")
+    p.add_argument("--layout", type=str.upper, choices=tuple(NAMED), metavar="LAYOUT",
+                   help=f"only this layout ({', '.join(NAMED)}); default: every layout the "
+                        "kind allows, those the code rejects reported as not supported")
+    p.add_argument("--feature-axis", type=int, default=None, metavar="AXIS",
+                   help="the channel (normalized) axis, negative allowed (default 1; -1 for "
+                        "layernorm and rmsnorm; 0 for weightnorm)")
+    p.add_argument("--framework", choices=("numpy", "torch", "jax"),
+                   help="the arrays to call with (default: found by trying)")
     p.add_argument("--timeout", type=_positive_seconds, default=10.0, metavar="SECONDS",
-                   help="time one call may take (default 10)")
+                   help="time one call may take, once the module is imported (default 10)")
+    p.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                   help="show where in your code each error was raised")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_verify)
 

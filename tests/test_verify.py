@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from symbn.verify import mistakes, verify
-from symbn.verify.runner import GRID
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -25,13 +24,13 @@ def test_correct_code_passes():
         report = verify(fn, kind)
         assert report.ok and report.diagnosis is None
         assert {c.dtype for c in report.checks} == {"float64", "float32"}
-        assert {c.case.split()[0].count("x") for c in report.checks} == {1, 3}  # 2-D and 4-D
+        assert {c.layout for c in report.checks} == {"NC", "NCL", "NCHW"}
 
 
 @pytest.mark.parametrize("function,kind,mistake", [
     ("forward_unbiased", "bn-forward", "unbiased-variance"),
     ("forward_eps_outside", "bn-forward", "eps-outside-sqrt"),
-    ("forward_axis0_only", "bn-forward", "wrong-axes"),
+    ("forward_axis0_only", "bn-forward", "per-position-statistics"),
     ("backward_ignores_mean", "bn-backward", "ignores-mean"),
     ("backward_missing_1_over_n", "bn-backward", "missing-1/N"),
     ("backward_dgamma_with_x", "bn-backward", "dgamma-uses-x"),
@@ -64,7 +63,7 @@ def test_cli_verify_correct_code_exits_0():
 
 @pytest.mark.parametrize("function,message", [
     ("raises", "raised RuntimeError: my kernel is broken"),
-    ("wrong_shape", "has shape (1, 4), expected (3, 4)"),
+    ("wrong_shape", "has shape (1, 6), expected (3, 6)"),
     ("wrong_dtype", "has dtype float64 for float32 inputs"),
     ("returns_nan", "contains NaN or inf"),
 ])
@@ -75,9 +74,10 @@ def test_bad_user_output_is_named_not_a_traceback(function, message):
 
 
 def test_slow_user_code_is_stopped():
-    report = verify(user_bn.sleeps, "bn-forward", timeout=0.5, grid=GRID[:1],
-                    dtypes=("float64",))
-    assert report.problems == ["3x4 eps=1e-05 float64: did not return within 0.5 s"]
+    report = verify(user_bn.sleeps, "bn-forward", timeout=0.5, layout="NC", dtypes=("float64",))
+    [problem] = report.problems
+    assert problem.message.startswith("did not return within 0.5 s")
+    assert problem.cases == ("NC 3x6 eps=1e-05 float64",)
 
 
 @pytest.mark.parametrize("spec,message", [

@@ -1,184 +1,401 @@
-"""Verify a user's BN function against symbn's derivation, and diagnose its mistake.
+"""Verify a user's normalization code against symbn's derivation, and say what was checked.
 
-Kinds (channel on ``feature_axis``, 1 by default, as in PyTorch):
+The pieces (each its own module):
 
-* ``bn-forward``:  ``fn(x, gamma, beta, eps) -> y``
-* ``bn-backward``: ``fn(x, g, gamma, beta, eps) -> (dx, dgamma, dbeta)`` for L = sum(g * y)
+* :mod:`~symbn.verify.kinds`: what can be verified -- NAME-forward, NAME-backward, NAME-pair
+  for batchnorm, layernorm, rmsnorm, groupnorm, instancenorm, weightnorm (``bn-forward`` and
+  ``bn-backward`` are aliases), each with its call signature, outputs and parameters;
+* :mod:`~symbn.verify.layouts`: NC, NCL, NCHW, NLC, NHWC, BTC, OI, OIHW or any feature axis,
+  and the move to and from the canonical view the family kernels compute on;
+* :mod:`~symbn.verify.cases` and :mod:`~symbn.verify.precision`: the inputs, the stress
+  cases, and the tolerance rule C u sqrt(n) (1 + r);
+* :mod:`~symbn.verify.reference`: the expected outputs, from symbn.kernels.family;
+* :mod:`~symbn.verify.worker`: the user's code in a worker process (imported by name; time
+  limit per call; crashes seen at once) or, when it cannot be imported by name, in-process;
+* :mod:`~symbn.verify.model`: the report (checks, problems each once with their cases,
+  checked, not_checked, diagnosis, ok).
 
-The function is called on a grid of shapes, batch sizes, eps and dtypes, in a spawned
-worker process under a time limit per call, so code that hangs is reported, not waited
-on (and the worker is replaced).  Spawned, not forked: user code may use JAX or PyTorch,
-whose threads make a forked child unsafe.  As with any spawning code, a script that calls
-:func:`verify` directly needs the ``if __name__ == "__main__":`` guard; the ``symbn verify``
-command has it.
+The diagnosis hook: when the report is not ok, ``symbn.verify.diagnosis.diagnose(kind,
+observations)`` gets the :class:`~symbn.verify.kinds.Kind` and the float64
+:class:`~symbn.verify.model.Observation` list (every supported layout's grid cases) and
+returns a Diagnosis or None.
+
+Layouts: with ``layout`` None every layout of the kind (at the feature axis given, or the
+kind's default) is tried; one on which every float64 call fails with a shape or broadcast
+error is *not supported* -- listed once in not_checked, not a fault -- unless the user named it.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from dataclasses import dataclass, field
+import inspect
+import os
 
 import numpy as np
 
-from symbn.backends.compare import TOLERANCE, Case, compare
-from symbn.prove.budget import Outcome
-from symbn.verify.diagnosis import Diagnosis, diagnose  # noqa: F401 -- moved; re-exported
-from symbn.verify.mistakes import OUTPUTS, Mistake, correct
+from symbn.backends.compare import compare
+from symbn.verify.cases import Case, grid, stress_cases
+from symbn.verify.kinds import DEFAULT_EPS, GROUPS, Kind, UnknownKind, get_kind
+from symbn.verify.layouts import Layout, LayoutError, layouts_for
+from symbn.verify.model import Observation, OutputCheck, VerifyReport
+from symbn.verify.precision import offset_ratio, tolerance
+from symbn.verify.reference import reference_outputs
+from symbn.verify.worker import (FRAMEWORKS, INSIDE_WORKER, InProcess, Job, Target, TargetError,
+                                 Worker)
 
-GRID = (Case((3, 4), 1e-5), Case((16, 3), 1e-3), Case((256, 2), 1e-5),
-        Case((2, 3, 4, 4), 1e-5), Case((4, 2, 3, 3), 0.1))
-DTYPES = ("float64", "float32")
+LOW_PRECISION = ("float16", "bfloat16")
+STOPPED = {"timeout": "stopped after the time limit ran out",
+           "crashed": "stopped after the worker crashed"}
 
 
 class VerifyError(ValueError):
-    """The user's function cannot be verified at all (unknown kind, bad layout)."""
+    """The code cannot be verified at all (unknown kind, bad layout, a module that does not
+    import): one line for the user, exit status 2."""
 
 
-@dataclass(frozen=True)
-class OutputCheck:
-    case: str
-    dtype: str
-    output: str
-    max_abs: float
-    max_rel: float
-    passed: bool
+def parse_target(spec: str) -> Target:
+    """``module:function`` or, for a pair, ``module:forward,backward``."""
+    module, _, names = spec.partition(":")
+    functions = tuple(n.strip() for n in names.split(",") if n.strip())
+    if not module or not functions:
+        raise VerifyError(f"{spec!r} is not module:function, e.g. mypkg.layers:batchnorm_backward"
+                          " (a pair: mypkg.layers:forward,backward)")
+    return Target(module, functions)
 
 
-@dataclass
-class VerifyReport:
-    kind: str
-    checks: list[OutputCheck] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    diagnosis: Diagnosis | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and bool(self.checks) and all(c.passed for c in self.checks)
-
-
-class _Worker:
-    """One spawned interpreter that runs the user's function; replaced after a timeout."""
-
-    def __init__(self):
-        self._pool = None
-
-    def call(self, fn, args, timeout) -> Outcome:
-        if self._pool is None:
-            self._pool = multiprocessing.get_context("spawn").Pool(1)
-        pending = self._pool.apply_async(fn, args)
-        try:
-            return Outcome(True, pending.get(timeout))
-        except multiprocessing.TimeoutError:
-            self.close()
-            return Outcome(False)
-        except Exception as error:  # noqa: BLE001 -- the user's exception, reported by name
-            return Outcome(True, error=f"{type(error).__name__}: {error}")
-
-    def close(self):
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+def _runner(target, kind: Kind):
+    """A Worker for something importable by name, else an InProcess runner."""
+    wanted = 2 if kind.role == "pair" else 1
+    if isinstance(target, str):
+        target = parse_target(target)
+    if isinstance(target, Target):
+        if len(target.names) != wanted:
+            need = ("a forward and a backward: module:forward,backward" if wanted == 2
+                    else "one function: module:function")
+            raise VerifyError(f"{kind.name} needs {need}")
+        return target.label, Worker(target)
+    functions = tuple(target) if isinstance(target, (tuple, list)) else (target,)
+    if len(functions) != wanted or not all(map(callable, functions)):
+        raise VerifyError(f"{kind.name} needs {wanted} function{'s' if wanted > 1 else ''}")
+    label = ",".join(getattr(f, "__qualname__", repr(f)) for f in functions)
+    names = tuple(_importable_name(f) for f in functions)
+    if all(names) and len({n[0] for n in names}) == 1:
+        return f"{names[0][0]}:{label}", Worker(Target(names[0][0], tuple(n[1] for n in names)))
+    return label, InProcess(functions)
 
 
-def _arguments(kind, a, eps):
-    if kind == "bn-forward":
-        return (a["x"], a["gamma"], a["beta"], eps)
-    return (a["x"], a["g"], a["gamma"], a["beta"], eps)
+def _importable_name(fn) -> tuple[str, str] | None:
+    """(module, qualname) when a fresh interpreter finds ``fn`` by that name."""
+    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")
+    if not module or module == "__main__" or "<" in qualname:
+        return None
+    import sys
+    value = sys.modules.get(module)
+    for part in qualname.split("."):
+        value = getattr(value, part, None)
+    return (module, qualname) if value is fn else None
 
 
-def _axes(shape, feature_axis, which="all"):
-    axes = tuple(i for i in range(len(shape)) if i != feature_axis % len(shape))
-    return axes[:1] if which == "first" else axes
+def verify(target, kind: str, *, layout: str | None = None, feature_axis: int | None = None,
+           framework: str | None = None, timeout: float = 10.0, dtypes=None,
+           stress: bool = True, traceback: bool = False) -> VerifyReport:
+    """Check ``target`` (``"module:function"``, ``"module:forward,backward"``, a function or a
+    (forward, backward) tuple) as ``kind`` against symbn's derivation.
 
-
-def expected_outputs(mistake: Mistake, kind, a, eps, feature_axis) -> dict:
-    values = mistake.kernel(x=a["x"], g=a["g"], gamma=_per_channel(a["gamma"], a["x"], feature_axis),
-                            beta=_per_channel(a["beta"], a["x"], feature_axis), epsilon=eps,
-                            axes=_axes(a["x"].shape, feature_axis, mistake.axes))
-    if mistake.axes == "first":
-        kept = a["x"].shape[feature_axis]
-        for name in ("dgamma", "dbeta"):  # per (C, H, W) position: sum them to per channel
-            values[name] = values[name].reshape(kept, -1).sum(axis=1)
-    return {name: values[name] for name in OUTPUTS[kind]}
-
-
-def _per_channel(param, x, feature_axis):
-    shape = [1] * x.ndim
-    shape[feature_axis % x.ndim] = param.size
-    return param.reshape(shape)
-
-
-def _as_outputs(kind, result):
-    names = OUTPUTS[kind]
-    if kind == "bn-forward":
-        return {"y": result}
-    if isinstance(result, dict):
-        return {n: result.get(n) for n in names}
-    if isinstance(result, (tuple, list)) and len(result) == len(names):
-        return dict(zip(names, result))
-    raise TypeError(f"returned {type(result).__name__}; a bn-backward function returns "
-                    "(dx, dgamma, dbeta)")
-
-
-def _validate(name, value, want, dtype, label) -> str | None:
+    ``framework``: numpy, torch or jax (default: the frameworks the code's module imports are
+    tried, then NumPy); ``dtypes``: default float64 and float32, plus float16 and bfloat16
+    for PyTorch and JAX code; ``traceback``: problems carry the user's own frames.
+    """
+    if os.environ.get(INSIDE_WORKER):
+        raise VerifyError("symbn.verify was called while the module under verification was "
+                          "being imported: put that call under if __name__ == \"__main__\":")
     try:
-        array = np.asarray(value)
-    except Exception:  # noqa: BLE001 -- anything unconvertible is the user's bug, reported
-        return f"{label}: {name} is not an array ({type(value).__name__})"
-    if array.shape != want.shape:
-        return f"{label}: {name} has shape {array.shape}, expected {want.shape}"
-    if array.dtype != np.dtype(dtype):
-        return f"{label}: {name} has dtype {array.dtype} for {dtype} inputs"
-    if not np.all(np.isfinite(array)):
-        return f"{label}: {name} contains NaN or inf for finite inputs"
-    return None
-
-
-def verify(fn, kind: str, *, feature_axis: int = 1, timeout: float = 10.0,
-           grid=GRID, dtypes=DTYPES) -> VerifyReport:
-    """Check ``fn`` against symbn's derivation over ``grid``; diagnose it when it is wrong."""
-    if kind not in OUTPUTS:
-        raise VerifyError(f"unknown kind {kind!r}; use one of {', '.join(OUTPUTS)}")
-    report = VerifyReport(kind)
-    worker = _Worker()
+        spec = get_kind(kind)
+        chosen = layouts_for(spec.norm, feature_axis, layout)
+    except (UnknownKind, LayoutError) as error:
+        raise VerifyError(str(error)) from None
+    if framework is not None and framework not in FRAMEWORKS:
+        raise VerifyError(f"unknown framework {framework!r}; use one of {', '.join(FRAMEWORKS)}")
+    label, runner = _runner(target, spec)
+    report = VerifyReport(label, spec.name)
     try:
-        observed = _run_grid(fn, kind, feature_axis, timeout, grid, dtypes, report, worker)
+        loaded = runner.start()
+    except TargetError as error:
+        raise VerifyError(str(error)) from None
+    run = _Run(spec, report, runner, timeout, traceback, explicit=layout is not None)
+    run.candidates = ((framework,) if framework else
+                      tuple(dict.fromkeys((*loaded.frameworks, "numpy"))))
+    run.own_eps = spec.role == "pair" and loaded.positional[0] == len(_call_names(spec))
+    try:
+        run.all_layouts(chosen, dtypes, stress)
     finally:
-        worker.close()
-    if observed and not report.ok:
-        report.diagnosis = diagnose(kind, observed, feature_axis)
+        runner.close()
+    run.summarize()
+    if not report.ok and run.observations:
+        report.diagnosis = _diagnose(spec, run.observations)
     return report
 
 
-def _run_grid(fn, kind, feature_axis, timeout, grid, dtypes, report, worker) -> list:
-    observed = []  # (case, float64 inputs, the user's outputs) for the diagnosis
-    for dtype in dtypes:
-        for case in grid:
-            a = case.inputs(dtype)
-            if not -a["x"].ndim <= feature_axis < a["x"].ndim:
-                raise VerifyError(f"feature_axis={feature_axis} does not fit shape {case.shape}")
-            label = f"{case.label} {dtype}"
-            outcome = worker.call(fn, _arguments(kind, a, case.eps), timeout)
-            if not outcome.finished:
-                report.problems.append(f"{label}: did not return within {timeout:g} s")
+def _call_names(kind: Kind) -> tuple[str, ...]:
+    """The arguments symbn passes (a pair's forward: without its param dict)."""
+    if kind.role == "pair":
+        n = kind.norm
+        return (n.input, *n.leading, *n.params)
+    return kind.norm.arguments(kind.role)
+
+
+class _Run:
+    """The state of one verification: the framework found, what ran, what to diagnose."""
+
+    def __init__(self, kind: Kind, report: VerifyReport, runner, timeout, traceback, explicit):
+        self.kind, self.report, self.runner = kind, report, runner
+        self.timeout, self.traceback, self.explicit = timeout, traceback, explicit
+        self.candidates: tuple[str, ...] = ("numpy",)
+        self.framework: str | None = None
+        self.own_eps = False
+        self.stopped: str | None = None  # why the remaining cases did not run
+        self.observations: list[Observation] = []
+        self.supported: list[tuple[Layout, int]] = []
+        self.unsupported: list[str] = []
+
+    # -- running ---------------------------------------------------------------------------
+
+    def all_layouts(self, layouts, dtypes, stress) -> None:
+        for layout in layouts:
+            if self.stopped:
+                self.report.note_not_checked(f"layout {layout.name}: not run ({self.stopped})")
                 continue
-            if outcome.error:
-                report.problems.append(f"{label}: raised {outcome.error.strip().splitlines()[-1]}")
+            cases = grid(self.kind, layout)
+            results = [self.case(layout, case, "float64") for case in cases]
+            shape_errors = [r for r, _ in filter(None, results)
+                            if r.error is not None and r.error.shape]
+            if len(shape_errors) == len(cases) and not self.explicit:
+                self.unsupported.append(layout.name)
+                self.report.note_not_checked(
+                    f"layout {layout.name} ({layout.ndim}-D, feature axis {layout.feature_axis}):"
+                    f" not supported by the code: every call raised a shape error "
+                    f"({shape_errors[0].error.line})")
                 continue
-            want = expected_outputs(correct(), kind, a, case.eps, feature_axis)
-            try:
-                got = _as_outputs(kind, outcome.value)
-            except TypeError as error:
-                report.problems.append(f"{label}: {error}")
+            for outcome, case in zip(results, cases):
+                self.record(layout, case, "float64", outcome)
+            self.supported.append((layout, len(cases)))
+            for dtype in self.other_dtypes(dtypes):
+                for case in cases:
+                    self.record(layout, case, dtype, self.case(layout, case, dtype))
+            if stress:
+                for case, dtype in stress_cases(self.kind, layout, self.dtypes()):
+                    if case.stress == "tiny eps" and self.own_eps:
+                        continue
+                    self.record(layout, case, dtype, self.case(layout, case, dtype))
+
+    def dtypes(self, requested=None) -> tuple[str, ...]:
+        if requested:
+            return tuple(requested)
+        low = LOW_PRECISION if self.framework in ("torch", "jax") else ()
+        return ("float64", "float32", *low)
+
+    def other_dtypes(self, requested) -> tuple[str, ...]:
+        return tuple(d for d in self.dtypes(requested) if d != "float64")
+
+    def case(self, layout: Layout, case: Case, dtype: str):
+        """Run one case: (Outcome, its inputs), or None when it was not run (stopped)."""
+        if self.stopped:
+            return None
+        inputs = case.inputs(self.kind, layout, dtype)
+        frameworks = (self.framework,) if self.framework else self.candidates
+        first = None
+        for framework in frameworks:
+            if dtype in LOW_PRECISION and framework == "numpy":
                 continue
-            bad = [p for n in want if (p := _validate(n, got[n], want[n], dtype, label))]
-            if bad:
-                report.problems += bad
+            outcome = self.runner.run(self.job(framework, dtype, case, inputs),
+                                      self.timeout * (2 if self.kind.role == "pair" else 1))
+            if outcome.status == "done" and self.framework is None:
+                self.framework = framework
+            if outcome.status in ("timeout", "crashed"):  # the remaining cases are not run
+                self.stopped = STOPPED[outcome.status]
+            if outcome.status != "raised" or self.framework:
+                return outcome, inputs
+            first = first or (outcome, inputs)
+        return first
+
+    def job(self, framework, dtype, case: Case, inputs) -> Job:
+        values = {**inputs, "eps": case.eps, "groups": GROUPS}
+        args = tuple(values[name] for name in _call_names(self.kind))
+        if self.kind.role != "pair":
+            return Job(framework, dtype, args)
+        return Job(framework, dtype, args, upstream=inputs["d" + self.kind.norm.output],
+                   param={"mode": "train", "eps": case.eps})
+
+    # -- judging ---------------------------------------------------------------------------
+
+    def record(self, layout: Layout, case: Case, dtype: str, ran) -> None:
+        report, label = self.report, f"{layout.name} {case.label(layout)} {dtype}"
+        if ran is None:
+            return
+        outcome, inputs = ran
+        if outcome.status == "timeout":
+            limit = self.timeout * (2 if self.kind.role == "pair" else 1)
+            report.problem(f"did not return within {limit:g} s (the time limit per call, "
+                           "counted after your module was imported; --timeout to change it)",
+                           label, key="timeout")
+            return
+        if outcome.status == "crashed":
+            report.problem(outcome.detail, label, key="crash")
+            return
+        if outcome.status == "raised":
+            error = outcome.error
+            if error.at_call:
+                report.problem(f"the call itself failed ({error.line}); symbn calls "
+                               f"{self.kind.signature}", label, key="signature")
+            else:
+                where = f"\n{error.traceback.rstrip()}" if self.traceback and error.traceback \
+                    else ""
+                report.problem(f"raised {error.line}{where}", label, key=f"raised {error.line}")
+            return
+        got = self.outputs(outcome.value, label)
+        if got is None:
+            return
+        eps = DEFAULT_EPS if self.own_eps else case.eps
+        want = reference_outputs(self.kind, layout, inputs, eps=eps, groups=GROUPS)
+        tol = tolerance(dtype, _reduction_size(self.kind, layout, case), offset_ratio(
+            inputs[self.kind.norm.input]))
+        values = {}
+        for name, expected in want.items():
+            leaf = got[name]
+            if not self.valid(name, leaf, expected, dtype, case, label):
                 continue
-            for name in want:
-                max_abs, max_rel, passed, _ = compare(got[name], want[name], TOLERANCE[dtype])
-                report.checks.append(OutputCheck(case.label, dtype, name, max_abs, max_rel, passed))
-            if dtype == "float64":
-                observed.append((case, a, got))
-    return observed
+            values[name] = leaf.array
+            max_abs, max_rel, passed, note = compare(leaf.array, expected, tol)
+            if note:
+                report.problem(f"{name}: {note}", label, key=f"note {name} {note}")
+            report.checks.append(OutputCheck(case.label(layout), layout.name, dtype,
+                                             case.stress or "train", name, max_abs, max_rel,
+                                             tol, passed))
+        if dtype == "float64" and not case.stress and len(values) == len(want):
+            self.observations.append(Observation(case.label(layout), layout, inputs, values,
+                                                 want, eps, GROUPS))
+
+    def outputs(self, returned, label):
+        """{output name: Leaf} from what the code returned, or None (a problem recorded)."""
+        names = self.kind.outputs
+        if self.kind.role == "pair":
+            forward, backward = returned
+            if forward.form != "single" and len(forward.items) != 1:
+                self.report.problem("the pair's forward must return (y, cache) with y an array",
+                                    label, key="pair forward")
+                return None
+            items = (forward.items[0], *backward.items)
+            if backward.form == "single" or len(backward.items) != len(names) - 1:
+                self.report.problem(f"the backward returned {len(backward.items)} value(s); "
+                                    f"symbn expects {self.kind.signature}", label,
+                                    key="pair backward")
+                return None
+            return dict(zip(names, items))
+        if returned.form == "mapping":
+            found = dict(zip(returned.keys, returned.items))
+            missing = [n for n in names if n not in found]
+            if missing:
+                self.report.problem(f"returned a dict without {', '.join(missing)}; symbn "
+                                    f"expects {self.kind.signature}", label, key="dict")
+                return None
+            return {n: found[n] for n in names}
+        if len(names) == 1 and returned.form == "single":
+            return {names[0]: returned.items[0]}
+        if len(returned.items) != len(names) or returned.form == "single":
+            what = (f"{len(returned.items)} values" if returned.form == "sequence"
+                    else f"a {returned.items[0].type}")
+            self.report.problem(f"returned {what}; symbn expects {self.kind.signature}", label,
+                                key="arity")
+            return None
+        return dict(zip(names, returned.items))
+
+    def valid(self, name, leaf, expected, dtype, case, label) -> bool:
+        report = self.report
+        if leaf.array is None:
+            report.problem(f"{name} is not an array ({leaf.type})", label, key=f"type {name}")
+            return False
+        if leaf.array.shape != expected.shape:
+            report.problem(f"{name} has shape {leaf.array.shape}, expected {expected.shape}",
+                           label, key=f"shape {name} {leaf.array.shape} {expected.shape}")
+            return False
+        if leaf.dtype != dtype:
+            report.problem(f"{name} has dtype {leaf.dtype} for {dtype} inputs (the output "
+                           "dtype must be the input dtype)", label,
+                           key=f"dtype {name} {leaf.dtype} {dtype}")
+            return False
+        if not np.all(np.isfinite(leaf.array)):
+            why = f" [{case.stress}]" if case.stress else ""
+            report.problem(f"{name} contains NaN or inf for finite inputs{why}", label,
+                           key=f"finite {name} {case.stress}")
+            return False
+        return True
+
+    # -- the statement of what ran ---------------------------------------------------------
+
+    def summarize(self) -> None:
+        report, kind = self.report, self.kind
+        report.framework = self.framework
+        if self.stopped:
+            report.note_not_checked(f"the remaining cases: not run ({self.stopped})")
+        if not self.supported and not self.stopped:
+            report.problem(f"no layout could be checked: every call raised a shape error; "
+                           f"symbn calls {kind.signature} (choose one with --layout or "
+                           f"--feature-axis)", key="no layout")
+        checks = report.checks
+        if checks:  # every line below is read off the comparisons that ran
+            report.note_checked(f"outputs {', '.join(dict.fromkeys(c.output for c in checks))} "
+                                f"against symbn's derivation ({_convention(kind)})")
+            shapes = {}
+            for c in checks:
+                shapes.setdefault(c.layout, set()).add(c.case)
+            report.note_checked("layouts: " + ", ".join(f"{name} ({len(cases)} cases)"
+                                                        for name, cases in shapes.items()))
+            ran = [d for d in ("float64", "float32", *LOW_PRECISION)
+                   if any(c.dtype == d for c in checks)]
+            report.note_checked(f"dtypes: {', '.join(ran)} (output dtype = input dtype), "
+                                f"{self.framework} arrays")
+            report.note_checked("mode: training (batch statistics)")
+            stressed = {}
+            for c in checks:
+                if c.mode != "train":
+                    stressed.setdefault(c.mode, set()).add(c.dtype)
+            if stressed:
+                report.note_checked("stress cases: " + "; ".join(
+                    f"{name} ({', '.join(sorted(d))})" for name, d in stressed.items()))
+        if self.framework == "numpy":
+            report.note_not_checked("float16, bfloat16: checked for PyTorch and JAX code only")
+        if kind.role == "forward":
+            report.note_not_checked(f"gradients: a forward kind (use {kind.norm.name}-backward "
+                                    f"or -pair)")
+        report.note_not_checked("running statistics and eval mode: a function has none "
+                                "(verify a module for those)")
+        report.note_not_checked("second order: needs the framework's autograd (verify a module)")
+        if self.own_eps:
+            report.note_not_checked(f"eps: the forward takes none; its own is assumed to be "
+                                    f"{DEFAULT_EPS:g}, and the tiny-eps stress case was skipped")
+        if not self.runner.isolated:
+            report.note_not_checked("time limit and crash protection: the code ran in this "
+                                    "process (it cannot be imported by name: defined in "
+                                    "__main__, a notebook or a script)")
+
+
+def _convention(kind: Kind) -> str:
+    if kind.norm.name == "weightnorm":
+        return "w = g v / ||v||, the norm per slice along the feature axis"
+    if kind.norm.name == "rmsnorm":
+        return "y = weight x / sqrt(mean(x^2) + eps)"
+    return "biased variance, eps inside the square root"
+
+
+def _reduction_size(kind: Kind, layout: Layout, case: Case) -> int:
+    """How many values each statistic reduces over (n in the tolerance rule)."""
+    n, c, *spatial = case.shape
+    s = int(np.prod(spatial)) if spatial else 1
+    return {"batchnorm": n * s, "instancenorm": s, "groupnorm": c // GROUPS * s,
+            "layernorm": c, "rmsnorm": c, "weightnorm": n * s}[kind.norm.name]
+
+
+def _diagnose(kind: Kind, observations):
+    from symbn.verify import diagnosis
+    if "observations" in inspect.signature(diagnosis.diagnose).parameters:
+        return diagnosis.diagnose(kind, observations)
+    return None  # the fitting diagnosis that takes observations has not landed yet
