@@ -70,6 +70,15 @@ class Cache:
         self.on_warning = on_warning
         #: set (once) when the directory turned out not to be writable: used read-only
         self.warning: str | None = None
+        self._probe()
+
+    def _probe(self) -> None:
+        """Find out now whether the directory can be written, so the warning comes first."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=self.directory).close()
+        except OSError as error:
+            self._unusable(error)
 
     @property
     def read_only(self) -> bool:

@@ -117,3 +117,10 @@ def test_a_cache_path_through_a_file_is_unusable_but_harmless(tmp_path):
     for _ in range(3):
         assert cache.get_or_compute(("x",), lambda: 7) == (7, False)
     assert len(warnings) == 1 and "cannot be written" in warnings[0]
+
+
+def test_an_unusable_directory_is_reported_when_the_cache_is_made(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert Cache(blocker / "cache").warning is not None
+    assert Cache(tmp_path / "fresh").warning is None

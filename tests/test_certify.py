@@ -98,3 +98,102 @@ def test_a_numeric_irrational_root_is_unchecked_not_refuted():
                        sp.S.Zero, sp.S.One)
     result = second_check(a, cert)
     assert result.confirmed is None and "not a rational square" in result.evidence[0]
+
+
+# --- certificates on disk and the standalone checker ------------------------------------
+
+import ast  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from symbn.identities import check as check_identity  # noqa: E402
+from symbn.identities import get  # noqa: E402
+from symbn.identities.record import certificates  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("certificates")
+    files = certificates(check_identity(get("backward-closed-form"), budget=60))
+    for name, data in files.items():
+        (directory / name).write_text(json.dumps(data))
+    return directory, files
+
+
+def _certify(*paths):
+    return subprocess.run([sys.executable, "-m", "symbn.certify", *map(str, paths)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+def test_every_proved_claim_gets_a_rationalized_certificate(written):
+    _, files = written
+    assert "backward-closed-form.json" in files and "backward-closed-form-m2.json" in files
+    data = files["backward-closed-form.json"]
+    assert data["kind"] == "rationalized" and data["substitutions"] and data["degree"] > 0
+    assert any(meaning.startswith("the batch moment") for meaning in data["variables"].values())
+
+
+def test_the_checker_confirms_untouched_certificates(written):
+    directory, files = written
+    done = _certify(directory)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("OK ") == len(files)
+    assert f"{len(files)} of {len(files)} certificates confirmed" in done.stdout
+
+
+def _tampered(written, tmp_path, change):
+    directory, files = written
+    data = json.loads(json.dumps(files["backward-closed-form.json"]))
+    change(data)
+    (tmp_path / "tampered.json").write_text(json.dumps(data))
+    return _certify(tmp_path / "tampered.json")
+
+
+def test_a_tampered_residual_fails(written, tmp_path):
+    done = _tampered(written, tmp_path, lambda d: d.update(residual=d["residual"] + " + 1/7"))
+    assert done.returncode == 1 and "FAIL" in done.stdout and "tampered.json" in done.stdout
+
+
+def test_a_tampered_substitution_fails(written, tmp_path):
+    def change(d):
+        d["substitutions"][0][1] = d["substitutions"][0][1] + " + 1"
+    done = _tampered(written, tmp_path, change)
+    assert done.returncode == 1 and "FAIL" in done.stdout
+
+
+def test_a_tampered_degree_or_missing_field_is_malformed(written, tmp_path):
+    done = _tampered(written, tmp_path, lambda d: d.update(degree=d["degree"] + 1))
+    assert done.returncode == 1 and "malformed certificate: the recorded degree" in done.stdout
+    done = _tampered(written, tmp_path, lambda d: d.pop("radicals"))
+    assert done.returncode == 1 and "'radicals' is missing" in done.stdout
+
+
+def test_malformed_files_get_one_clear_line_each(tmp_path):
+    (tmp_path / "a.json").write_text("{not json")
+    (tmp_path / "b.json").write_text(json.dumps({"format": "symbn-certificate/1",
+                                                 "kind": "rationalized", "residual": "x + __import__('os')"}))
+    done = _certify(tmp_path)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("FAIL  a.json: not JSON")
+    assert lines[1].startswith("FAIL  b.json: malformed certificate")
+    assert "Traceback" not in done.stdout + done.stderr
+    assert _certify(tmp_path / "missing").returncode == 2
+
+
+def test_the_checker_imports_nothing_of_symbn_but_itself():
+    for path in (ROOT / "symbn" / "certify").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                modules = [a.name for a in node.names] if isinstance(node, ast.Import) \
+                    else [node.module or ""]
+                for module in modules:
+                    assert not module.startswith("symbn") or module.startswith("symbn.certify"), \
+                        f"{path.name} imports {module}"
+                    assert not module.startswith("sympy"), f"{path.name} imports {module}"

@@ -15,7 +15,8 @@ from typing import Callable
 import sympy as sp
 
 from symbn.core import instantiate
-from symbn.prove import Status, Verdict, prove
+from symbn.prove import Status, Verdict, apply_assumptions, prove
+from symbn.prove.certificate import certificate_data
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Identity:
     build: Callable[[], Claim]
     tags: tuple[str, ...] = ()
     expected: Status = Status.PROVED
-    controls: tuple["Identity", ...] = ()
+    controls: tuple[Identity, ...] = ()
     explicit_sizes: tuple[int, ...] = ()
     explicit: Callable[[int], Claim] | None = None
     table: tuple[str, str, str] | None = None  # (table, row, column) for a matrix report
@@ -75,7 +76,7 @@ class CheckedIdentity:
     identity: Identity
     claim: Claim
     verdict: Verdict
-    controls: tuple["CheckedIdentity", ...]
+    controls: tuple[CheckedIdentity, ...]
     explicit: tuple[tuple[int, Verdict], ...]
 
     @property
@@ -124,3 +125,34 @@ def prove_claim(claim: Claim, budget: float, cache=None) -> Verdict:
         ("verdict", claim.lhs, claim.rhs, where, claim.assume, budget),
         lambda: claim.prove(budget))
     return dataclasses.replace(verdict, cached=True) if hit else verdict
+
+
+def certificates(checked: CheckedIdentity) -> dict[str, dict]:
+    """The JSON certificates of ``checked``'s PROVED verdicts, by file name.
+
+    The claim itself (``NAME.json``) when a strategy proved it, its explicit cross-checks
+    (``NAME-m3.json``), and for a matrix claim each entry (``NAME-entry2.json``).  A
+    construction (lhs - rhs is 0 as built) has nothing of its own to certify: its explicit
+    cross-checks, built from plain sums, are what can be checked.
+    """
+    name = checked.identity.name
+    files: dict[str, dict] = {}
+    proved = [(name, checked.claim, checked.verdict)]
+    proved += [(f"{name}-m{m}", checked.identity.explicit_claim(m), v)
+               for m, v in checked.explicit]
+    for stem, claim, verdict in proved:
+        if verdict.status is not Status.PROVED:
+            continue
+        (lhs, rhs), _ = apply_assumptions((claim.lhs, claim.rhs), claim.where, claim.assume)
+        statement = f"{stem}: {sp.sstr(lhs)} == {sp.sstr(rhs)}"
+        if verdict.certificate is not None:
+            files[f"{stem}.json"] = certificate_data(lhs - rhs, verdict.certificate,
+                                                     claim=statement)
+        elif isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
+            for i, (a, b) in enumerate(zip(sp.Matrix(lhs), sp.Matrix(rhs))):
+                if a - b != 0:
+                    files[f"{stem}-entry{i}.json"] = certificate_data(
+                        a - b, claim=f"{stem}, entry {i}")
+        elif lhs - rhs != 0:
+            files[f"{stem}.json"] = certificate_data(lhs - rhs, claim=statement)
+    return files

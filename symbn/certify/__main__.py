@@ -1,0 +1,61 @@
+"""``python -m symbn.certify DIR``: re-check every certificate in DIR, one line each.
+
+Exit status 0 when every certificate is confirmed, 1 when one is not (refuted, not
+checkable, or malformed), 2 for a usage error.  Imports nothing of symbn's prover.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from symbn.certify.checker import check
+from symbn.certify.engine import Malformed
+
+USAGE = "usage: python -m symbn.certify DIR_OR_FILE..."
+
+
+def check_file(path: Path) -> tuple[bool, str]:
+    """(confirmed, the line to print) for one certificate file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        result = check(data)
+    except (OSError, UnicodeDecodeError) as error:
+        return False, f"FAIL  {path.name}: cannot read it ({error})"
+    except json.JSONDecodeError as error:
+        return False, f"FAIL  {path.name}: not JSON ({error.msg}, line {error.lineno})"
+    except Malformed as error:
+        return False, f"FAIL  {path.name}: malformed certificate: {error}"
+    label = {True: "OK   ", False: "FAIL ", None: "FAIL "}[result.confirmed]
+    verdict = {True: "confirmed", False: "REFUTED", None: "not confirmed"}[result.confirmed]
+    return result.confirmed is True, f"{label} {path.name}: {verdict}: {'; '.join(result.lines)}"
+
+
+def main(argv: list[str]) -> int:
+    if not argv or any(a.startswith("-") for a in argv):
+        print(USAGE, file=sys.stderr)
+        return 2
+    files: list[Path] = []
+    for arg in map(Path, argv):
+        if arg.is_dir():
+            files += sorted(arg.glob("*.json"))
+        elif arg.is_file():
+            files.append(arg)
+        else:
+            print(f"symbn.certify: {arg}: no such file or directory", file=sys.stderr)
+            return 2
+    if not files:
+        print(f"symbn.certify: no *.json certificates in {', '.join(argv)}", file=sys.stderr)
+        return 2
+    failures = 0
+    for path in files:
+        ok, line = check_file(path)
+        failures += not ok
+        print(line)
+    print(f"{len(files) - failures} of {len(files)} certificates confirmed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
