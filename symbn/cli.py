@@ -57,8 +57,26 @@ def cmd_list(args, console) -> int:
     return EXIT_OK
 
 
+def _write_certificates(results, args, console) -> None:
+    """One JSON file per PROVED claim in ``--certificates DIR``."""
+    import json
+
+    from symbn.identities.record import certificates
+
+    if args.certificates is None:
+        return
+    count = 0
+    for checked in results:
+        for name, data in certificates(checked).items():
+            _write(args.certificates / name, json.dumps(data, indent=1), "certificate")
+            count += 1
+    if not args.json:
+        terminal.print_written(console, f"{count} certificates", args.certificates)
+
+
 def cmd_prove(args, console) -> int:
     results = _run_identities(identities.select(args.names), args, console)
+    _write_certificates(results, args, console)
     terminal.render(console, document.prove_document(results, steps=not args.brief),
                     as_json=args.json)
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_UNEXPECTED
@@ -109,6 +127,7 @@ def cmd_report(args, console) -> int:
     from symbn.report.kernels import catalogue_kernels
 
     results = _run_identities(identities.select(()), args, console)
+    _write_certificates(results, args, console)
     kernels = catalogue_kernels()
     rows = compare.run_checks(grid=compare.QUICK_GRID) + compare.run_family_checks()
     report = document.report_document(results, kernels, rows)
@@ -165,6 +184,8 @@ def _check_outputs(args) -> None:
         if importlib.util.find_spec("matplotlib") is None:
             raise UsageError("--plots needs matplotlib: pip install 'symbn[plots]'")
         _check_writable(args.plots, "--plots", directory=True)
+    if getattr(args, "certificates", None) is not None:
+        _check_writable(args.certificates, "--certificates", directory=True)
 
 
 def _positive_seconds(text: str) -> float:
@@ -202,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("prove", help="prove identities (all, or by name or tag)")
     p.add_argument("names", nargs="*", metavar="NAME_OR_TAG")
     p.add_argument("--brief", action="store_true", help="verdicts without derivation steps")
+    p.add_argument("--certificates", type=Path, metavar="DIR", help="also write one JSON "
+                   "certificate per PROVED claim (check them with python -m symbn.certify DIR)")
     proof_options(p)
     p.set_defaults(func=cmd_prove)
 
@@ -254,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{fmt}", type=Path, metavar="PATH", help=f"also write {what}")
     p.add_argument("--plots", type=Path, metavar="DIR",
                    help="also write PNG plots (needs: pip install 'symbn[plots]')")
+    p.add_argument("--certificates", type=Path, metavar="DIR", help="also write one JSON "
+                   "certificate per PROVED claim (check them with python -m symbn.certify DIR)")
     p.set_defaults(func=cmd_report)
     return parser
 
