@@ -1,74 +1,405 @@
-"""The library of known BN mistakes, each a real kernel generated from a wrong derivation.
+"""The library of known normalization mistakes, each generated from a wrong derivation or recipe.
 
-A user's outputs are fitted against every entry (and against the correct derivation);
-the diagnosis names the one that reproduces them.  Every mistake is derived or built
-symbolically like the correct BN, then compiled: nothing is guessed from names.
+Every entry is a change to a :class:`Recipe`, the description of how a normalization is
+computed: which statistic (biased, unbiased or one-pass variance; centred or not), where eps
+goes, how gamma and beta enter, over which axes the statistics run, in which precision, and
+how each gradient is derived.  :func:`forward_expression` turns a recipe into a SymPy
+formula, :func:`outputs` derives its gradients with :func:`symbn.core.derivative` (or applies
+the recipe's wrong derivation rule) and :func:`kernel` compiles them with
+:func:`symbn.kernels.compile_kernel`; :func:`predict` runs that kernel on a user's inputs in
+the user's layout.  No expected value anywhere is typed in: a wrong BN's outputs are computed
+exactly as the correct one's are, from its (wrong) formula.
+
+Two mistakes combine by merging their recipe changes (when they change different fields), so
+pairs come from the same machinery.  Three entries are *fitted* rather than fixed: a gradient
+off by a constant factor (``dx-scaled``, ``dgamma-scaled``, ``dbeta-scaled``; the factor is
+fitted by least squares and named, see :mod:`symbn.verify.diagnosis`) and a hard-coded eps
+(the constant is picked from the defaults of real frameworks: :data:`HARD_CODED_EPS`).
+
+The mistakes of a module's running statistics and eval mode (running variance updated with
+the biased variance, pytorch/pytorch#3122 and #60528; momentum used the Keras way in a
+PyTorch-convention module, pytorch/examples#289 and huggingface/transformers#19454;
+statistics never updated, pytorch/pytorch#4348; eval mode with batch statistics) are
+generated from a wrong :class:`symbn.bn.conventions.Convention` in
+:mod:`symbn.verify.running`, next to the check that fits them.
+
+Names follow symbn.verify.kinds (NAME-ROLE, NAME one of batchnorm, layernorm, rmsnorm,
+groupnorm, instancenorm; parameters gamma, beta or rmsnorm's weight; upstream gradient dy).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
+import numpy as np
 import sympy as sp
 
-from symbn.bn.batchnorm import beta, derive_batchnorm, eps, g, gamma, x
-from symbn.core import Mean, batch_mean, batch_sum, batch_var, derivative
+from symbn.bn.batchnorm import eps, x
+from symbn.core import Mean, N, batch_mean, batch_sum, batch_var, derivative
 from symbn.kernels import Kernel, compile_kernel
+from symbn.kernels.family import beta_w, g, gamma_w
 
-OUTPUTS = {"bn-forward": ("y",), "bn-backward": ("dx", "dgamma", "dbeta")}
+#: eps constants found hard-coded in real code: PyTorch and Flax 1e-5, Keras 1e-3, LLM
+#: RMSNorms 1e-6, BERT's LayerNorm 1e-12, and 1e-8 (common in hand-written code)
+HARD_CODED_EPS = (1e-5, 1e-3, 1e-6, 1e-8, 1e-12)
+FAMILY = ("batchnorm", "layernorm", "rmsnorm", "groupnorm", "instancenorm")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a normalization is computed; each family member's correct one is in :data:`REFERENCE`.
+
+    y = scale * c / denominator (+ beta_w), c = x - Mean(x) (``centre``) or x, with
+
+    * ``variance``: "biased" Mean((x - Mean(x))^2) | "unbiased" N/(N-1) times it |
+      "one-pass" Mean(x^2) - Mean(x)^2 (evaluated in the input's precision, as written);
+      an uncentred recipe (RMSNorm) uses Mean(x^2) for both biased and one-pass;
+    * ``eps``: "inside" sqrt(var + eps) | "outside" sqrt(var) + eps | "none" |
+      "hard-coded" (inside, at a constant value);
+    * ``root``: "sqrt" | "squared" ((var + eps)^2 where the root belongs) |
+      "rsqrt-divide" (divides by 1/sqrt(var + eps));
+    * ``scale``: "gamma" | "none" | "one-plus-gamma" (Gemma's (1 + w));
+    * ``axes``: "correct" or a wrong reduction (:data:`AXES`);
+    * ``compute``: the precision it runs in ("input" or "float32");
+    * ``dx``, ``dgamma``: "derived" or a wrong derivation rule (:func:`outputs`).
+    """
+
+    centre: bool = True
+    variance: str = "biased"
+    eps: str = "inside"
+    root: str = "sqrt"
+    scale: str = "gamma"
+    shift: bool = True
+    axes: str = "correct"
+    compute: str = "input"
+    dx: str = "derived"
+    dgamma: str = "derived"
+
+    def changed(self, **changes) -> Recipe:
+        return dataclasses.replace(self, **changes)
+
+
+REFERENCE = {name: Recipe() for name in ("batchnorm", "layernorm", "groupnorm", "instancenorm")}
+REFERENCE["rmsnorm"] = Recipe(centre=False, shift=False)
+#: Gemma-style RMSNorm, y = (1 + w) * x / rms: the reference when diagnose(scale_offset=1)
+GEMMA_RMSNORM = Recipe(centre=False, shift=False, scale="one-plus-gamma")
+
+#: wrong reductions: what the statistics run over instead (see :func:`_plan`)
+AXES = {
+    "per-sample": "statistics per sample, over every axis but the batch axis",
+    "per-position": "statistics over the batch axis only, per position",
+    "over-batch": "statistics over the batch (per feature) instead of over the features",
+    "with-batch": "statistics over the batch axis too (per channel, as BatchNorm)",
+    "nhwc-reshape": "groups formed by reshaping (N, H, W, C) to (N, G, -1) without moving C "
+                    "next to N first, so a group mixes channels and positions",
+}
 
 
 @dataclass(frozen=True)
 class Mistake:
-    """A wrong BN; ``axes`` names a wrong reduction ("first" = only axis 0), else correct."""
+    """A named wrong recipe: ``changes`` to the family member's reference recipe.
+
+    ``norms``: the members it applies to; ``fitted``: "factor" (an output off by a fitted
+    constant: ``output`` names it) or "eps" (a hard-coded eps) when a parameter is fitted;
+    ``references``: public issues and pull requests of real projects that made it.
+    """
 
     name: str
     description: str
-    outputs: dict  # {"y", "dx", "dgamma", "dbeta"} -> general-form expression
-    axes: str = "all"
+    changes: tuple[tuple[str, object], ...] = ()
+    norms: tuple[str, ...] = FAMILY
+    references: tuple[str, ...] = ()
+    fitted: str | None = None
+    output: str | None = None  # for a fitted factor: "dx", "dparam" (gamma/weight), "dbeta"
 
-    @functools.cached_property
-    def kernel(self) -> Kernel:
-        return compile_kernel(self.outputs, f"mistake_{self.name}")
+    def recipe(self, reference: Recipe) -> Recipe:
+        return reference.changed(**dict(self.changes))
+
+    @property
+    def outputs(self) -> dict:
+        """BatchNorm's y, dx and per-value parameter gradients under this mistake, as
+        general-form expressions (for the soundness suite: each differing one is a wrong claim);
+        {} when no single expression states it (wrong axes, a precision recipe, a fitted one).
+        An output the mistake leaves unchanged (dx when only beta is wrong) is left out: the
+        two kernels are compared on a random batch."""
+        reference = REFERENCE["batchnorm"]
+        recipe = self.recipe(reference)
+        if ("batchnorm" not in self.norms or self.fitted or recipe.axes != "correct"
+                or recipe.compute != "input" or recipe.variance == "one-pass"):
+            return {}
+        if recipe == reference:  # correct(): every derived output
+            return outputs(reference, "pair")
+        rng = np.random.default_rng(0)
+        batch = {k: rng.normal(size=(5, 1)) for k in ("x", "g", "gamma_w", "beta_w")}
+        wrong, right = (kernel(r, "pair")(axes=(0,), epsilon=0.1, **batch)
+                        for r in (recipe, reference))
+        return {name: e for name, e in outputs(recipe, "pair").items()
+                if not np.allclose(wrong[name], right[name], rtol=1e-12, atol=0)}
 
 
-def _derived(y) -> dict:
-    loss = batch_sum(g * y)
-    return {"y": y, "dx": derivative(loss, x), "dgamma": derivative(loss, gamma),
-            "dbeta": derivative(loss, beta)}
-
-
-def _with(**changes) -> dict:
-    bn = derive_batchnorm()
-    return {**{"y": bn.y, "dx": bn.dx, "dgamma": bn.dgamma, "dbeta": bn.dbeta}, **changes}
-
-
-@functools.cache
 def correct() -> Mistake:
-    return Mistake("correct", "the correct BN", _with())
+    """No mistake: BatchNorm's own recipe (``correct().outputs`` are the derived outputs)."""
+    return Mistake("correct", "the correct BatchNorm")
+
+
+def _m(name, description, norms=FAMILY, references=(), **changes) -> Mistake:
+    return Mistake(name, description, tuple(sorted(changes.items())), norms, references)
+
+
+STANDARDIZING = ("batchnorm", "layernorm", "groupnorm", "instancenorm")
 
 
 @functools.cache
 def mistakes() -> tuple[Mistake, ...]:
-    bn = derive_batchnorm()
-    mu, var = batch_mean(x), batch_var(x)
-    s = sp.sqrt(var + eps)
-    xhat = (x - mu) / s
+    """The library: every entry a wrong recipe (see each description and reference)."""
     return (
-        Mistake("ignores-mean", "dx ignores Mean(x)'s dependence on x (the Ioffe & Szegedy "
-                "bias example)", _with(dx=derivative(bn.loss, x, hold=[Mean(x)]))),
-        Mistake("ignores-variance", "dx ignores Var(x)'s dependence on x",
-                _with(dx=derivative(bn.loss, x, hold=[var]))),
-        Mistake("unbiased-variance", "normalizes with the unbiased variance N/(N-1) Var(x)",
-                _derived(gamma * (x - mu) / sp.sqrt(batch_var(x, unbiased=True) + eps) + beta)),
-        Mistake("eps-outside-sqrt", "eps outside the square root: (x - mu)/(sqrt(var) + eps)",
-                _derived(gamma * (x - mu) / (sp.sqrt(var) + eps) + beta)),
-        Mistake("missing-1/N", "dx uses batch sums where the means belong (a missing 1/N)",
-                _with(dx=gamma / s * (g - batch_sum(g) - xhat * batch_sum(g * xhat)))),
-        Mistake("dgamma-uses-x", "dgamma = sum(g * x) instead of sum(g * xhat)",
-                _with(dgamma=batch_sum(g * x))),
-        Mistake("wrong-axes", "statistics over axis 0 only (of an (N, C, H, W) input)",
-                _with(), axes="first"),
+        # -- the forward formula (each gradient then derived from the wrong formula) --
+        _m("eps-outside-sqrt", "eps outside the square root: (x - mu)/(sqrt(var) + eps)",
+           references=("tracel-ai/burn#2185", "allenai/OLMo#281", "codertimo/BERT-pytorch#30"),
+           eps="outside"),
+        _m("unbiased-variance", "normalizes with the unbiased variance N/(N-1) Var(x) "
+           "(torch.std / var without unbiased=False)", STANDARDIZING,
+           ("harvardnlp/annotated-transformer#119", "harvardnlp/annotated-transformer#122",
+            "allenai/allennlp#953"), variance="unbiased"),
+        _m("one-pass-variance", "variance in one pass, Mean(x^2) - Mean(x)^2, in the input's "
+           "precision: it cancels when |mean| >> std", STANDARDIZING,
+           ("pytorch/pytorch#51102", "pytorch/pytorch#55044", "microsoft/onnxruntime#21935"),
+           variance="one-pass"),
+        _m("no-eps", "no eps: (x - mu)/sqrt(var), which divides by 0 on a constant channel",
+           references=("pytorch/pytorch#41527",), eps="none"),
+        Mistake("eps-hard-coded", "eps hard-coded, the eps argument ignored",
+                (("eps", "hard-coded"),), FAMILY, ("huggingface/transformers#19454",),
+                fitted="eps"),
+        _m("squared-std", "(var + eps)^2 where the standard deviation sqrt(var + eps) belongs",
+           references=("131250208/TPlinker-joint-extraction#37",), root="squared"),
+        _m("divides-by-rsqrt", "divides by rsqrt(var + eps), i.e. multiplies by the rms",
+           references=("mosaicml/llm-foundry#371", "mosaicml/llm-foundry#372"),
+           root="rsqrt-divide"),
+        _m("beta-ignored", "beta ignored: y = gamma * xhat", STANDARDIZING, shift=False),
+        _m("gamma-ignored", "gamma ignored: y = xhat + beta", scale="none"),
+        _m("rmsnorm-subtracts-mean", "RMSNorm that subtracts the mean (a LayerNorm without "
+           "beta)", ("rmsnorm",), centre=True),
+        _m("mean-not-subtracted", "the mean is not subtracted: x / sqrt(Mean(x^2) + eps) "
+           "(an RMSNorm)", STANDARDIZING, centre=False),
+        _m("one-plus-w-scale", "Gemma's (1 + w) scale where plain w belongs", ("rmsnorm",),
+           ("linkedin/Liger-Kernel#74",), scale="one-plus-gamma"),
+        _m("plain-w-scale", "plain w where Gemma's (1 + w) scale belongs", ("rmsnorm",),
+           ("linkedin/Liger-Kernel#74",), scale="gamma"),
+        _m("float32-compute", "computes in float32 whatever the input dtype (x.float() "
+           "inside the layer, cast back)", references=("huggingface/transformers#29402",),
+           compute="float32"),
+        # -- the statistics' axes --
+        _m("per-sample-statistics", "BatchNorm with per-sample statistics (over every axis "
+           "but the batch axis, as LayerNorm)", ("batchnorm",), axes="per-sample"),
+        _m("per-position-statistics", "statistics over the batch axis only, one per position "
+           "(of an (N, C, ...) input), not per channel", ("batchnorm",), axes="per-position"),
+        _m("sequence-statistics", "statistics per sample over time and features (of a "
+           "(B, T, C) input), not per position", ("layernorm", "rmsnorm"),
+           ("facebookresearch/ConvNeXt#112",), axes="per-sample"),
+        _m("batch-statistics", "statistics over the batch, per feature (a BatchNorm), not "
+           "over the features of each row", ("layernorm", "rmsnorm"), axes="over-batch"),
+        _m("instancenorm-with-batch", "InstanceNorm whose statistics include the batch axis "
+           "(a BatchNorm)", ("instancenorm",), ("pytorch/pytorch#4348",), axes="with-batch"),
+        _m("groupnorm-nhwc-reshape", "GroupNorm on (N, H, W, C) reshaped to (N, G, -1) "
+           "without moving the channels first: groups mix channels and positions",
+           ("groupnorm",), ("tensorflow/addons#751",), axes="nhwc-reshape"),
+        # -- the backward pass (the forward is right) --
+        _m("dx-without-gamma", "dx computed from dy instead of dy * gamma",
+           references=("denizyuret/Knet.jl#288", "karpathy/llm.c#763"), dx="no-gamma"),
+        _m("ignores-mean", "dx misses the mean-gradient term (Mean(x) held constant)",
+           STANDARDIZING, ("apache/mxnet#1053", "mlpack/mlpack#1923"), dx="ignores-mean"),
+        _m("mean-term-twice", "dx subtracts the mean-gradient term twice (an accumulator not "
+           "zeroed)", STANDARDIZING, ("tenstorrent/tt-metal#53204",), dx="mean-term-twice"),
+        _m("ignores-variance", "dx misses the variance-gradient term (the variance held "
+           "constant)", dx="ignores-variance"),
+        _m("missing-1/N", "dx uses batch sums where the means belong (a missing 1/N)",
+           dx="sums-for-means"),
+        _m("dgamma-uses-x", "dgamma = sum(dy * x) instead of sum(dy * xhat)", dgamma="uses-x"),
+        Mistake("dx-scaled", "dx off by a constant factor", fitted="factor", output="dx",
+                references=("FlagGems/FlagGems#5392",)),
+        Mistake("dgamma-scaled", "dgamma (dweight) off by a constant factor", fitted="factor",
+                output="dparam"),
+        Mistake("dbeta-scaled", "dbeta off by a constant factor", norms=STANDARDIZING,
+                fitted="factor", output="dbeta"),
     )
 
+
+def by_name(name: str) -> Mistake:
+    for m in mistakes():
+        if m.name == name:
+            return m
+    raise KeyError(f"no mistake named {name!r}")
+
+
+# -- formulas --------------------------------------------------------------------------------
+
+def forward_expression(recipe: Recipe, scale_one: bool = False) -> sp.Expr:
+    """y for the generic sample, as the recipe computes it (``scale_one``: gamma replaced by 1)."""
+    if recipe.centre:
+        c = x - batch_mean(x)
+        second = batch_mean(x**2) - batch_mean(x)**2 if recipe.variance == "one-pass" \
+            else batch_var(x)
+    else:
+        c, second = x, batch_mean(x**2)
+    if recipe.variance == "unbiased":
+        second = N / (N - 1) * second
+    e = 0 if recipe.eps == "none" else eps
+    if recipe.eps == "outside":
+        denominator = sp.sqrt(second) + e
+    elif recipe.root == "squared":
+        denominator = (second + e) ** 2
+    elif recipe.root == "rsqrt-divide":
+        denominator = 1 / sp.sqrt(second + e)
+    else:
+        denominator = sp.sqrt(second + e)
+    scale = {"gamma": gamma_w, "none": 1, "one-plus-gamma": 1 + gamma_w}[recipe.scale]
+    if scale_one and recipe.scale != "none":
+        scale = 1
+    return scale * c / denominator + (beta_w if recipe.shift else 0)
+
+
+def _second_moment(recipe: Recipe) -> Mean:
+    """The statistic the denominator is built from (held by the ignores-variance rule)."""
+    return batch_var(x) if recipe.centre and recipe.variance != "one-pass" else batch_mean(x**2)
+
+
+def _dx(recipe: Recipe, y) -> sp.Expr:
+    loss = batch_sum(g * y)
+    rule = recipe.dx
+    if rule == "derived":
+        return derivative(loss, x)
+    if rule == "no-gamma":
+        return derivative(batch_sum(g * forward_expression(recipe, scale_one=True)), x)
+    if rule == "ignores-mean":
+        return derivative(loss, x, hold=[Mean(x)])
+    if rule == "mean-term-twice":  # the term through Mean(x) counted once more
+        return 2 * derivative(loss, x) - derivative(loss, x, hold=[Mean(x)])
+    if rule == "ignores-variance":
+        return derivative(loss, x, hold=[_second_moment(recipe)])
+    if rule == "sums-for-means":  # every coupling term (each carries one 1/N) times N
+        naive = g * derivative(y, x, through_stats=False)  # every statistic held constant
+        return naive + N * (derivative(loss, x) - naive)
+    raise ValueError(f"unknown dx rule {rule!r}")
+
+
+def outputs(recipe: Recipe, role: str) -> dict:
+    """{y} for a forward, {dx, dgamma_w[, dbeta_w]} for a backward, {all} for a pair: the
+    parameters' gradients per value (g * dy/dgamma_w), summed by :func:`predict`."""
+    y = forward_expression(recipe)
+    out = {}
+    if role in ("forward", "pair"):
+        out["y"] = y
+    if role in ("backward", "pair"):
+        out["dx"] = _dx(recipe, y)
+        if recipe.scale != "none":
+            out["dgamma_w"] = g * x if recipe.dgamma == "uses-x" else g * derivative(y, gamma_w)
+        if recipe.shift:
+            out["dbeta_w"] = g * derivative(y, beta_w)
+    return out
+
+
+@functools.cache
+def kernel(recipe: Recipe, role: str) -> Kernel:
+    """The compiled recipe; a one-pass variance is compiled as written (not re-centred)."""
+    return compile_kernel(outputs(recipe, role), "recipe",
+                          optimize=recipe.variance != "one-pass")
+
+
+# -- running a recipe on a user's inputs -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    """One case in the user's layout: what the recipe needs to run."""
+
+    norm: str          # a family member
+    feature_axis: int  # normalized, in the user's layout
+    groups: int | None = None
+
+
+def _plan(recipe: Recipe, problem: Problem, shape):
+    """(to view, from view, reduction axes of the view), or None when the recipe's axes do not
+    apply to this shape or coincide with the correct ones."""
+    ndim, fa = len(shape), problem.feature_axis
+    norm, axes = problem.norm, recipe.axes
+    channel_first = lambda a: np.moveaxis(a, fa, 1)  # noqa: E731
+    channel_back = lambda a: np.moveaxis(a, 1, fa)  # noqa: E731
+    spatial = tuple(range(2, ndim))
+    if norm in ("layernorm", "rmsnorm"):
+        last = lambda a: np.moveaxis(a, fa, -1)  # noqa: E731
+        back = lambda a: np.moveaxis(a, -1, fa)  # noqa: E731
+        rows_shape = np.moveaxis(np.empty(shape, dtype=bool), fa, -1).shape
+        if axes == "correct":
+            return last, back, (ndim - 1,)
+        if axes == "over-batch":
+            flat = lambda a: last(a).reshape(-1, shape[fa])  # noqa: E731
+            return flat, lambda a: back(a.reshape(rows_shape)), (0,)
+        if axes == "per-sample" and ndim >= 3:
+            return last, back, tuple(range(1, ndim))
+        return None
+    if norm == "groupnorm":
+        n, c, k = shape[0], shape[fa], problem.groups
+        if axes == "correct":
+            moved = channel_first(np.empty(shape, dtype=bool)).shape
+            view = (n, k, c // k, *moved[2:])
+            return (lambda a: channel_first(a).reshape(view),
+                    lambda a: channel_back(a.reshape(moved)), tuple(range(2, len(view))))
+        if axes == "nhwc-reshape" and ndim >= 3 and fa == ndim - 1:
+            return (lambda a: a.reshape(n, k, -1), lambda a: a.reshape(shape), (2,))
+        return None
+    wanted = {("batchnorm", "correct"): (0, *spatial),
+              ("batchnorm", "per-sample"): tuple(range(1, ndim)),
+              ("batchnorm", "per-position"): (0,) if spatial else None,
+              ("instancenorm", "correct"): spatial,
+              ("instancenorm", "with-batch"): (0, *spatial)}.get((norm, axes))
+    return None if not wanted else (channel_first, channel_back, wanted)
+
+
+def _per_value(param, shape, feature_axis):
+    """A (C,) parameter broadcast along the feature axis to the input's shape."""
+    view = [1] * len(shape)
+    view[feature_axis] = -1
+    return np.broadcast_to(np.reshape(param, view), shape)
+
+
+def predict(recipe: Recipe, role: str, problem: Problem, inputs: dict, eps_value: float | None):
+    """The recipe's outputs for one case, in the user's layout and with the user's names
+    (y, dx, dgamma/dweight, dbeta), as float64 arrays; None when the recipe does not apply.
+
+    ``inputs``: x, dy, and the (C,) parameters (gamma, beta, or weight), as the user got them.
+    The recipe runs in the inputs' precision (``compute="input"``) or in float32.
+    """
+    x_ = np.asarray(inputs["x"])
+    plan = _plan(recipe, problem, x_.shape)
+    if plan is None:
+        return None
+    to_view, from_view, axes = plan
+    dtype = np.float32 if recipe.compute == "float32" else x_.dtype
+    pname = "weight" if problem.norm == "rmsnorm" else "gamma"
+    gamma_ = inputs[pname]
+    beta_ = inputs.get("beta", np.zeros_like(gamma_))
+    dy = inputs.get("dy")
+    fa = problem.feature_axis
+    values = {"x": to_view(x_.astype(dtype)),
+              "g": to_view((np.zeros_like(x_) if dy is None else np.asarray(dy)).astype(dtype)),
+              "gamma_w": to_view(_per_value(gamma_, x_.shape, fa).astype(dtype)),
+              "beta_w": to_view(_per_value(beta_, x_.shape, fa).astype(dtype))}
+    with np.errstate(all="ignore"):
+        out = kernel(recipe, role)(axes=axes, epsilon=eps_value, **values)
+    shared = tuple(i for i in range(x_.ndim) if i != fa)
+    result = {}
+    for name, value in out.items():
+        full = np.asarray(from_view(np.asarray(value)), dtype=np.float64)
+        if name == "dgamma_w":
+            result["d" + pname] = full.sum(axis=shared)
+        elif name == "dbeta_w":
+            result["dbeta"] = full.sum(axis=shared)
+        else:
+            result[name] = full
+    if role != "forward":  # a parameter the recipe does not use gets a zero gradient
+        if recipe.scale == "none":
+            result["d" + pname] = np.zeros(np.shape(gamma_))
+        if not recipe.shift and "beta" in inputs:
+            result["dbeta"] = np.zeros(np.shape(beta_))
+    return result
