@@ -31,11 +31,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 import sympy as sp
+from sympy.core.relational import Relational
 
-from symbn.core import freeze_moments_signed
+from symbn.core import Mean, depends_on_sample, freeze_moments_signed
 from symbn.prove.certificate import Certificate
 
-_BRANCHING = (sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.sign)
+_BRANCHING = (sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.sign, sp.Piecewise)
 _MAX_SPLITS = 6
 _UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo)
 
@@ -201,8 +202,8 @@ def _nonzero_factors(denominator) -> list:
     radicand > 0, a power its base != 0, a factor known nonzero nothing."""
     found = []
     for factor in sp.Mul.make_args(sp.factor_terms(sp.expand(denominator))):
-        while factor.is_Pow and factor.exp.is_Integer and factor.exp > 0:
-            factor = factor.base
+        while factor.is_Pow and factor.exp.is_Integer and factor.exp > 0 or isinstance(factor, sp.Abs):
+            factor = factor.args[0]
         if factor.is_zero is False:
             continue
         if _is_radical(factor):
@@ -216,8 +217,11 @@ def _evaluated(condition):
     return type(condition)(condition.lhs, condition.rhs)
 
 
+_OPERATORS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.Unequality: "!="}
+
+
 def _readable(condition, atoms) -> str:
-    return str(type(condition)(condition.lhs.xreplace(atoms), 0, evaluate=False))
+    return f"{condition.lhs.xreplace(atoms)} {_OPERATORS[type(condition)]} 0"
 
 
 def _boundary_holds(frozen, base, atoms, is_zero, depth, others) -> bool:
@@ -241,14 +245,79 @@ def simplify(residual) -> Reduction:
 
 
 def cases(residual) -> Reduction:
-    """0 when every sign case reduces to 0; otherwise the residual unchanged."""
+    """0 when every sign case reduces to 0; otherwise the residual unchanged.
+
+    Failing that, batch means of piecewise functions are merged by linearity,
+    sum_k c_k Mean(h_k) = Mean(H), and H is replaced by a branch-free P once H = P is
+    proved pointwise by the same case split: Mean(relu(z)) - Mean(relu(-z)) = Mean(z).
+    """
     frozen, atoms = freeze_moments_signed(residual)
     excluded: list = []
-    if not _zero_in_every_case(frozen, _MAX_SPLITS, excluded):
-        return Reduction(frozen.xreplace(atoms))
-    domain = domain_of(frozen, atoms, _zero_without_exclusions)
-    return Reduction(sp.S.Zero, tuple(dict.fromkeys(
-        domain + tuple(_readable(sp.Ne(a, 0), atoms) for a in excluded))))
+    if _zero_in_every_case(frozen, _MAX_SPLITS, excluded):
+        domain = domain_of(frozen, atoms, _zero_without_exclusions)
+        return Reduction(sp.S.Zero, tuple(dict.fromkeys(
+            domain + tuple(_readable(sp.Ne(a, 0), atoms) for a in excluded))))
+    merged = _merge_branching_means(sp.sympify(residual))
+    if merged is not None:
+        reduced, pointwise = merged
+        result = cases(reduced)
+        if result.residual == 0:
+            return Reduction(sp.S.Zero, tuple(dict.fromkeys(pointwise + result.domain)))
+    return Reduction(frozen.xreplace(atoms))
+
+
+def _merge_branching_means(residual):
+    """(residual with its means of piecewise functions merged and made branch-free, the
+    domain of the pointwise proof), or None."""
+    means = sorted((m for m in residual.atoms(Mean) if m.args[0].has(*_BRANCHING)),
+                   key=sp.default_sort_key)
+    means = [m for m in means if not any(m != n and n.has(m) for n in means)]
+    if not means:
+        return None
+    symbols = {m: sp.Dummy("M") for m in means}
+    linear = sp.expand(residual.xreplace(symbols))
+    rest = linear.xreplace({d: 0 for d in symbols.values()})
+    coefficients = {m: linear.coeff(d) for m, d in symbols.items()}
+    if any(c.has(*symbols.values()) or depends_on_sample(c) for c in coefficients.values()) \
+            or sp.expand(linear - rest - sum(c * symbols[m] for m, c in coefficients.items())) != 0:
+        return None
+    h = sp.Add(*[c * m.args[0] for m, c in coefficients.items()])
+    p = _branch_free(h)
+    if p is None:
+        return None
+    pointwise = cases(h - p)
+    if pointwise.residual != 0:
+        return None
+    return rest + Mean(p), pointwise.domain
+
+
+def _branch_free(h):
+    """``h`` with each piecewise function replaced by its branch for a positive argument
+    (the argument is made a variable t > 0, SymPy evaluates, t is put back); None when
+    an argument's sign cannot be isolated.  Only a candidate: H = P is then proved."""
+    frozen, atoms = freeze_moments_signed(h)
+    for _ in range(_MAX_SPLITS):
+        frozen = _expand_branch_arguments(frozen)
+        undecided = [a for a in _branch_arguments(frozen) if _undecided_sign(a)]
+        if not undecided:
+            break
+        argument = undecided[0]
+        pivot = _pivot(argument)
+        if pivot is None:
+            return None
+        c, t = argument.coeff(pivot), sp.Dummy("t", positive=True)
+        frozen = frozen.xreplace({pivot: (t - (argument - c * pivot)) / c}).xreplace({t: argument})
+    if frozen.atoms(*_BRANCHING) or frozen.has(*_UNDEFINED):
+        return None
+    return frozen.xreplace(atoms)
+
+
+def _pivot(argument):
+    """A symbol ``argument`` is linear in with a nonzero coefficient: u = argument is then
+    a change of variables."""
+    return next((s for s in sorted(argument.free_symbols, key=str)
+                 if argument.is_polynomial(s) and sp.degree(argument, s) == 1
+                 and argument.coeff(s).is_nonzero), None)
 
 
 def _zero_without_exclusions(expr) -> bool:
@@ -257,10 +326,16 @@ def _zero_without_exclusions(expr) -> bool:
 
 
 def _branch_arguments(expr) -> list:
+    """The expressions whose signs decide the branches: Max(a, b) -> a, b; a Piecewise's
+    conditions c > d -> c - d."""
     args = []
     for f in sorted(expr.atoms(*_BRANCHING), key=sp.default_sort_key):
-        args += [a for a in f.args if not a.is_number]
-    return args
+        if isinstance(f, sp.Piecewise):
+            args += [sp.expand(r.lhs - r.rhs) for _, c in f.args
+                     for r in sorted(c.atoms(Relational), key=sp.default_sort_key)]
+        else:
+            args += [a for a in f.args if not a.is_number]
+    return [a for a in args if not a.is_number]
 
 
 def _undecided_sign(a) -> bool:
@@ -269,8 +344,15 @@ def _undecided_sign(a) -> bool:
 
 
 def _expand_branch_arguments(expr):
-    return expr.replace(lambda e: isinstance(e, _BRANCHING),
-                        lambda e: e.func(*[sp.expand(a) for a in e.args]))
+    """Branch arguments expanded (a Piecewise's conditions as c - d > 0), so that SymPy
+    sees their signs after a change of variables."""
+    def expanded(e):
+        if not isinstance(e, sp.Piecewise):
+            return e.func(*[sp.expand(a) for a in e.args])
+        return sp.Piecewise(*[(value, condition.xreplace({
+            r: type(r)(sp.expand(r.lhs - r.rhs), 0) for r in condition.atoms(Relational)}))
+            for value, condition in e.args])
+    return expr.replace(lambda e: isinstance(e, _BRANCHING), expanded)
 
 
 def _zero_in_every_case(expr, splits: int, excluded: list) -> bool:
@@ -285,9 +367,7 @@ def _zero_in_every_case(expr, splits: int, excluded: list) -> bool:
     if splits == 0:
         return False
     argument = undecided[0]
-    pivot = next((s for s in sorted(argument.free_symbols, key=str)
-                  if argument.is_polynomial(s) and sp.degree(argument, s) == 1
-                  and argument.coeff(s).is_nonzero), None)
+    pivot = _pivot(argument)
     if pivot is None:
         return False
     u = sp.Dummy("u", real=True)
