@@ -197,3 +197,38 @@ def test_the_checker_imports_nothing_of_symbn_but_itself():
                     assert not module.startswith("symbn") or module.startswith("symbn.certify"), \
                         f"{path.name} imports {module}"
                     assert not module.startswith("sympy"), f"{path.name} imports {module}"
+
+
+# --- constructions cross-checked on plain sums (symbn.identities.record) -----------------
+
+from symbn.core import explicit_symbols  # noqa: E402
+from symbn.identities.record import Claim, Identity  # noqa: E402
+from symbn.prove import Status  # noqa: E402
+
+
+def test_a_construction_is_cross_checked_on_plain_sums():
+    identity = get("jacobian-null-ones")
+    checked = check_identity(identity, budget=60)
+    assert checked.verdict.method.startswith("construction")
+    assert checked.cross_check == "cross-checked at m = 2, 3 on plain sums: PROVED"
+    explicit = identity.explicit_claim(2)
+    assert not explicit.lhs.has(Mean) and explicit.lhs != sp.zeros(2, 1)  # not 0 as built
+    assert checked.as_expected
+
+
+def test_a_wrong_construction_is_caught_by_its_explicit_cross_check():
+    def wrong_explicit(m):  # the mean of a batch is not its first sample
+        xs = explicit_symbols(x, m)
+        return Claim(sp.Add(*xs) / m, xs[0])
+    identity = Identity(name="test-wrong-construction", title="", statement="", source="test",
+                        build=lambda: Claim(Mean(x) - Mean(x), 0), explicit_sizes=(2,),
+                        explicit=wrong_explicit)
+    checked = check_identity(identity, budget=60)
+    assert checked.verdict.status is Status.PROVED
+    assert checked.cross_check.startswith("cross-checked at m = 2 on plain sums: NOT all PROVED")
+    assert not checked.as_expected
+
+
+def test_a_construction_without_a_plain_sum_form_says_so():
+    checked = check_identity(get("bn-eval-curvature-zero"), budget=60)
+    assert checked.cross_check.startswith("not cross-checked")

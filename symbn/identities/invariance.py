@@ -17,7 +17,7 @@ import sympy as sp
 
 from symbn.bn.batchnorm import eps, standardize, x
 from symbn.bn.family import rms_normalize, weight_normalize
-from symbn.core import sample_symbols
+from symbn.core import explicit_symbols, instantiate, sample_symbols
 from symbn.identities.record import Claim, Identity, control
 
 SOURCE = "Ba, Kiros & Hinton 2016 (Layer Normalization), section 5.1 and table 1"
@@ -72,6 +72,30 @@ def _claim(norm, effect, at_eps_zero):
                  steps=(("after the transformation", after), ("before", before)))
 
 
+def _explicit_claim(norm, effect, m):
+    """The same claim on m explicit samples, built without Mean's rules: the formula is
+    instantiated as plain sums over x0..x{m-1} and the transformation is applied to those
+    samples one by one, so the invariance is not assumed by the construction."""
+    if norm == "weightnorm":
+        target, kind = effect.split(":")
+        before = instantiate(weight_normalize(v, x), m)
+        moved_var = v if target == "v" else x
+    else:
+        kind, moved_var = effect, x
+        before = instantiate(MATRIX[norm][0](x, eps), m)
+    samples = explicit_symbols(moved_var, m)
+    after = before.xreplace({s: EFFECTS[kind](s) for s in samples})
+    scales = kind.startswith("scale") and norm != "weightnorm"
+    return Claim(after, before, where={eps: 0} if scales else {})
+
+
+def _built_by_linearity(norm, effect) -> bool:
+    """Cells whose general claim is 0 as built, by Mean's linearity alone: a common shift
+    cancels inside the mean, and RMSNorm's and weight normalization's common scale leaves
+    it.  Only an explicit form checks these; the others are proved by a strategy."""
+    return "shift" in effect or norm in ("rmsnorm", "weightnorm")
+
+
 def _per_value(effect):
     """The same transformation with a different amount for each value: "scale" -> "scale-each"."""
     return effect.replace("scale", "scale-each").replace("shift", "shift-each")
@@ -95,6 +119,8 @@ def _cell(norm, column):
     return Identity(name=name, title=f"{norm}: {transform}", statement=statement,
                     source=SOURCE, tags=("invariance", norm),
                     build=lambda: _claim(norm, effect, True), controls=(wrong,),
+                    explicit_sizes=(2, 3) if _built_by_linearity(norm, effect) else (),
+                    explicit=lambda m: _explicit_claim(norm, effect, m),
                     table=("invariance", norm, transform))
 
 

@@ -86,6 +86,22 @@ class CheckedIdentity:
                 and all(v.status is self.identity.expected for _, v in self.explicit))
 
     @property
+    def cross_check(self) -> str | None:
+        """What backs a construction (lhs - rhs 0 as built, by Mean's own rules): its
+        explicit cross-checks, when the identity builds them from plain sums; None when
+        the verdict is not a construction.  Shown with the verdict."""
+        if not self.verdict.method.startswith("construction"):
+            return None
+        if self.identity.explicit is None or not self.explicit:
+            return ("not cross-checked: 0 as built, and no explicit form built without "
+                    "Mean's rules")
+        sizes = ", ".join(str(m) for m, _ in self.explicit)
+        statuses = {v.status for _, v in self.explicit}
+        outcome = "PROVED" if statuses == {Status.PROVED} else \
+            "NOT all PROVED: " + ", ".join(f"m = {m}: {v.status}" for m, v in self.explicit)
+        return f"cross-checked at m = {sizes} on plain sums: {outcome}"
+
+    @property
     def seconds(self) -> float:
         return (self.verdict.seconds + sum(c.seconds for c in self.controls)
                 + sum(v.seconds for _, v in self.explicit))

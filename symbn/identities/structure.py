@@ -44,6 +44,14 @@ def _explicit_jacobian(m):
     return Claim(sp.Matrix(m, m, lambda j, k: sp.diff(xhats[j], xs[k])), formula)
 
 
+def _explicit_null(m, vector):
+    """J u = 0 at batch size m with J the plain sympy.diff of the explicit xhat (no Mean
+    rules): u is the ones vector, or xhat itself."""
+    jacobian = _explicit_jacobian(m).lhs
+    u = sp.ones(m, 1) if vector == "ones" else sp.Matrix(instantiate_all(_xhat(), m))
+    return Claim(jacobian * u, sp.zeros(m, 1), where={} if vector == "ones" else {eps: 0})
+
+
 def _projected():
     """u = v - Mean(v) - xhat Mean(xhat v)/Mean(xhat^2): orthogonal to 1 and to xhat."""
     xhat = _xhat()
@@ -83,6 +91,7 @@ IDENTITIES = (
         name="jacobian-null-ones", title="The ones vector is in the null space",
         statement="J 1 = 0 for every eps: shifting every sample changes no output",
         source=SOURCE, tags=("structure",), build=lambda: Claim(jacobian_times(sp.S.One), 0),
+        explicit_sizes=(2, 3), explicit=lambda m: _explicit_null(m, "ones"),
         controls=(control("jacobian-null-x", "J x = 0 for every eps",
                           lambda: Claim(jacobian_times(x), 0)),),
     ),
@@ -92,6 +101,7 @@ IDENTITIES = (
                   "so the rank is N - 2 at eps = 0 and N - 1 for eps > 0",
         source=SOURCE, tags=("structure", "eps"),
         build=lambda: Claim(jacobian_times(_xhat()), 0, where={eps: 0}),
+        explicit_sizes=(2, 3), explicit=lambda m: _explicit_null(m, "xhat"),
         controls=(control("jacobian-null-xhat-eps", "J xhat = 0 also for eps > 0",
                           lambda: Claim(jacobian_times(_xhat()), 0)),),
     ),
