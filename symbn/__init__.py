@@ -6,8 +6,11 @@ those against real autograd.
 
 What a user needs is here: the batch form (:mod:`symbn.core`), BN and its symbols
 ``x, g, gamma, beta, eps`` (:mod:`symbn.bn`), the prover (:mod:`symbn.prove`) and the
-kernel compiler (:mod:`symbn.kernels`).  Everything else stays in its module
-(e.g. ``symbn.core.N``, the symbolic batch size, which would shadow ``sympy.N``).
+kernel compiler (:mod:`symbn.kernels`).  Everything else stays in its module.
+
+``from symbn import *`` never shadows a SymPy name: ``gamma`` and ``beta`` (SymPy's gamma
+and beta functions) are imported by name only, ``from symbn import gamma, beta``, and the
+symbolic batch size stays ``symbn.core.N`` (``sympy.N`` evaluates numerically).
 """
 
 # The one version source: pyproject.toml reads it (dynamic version), the cache keys on it.
@@ -22,7 +25,13 @@ from symbn.bn import (  # noqa: E402 -- after the version, which the cache impor
     dx_closed_form,
     standardize,
 )
-from symbn.bn.batchnorm import beta, eps, g, gamma, x  # noqa: E402
+from symbn.bn.batchnorm import (  # noqa: E402 -- beta and gamma by name only (not in __all__)
+    beta as beta,
+    eps,
+    g,
+    gamma as gamma,
+    x,
+)
 from symbn.core import (  # noqa: E402
     Mean,
     batch_mean,
@@ -53,7 +62,6 @@ __all__ = [
     "batchnorm",
     "batchnorm_eval",
     "batchnorm_explicit",
-    "beta",
     "compile_kernel",
     "derivative",
     "derive_batchnorm",
@@ -62,7 +70,6 @@ __all__ = [
     "evaluate_at_batch",
     "explicit_symbols",
     "g",
-    "gamma",
     "instantiate",
     "moment_form",
     "prove",

@@ -3,6 +3,7 @@ with the same facts; ``symbn report``'s exports through its entry point."""
 
 import dataclasses
 import html
+import io
 import json
 import shutil
 import subprocess
@@ -37,7 +38,7 @@ def result():
 
 
 def _terminal(doc):
-    console = Console(record=True, width=2000, no_color=True, file=open("/dev/null", "w"))
+    console = Console(record=True, width=2000, no_color=True, file=io.StringIO())
     terminal.render(console, doc)
     return console.export_text()
 

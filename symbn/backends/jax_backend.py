@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symbn.backends.base import Backend, bn_forward, channel_shape, reduction_axes
+from symbn.backends.base import Backend, bn_eval, bn_forward, reduction_axes
 from symbn.bn.conventions import FLAX
 
 
@@ -44,10 +44,7 @@ class JaxBackend(Backend):
     def evaluate(self, x, gamma, beta, eps, running_mean, running_var):
         import jax.numpy as jnp
         _jax()
-        shape = channel_shape(x)
-        y = (jnp.reshape(gamma, shape) * (x - jnp.reshape(running_mean, shape))
-             / jnp.sqrt(jnp.reshape(running_var, shape) + eps) + jnp.reshape(beta, shape))
-        return np.asarray(y)
+        return np.asarray(bn_eval(jnp, x, gamma, beta, eps, running_mean, running_var))
 
     def running_update(self, x, running_mean, running_var, eps):
         import jax.numpy as jnp

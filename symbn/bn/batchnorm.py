@@ -7,7 +7,7 @@ Training mode (Ioffe & Szegedy 2015, Algorithm 1)::
     y = gamma * xhat + beta
 
 Eval mode replaces mu and var by running statistics, so BN is an affine map of x.
-These are the conventions of PyTorch, Flax and Keras alike (../shared/DESIGN.md).
+These are the conventions of PyTorch, Flax and Keras alike (see symbn.bn.conventions).
 The backward pass is *derived* from ``L = sum_i g_i * y_i`` with :func:`symbn.derivative`,
 never typed in; :func:`dx_closed_form` is the textbook formula it is proved equal to.
 """
@@ -68,6 +68,13 @@ def dx_closed_form(x=x, g=g, gamma=gamma, eps=eps):
     return gamma / s * (g - batch_mean(g) - xhat * batch_mean(g * xhat))
 
 
+def gradients(y, wrt, upstream=g) -> dict:
+    """{v: dL/dv} for each v in ``wrt``, L = sum_i upstream_i * y_i: the upstream gradient
+    dL/dy pulled back through y, and through every batch statistic in it."""
+    loss = batch_sum(upstream * y)
+    return {v: derivative(loss, v) for v in wrt}
+
+
 @dataclass(frozen=True)
 class BatchNormDerivation:
     """BN forward and backward for the generic sample, in the general batch form.
@@ -97,11 +104,9 @@ class BatchNormDerivation:
 def derive_batchnorm(eps=eps) -> BatchNormDerivation:
     """Derive BN's backward by differentiating L = sum_i g_i * y_i through the batch statistics."""
     y = batchnorm(x, gamma, beta, eps)
-    loss = batch_sum(g * y)
+    d = gradients(y, (x, gamma, beta))
     return BatchNormDerivation(
         x=x, g=g, gamma=gamma, beta=beta, eps=sp.sympify(eps),
-        xhat=standardize(x, eps), y=y, loss=loss,
-        dx=derivative(loss, x),
-        dgamma=derivative(loss, gamma),
-        dbeta=derivative(loss, beta),
+        xhat=standardize(x, eps), y=y, loss=batch_sum(g * y),
+        dx=d[x], dgamma=d[gamma], dbeta=d[beta],
     )

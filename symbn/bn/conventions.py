@@ -12,7 +12,8 @@ Flax       1e-5         0.99, weight of the old one biased                   -1
 Keras      1e-3         0.99, weight of the old one biased                   -1
 =========  ==========  ==========================  =======================  ============
 
-(Checked against the frameworks; see ../shared/DESIGN.md.)
+(PyTorch's running update is checked against PyTorch itself by ``symbn check``; Flax's
+and Keras's are as their documentation states them.)
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ class Mean(sp.Function):
         return True if self.args[0].is_extended_negative else None
 
     def _latex(self, printer, exp=None):
-        tex = r"\operatorname{E}_B\left[%s\right]" % printer._print(self.args[0])
+        tex = rf"\operatorname{{E}}_B\left[{printer._print(self.args[0])}\right]"
         return tex if exp is None else f"{tex}^{{{exp}}}"
 
 

@@ -98,8 +98,8 @@ IDENTITIES = (
         source=SOURCE, tags=("zscore",),
         build=lambda: Claim(sp.diff(batchnorm_eval(x), x, 2), 0,
                             steps=(("eval-mode y", batchnorm_eval(x)),)),
-        controls=(control("bn-eval-curvature-eps", "eval-mode BN with eps inside the input: "
-                          "d^2/dx^2 (x - mu)/sqrt(x^2 + eps) = 0",
+        controls=(control("bn-eval-curvature-eps", "with the input inside the square root "
+                          "the curvature is not zero: d^2/dx^2 x/sqrt(x^2 + eps) = 0",
                           lambda: Claim(sp.diff(x / sp.sqrt(x**2 + eps), x, 2), 0)),),
     ),
 )

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from symbn.bn.batchnorm import eps, standardize, x
+from symbn.bn.batchnorm import eps, gradients, standardize, x
 from symbn.bn.family import rms_normalize
 from symbn.core import batch_sum, derivative, sample_symbols
 from symbn.kernels.numpy_kernel import Kernel, KernelInputError, compile_kernel
@@ -38,8 +38,7 @@ gain = sp.Symbol("gain", real=True)
 
 
 def _derived(y, params):
-    loss = batch_sum(g * y)
-    return {"y": y, "dx": derivative(loss, x),
+    return {"y": y, "dx": gradients(y, (x,), g)[x],
             **{f"d{p}": g * derivative(y, p) for p in params}}
 
 
@@ -58,9 +57,8 @@ def rms_kernel() -> Kernel:
 def weight_norm_kernel() -> Kernel:
     """w = gain * v / ||v|| and, for an upstream dL/dw, the derived dL/dv and dL/dgain."""
     w = gain * v / sp.sqrt(batch_sum(v**2))
-    loss = batch_sum(dw * w)
-    return compile_kernel({"w": w, "dv": derivative(loss, v), "dgain": derivative(loss, gain)},
-                          "weight_norm")
+    d = gradients(w, (v, gain), dw)
+    return compile_kernel({"w": w, "dv": d[v], "dgain": d[gain]}, "weight_norm")
 
 
 @dataclass(frozen=True)

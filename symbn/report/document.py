@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import sympy as sp
 
@@ -64,7 +64,7 @@ class Section:
     ok: bool | None = None
 
 
-Block = Union[Paragraph, Items, Math, Code, Table, Section]
+Block = Paragraph | Items | Math | Code | Table | Section
 
 
 # -- wording: each sentence is written here once, from the facts --------------------------
@@ -117,7 +117,7 @@ def checked_section(c: CheckedIdentity, *, steps: bool = True) -> Section:
     children.append(Items(verdict_lines(facts["verdict"], facts["expected"])))
     if facts["verdict"]["status"] == "UNDECIDED":
         children.append(Math("residual", c.verdict.residual))
-    for k, kf in zip(c.controls, facts["controls"]):
+    for kf in facts["controls"]:
         children.append(Paragraph(f"Control {kf['name']}: {kf['statement']}"))
         children.append(Items(verdict_lines(kf["verdict"], kf["expected"])))
     if facts["explicit"]:

@@ -37,8 +37,8 @@ def make_console(color: bool = True, stderr: bool = False) -> Console:
 
 
 def pretty(expr: sp.Basic) -> str:
-    """SymPy's 2-D pretty printer with unicode and without line wrapping (the console
-    crops or scrolls a formula wider than the terminal instead of breaking it)."""
+    """SymPy's 2-D pretty printer in unicode, as one block: SymPy's own line wrapping is
+    off (it would cut the 2-D layout at 80 columns); piped output is 120 columns wide."""
     return sp.pretty(expr, use_unicode=True, wrap_line=False)
 
 
