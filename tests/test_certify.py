@@ -17,6 +17,11 @@ B1 = m2 - m1 * (m1 + 1) + m1 + eps
 B2 = m2 - m1**2 + eps
 
 
+def _general(frozen):
+    """The claim's lhs - rhs that a certificate with this frozen residual is about."""
+    return frozen.xreplace({m1: Mean(x), m2: Mean(x**2)})
+
+
 def _certificate(substitution=None, residual=None):
     residual = sp.sqrt(B1) - sp.sqrt(B2) if residual is None else residual
     pivot = substitution if substitution is not None else S**2 - (B1 - m2)
@@ -26,19 +31,21 @@ def _certificate(substitution=None, residual=None):
 
 def test_rationalized_certificate_is_confirmed_by_flint_and_exact_points():
     assert sp.sqrt(B1) - sp.sqrt(B2) != 0  # SymPy alone does not see it
-    result = second_check(Mean(x), _certificate())
+    result = second_check(_general(sp.sqrt(B1) - sp.sqrt(B2)), _certificate())
     assert result.confirmed is True
     assert "is the zero polynomial" in result.evidence[0]
     assert "Schwartz-Zippel" in result.evidence[1]
 
 
 def test_a_substitution_that_does_not_make_the_radicand_a_square_is_not_confirmed():
-    result = second_check(Mean(x), _certificate(substitution=S**2 - eps))
+    result = second_check(_general(sp.sqrt(B1) - sp.sqrt(B2)),
+                          _certificate(substitution=S**2 - eps))
     assert result.confirmed is None and "does not rationalize" in result.evidence[0]
 
 
 def test_a_nonzero_rationalized_residual_is_refused():
-    result = second_check(Mean(x), _certificate(residual=sp.sqrt(B1) - sp.sqrt(B2) + m1 / 7))
+    wrong = sp.sqrt(B1) - sp.sqrt(B2) + m1 / 7
+    result = second_check(_general(wrong), _certificate(residual=wrong))
     assert result.confirmed is False
     assert "NOT the zero polynomial" in result.evidence[0]
 
@@ -81,7 +88,7 @@ def test_what_the_engine_cannot_read_is_unchecked_with_the_reason():
 
 
 def test_certificate_data_round_trips_through_the_checker():
-    data = certificate_data(Mean(x), _certificate())
+    data = certificate_data(_general(sp.sqrt(B1) - sp.sqrt(B2)), _certificate())
     assert data["variables"]["S_1"].endswith("> 0")
     assert any("Mean(x**2)" in meaning for meaning in data["variables"].values())
     assert check(data).confirmed is True
@@ -89,15 +96,20 @@ def test_certificate_data_round_trips_through_the_checker():
 
 def test_a_substitution_that_is_not_the_inverse_of_its_radicand_is_refused():
     # m2 -> S**2 maps S > 0 onto m2 > 0 only, not onto the region B1 > 0 the claim needs
-    result = second_check(Mean(x), _certificate(substitution=S**2))
+    result = second_check(_general(sp.sqrt(B1) - sp.sqrt(B2)), _certificate(substitution=S**2))
     assert result.confirmed is None and "not (S**2 - rest)/c" in result.evidence[0]
 
 
 def test_a_numeric_irrational_root_is_unchecked_not_refuted():
     cert = Certificate("rationalize", sp.sqrt(2) * (a + b) - sp.sqrt(2) * a, {}, (), (),
                        sp.S.Zero, sp.S.One)
-    result = second_check(a, cert)
+    result = second_check(sp.sqrt(2) * b, cert)
     assert result.confirmed is None and "not a rational square" in result.evidence[0]
+
+
+def test_a_certificate_of_another_claim_is_not_confirmed():
+    result = second_check(_general(sp.sqrt(B1) - sp.sqrt(B2)) + Mean(x) / 7, _certificate())
+    assert result.confirmed is None and "not the claim's" in result.evidence[0]
 
 
 # --- certificates on disk and the standalone checker ------------------------------------
@@ -165,6 +177,12 @@ def test_a_tampered_substitution_fails(written, tmp_path):
         d["substitutions"][0][1] = d["substitutions"][0][1] + " + 1"
     done = _tampered(written, tmp_path, change)
     assert done.returncode == 1 and "FAIL" in done.stdout
+
+
+def test_a_certificate_moved_to_another_claim_fails(written, tmp_path):
+    done = _tampered(written, tmp_path,
+                     lambda d: d.update(claim_residual=d["claim_residual"] + " + gamma"))
+    assert done.returncode == 1 and "not the claim's" in done.stdout
 
 
 def test_a_tampered_degree_or_missing_field_is_malformed(written, tmp_path):

@@ -126,6 +126,9 @@ def _check_rationalized(data, rng) -> Result:
     except (Refused, Undefined) as why:
         return Result(None, (f"python-flint: the certificate does not rationalize the "
                              f"residual: {why}",))
+    linked = _linked(data, residual, variables)
+    if linked is not True:
+        return Result(None, (linked,))
     d = _degree(residual, substitutions, names)
     if d != degree:
         raise Malformed(f"the recorded degree {degree} is not the numerator's formal "
@@ -154,6 +157,25 @@ def _check_rationalized(data, rng) -> Result:
     lines.append(f"exact evaluation at {POINTS} random integer points (|S| = 2^{POINT_BITS}): "
                  f"all 0 ({_bound(d, POINTS)})")
     return Result(True, tuple(lines))
+
+
+def _linked(data, residual, variables):
+    """True when the certificate's residual, its moment variables E_k replaced by the means
+    they stand for, equals the claim's lhs - rhs in moment form; else the reason."""
+    claim = parse(_field(data, "claim_residual", str), "claim_residual")
+    samples = _field(data, "samples", list)
+    atoms = {n: parse(t, f"the moment {n}") for n, t in _field(data, "atoms", dict).items()}
+    _declared(data, names_in(claim) | set(samples) | set(atoms)
+              | set().union(set(), *map(names_in, atoms.values())))
+    try:
+        (a, b), relations, ctx = moment_forms([claim, residual], sorted(set(variables)),
+                                              set(samples), derived=atoms)
+    except (Refused, Undefined) as why:
+        return f"python-flint: cannot compare the certificate with the claim: {why}"
+    if not zero_modulo((a - b).num, relations, ctx):
+        return ("python-flint: the certificate's residual is not the claim's lhs - rhs "
+                "(in moment form)")
+    return True
 
 
 def _change_of_variables(residual, substitutions, radicals, gens, poly) -> Radicals:
@@ -287,6 +309,25 @@ def _check_general(data, rng) -> Result:
 
 def _moment_form_zero(residual, names, samples):
     """(numerator is zero, formal degree, variables): moments and roots as atoms."""
+    (value,), relations, ctx = moment_forms([residual], names, samples)
+    degree = Evaluator(DegreeAlgebra(), {n: Degree(1, 0) for n in names},
+                       sqrt=lambda v: Degree(1, 0),
+                       mean=lambda node: Degree(1, 0)).eval(residual).num
+    return zero_modulo(value.num, relations, ctx), degree, ctx.nvars()
+
+
+def moment_forms(trees, names, samples, derived=None):
+    """Each tree in moment form, in one flint context: ([RatFunc], relations, ctx).
+
+    A batch mean whose argument is a polynomial in the per-sample variables ``samples``
+    splits by linearity into moments Mean(monomial), then independent variables (a zero
+    for independent moments is a zero for every batch); any other mean, and every square
+    root, is an atom keyed by its normalized argument (so spellings of one radicand meet),
+    a root R with the relation R**2 == X.  ``derived`` names are given the value of a tree
+    (a certificate's moment variable E_k = Mean(...)) before the trees are evaluated.
+    Atoms are discovered while evaluating; a pass that met a new one is redone.
+    """
+    derived = derived or {}
     atoms: dict = {}  # canonical key -> (name, sample dependent)
     while True:
         known = len(atoms)
@@ -294,29 +335,28 @@ def _moment_form_zero(residual, names, samples):
         poly = PolyAlgebra(ctx)
         dependent = {ctx.variable_to_index(n) for n in samples} | {
             ctx.variable_to_index(a) for a, dep in atoms.values() if dep}
-        gens = {n: RatFunc(ctx.gen(ctx.variable_to_index(n)), ctx.constant(1)) for n in names}
+        env = {n: RatFunc(ctx.gen(ctx.variable_to_index(n)), ctx.constant(1)) for n in names}
         relations: dict = {}
 
-        def atom(key, is_dependent, ctx=ctx):
+        def atom(key, is_dependent, ctx=ctx, poly=poly):
             if key not in atoms:
                 atoms[key] = (f"__atom{len(atoms)}", is_dependent)
             name = atoms[key][0]
             if name not in ctx.names():
-                return poly.const(0)  # a placeholder: this pass is redone
+                return poly.const(1)  # a placeholder: this pass is redone
             return RatFunc(ctx.gen(ctx.variable_to_index(name)), ctx.constant(1))
 
         def depends(value, dependent=dependent):
             return any(value.num.degrees()[i] or value.den.degrees()[i] for i in dependent)
 
-        def sqrt(value, depends=depends, atom=atom, relations=relations, ctx=ctx):
+        def sqrt(value, depends=depends, atom=atom, relations=relations):
             value = value.normalized()
             key = f"sqrt(({value.num})/({value.den}))"
             root = atom(key, depends(value))
-            if key in atoms:
-                relations.setdefault(atoms[key][0], value)
+            relations.setdefault(atoms[key][0], value)
             return root
 
-        def mean(node, depends=depends, atom=atom, ctx=ctx):
+        def mean(node, dependent=dependent, atom=atom, ctx=ctx, poly=poly):
             h = evaluator.eval(node)
             if any(h.den.degrees()[i] for i in dependent):
                 h = h.normalized()
@@ -334,18 +374,18 @@ def _moment_form_zero(residual, names, samples):
                 total = total + part
             return total * RatFunc(ctx.constant(1), h.den)
 
-        evaluator = Evaluator(poly, gens, sqrt=sqrt, mean=mean)
+        evaluator = Evaluator(poly, env, sqrt=sqrt, mean=mean)
         try:
-            value = evaluator.eval(residual)
+            for name, tree in derived.items():
+                env[name] = evaluator.eval(tree)
+            values = [evaluator.eval(tree) for tree in trees]
         except Undefined:
             if len(atoms) > known:
                 continue  # a placeholder divided by: the next pass knows that atom
             raise
         if len(atoms) == known:
-            degree = Evaluator(DegreeAlgebra(), {n: Degree(1, 0) for n in names},
-                               sqrt=lambda v: Degree(1, 0),
-                               mean=lambda node: Degree(1, 0)).eval(residual).num
-            return zero_modulo(value.num, relations, ctx), degree, ctx.nvars()
+            relations = {n: x for n, x in relations.items() if n in ctx.names()}
+            return values, relations, ctx
 
 
 def _sample_value(name, signs, integers, rng):

@@ -150,8 +150,9 @@ class _Names:
 def certificate_data(residual, certificate: Certificate | None = None, *, claim: str = "") -> dict:
     """The JSON certificate that :mod:`symbn.certify` checks (kind "rationalized" for a
     :class:`Certificate`, "general" for the residual alone)."""
+    residual = sp.sympify(residual)
     if certificate is None:
-        return _general_data(sp.sympify(residual), claim)
+        return _general_data(residual, claim)
     names = _Names()
     for k, (s, _) in enumerate(certificate.radicals, 1):
         names.add(s, f"S_{k}", "")
@@ -159,7 +160,7 @@ def certificate_data(residual, certificate: Certificate | None = None, *, claim:
         names.add(d, f"E_{k}", "")
     names.symbols([certificate.residual, *(e for pair in certificate.substitutions for e in pair),
                    *(e for pair in certificate.radicals for e in pair), certificate.numerator,
-                   certificate.denominator, *certificate.atoms.values()])
+                   certificate.denominator, *certificate.atoms.values(), residual])
     show = names.printer().doprint
     for d, mean in certificate.atoms.items():
         names.meanings[names.names[d]] = f"the batch moment {show(mean)}"
@@ -171,6 +172,11 @@ def certificate_data(residual, certificate: Certificate | None = None, *, claim:
         "claim": claim,
         "strategy": certificate.strategy,
         "variables": {n: names.meanings[n] for n in sorted(names.meanings)},
+        "claim_residual": show(residual),
+        "samples": sorted(names.names[s] for s in residual.free_symbols
+                          | set().union(*(m.free_symbols for m in certificate.atoms.values()))
+                          if isinstance(s, SampleSymbol)),
+        "atoms": {names.names[d]: show(m) for d, m in certificate.atoms.items()},
         "residual": show(certificate.residual),
         "substitutions": [[show(p), show(r)] for p, r in certificate.substitutions],
         "radicals": [[show(s), show(b)] for s, b in certificate.radicals],
