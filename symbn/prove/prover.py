@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import sympy as sp
 from sympy.core.relational import Relational
@@ -31,12 +32,11 @@ from symbn.prove import certificate as _certificate
 from symbn.prove.budget import run_with_budget
 from symbn.prove.sampling import find_counterexample
 from symbn.prove.strategies import STRATEGIES
-from symbn.prove.verdict import Status, Verdict
+from symbn.prove.verdict import Counterexample, Status, Verdict
 
 DEFAULT_BUDGET = 5.0
-#: time a call may take beyond its budget: process starts, and the second check's floor
+#: time a call may take beyond its budget: the round trips to the worker process
 OVERHEAD = 1.0
-_SECOND_CHECK_FLOOR = 0.5
 _SIGNS = {
     sp.StrictGreaterThan: ("positive", ">"),
     sp.StrictLessThan: ("negative", "<"),
@@ -207,88 +207,148 @@ def _remaining(deadline) -> float:
     return deadline - time.perf_counter()
 
 
-def _search(lhs, rhs, tries, seed, deadline, attempts, label):
+@dataclass(frozen=True)
+class _Stage:
+    """What one budgeted stage found for one claim: a counterexample, a proof (with its
+    second check), or neither (``residual`` is the reduction reached)."""
+
+    counterexample: Counterexample | None = None
+    method: str | None = None
+    residual: object = None
+    domain: tuple[str, ...] = ()
+    certificate: object | None = None
+    check: tuple = (None, ())
+    notes: tuple[str, ...] = ()
+
+
+def _first_pass(pairs, tries, seed):
+    """In one child process, for each (lhs, rhs): the counterexample search, then
+    ``rationalize`` and the second check of a proof.  One round trip decides most claims."""
+    return [_quick(lhs, rhs, tries, seed) for lhs, rhs in pairs]
+
+
+def _quick(lhs, rhs, tries, seed) -> _Stage:
+    if sp.sympify(lhs - rhs) == 0:  # the same expression: no point can tell them apart
+        return _Stage(method="construction (lhs - rhs is 0 once built)", residual=sp.S.Zero,
+                      check=_second_check(sp.S.Zero, None))
+    notes = []
+    try:
+        counterexample = find_counterexample(lhs, rhs, tries=tries, seed=seed)
+    except Exception as error:  # noqa: BLE001 -- a claim never raises; say what failed
+        counterexample, notes = None, [f"counterexample search: failed: {error!r}"]
+    if counterexample is not None:
+        return _Stage(counterexample=counterexample)
+    residual = sp.sympify(lhs - rhs)
+    name, strategy = STRATEGIES[0]
+    return _strategy(name, strategy, residual, tuple(notes))
+
+
+def _strategy(name, strategy, residual, notes=()) -> _Stage:
+    """One strategy, and the second check of its proof, in the same child process."""
+    try:
+        reduction = strategy(residual)
+    except Exception as error:  # noqa: BLE001 -- a claim never raises; say what failed
+        return _Stage(residual=residual, notes=notes + (f"{name}: failed: {error!r}",))
+    if reduction.residual != 0 or "False" in reduction.domain:
+        return _Stage(residual=reduction.residual,
+                      notes=notes + (f"{name}: residual did not reduce to 0",))
+    return _Stage(method=name, residual=residual, domain=reduction.domain,
+                  certificate=reduction.certificate,
+                  check=_second_check(residual, reduction.certificate), notes=notes)
+
+
+def _second_check(residual, certificate):
+    """(confirmed, evidence) of :func:`symbn.prove.certificate.second_check`."""
+    check = getattr(_certificate, "second_check", None)
+    if check is None:
+        return None, ("second check: not available in this version",)
+    try:
+        result = check(residual, certificate)
+    except Exception as error:  # noqa: BLE001 -- an unchecked proof says so
+        return None, (f"second check failed to run: {error!r}",)
+    return result.confirmed, tuple(result.evidence)
+
+
+def _budgeted(fn, args, deadline, label, attempts):
+    """``fn(*args)`` in a child until the deadline; None (and a note) if it did not finish."""
     if _remaining(deadline) <= 0:
         attempts.append(f"{label}: not run, the budget was spent")
         return None
-    outcome = run_with_budget(_find, (lhs, rhs, tries, seed), _remaining(deadline))
+    outcome = run_with_budget(fn, args, _remaining(deadline))
     if not outcome.finished:
-        attempts.append(f"{label}: the budget ran out")
-    elif outcome.error:
+        attempts.append(f"{label}: the time budget ran out")
+        return None
+    if outcome.error:
         attempts.append(f"{label}: failed: {outcome.error.strip().splitlines()[-1]}")
-    return outcome.value if outcome.finished else None
+        return None
+    return outcome.value
 
 
 def _find(lhs, rhs, tries, seed):
     return find_counterexample(lhs, rhs, tries=tries, seed=seed)
 
 
-def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start) -> Verdict:
+def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start, first=None) -> Verdict:
+    """``first``: the first pass's result for this claim, when a matrix ran it already."""
+    attempts: list = []
+
     def verdict(status, method, residual, counterexample=None, **extra):
         return Verdict(status, method, statements, residual,
                        time.perf_counter() - start, counterexample, tuple(attempts), **extra)
 
-    attempts: list = []
     try:
         residual = sp.sympify(lhs - rhs)
     except (TypeError, ValueError) as error:
         return verdict(Status.UNDECIDED, f"SymPy cannot subtract the two sides: {error}", sp.nan)
-    counterexample = _search(lhs, rhs, tries, seed, deadline, attempts, "counterexample search")
-    if counterexample is not None:
-        return verdict(Status.REFUTED, "counterexample at an exact point", residual, counterexample)
-    if residual == 0:
-        return _checked(verdict, "construction (lhs - rhs is 0 once built)", lhs - rhs,
-                        (), None, deadline)
-    reduced = residual
-    for name, strategy in STRATEGIES:
-        if _remaining(deadline) <= 0:
-            attempts.append(f"{name}: not run, the budget was spent")
-            continue
-        outcome = run_with_budget(strategy, (residual,), _remaining(deadline))
-        if not outcome.finished:
-            attempts.append(f"{name}: the time budget ran out")
-        elif outcome.error:
-            attempts.append(f"{name}: failed: {outcome.error.strip().splitlines()[-1]}")
-        elif outcome.value.residual == 0 and "False" not in outcome.value.domain:
-            return _checked(verdict, name, residual, outcome.value.domain,
-                            outcome.value.certificate, deadline)
-        else:
-            attempts.append(f"{name}: residual did not reduce to 0")
-            reduced = outcome.value.residual
-    counterexample = _search(lhs, rhs, 8 * tries, seed + 1, deadline, attempts,
-                             "extended counterexample search")
+    if first is None:
+        stages = _budgeted(_first_pass, ([(lhs, rhs)], tries, seed), deadline,
+                           "counterexample search and rationalize", attempts)
+        first = stages[0] if stages else None
+    reduced, later = residual, STRATEGIES
+    if first is None and residual == 0:
+        return verdict(Status.PROVED, "construction (lhs - rhs is 0 once built)", residual,
+                       evidence=("no second check: the budget was spent",))
+    if first is not None:
+        attempts.extend(first.notes)
+        if first.counterexample is not None:
+            return verdict(Status.REFUTED, "counterexample at an exact point", residual,
+                           first.counterexample)
+        if first.method is not None:
+            return _proved(verdict, first)
+        reduced, later = first.residual, STRATEGIES[1:]
+    for name, strategy in later:
+        stage = _budgeted(_strategy, (name, strategy, residual), deadline, name, attempts)
+        if stage is not None:
+            attempts.extend(stage.notes)
+            if stage.method is not None:
+                return _proved(verdict, stage)
+            reduced = stage.residual
+    counterexample = _budgeted(_find, (lhs, rhs, 8 * tries, seed + 1), deadline,
+                               "extended counterexample search", attempts)
     if counterexample is not None:
         return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
                        reduced, counterexample)
     return verdict(Status.UNDECIDED, "no strategy reduced the residual to 0", reduced)
 
 
-def _checked(verdict, method, residual, domain, certificate, deadline) -> Verdict:
+def _proved(verdict, stage: _Stage) -> Verdict:
     """PROVED after the independent second check; UNDECIDED if that check disagrees."""
-    second_check = getattr(_certificate, "second_check", None)
-    if second_check is None:
-        confirmed, evidence = None, ("second check: not available in this version",)
-    else:
-        seconds = max(_remaining(deadline), _SECOND_CHECK_FLOOR)
-        outcome = run_with_budget(second_check, (residual, certificate), seconds)
-        if not outcome.finished or outcome.error:
-            why = "ran out of time" if not outcome.finished else \
-                f"failed: {outcome.error.strip().splitlines()[-1]}"
-            confirmed, evidence = None, (f"second check {why}",)
-        else:
-            confirmed, evidence = outcome.value.confirmed, tuple(outcome.value.evidence)
+    confirmed, evidence = stage.check
     if confirmed is False:
-        return verdict(Status.UNDECIDED, f"{method} reduced it to 0, but the second check "
-                       "disagreed", residual, evidence=evidence)
-    return verdict(Status.PROVED, method, sp.S.Zero, domain=tuple(domain), evidence=evidence,
-                   certificate=certificate)
+        return verdict(Status.UNDECIDED, f"{stage.method} reduced it to 0, but the second "
+                       "check disagreed", stage.residual, evidence=evidence)
+    return verdict(Status.PROVED, stage.method, sp.S.Zero, domain=tuple(stage.domain),
+                   evidence=evidence, certificate=stage.certificate)
 
 
 def _prove_matrix(lhs, rhs, statements, deadline, tries, seed, start) -> Verdict:
     if lhs.shape != rhs.shape:
         raise ValueError(f"cannot compare a {lhs.shape} matrix with a {rhs.shape} one")
-    entries = [(_prove_scalar(a, b, statements, deadline, tries, seed, start), index)
-               for index, (a, b) in enumerate(zip(lhs, rhs))]
+    pairs = list(zip(lhs, rhs))
+    firsts = _budgeted(_first_pass, (pairs, tries, seed), deadline,
+                       "counterexample search and rationalize", []) or [None] * len(pairs)
+    entries = [(_prove_scalar(a, b, statements, deadline, tries, seed, start, first), index)
+               for index, ((a, b), first) in enumerate(zip(pairs, firsts))]
     for wanted in (Status.REFUTED, Status.UNDECIDED):
         for v, index in entries:
             if v.status is wanted:

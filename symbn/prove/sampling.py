@@ -148,6 +148,11 @@ def _differs(lhs, rhs, digits):
 _INFINITE = (sp.zoo, sp.nan, sp.oo, -sp.oo)
 
 
+def _floats(values: dict) -> dict:
+    return {k: [sp.Float(x, 40) for x in v] if isinstance(v, list) else sp.Float(v, 40)
+            for k, v in values.items()}
+
+
 def confirm(cx: Counterexample, lhs, rhs) -> bool:
     """Re-evaluate both sides from the counterexample's recorded values, at higher precision."""
     left = _value(lhs, cx.samples, cx.constants, cx.sample, cx.functions)
@@ -182,9 +187,12 @@ def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0) -> Countere
             _radicand_zero((lhs, rhs), constants, rng)
         functions = _polynomials(applied, rng)
         sample = rng.randrange(m) if samples else 0
+        # wide values are searched in 40-digit floats (exact radicals of 7-digit rationals
+        # cost integer factorizations); every candidate is then confirmed exactly
+        at = _floats if mode == "wide" else (lambda values: values)
         try:
-            left = _value(lhs, samples, constants, sample, functions)
-            right = _value(rhs, samples, constants, sample, functions)
+            left = _value(lhs, at(samples), at(constants), sample, functions)
+            right = _value(rhs, at(samples), at(constants), sample, functions)
         except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
             continue  # undefined at this point (SymPy refused to evaluate)
         if _differs(left, right, _SEARCH_DIGITS):

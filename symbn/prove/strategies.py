@@ -176,8 +176,8 @@ def domain_of(frozen, atoms: dict, is_zero: Callable, depth: int = 2) -> tuple[s
         others = set(readable) - {text}
         if isinstance(condition, sp.StrictGreaterThan) and depth and _boundary_holds(
                 frozen, base, atoms, is_zero, depth, others):
-            weak = sp.GreaterThan(base, 0)
-            if weak is not sp.true:
+            weak = sp.GreaterThan(base, 0, evaluate=False)
+            if not _holds(weak):
                 domain.append(_readable(weak, atoms))
         else:
             domain.append(text)
@@ -193,8 +193,7 @@ def _conditions(expr) -> list:
             found += _nonzero_factors(p.base)
     for f in sorted(expr.atoms(sp.log), key=sp.default_sort_key):
         found.append(sp.StrictGreaterThan(f.args[0], 0, evaluate=False))
-    known = [c for c in found if _evaluated(c) is not sp.true]
-    return list(dict.fromkeys(known))
+    return list(dict.fromkeys(c for c in found if not _holds(c)))
 
 
 def _nonzero_factors(denominator) -> list:
@@ -213,8 +212,34 @@ def _nonzero_factors(denominator) -> list:
     return found
 
 
-def _evaluated(condition):
-    return type(condition)(condition.lhs, condition.rhs)
+def _holds(condition) -> bool:
+    """True when ``condition`` (B > 0, B >= 0, B != 0) is known to hold everywhere."""
+    if type(condition)(condition.lhs, condition.rhs) is sp.true:
+        return True
+    sign = _quadratic_sign(condition.lhs)
+    return sign == "positive" or sign == "nonnegative" and isinstance(condition, sp.GreaterThan)
+
+
+def _quadratic_sign(base):
+    """"positive"/"nonnegative" when ``base`` is a positive semidefinite quadratic form in
+    its real variables of unknown sign plus a remainder SymPy knows is > 0 / >= 0 (the
+    explicit variance plus eps); None otherwise."""
+    xs = sorted((s for s in base.free_symbols if s.is_real and s.is_nonnegative is None
+                 and s.is_nonpositive is None), key=str)
+    if not xs:
+        return None
+    try:
+        poly = sp.Poly(base, *xs)
+    except sp.PolynomialError:
+        return None
+    terms = poly.terms()
+    if any(sum(k) not in (0, 2) or sum(k) == 2 and not c.is_number for k, c in terms):
+        return None
+    quadratic = sp.Add(*[c * sp.Mul(*[x**e for x, e in zip(xs, k)]) for k, c in terms if sum(k) == 2])
+    rest = sp.Add(*[c for k, c in terms if sum(k) == 0])
+    if not sp.hessian(quadratic, xs).is_positive_semidefinite:
+        return None
+    return "positive" if rest.is_positive else "nonnegative" if rest.is_nonnegative else None
 
 
 _OPERATORS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.Unequality: "!="}
