@@ -1,0 +1,381 @@
+"""Verify a framework object -- a PyTorch ``nn.Module`` class or ``torch.autograd.Function``,
+a function on torch tensors or JAX arrays, a Flax linen module -- constructed by symbn.
+
+What runs (each item lands in the report's ``checked`` list, or in ``not_checked`` with the
+reason):
+
+1. train mode on every layout the object supports, float64 and float32: y, and the
+   gradients of L = sum(dy * y) (random dy) by the framework's own autograd -- dx, dgamma,
+   dbeta -- against symbn's derivation (:func:`symbn.verify.reference.reference_outputs`);
+2. second order, float64: the Hessian-vector product of L in x by double backward (torch)
+   or ``jax.jvp`` of ``jax.grad``, against the derived one
+   (:func:`symbn.kernels.batchnorm.hvp`; derived for batchnorm only);
+3. for a BN module: several training steps on different batches, then eval mode -- the
+   running mean and variance and the eval-mode output against a named convention
+   (:mod:`symbn.verify.running`), the convention's real layer run on the same batches.
+
+A layout on which every call fails is *not supported* (named once, not a fault).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from symbn.backends.compare import compare
+from symbn.bn.conventions import Convention
+from symbn.kernels import batchnorm as bn_kernels
+from symbn.verify import conventions as oracles
+from symbn.verify import running
+from symbn.verify.cases import grid
+from symbn.verify.frameworks import (EPS_NAMES, CallError, SecondOrderUnavailable, Target,
+                                     TargetError, target_for)
+from symbn.verify.kinds import DEFAULT_EPS, GROUPS, KINDS, NORMS
+from symbn.verify.layouts import Layout, LayoutError, layouts_for
+from symbn.verify.model import Observation, OutputCheck, VerifyReport
+from symbn.verify.precision import offset_ratio, tolerance
+from symbn.verify.reference import reference_outputs
+from symbn.verify.runner import VerifyError, _reduction_size, parse_target
+
+DTYPES = ("float64", "float32")
+#: the kinds ``symbn verify --kind`` routes here: NAME-module for every normalization
+MODULE_KINDS = tuple(f"{name}-module" for name in NORMS)
+#: framework code computes its statistics its own way (Flax: a one-pass variance; fused
+#: kernels), so the precision rule's constant, measured on plain implementations, gets this
+#: allowance; a wrong formula is off by 1e-6 or more, far outside it
+FRAMEWORK_ALLOWANCE = 4.0
+#: the convention a framework's BN module is checked against unless one is named
+DEFAULT_CONVENTION = {"PyTorch": "pytorch", "Flax": "flax", "JAX": "flax"}
+
+
+def parse_init(text: str | None) -> dict:
+    """``'num_features=3, momentum=0.2'`` -> {"num_features": 3, "momentum": 0.2} (values are
+    Python literals)."""
+    import ast
+
+    if not text:
+        return {}
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+        if call.args:
+            raise ValueError("positional value")
+        return {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    except (SyntaxError, ValueError) as error:
+        raise VerifyError(f"--init {text!r} is not NAME=VALUE, ... with Python literal values, "
+                          f"e.g. --init 'num_features=3, momentum=0.2' ({error})") from None
+
+
+def load_object(spec: str):
+    """The class or function ``module:name`` names, imported in this process (a module that
+    raises or exits while importing is a usage error, said in one line)."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    target = parse_target(spec)
+    if len(target.names) != 1:
+        raise VerifyError(f"{spec!r}: a module kind verifies one class or function, "
+                          "module:name")
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # a module beside the user imports, as with python -m
+    try:
+        module = importlib.import_module(target.module)
+    except SystemExit as error:
+        raise VerifyError(f"importing {target.module!r} called sys.exit({error.code!r}); put "
+                          "the script's work under if __name__ == \"__main__\":") from None
+    except ImportError as error:
+        raise VerifyError(f"cannot import module {target.module!r}: {error}") from None
+    except Exception as error:  # noqa: BLE001 -- the user's module failed while importing
+        raise VerifyError(f"importing {target.module!r} raised {type(error).__name__}: "
+                          f"{error}") from None
+    obj = module
+    for part in target.names[0].split("."):
+        obj = getattr(obj, part, None)
+    if obj is None:
+        raise VerifyError(f"module {target.module!r} has no {target.names[0]!r}")
+    return obj
+
+
+def verify_module(obj, *, norm: str = "batchnorm", init: dict | None = None,
+                  convention: str | None = None, feature_axis: int | None = None,
+                  layout: str | None = None, dtypes=DTYPES, framework: str | None = None,
+                  name: str | None = None, steps: int = running.STEPS) -> VerifyReport:
+    """Verify ``obj`` as a ``norm`` (a name of :data:`symbn.verify.kinds.NORMS`)."""
+    if norm not in NORMS:
+        raise VerifyError(f"unknown normalization {norm!r}; use one of {', '.join(NORMS)}")
+    try:
+        target = target_for(obj, init, framework)
+    except TargetError as error:
+        raise VerifyError(str(error)) from None
+    kind = KINDS[f"{norm}-pair"]
+    if feature_axis is None and layout is None:
+        feature_axis = target.default_feature_axis
+    try:
+        layouts = layouts_for(kind.norm, feature_axis, layout)
+    except LayoutError as error:
+        raise VerifyError(str(error)) from None
+    conv = _convention(norm, convention, target)
+    report = VerifyReport(target=name or target.name, kind=f"{norm}-module",
+                          framework=target.framework)
+    default_eps = conv.eps if conv else DEFAULT_EPS
+    supported, second_order = [], []
+    for lay in layouts:
+        runs = _train_checks(target, kind, lay, dtypes, default_eps, report)
+        if runs is not None:
+            supported.append(lay)
+            second_order += runs
+    if not supported:
+        report.problem("no layout could be run: every call failed (" + "; ".join(
+            line for line in report.not_checked if line.startswith("layout")) + ")",
+            key="no layout")
+        return report
+    names = ", ".join(lay.name for lay in supported)
+    outputs = ", ".join(kind.outputs)
+    report.note_checked(f"train mode: {outputs} on {names}, {' and '.join(dtypes)}, against "
+                        f"symbn's derivation; gradients by {target.framework}'s autograd "
+                        f"({target.what} {target.name})")
+    report.note_checked(target.eps_statement(default_eps))
+    failed = [c for c in report.checks if not c.passed]
+    _second_order(kind, second_order, report)
+    if failed:
+        report.diagnosis = _diagnose(kind, second_order, failed)
+    report.note_not_checked("float16, bfloat16: not run for framework objects")
+    report.note_not_checked("time limit and crash protection: the object ran in this process")
+    if norm == "batchnorm":
+        if target.stateful and conv is not None:
+            _running_checks(target, kind, max(supported, key=lambda lay: lay.ndim), conv,
+                            report, steps)
+        else:
+            report.note_not_checked(f"running statistics, eval mode: not applicable (a "
+                                    f"{target.what} keeps no state)")
+    return report
+
+
+def _convention(norm, name, target: Target) -> Convention | None:
+    if norm != "batchnorm":
+        if name:
+            raise VerifyError("--convention applies to batchnorm modules (running statistics)")
+        return None
+    name = name or DEFAULT_CONVENTION.get(target.framework, "pytorch")
+    try:
+        return running.convention_named(name)
+    except ValueError as error:
+        raise VerifyError(str(error)) from None
+
+
+def _params(kind, a):
+    """(gamma, beta) of a case's inputs; beta None for a norm without a shift (RMSNorm)."""
+    params = kind.norm.params
+    return a[params[0]], (a[params[1]] if len(params) > 1 else None)
+
+
+def _train_checks(target, kind, layout, dtypes, default_eps, report):
+    """Train-mode checks on ``layout``: the float64 runs for the second order, or None when
+    every call failed there (the layout is then reported as not supported, once)."""
+    failures, rows, second_order = [], [], []
+    for case in grid(kind, layout):
+        for dtype in dtypes:
+            a = case.inputs(kind, layout, dtype)
+            label = case.label(layout)
+            try:
+                inst, got = _run_train(target, a, kind, case, dtype)
+            except (CallError, Exception) as error:  # noqa: BLE001 -- the user's code, reported
+                if isinstance(error, TargetError):
+                    raise VerifyError(str(error)) from None
+                failures.append((label, dtype, f"{type(error).__name__}: {error}"))
+                continue
+            eps = inst.eps if inst.eps is not None else default_eps
+            rows += _compare_train(kind, layout, case, a, inst, got, eps, label, dtype)
+            if dtype == "float64":
+                second_order.append((inst, a, eps, label, layout, got))
+    if not rows:
+        reason = failures[0][2].splitlines()[0] if failures else "no case ran"
+        report.note_not_checked(f"layout {layout.name}: not supported ({reason})")
+        return None
+    for label, dtype, message in failures:
+        report.problem(f"raised {message.splitlines()[0]}", f"{label} {dtype}", key=message)
+    for check, problem in rows:
+        report.checks.append(check)
+        if problem:
+            report.problem(problem, f"{check.case} {check.dtype}", key=problem)
+    return second_order
+
+
+def _run_train(target, a, kind, case, dtype):
+    gamma, beta = _params(kind, a)
+    inst = target.instance(a["x"], gamma, beta, eps=case.eps, dtype=dtype, groups=GROUPS,
+                           seed=case.seed)
+    return inst, inst.train(a["x"], a["dy"])
+
+
+def _compare_train(kind, layout, case, a, inst, got, eps, label, dtype):
+    """(OutputCheck, problem text or None) per output."""
+    gamma, beta = _params(kind, a)
+    params = kind.norm.params
+    inputs = {"x": a["x"], "dy": a["dy"],
+              params[0]: gamma if inst.gamma is not None else np.ones_like(gamma)}
+    if beta is not None:
+        inputs[params[1]] = beta if inst.beta is not None else np.zeros_like(beta)
+    want = reference_outputs(kind, layout, inputs, eps=eps,
+                             groups=GROUPS if kind.norm.name == "groupnorm" else None)
+    renamed = {"y": got["y"], "dx": got["dx"]}
+    for ours, theirs in zip(("dgamma", "dbeta"), params):
+        if ours in got:
+            renamed["d" + theirs] = got[ours]
+    n = max(_reduction_size(kind, layout, case), a["x"].size // a["x"].shape[layout.feature_axis])
+    tol = tolerance(dtype, n, offset_ratio(a["x"])) * FRAMEWORK_ALLOWANCE
+    rows = []
+    for output, reference in want.items():
+        if output not in renamed:
+            continue  # a parameter the object does not have: said in not_checked
+        value = np.asarray(renamed[output])
+        max_abs, max_rel, passed, note = compare(value, reference, tol)
+        problem = None
+        if output == "y" and value.dtype != np.dtype(dtype):
+            passed, problem = False, f"y has dtype {value.dtype} for {dtype} inputs"
+        elif note:
+            problem = f"{output}: {note}"
+        elif not passed:
+            problem = f"{output} differs from the derivation in train mode"
+        rows.append((OutputCheck(label, layout.name, dtype, "train", output, max_abs, max_rel,
+                                 tol, passed), problem))
+    return rows
+
+
+def _second_order(kind, runs, report):
+    if kind.norm.name != "batchnorm":
+        report.note_not_checked("second order: not run (symbn derives the Hessian-vector "
+                                f"product for batchnorm only, not {kind.norm.name})")
+        return
+    for inst, a, eps, label, layout, _ in runs:
+        v = np.random.default_rng(7).normal(size=a["x"].shape)
+        gamma = inst.gamma if inst.gamma is not None else np.ones(a["x"].shape[layout.feature_axis])
+        try:
+            got = inst.hvp(a["x"], a["dy"], v)
+        except SecondOrderUnavailable as error:
+            report.note_not_checked(f"second order: not run ({error})")
+            return
+        except Exception as error:  # noqa: BLE001 -- the user's code, reported
+            report.problem(f"second order raised {type(error).__name__}: {error}",
+                           f"{label} float64", key=f"hvp {type(error).__name__}")
+            continue
+        want = bn_kernels.hvp(a["x"], a["dy"], v, gamma, eps, feature_axis=layout.feature_axis)
+        tol = tolerance("float64", a["x"].size // len(gamma), offset_ratio(a["x"])) * 10
+        max_abs, max_rel, passed, note = compare(got, want, tol)
+        report.checks.append(OutputCheck(label, layout.name, "float64", "train", "hvp", max_abs,
+                                         max_rel, tol, passed))
+        if not passed:
+            report.problem(f"hvp: {note}" if note else "the Hessian-vector product (second "
+                           "order) differs from the derivation", f"{label} float64",
+                           key="hvp differs")
+    names = ", ".join(dict.fromkeys(run[4].name for run in runs))
+    report.note_checked(f"second order on {names}: the Hessian-vector product of "
+                        "L = sum(dy * y) in x through the framework's autograd, float64")
+
+
+def _diagnose(kind, runs, failed):
+    """H4's diagnosis of the train-mode outputs (float64 runs), for the wrong outputs."""
+    from symbn.verify.diagnosis import diagnose
+
+    observations = []
+    for inst, a, eps, label, layout, got in runs:
+        inputs = {k: a[k] for k in ("x", "dy", *kind.norm.params)}
+        outputs = {"y": got["y"], "dx": got["dx"]}
+        for ours, theirs in zip(("dgamma", "dbeta"), kind.norm.params):
+            outputs["d" + theirs] = got.get(ours, np.zeros_like(a[theirs]))
+        expected = reference_outputs(kind, layout, inputs, eps=eps,
+                                     groups=GROUPS if kind.norm.name == "groupnorm" else None)
+        observations.append(Observation(label, layout, inputs, outputs, expected, eps,
+                                        GROUPS if kind.norm.name == "groupnorm" else None))
+    return diagnose(kind, observations, checks=failed)
+
+
+def _new_weight(conv: Convention, init: dict) -> tuple[float, str]:
+    """The expected weight of the new batch statistic, and how it was set."""
+    if "momentum" not in init:
+        momentum = conv.new_weight if conv.name == "pytorch" else 1 - conv.new_weight
+        return conv.new_weight, f"momentum {momentum:g} (the {conv.name} default)"
+    momentum = float(init["momentum"])
+    weight = momentum if conv.name == "pytorch" else 1 - momentum
+    return weight, f"momentum {momentum:g} (from --init)"
+
+
+def _running_checks(target, kind, layout, conv: Convention, report, steps):
+    case = grid(kind, layout)[0]
+    a = case.inputs(kind, layout, "float64")
+    gamma, beta = _params(kind, a)
+    given_eps = next((float(target.init[n]) for n in EPS_NAMES if n in target.init), None)
+    try:
+        inst = target.instance(a["x"], gamma, beta, eps=None, dtype="float64", groups=None,
+                               seed=case.seed)
+    except Exception as error:  # noqa: BLE001 -- the user's constructor, reported
+        report.problem(f"constructing with its defaults raised {type(error).__name__}: {error}")
+        return
+    eps = given_eps if given_eps is not None else conv.eps
+    if given_eps is None and inst.eps is not None and inst.eps != conv.eps:
+        report.problem(f"default eps is {inst.eps:g}; the {conv.name} convention's is "
+                       f"{conv.eps:g}", key="eps-default")
+    new_weight, momentum_text = _new_weight(conv, target.init)
+    initial = inst.running()
+    if initial is None:
+        report.problem("keeps no running statistics (no running_mean/running_var buffer or "
+                       "batch_stats mean/var of one value per channel)", key="no-running-stats")
+    else:
+        for output, value, start in (("mean", initial[0], 0.0), ("var", initial[1], 1.0)):
+            if not np.all(value == start):
+                report.problem(f"running {output} starts at {value}, not {start:g} as in the "
+                               f"{conv.name} convention", key=f"running-{output}-init")
+    batches = running.training_batches(a["x"].shape, layout.feature_axis, steps)
+    x_eval = batches.pop()
+    effective_gamma = gamma if inst.gamma is not None else np.ones_like(gamma)
+    effective_beta = beta if inst.beta is not None else np.zeros_like(beta)
+    try:
+        result = running.check_running(inst, conv, new_weight=new_weight, eps=eps,
+                                       batches=batches, x_eval=x_eval,
+                                       feature_axis=layout.feature_axis,
+                                       gamma=effective_gamma, beta=effective_beta)
+    except oracles.OracleUnavailable as error:
+        report.note_not_checked(f"running statistics: not run ({error})")
+        return
+    except Exception as error:  # noqa: BLE001 -- the user's code, reported
+        report.problem(f"training steps or eval mode raised {type(error).__name__}: {error}",
+                       key="running raised")
+        return
+    label = f"{steps} steps of {'x'.join(map(str, a['x'].shape))}, then eval"
+    tol = running.running_tolerance(a["x"].size // a["x"].shape[layout.feature_axis], steps)
+    for output, mode in (("running mean", "running"), ("running var", "running"),
+                         ("eval y", "eval")):
+        if output not in result.observed:
+            continue
+        max_abs, max_rel, passed, _ = compare(result.observed[output], result.expected[output],
+                                              tol)
+        report.checks.append(OutputCheck(label, layout.name, "float64", mode,
+                                         "y" if mode == "eval" else output, max_abs, max_rel,
+                                         tol, passed))
+    for mistake, description in result.mistakes:
+        report.problem(f"{mistake}: {description}", key=mistake)
+    for output, rel in result.unexplained:
+        report.problem(f"{output} differs from the {conv.name} convention (max rel {rel:.2g}) "
+                       "and from every known running-statistics mistake", key=f"{output} differs")
+    unbiased = "unbiased n/(n-1)" if conv.unbiased_running_var else "biased"
+    report.note_checked(f"running statistics: running mean and variance after {steps} training "
+                        f"steps on {layout.name}, {conv.name} convention: {momentum_text}, "
+                        f"eps {eps:g}, {unbiased} running variance")
+    report.note_checked(f"eval mode: y with the running statistics, {layout.name}, float64")
+    oracle = result.oracle
+    oracle_tol = (tolerance(oracle.dtype, a["x"].size, 0.0) * (steps + 1) * 10
+                  if oracle.dtype != "float64" else tol)
+    if not result.oracle_error <= oracle_tol:
+        report.problem(f"symbn's {conv.name} convention disagrees with {oracle.layer} on the "
+                       f"same batches (max rel {result.oracle_error:.2g}): the expected running "
+                       "statistics cannot be trusted", key="oracle")
+    else:
+        precision = "" if oracle.dtype == "float64" else f", {oracle.dtype}: the layer " \
+                    f"computes in {oracle.dtype}"
+        report.note_checked(f"the {conv.name} convention confirmed by {oracle.layer} on the same "
+                            f"batches (max rel {_fmt(result.oracle_error)}{precision})")
+
+
+def _fmt(value: float) -> str:
+    return "0" if value == 0 else f"{value:.1g}" if math.isfinite(value) else str(value)

@@ -1,0 +1,201 @@
+"""Framework objects under ``symbn verify``: PyTorch modules and autograd Functions, JAX
+functions, Flax modules; running statistics against conventions whose oracles are the real
+layers (torch.nn.BatchNorm*, flax.linen.BatchNorm, keras.layers.BatchNormalization)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symbn.bn.conventions import CONVENTIONS
+from symbn.verify import conventions as oracles
+from symbn.verify.modules import parse_init, verify_module
+from symbn.verify.running import expected_running, running_mistakes, training_batches
+from symbn.verify.runner import VerifyError
+
+pytestmark = pytest.mark.integration  # runs PyTorch, JAX, Flax and Keras
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "modules"
+sys.path.insert(0, str(FIXTURES))
+import jax_modules  # noqa: E402
+import torch_modules  # noqa: E402
+
+
+def keys(report):
+    return {p.key for p in report.problems}
+
+
+def outputs_checked(report, mode):
+    return {c.output for c in report.checks if c.mode == mode}
+
+
+# -- the conventions, as the real layers run them -----------------------------------------
+
+@pytest.mark.parametrize("name", ["pytorch", "flax", "keras"])
+def test_convention_table_is_what_the_real_layer_does(name):
+    observed, table = oracles.observe(name), CONVENTIONS[name]
+    assert observed.eps == table.eps
+    assert observed.new_weight == pytest.approx(table.new_weight, rel=1e-6)  # Keras: float32
+    assert observed.unbiased_running_var is table.unbiased_running_var
+    assert observed.feature_axis == table.feature_axis
+    assert (observed.initial_mean, observed.initial_var) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("name", ["pytorch", "flax", "keras"])
+def test_oracle_layer_agrees_with_the_derivation_and_not_with_the_wrong_conventions(name):
+    convention = CONVENTIONS[name]
+    batches = training_batches((2, 4, 5, 6), -1)
+    x_eval = batches.pop()
+    rng = np.random.default_rng(3)
+    gamma, beta = rng.uniform(0.5, 2, 6), rng.normal(size=6)
+    run = oracles.run_oracle(name, batches, x_eval, feature_axis=-1,
+                             new_weight=convention.new_weight, eps=convention.eps,
+                             initial_mean=np.zeros(6), initial_var=np.ones(6), gamma=gamma,
+                             beta=beta)
+    tol = 1e-13 if run.dtype == "float64" else 1e-6
+    mean, var = expected_running(convention, batches, np.zeros(6), np.ones(6), -1)
+    assert np.ptp(mean) > 0.01 and np.ptp(var) > 0.01  # not trivially constant
+    assert np.max(np.abs(run.running_mean - mean)) <= tol * np.max(np.abs(mean))
+    assert np.max(np.abs(run.running_var - var)) <= tol * np.max(np.abs(var))
+    for mistake in running_mistakes(convention):
+        wrong = expected_running(mistake.convention, batches, np.zeros(6), np.ones(6), -1)
+        error = max(np.max(np.abs(run.running_mean - wrong[0])) / np.max(np.abs(mean)),
+                    np.max(np.abs(run.running_var - wrong[1])) / np.max(np.abs(var)))
+        assert error > 1000 * tol, mistake.name
+
+
+# -- PyTorch ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("module", [torch_modules.BatchNorm2d, "torch.nn.BatchNorm2d"])
+def test_correct_batchnorm2d_module_passes_and_says_what_was_checked(module):
+    if isinstance(module, str):
+        import torch
+        module = torch.nn.BatchNorm2d
+    report = verify_module(module)
+    assert report.ok and not report.problems and report.diagnosis is None
+    assert outputs_checked(report, "train") == {"y", "dx", "dgamma", "dbeta", "hvp"}
+    assert outputs_checked(report, "running") == {"running mean", "running var"}
+    assert outputs_checked(report, "eval") == {"y"}
+    assert {c.layout for c in report.checks} == {"NCHW"}
+    text = "\n".join(report.checked)
+    assert "second order on NCHW" in text and "unbiased n/(n-1) running variance" in text
+    assert "momentum 0.1 (the pytorch default)" in text
+    assert "confirmed by torch.nn.BatchNorm{1,2,3}d" in text
+    not_checked = "\n".join(report.not_checked)
+    assert "layout NC: not supported" in not_checked and "layout NCL: not supported" in not_checked
+
+
+def test_biased_running_var_and_eval_batch_stats_are_wrong_with_both_mistakes_named():
+    report = verify_module(torch_modules.BiasedEvalBatchStats)
+    assert not report.ok
+    assert keys(report) == {"running-var-biased", "eval-uses-batch-stats"}
+    failed = {(c.mode, c.output) for c in report.checks if not c.passed}
+    assert failed == {("running", "running var"), ("eval", "y")}  # train mode is right
+
+
+def test_keras_momentum_in_a_pytorch_module_is_named():
+    report = verify_module(torch_modules.KerasMomentum)
+    assert not report.ok and keys(report) == {"momentum-keras-way"}
+    failed = {(c.mode, c.output) for c in report.checks if not c.passed}
+    assert failed == {("running", "running mean"), ("running", "running var"), ("eval", "y")}
+
+
+def test_every_layout_the_module_accepts_is_verified():
+    report = verify_module(torch_modules.NoUnbiasedAnyLayout)
+    assert {c.layout for c in report.checks if c.mode == "train"} == {"NC", "NCL", "NCHW"}
+    assert keys(report) == {"running-var-biased"}
+
+
+def test_pytorch_module_against_the_keras_convention_is_not_correct():
+    import torch
+    report = verify_module(torch.nn.BatchNorm1d, convention="keras")
+    assert not report.ok
+    assert "eps-default" in keys(report)  # 1e-5, where Keras has 1e-3
+    assert any("differs from the keras convention" in p.message for p in report.problems)
+
+
+def test_momentum_from_init_is_the_expected_one():
+    import torch
+    assert verify_module(torch.nn.BatchNorm2d, init=parse_init("momentum=0.3")).ok
+    report = verify_module(torch_modules.KerasMomentum, init={"momentum": 0.3})
+    assert "momentum 0.3 (from --init)" in "\n".join(report.checked)
+    assert keys(report) == {"momentum-keras-way"}
+
+
+def test_autograd_function_backward_and_second_order():
+    report = verify_module(torch_modules.BatchNormFunction)
+    assert report.ok
+    assert outputs_checked(report, "train") == {"y", "dx", "dgamma", "dbeta", "hvp"}
+    assert any("not applicable" in line and "running statistics" in line
+               for line in report.not_checked)
+
+
+def test_autograd_function_with_a_wrong_backward_is_diagnosed():
+    report = verify_module(torch_modules.MissingMeanTermFunction)
+    assert not report.ok
+    failed = {c.output for c in report.checks if not c.passed}
+    assert failed == {"dx", "hvp"}
+    assert report.diagnosis is not None and report.diagnosis.name == "ignores-mean"
+
+
+def test_once_differentiable_function_says_second_order_did_not_run():
+    report = verify_module(torch_modules.OnceDifferentiableFunction)
+    assert report.ok and "hvp" not in outputs_checked(report, "train")
+    assert any(line.startswith("second order: not run") for line in report.not_checked)
+
+
+def test_function_on_tensors_is_differentiated_by_torch():
+    report = verify_module(torch_modules.batchnorm_tensors)
+    assert report.ok and report.framework == "PyTorch"
+    assert "hvp" in outputs_checked(report, "train")
+
+
+# -- JAX and Flax -------------------------------------------------------------------------
+
+def test_jax_function_channels_last():
+    report = verify_module(jax_modules.batchnorm, feature_axis=-1, dtypes=("float64",))
+    assert report.ok and report.framework == "JAX"
+    assert {c.layout for c in report.checks} == {"NC", "NLC", "NHWC"}
+    assert outputs_checked(report, "train") == {"y", "dx", "dgamma", "dbeta", "hvp"}
+
+
+def test_jax_function_with_eps_outside_the_root_is_diagnosed():
+    report = verify_module(jax_modules.batchnorm_eps_outside, feature_axis=-1,
+                           dtypes=("float64",))
+    assert not report.ok and report.diagnosis.name == "eps-outside-sqrt"
+
+
+def test_flax_batchnorm_layer_passes_with_running_statistics():
+    import flax.linen as nn
+    report = verify_module(nn.BatchNorm, dtypes=("float64",))
+    assert report.ok, report.problems
+    assert outputs_checked(report, "running") == {"running mean", "running var"}
+    assert "flax convention: momentum 0.99 (the flax default)" in "\n".join(report.checked)
+
+
+def test_flax_module_from_scratch_correct_and_wrong():
+    assert verify_module(jax_modules.BatchNorm, dtypes=("float64",)).ok
+    report = verify_module(jax_modules.UnbiasedRunningVar, dtypes=("float64",))
+    assert not report.ok and keys(report) == {"running-var-unbiased"}
+
+
+# -- bad input ----------------------------------------------------------------------------
+
+def test_init_must_be_keyword_literals():
+    assert parse_init("num_features=3, momentum=0.2") == {"num_features": 3, "momentum": 0.2}
+    for bad in ("3", "momentum=", "eps=torch.tensor(1)"):
+        with pytest.raises(VerifyError, match="--init"):
+            parse_init(bad)
+
+
+def test_a_required_constructor_argument_symbn_cannot_infer_is_a_usage_error():
+    import torch
+
+    class NeedsSize(torch.nn.Module):
+        def __init__(self, size):
+            super().__init__()
+
+    with pytest.raises(VerifyError, match="--init 'size=...'"):
+        verify_module(NeedsSize)
