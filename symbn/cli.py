@@ -33,12 +33,8 @@ def _cache(args):
     from symbn.cache import Cache
     if args.no_cache:
         return None
-    cache = Cache()
-    warning = getattr(cache, "warning", None)
-    if warning:
-        terminal.print_warning(terminal.make_console(color=not args.no_color, stderr=True),
-                               warning)
-    return cache
+    errors = terminal.make_console(color=not args.no_color, stderr=True)
+    return Cache(on_warning=lambda message: terminal.print_warning(errors, message))
 
 
 def _run_identities(selected, args, console):
@@ -100,11 +96,19 @@ def cmd_verify(args, console) -> int:
     """The user's module is imported by the worker, not here: an exit or a crash at import
     cannot take symbn down, and the parent never pays for importing PyTorch or JAX."""
     from symbn.verify import VerifyError, verify
+    from symbn.verify.modules import MODULE_KINDS, verify_module_spec
 
     try:
-        report = verify(args.function, args.kind, layout=args.layout,
-                        feature_axis=args.feature_axis, framework=args.framework,
-                        timeout=args.timeout, traceback=getattr(args, "traceback", False))
+        if args.kind in MODULE_KINDS:  # a class or autograd function, run in this process
+            report = verify_module_spec(args.function, args.kind, init=args.init,
+                                        convention=args.convention, layout=args.layout,
+                                        feature_axis=args.feature_axis, framework=args.framework)
+        elif args.init or args.convention:
+            raise VerifyError("--init and --convention apply to the NAME-module kinds")
+        else:
+            report = verify(args.function, args.kind, layout=args.layout,
+                            feature_axis=args.feature_axis, framework=args.framework,
+                            timeout=args.timeout, traceback=getattr(args, "traceback", False))
     except VerifyError as error:
         raise UsageError(str(error)) from None
     terminal.render(console, document.verify_document(report, args.function), as_json=args.json)
@@ -240,12 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     from symbn.verify.kinds import KIND_NAMES, NORMS
     from symbn.verify.layouts import NAMED
+    from symbn.verify.modules import MODULE_KINDS
 
     p = commands.add_parser("verify", help="check your own normalization code and diagnose "
                             "its mistake")
     p.add_argument("function", metavar="MODULE:FUNCTION[,BACKWARD]",
                    help="the function (a pair: its forward and backward, comma-separated)")
-    p.add_argument("--kind", required=True, choices=KIND_NAMES, metavar="NAME-ROLE",
+    p.add_argument("--kind", required=True, choices=(*KIND_NAMES, *MODULE_KINDS),
+                   metavar="NAME-ROLE",
                    help=f"NAME: {', '.join(NORMS)}; ROLE: forward f(x, gamma, beta, eps) -> y, "
                         "backward f(x, dy, gamma, beta, eps) -> (dx, dgamma, dbeta), pair "
                         "forward(x, gamma, beta, param) -> (y, cache) + backward(dy, cache); "
@@ -260,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the arrays to call with (default: found by trying)")
     p.add_argument("--timeout", type=_positive_seconds, default=10.0, metavar="SECONDS",
                    help="time one call may take, once the module is imported (default 10)")
+    p.add_argument("--init", metavar="ARGS", help="NAME-module: constructor arguments, e.g. "
+                   "'num_features=3, momentum=0.2' (required ones symbn cannot infer)")
+    p.add_argument("--convention", choices=("pytorch", "flax", "keras"),
+                   help="batchnorm-module: the running-statistics convention (default: the "
+                        "module's framework)")
     p.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
                    help="show where in your code each error was raised")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -195,3 +195,21 @@ def test_the_command_runs_as_a_process_with_plain_output(symbn_process):
     assert "PROVED" in done.stdout and "REFUTED" in done.stdout
     bad = symbn_process("prove", "backward-closed", check_exit=2)
     assert "Traceback" not in bad.stderr
+
+
+def test_a_read_only_cache_is_used_with_one_warning(tmp_path, monkeypatch, capsys):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SYMBN_CACHE_DIR", str(cache))
+    run(capsys, "prove", "bias-gradient-zero", "--json")  # fills the cache
+    monkeypatch.setattr("symbn.cache.tempfile.TemporaryFile", _refuse_to_write)
+    monkeypatch.setattr("symbn.cache.tempfile.NamedTemporaryFile", _refuse_to_write)
+    status, out, err = run(capsys, "prove", "bias-gradient-zero", "bias-shift-invariance",
+                           "--json")
+    assert status == 0
+    assert err.count("warning:") == 1 and "read-only" in err
+    verdicts = {d["name"]: d["verdict"]["cached"] for d in json.loads(out)}
+    assert verdicts == {"bias-gradient-zero": True, "bias-shift-invariance": False}
+
+
+def _refuse_to_write(*args, **kwargs):
+    raise PermissionError(13, "Permission denied")

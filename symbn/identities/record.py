@@ -16,6 +16,7 @@ import sympy as sp
 
 from symbn.core import instantiate
 from symbn.prove import Status, Verdict, apply_assumptions, prove
+from symbn.certify import Malformed
 from symbn.prove.certificate import certificate_data
 
 
@@ -114,7 +115,7 @@ def check(identity: Identity, *, budget: float = 5.0, explicit: bool = True,
     With a :class:`symbn.cache.Cache`, built claims and verdicts are read from disk when
     symbn's code and the claim are unchanged.
     """
-    claim = _cached(cache, ("claim", identity.name), identity.claim)
+    claim = build_claim(identity, cache)
     explicit_claims = [(m, _cached(cache, ("explicit", identity.name, m),
                                    lambda m=m: identity.explicit_claim(m)))
                        for m in (identity.explicit_sizes if explicit else ())]
@@ -126,6 +127,11 @@ def check(identity: Identity, *, budget: float = 5.0, explicit: bool = True,
                        for c in identity.controls),
         explicit=tuple((m, prove_claim(c, budget, cache)) for m, c in explicit_claims),
     )
+
+
+def build_claim(identity: Identity, cache=None) -> Claim:
+    """``identity.claim()``, read from the cache when it was built before."""
+    return _cached(cache, ("claim", identity.name), identity.claim)
 
 
 def _cached(cache, parts, compute):
@@ -143,13 +149,15 @@ def prove_claim(claim: Claim, budget: float, cache=None) -> Verdict:
     return dataclasses.replace(verdict, cached=True) if hit else verdict
 
 
-def certificates(checked: CheckedIdentity) -> dict[str, dict]:
+def certificates(checked: CheckedIdentity) -> dict[str, dict | str]:
     """The JSON certificates of ``checked``'s PROVED verdicts, by file name.
 
     The claim itself (``NAME.json``) when a strategy proved it, its explicit cross-checks
     (``NAME-m3.json``), and for a matrix claim each entry (``NAME-entry2.json``).  A
     construction (lhs - rhs is 0 as built) has nothing of its own to certify: its explicit
-    cross-checks, built from plain sums, are what can be checked.
+    cross-checks, built from plain sums, are what can be checked.  A claim the
+    certificate format cannot express (a function other than sqrt, Max, Min, Abs, sign,
+    Heaviside) maps to the reason, a string, instead of a certificate.
     """
     name = checked.identity.name
     files: dict[str, dict] = {}
@@ -162,13 +170,18 @@ def certificates(checked: CheckedIdentity) -> dict[str, dict]:
         (lhs, rhs), _ = apply_assumptions((claim.lhs, claim.rhs), claim.where, claim.assume)
         statement = f"{stem}: {sp.sstr(lhs)} == {sp.sstr(rhs)}"
         if verdict.certificate is not None:
-            files[f"{stem}.json"] = certificate_data(lhs - rhs, verdict.certificate,
-                                                     claim=statement)
+            files[f"{stem}.json"] = _data(lhs - rhs, verdict.certificate, statement)
         elif isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
             for i, (a, b) in enumerate(zip(sp.Matrix(lhs), sp.Matrix(rhs))):
                 if a - b != 0:
-                    files[f"{stem}-entry{i}.json"] = certificate_data(
-                        a - b, claim=f"{stem}, entry {i}")
+                    files[f"{stem}-entry{i}.json"] = _data(a - b, None, f"{stem}, entry {i}")
         elif lhs - rhs != 0:
-            files[f"{stem}.json"] = certificate_data(lhs - rhs, claim=statement)
+            files[f"{stem}.json"] = _data(lhs - rhs, None, statement)
     return files
+
+
+def _data(residual, certificate, statement) -> dict | str:
+    try:
+        return certificate_data(residual, certificate, claim=statement)
+    except Malformed as why:
+        return f"no certificate: {why}"

@@ -32,7 +32,7 @@ class SoundnessResult:
 
 def run_soundness(budget: float = 5.0, progress=lambda name: None, cache=None) -> SoundnessResult:
     results = []
-    for wrong in wrong_claims():
+    for wrong in wrong_claims(cache):
         results.append((wrong, prove_claim(wrong.build(), budget, cache)))
         progress(wrong.name)
     return SoundnessResult(tuple(results))
