@@ -38,3 +38,13 @@ def reference_outputs(kind: Kind, layout: Layout, inputs: dict, *, eps: float | 
         for p, derived in zip(norm.params, ("dgamma", "dbeta")):
             values["d" + p] = out[derived]
     return {name: values[name] for name in kind.outputs}
+
+
+def statistics_view(kind: Kind, layout: Layout, x: np.ndarray, groups: int | None = None):
+    """(view of x, the axes each statistic reduces) as the family kernels see them, or None
+    for the members that do not centre (rmsnorm, weightnorm)."""
+    if kind.norm.name in ("rmsnorm", "weightnorm"):
+        return None
+    canonical = to_canonical(x, layout, kind.norm)
+    lay = family.layout(kind.norm.name, canonical.shape, groups)
+    return np.reshape(canonical, lay.view), lay.axes
