@@ -97,6 +97,18 @@ def load_object(spec: str):
     return obj
 
 
+def verify_module_spec(spec: str, kind: str, *, init: str | None = None,
+                       convention: str | None = None, **options) -> VerifyReport:
+    """``symbn verify MODULE:NAME --kind NAME-module``: load the object, verify it."""
+    if kind not in MODULE_KINDS:
+        raise VerifyError(f"unknown module kind {kind!r}; use one of {', '.join(MODULE_KINDS)}")
+    if options.get("framework") == "numpy":
+        raise VerifyError("a NAME-module kind differentiates through a framework's autograd: "
+                          "--framework torch or jax (a NumPy function: NAME-forward/-backward)")
+    return verify_module(load_object(spec), norm=kind.removesuffix("-module"),
+                         init=parse_init(init), convention=convention, name=spec, **options)
+
+
 def verify_module(obj, *, norm: str = "batchnorm", init: dict | None = None,
                   convention: str | None = None, feature_axis: int | None = None,
                   layout: str | None = None, dtypes=DTYPES, framework: str | None = None,
