@@ -255,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"NAME: {', '.join(NORMS)}; ROLE: forward f(x, gamma, beta, eps) -> y, "
                         "backward f(x, dy, gamma, beta, eps) -> (dx, dgamma, dbeta), pair "
                         "forward(x, gamma, beta, param) -> (y, cache) + backward(dy, cache); "
+                        "module: a torch nn.Module class or autograd.Function, a Flax module or "
+                        "a torch/JAX function, constructed and differentiated by its framework; "
                         "bn-forward, bn-backward are aliases")
     p.add_argument("--layout", type=str.upper, choices=tuple(NAMED), metavar="LAYOUT",
                    help=f"only this layout ({', '.join(NAMED)}); default: every layout the "
