@@ -53,7 +53,7 @@ from symbn.verify.mistakes import (
 #: relative residual at which a prediction reproduces the user's outputs (float64 cases)
 FIT = 1e-8
 #: how many of the best single mistakes are paired
-PAIRS = 8
+PAIRS = 6
 #: a precision recipe fits when the user's and the recipe's deviations agree to this factor
 CONSISTENT = 10.0
 _PARAM = {"rmsnorm": "dweight"}
@@ -130,6 +130,11 @@ def diagnose(kind, observations, *, checks=(), scale_offset=0) -> Diagnosis:
     fit = _Fit(norm, role, reference, names, observations)
 
     correct = fit.candidate("correct", "the correct recipe", reference, ())
+    if correct.residual <= FIT:
+        return fit.diagnosis(correct, [correct], wrong)
+    factored = fit.with_factors([correct])  # before compiling the library: often enough
+    if factored:
+        return fit.diagnosis(factored, [correct], wrong)
     singles = [c for c in fit.singles() if c is not None]
     ranked = sorted([correct, *singles], key=lambda c: c.residual)
     exact = [c for c in ranked if not c.precision and c.residual <= FIT]
@@ -319,8 +324,9 @@ def _values_per_statistic(problem: Problem, shape) -> int:
 
 def _fit_factor(name, base, observations, problems) -> str | None:
     """The factor the user's ``name`` output is off by, named, or None when no constant
-    factor (the same number, or each case's N, or 1/N) reproduces it."""
-    factors, sizes = [], []
+    factor reproduces it: the same number in every case, or each case's N (values per
+    statistic) or M (values summed into one parameter's gradient), or their inverses."""
+    factors, sizes, summed = [], [], []
     for o, p, problem in zip(observations, base.predictions, problems):
         got = np.asarray(o.outputs[name], dtype=np.float64).ravel()
         want = np.asarray(p[name], dtype=np.float64).ravel()
@@ -331,7 +337,9 @@ def _fit_factor(name, base, observations, problems) -> str | None:
         if _relative(got, c * want) > FIT:
             return None
         factors.append(c)
-        sizes.append(_values_per_statistic(problem, np.shape(o.inputs["x"])))
+        shape = np.shape(o.inputs["x"])
+        sizes.append(_values_per_statistic(problem, shape))
+        summed.append(math.prod(shape) // shape[problem.feature_axis])
     close = lambda a, b: abs(a - b) <= 1e-6 * max(abs(a), abs(b))  # noqa: E731
     if all(close(c, 1.0) for c in factors):
         return None
@@ -340,6 +348,12 @@ def _fit_factor(name, base, observations, problems) -> str | None:
             return f"{name} is N times too large (N = the number of values per statistic)"
         if all(close(c, 1 / n) for c, n in zip(factors, sizes)):
             return f"{name} is N times too small (N = the number of values per statistic)"
+    if len(set(summed)) > 1 or len(factors) == 1:
+        what = "(M = the number of values summed into each parameter's gradient)"
+        if all(close(c, m) for c, m in zip(factors, summed)):
+            return f"{name} is M times too large {what}"
+        if all(close(c, 1 / m) for c, m in zip(factors, summed)):
+            return f"{name} is M times too small {what}"
     if all(close(c, factors[0]) for c in factors):
         c = factors[0]
         if close(c, round(c)) and round(c) >= 2:
