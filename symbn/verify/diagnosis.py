@@ -341,8 +341,8 @@ def _fit_factor(name, base, observations, problems) -> str | None:
         sizes.append(_values_per_statistic(problem, shape))
         summed.append(math.prod(shape) // shape[problem.feature_axis])
     close = lambda a, b: abs(a - b) <= 1e-6 * max(abs(a), abs(b))  # noqa: E731
-    if all(close(c, 1.0) for c in factors):
-        return None
+    if all(close(c, 1.0) for c in factors) or any(abs(c) < 1e-6 for c in factors):
+        return None  # no factor, or an output that is (almost) zero: not a scaling
     if len(set(sizes)) > 1 or len(factors) == 1:
         if all(close(c, n) for c, n in zip(factors, sizes)):
             return f"{name} is N times too large (N = the number of values per statistic)"
