@@ -78,11 +78,20 @@ def test_verdict_is_not_a_bool():
 
 
 def test_eps_residual_is_proportional_to_eps():
+    # sum_i dx_i xhat_i vanishes at eps = 0 and is exactly eps times a term that stays
+    # finite and nonzero as eps -> 0 (for Var > 0): proportional to eps, not merely nonzero
     bn = symbn.derive_batchnorm()
     inner = symbn.batch_sum(bn.dx * bn.xhat)
     assert prove(inner, 0, where={eps: 0}).status is Status.PROVED
-    eps_zero_residual = prove(inner, 0)
-    assert eps_zero_residual.status is Status.REFUTED
+    assert prove(inner, 0).status is Status.REFUTED
+    first_order = sp.diff(inner, eps).subs(eps, 0)
+    assert prove(first_order, 0).status is Status.REFUTED  # the eps term is really there
+    var = symbn.batch_var(bn.x)
+    centred = symbn.batch_sum(bn.g * (bn.x - symbn.batch_mean(bn.x)))
+    factor = gamma * centred / (var + eps) ** 2
+    verdict = prove(inner, eps * factor, budget=30)
+    assert verdict.status is Status.PROVED and verdict.domain == ()
+    assert prove(factor.subs(eps, 0), 0).status is Status.REFUTED  # finite, nonzero at 0
 
 
 def test_sign_assumptions_reach_the_sampler():

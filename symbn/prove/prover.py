@@ -143,6 +143,10 @@ def _sign_condition(relation, symbols):
     relation = sp.sympify(relation)
     if relation is sp.true:
         return None, None
+    if relation is sp.false:
+        raise AssumptionError("an assumption in assume=[...] is False as written: it "
+                              "contradicts a symbol's declared assumptions (eps < 0 for a "
+                              "positive eps)")
     kind = _SIGNS.get(type(relation))
     if kind is None or not isinstance(relation, Relational) or relation.rhs != 0 \
             or not isinstance(relation.lhs, sp.Symbol):

@@ -351,15 +351,17 @@ def _zero_without_exclusions(expr) -> bool:
 
 
 def _branch_arguments(expr) -> list:
-    """The expressions whose signs decide the branches: Max(a, b) -> a, b; a Piecewise's
-    conditions c > d -> c - d."""
+    """The expressions whose signs decide the branches: Max(a, b) -> a - b, Abs(a) -> a,
+    a Piecewise's conditions c > d -> c - d."""
     args = []
     for f in sorted(expr.atoms(*_BRANCHING), key=sp.default_sort_key):
         if isinstance(f, sp.Piecewise):
             args += [sp.expand(r.lhs - r.rhs) for _, c in f.args
                      for r in sorted(c.atoms(Relational), key=sp.default_sort_key)]
+        elif isinstance(f, (sp.Max, sp.Min)):  # which argument wins: the sign of a difference
+            args += [sp.expand(p - q) for i, p in enumerate(f.args) for q in f.args[i + 1:]]
         else:
-            args += [a for a in f.args if not a.is_number]
+            args += list(f.args)
     return [a for a in args if not a.is_number]
 
 

@@ -1,0 +1,306 @@
+"""Soundness at the boundaries: every class of issue #12, true and false claims of each.
+
+A PROVED holds on the domain it states (and never unconditionally where the truth changes
+on a boundary); a REFUTED comes with a counterexample that satisfies every assumption; an
+assumption symbn cannot apply is an error; no claim makes ``prove`` raise; the budget
+bounds the whole call.
+"""
+
+import time
+
+import pytest
+import sympy as sp
+
+import symbn
+from symbn import Status, prove
+from symbn.core import Mean, N, batch_var, derivative, evaluate_at_batch
+from symbn.bn.batchnorm import beta, eps, gamma, standardize, x
+from symbn.core import SampleSymbol, explicit_symbol, instantiate, sample_symbols  # noqa: F401
+from symbn.prove import AssumptionError, apply_assumptions
+from symbn.prove.prover import OVERHEAD
+from symbn.prove.sampling import satisfies_assumptions
+
+a, b, c = sp.symbols("a b c", real=True)
+t = sp.Symbol("t", nonnegative=True)
+g, = sample_symbols("g")
+f = sp.Function("f")
+BUDGET = 30  # generous: the machine may be loaded; no test depends on timing but one
+xhat = standardize(x)
+BN0 = symbn.derive_batchnorm(eps=0)
+var = batch_var(x)
+
+
+def _check_counterexample(verdict, lhs, rhs):
+    """The counterexample really separates the sides, and satisfies the assumptions."""
+    cx = verdict.counterexample
+    assert cx is not None and satisfies_assumptions(cx)
+
+    def value(e):
+        e = sp.sympify(e)
+        for fn, body in cx.functions.items():
+            e = e.replace(fn, body).doit()
+        if cx.samples:
+            e = evaluate_at_batch(e, cx.samples, cx.sample)
+        return complex(sp.N(sp.sympify(e).xreplace(cx.constants), 30))
+
+    left, right = value(lhs), value(rhs)
+    assert abs(left - right) > 1e-9 * (1 + abs(right))
+
+
+def _verdict(lhs, rhs, **kw):
+    return prove(lhs, rhs, budget=BUDGET, **kw)
+
+
+# --- 1. domains --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lhs, rhs", [
+    (sp.sign(sp.sqrt(var)), 1),                    # 0 for a constant batch
+    (sp.sign(sp.sqrt(a**2 + b**2)), 1),            # 0 at a = b = 0
+    (sp.sign(sp.sqrt(t)), 1),                      # 0 at t = 0
+    (sp.Abs(sp.sqrt(a + 30))**2, a + 30),          # false for a < -30
+    (sp.Abs(sp.sqrt(a - 1000))**2, a - 1000),      # false for a < 1000: a wide search
+    (sp.sqrt(a) * sp.sqrt(b), sp.sqrt(a * b)),     # false for a = b = -1
+    (sp.Heaviside(sp.sqrt(var)), 1),               # Heaviside(0) = 1/2 for a constant batch
+    (Mean(sp.sqrt(x + 30))**2, Mean(x + 30)),      # a mean of a possibly complex function
+])
+def test_a_claim_false_on_a_boundary_is_refuted(lhs, rhs):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status is Status.REFUTED, verdict
+    _check_counterexample(verdict, lhs, rhs)
+
+
+@pytest.mark.parametrize("lhs, rhs, domain", [
+    # eps > 0 and Var >= 0: the radicand is positive everywhere, no domain
+    (xhat * sp.sqrt(var + eps), x - Mean(x), ()),
+    (sp.sqrt(var + eps)**2, var + eps, ()),
+    # at eps = 0 the boundary Var = 0 makes a side undefined: PROVED where Var > 0
+    (symbn.batch_sum(BN0.dx * BN0.xhat), 0, ("Mean((x - Mean(x))**2) > 0",)),
+    # the boundary t = 0 is proved too, and t >= 0 is known: no domain
+    (sp.sqrt(t) * (sp.sqrt(t) + 1), t + sp.sqrt(t), ()),
+    # the same for a real c: the boundary holds, c < 0 is not covered by S > 0
+    (sp.sqrt(c) * (sp.sqrt(c) + 1), c + sp.sqrt(c), ("c >= 0",)),
+    # a division that can vanish is stated
+    ((a**2 - 1) / (a - 1), a + 1, ("a - 1 != 0",)),
+    (batch_var(x, unbiased=True), (N * Mean(x**2) - N * Mean(x)**2) / (N - 1), ("N - 1 != 0",)),
+])
+def test_a_proof_states_its_domain(lhs, rhs, domain):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status is Status.PROVED, verdict
+    assert verdict.domain == domain
+
+
+@pytest.mark.parametrize("lhs, rhs", [
+    (sp.Abs(sp.sqrt(a + 30)), sp.sqrt(a + 30)),           # false for a < -30
+    (sp.sqrt(a + 30) * sp.sqrt(b + 30), sp.sqrt((a + 30) * (b + 30))),
+    (sp.Max(sp.sqrt(a), sp.sqrt(a) / 2), sp.sqrt(a)),     # undefined for a < 0
+])
+def test_a_radicand_of_unknown_sign_is_never_a_bare_proved(lhs, rhs):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status is Status.REFUTED or verdict.status is Status.PROVED and any(
+        "a" in d for d in verdict.domain), verdict
+
+
+def test_the_domain_reads_in_the_verdict():
+    verdict = _verdict(symbn.batch_sum(BN0.dx * BN0.xhat), 0)
+    assert str(verdict).startswith("PROVED where Mean((x - Mean(x))**2) > 0")
+
+
+# --- 2. assumptions ----------------------------------------------------------------------
+
+def test_where_and_assume_match_the_claims_symbols_by_name():
+    bn = symbn.derive_batchnorm()
+    inner = symbn.batch_sum(bn.dx * bn.xhat)
+    for key in ("epsilon", sp.Symbol("epsilon"), eps):
+        verdict = prove(inner, 0, where={key: 0}, budget=BUDGET)
+        assert verdict.status is Status.PROVED, (key, verdict)
+        assert verdict.assumptions == ("epsilon = 0",)
+    assert _verdict(sp.Abs(a), a, assume=[sp.Symbol("a") > 0]).status is Status.PROVED
+    assert _verdict(sp.Abs(a), a, assume=[sp.Symbol("a") < 0]).status is Status.REFUTED
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(where={"zeta": 0}), "no symbol named 'zeta'"),
+    (dict(assume=[sp.Symbol("zeta") > 0]), "no symbol named 'zeta'"),
+    (dict(assume=[gamma > 0, gamma < 0]), "contradicts itself"),
+    (dict(assume=[a > 0, a >= 0]), "2 conditions on a"),
+    (dict(where={a: 1}, assume=[a > 0]), "where= already sets"),
+    (dict(assume=[eps < 0]), "contradicts a symbol's declared assumptions"),
+    (dict(assume=[sp.Symbol("epsilon") < 0]), "contradicts what epsilon is declared"),
+    (dict(assume=[a > 2]), "sign condition on one symbol"),
+    (dict(assume=[a + gamma > 0]), "sign condition on one symbol"),
+    (dict(where={N: 0}), "positive integer"),
+    (dict(where={N: sp.Rational(5, 2)}), "positive integer"),
+])
+def test_an_assumption_symbn_cannot_apply_is_a_clear_error(kw, message):
+    with pytest.raises(AssumptionError, match=message):
+        prove(gamma * a + eps * Mean(x), gamma * a + eps * Mean(x), **kw)
+
+
+def test_where_n_means_the_explicit_form_at_that_batch_size():
+    # with eps = 0 and N = 2 no gradient reaches the input; at N = 3 it does
+    bn = symbn.derive_batchnorm()
+    assert prove(bn.dx, 0, where={eps: 0, N: 2}, budget=BUDGET).status is Status.PROVED
+    assert prove(bn.dx, 0, where={eps: 0, N: 3}, budget=BUDGET).status is Status.REFUTED
+    # Mean(x) = x holds for a batch of one only
+    assert prove(Mean(x), x, where={"N": 1}, budget=BUDGET).status is Status.PROVED
+    assert prove(Mean(x), x, where={"N": 2}, budget=BUDGET).status is Status.REFUTED
+
+
+@pytest.mark.parametrize("relation, claim", [
+    (a > 0, (sp.Abs(a), -a)),
+    (a >= 0, (sp.sign(a), 1)),                   # refuted at a = 0 only
+    (a < 0, (sp.Max(a, 0), a)),
+    (sp.Ne(a, 0), (sp.Abs(a) / a, 1)),
+    (gamma > 0, (sp.Heaviside(gamma * xhat), 1)),
+])
+def test_every_counterexample_satisfies_the_assumptions(relation, claim):
+    verdict = _verdict(*claim, assume=[relation])
+    assert verdict.status is Status.REFUTED, verdict
+    _check_counterexample(verdict, *apply_assumptions(claim, assume=[relation])[0])
+    symbol = next(s for s in verdict.counterexample.constants if s.name == relation.lhs.name)
+    assert bool(relation.func(verdict.counterexample.constants[symbol], 0))
+
+
+# --- 3. boundary search ------------------------------------------------------------------
+
+@pytest.mark.parametrize("lhs, rhs", [
+    (var, Mean(x**2)),                            # refuted except on a zero-mean batch
+    (sp.Heaviside(x - Mean(x)), sp.sign(x - Mean(x))**2),  # differ where x = Mean(x)
+    (sp.Abs(a) / (1 + a**2), sp.Rational(1, 2)),   # equal only at |a| = 1
+    (sp.floor(a / 10**5), 0),                      # nonzero only for |a| >= 1e5
+    (sp.Min(a * 10**6, 1), a * 10**6),             # differs only for a > 1e-6
+    (N * Mean(x), N * x),                          # a batch of one agrees, others do not
+])
+def test_the_search_reaches_boundaries_and_wide_values(lhs, rhs):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status is Status.REFUTED, verdict
+    _check_counterexample(verdict, lhs, rhs)
+
+
+def test_a_batch_of_one_is_searched():
+    # var = 0 at N = 1: the unbiased variance is undefined, the biased one is 0
+    verdict = _verdict(sp.sign(var), 1)
+    assert verdict.status is Status.REFUTED
+    assert verdict.counterexample.batch_size in (1, 2, 3, 4, 5)
+
+
+# --- 4. never raise ----------------------------------------------------------------------
+
+def test_derivative_rules_hold_for_a_generic_function():
+    assert _verdict(derivative(Mean(f(x)), x), sp.Derivative(f(x), x) / N).status is Status.PROVED
+    assert _verdict(sp.Derivative(f(x), x), sp.Derivative(f(x), x)).status is Status.PROVED
+    # d/dx_j f(Mean(x)) = f'(Mean(x))/N
+    assert _verdict(derivative(f(Mean(x)), x),
+                    sp.Subs(sp.Derivative(f(a), a), a, Mean(x)) / N).status is Status.PROVED
+
+
+@pytest.mark.parametrize("lhs, rhs", [
+    (derivative(Mean(f(x)), x), sp.Derivative(f(x), x)),   # the 1/N is missing
+    (f(Mean(x)), Mean(f(x))),                              # Jensen's gap
+    (sp.Derivative(f(x)**2, x), 2 * sp.Derivative(f(x), x)),
+])
+def test_a_false_claim_about_a_generic_function_is_refuted_by_a_polynomial(lhs, rhs):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status is Status.REFUTED, verdict
+    assert verdict.counterexample.functions
+    _check_counterexample(verdict, lhs, rhs)
+
+
+@pytest.mark.parametrize("lhs, rhs", [
+    (sp.Max(sp.sqrt(gamma), 0), sp.sqrt(gamma)),
+    (derivative(f(Mean(x)), x), 0),
+    (sp.zeta(a), sp.zeta(a)),
+    (sp.Integral(f(a), (a, 0, b)), 0),
+])
+def test_no_claim_makes_prove_raise(lhs, rhs):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status in Status
+
+
+@pytest.mark.parametrize("budget", [float("inf"), float("nan"), 0, -1, "soon"])
+def test_a_budget_that_is_not_a_positive_number_is_a_clear_error(budget):
+    with pytest.raises(ValueError, match="budget must be"):
+        prove(a, a, budget=budget)
+
+
+def test_explicit_symbols_do_not_collide_with_user_symbols():
+    x1 = SampleSymbol("x1")
+    assert explicit_symbol(x1, 0) != explicit_symbol(x, 10)
+    assert explicit_symbol(x, 0) != sp.Symbol("x0", real=True)
+    user = sp.Symbol("x0", real=True)
+    # the user's x0 is a batch constant, not sample 0 of x
+    assert prove(instantiate(Mean(x), 2) + user, user + instantiate(Mean(x), 2),
+                 budget=BUDGET).status is Status.PROVED
+    assert prove(instantiate(x, 2), user, budget=BUDGET).status is Status.REFUTED
+
+
+# --- 5. budgets --------------------------------------------------------------------------
+
+def test_the_budget_bounds_the_whole_call_counterexample_search_included():
+    big = (a + 1) ** (10**6) + b
+    begin = time.perf_counter()
+    verdict = prove(big, big + sp.sin(b) - sp.sin(b) + 0 * a, budget=1)
+    assert time.perf_counter() - begin < 1 + OVERHEAD + 5  # + slack for a loaded machine
+    assert verdict.status in (Status.PROVED, Status.UNDECIDED)
+    begin = time.perf_counter()
+    verdict = prove((a + 1) ** (10**6), (a + 2) ** (10**6) + 1, budget=1)
+    assert time.perf_counter() - begin < 1 + OVERHEAD + 5
+    assert verdict.status is not Status.PROVED
+
+
+# --- 6. piecewise reasoning that does not depend on spelling -----------------------------
+
+RELU = {
+    "Max": lambda z: sp.Max(z, 0),
+    "Abs": lambda z: (z + sp.Abs(z)) / 2,
+    "Piecewise": lambda z: sp.Piecewise((z, z > 0), (0, True)),
+    "Heaviside": lambda z: z * sp.Heaviside(z),
+}
+
+
+@pytest.mark.parametrize("spelling", RELU)
+@pytest.mark.parametrize("argument", ["xhat", "affine", "centred"])
+def test_relu_identities_are_proved_in_every_spelling(spelling, argument):
+    relu = RELU[spelling]
+    z = {"xhat": xhat, "affine": gamma * xhat + beta, "centred": x - Mean(x)}[argument]
+    assert _verdict(relu(z) - relu(-z), z).status is Status.PROVED
+    assert _verdict(relu(z), RELU["Max"](z)).status is Status.PROVED
+    if argument != "affine":  # the mean of an affine z is beta, not 0
+        assert _verdict(Mean(relu(z)), Mean(relu(-z))).status is Status.PROVED
+    # and the wrong variants are refuted
+    assert _verdict(relu(z) + relu(-z), z).status is Status.REFUTED
+    assert _verdict(Mean(relu(z)), Mean(z)).status is Status.REFUTED
+
+
+def test_heaviside_of_a_positive_multiple_is_the_same_step():
+    # SymPy's convention Heaviside(0) = 1/2 on both sides
+    claim = (sp.Heaviside(gamma * xhat), sp.Heaviside(x - Mean(x)))
+    assert _verdict(*claim, assume=[gamma > 0]).status is Status.PROVED
+    assert _verdict(*claim).status is Status.REFUTED
+    assert _verdict(*claim, assume=[gamma < 0]).status is Status.REFUTED
+
+
+def test_standardize_is_odd_in_the_scale():
+    verdict = _verdict(standardize(a * x, 0), sp.sign(a) * standardize(x, 0))
+    assert verdict.status is Status.PROVED
+    assert set(verdict.domain) == {"Mean((x - Mean(x))**2) > 0", "a != 0"}
+    assert _verdict(standardize(a * x, 0), standardize(x, 0)).status is Status.REFUTED
+
+
+@pytest.mark.parametrize("lhs, rhs, expected", [
+    (sp.Abs(var), var, Status.PROVED),
+    (sp.Abs(var + eps) - eps, var, Status.PROVED),
+    (sp.Max(var, 0), var, Status.PROVED),
+    (sp.Min(var, 0), 0, Status.PROVED),
+    (sp.sign(var + eps), 1, Status.PROVED),
+    (sp.sign(var), 1, Status.REFUTED),
+    (sp.Abs(Mean(x)), Mean(x), Status.REFUTED),
+    (sp.Abs(x - Mean(x)), sp.sign(x - Mean(x)) * (x - Mean(x)), Status.PROVED),
+    (Mean(sp.Abs(x - Mean(x))), Mean(sp.sign(x - Mean(x)) * (x - Mean(x))), Status.PROVED),
+    (sp.Min(xhat, 0) + sp.Max(xhat, 0), xhat, Status.PROVED),
+    (sp.Min(xhat, 0) * sp.Max(xhat, 0), 0, Status.PROVED),
+    (sp.Min(xhat, 0) - sp.Max(xhat, 0), xhat, Status.REFUTED),
+])
+def test_known_signs_decide_piecewise_claims(lhs, rhs, expected):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status is expected, verdict
