@@ -112,8 +112,8 @@ def test_pytorch_module_against_the_keras_convention_is_not_correct():
     import torch
     report = verify_module(torch.nn.BatchNorm1d, convention="keras")
     assert not report.ok
-    assert "eps-default" in keys(report)  # 1e-5, where Keras has 1e-3
-    assert any("differs from the keras convention" in p.message for p in report.problems)
+    # eps 1e-5 where Keras has 1e-3; momentum and running variance as PyTorch's
+    assert keys(report) == {"eps-default", "pytorch-convention"}
 
 
 def test_momentum_from_init_is_the_expected_one():
@@ -199,3 +199,41 @@ def test_a_required_constructor_argument_symbn_cannot_infer_is_a_usage_error():
 
     with pytest.raises(VerifyError, match="--init 'size=...'"):
         verify_module(NeedsSize)
+
+
+def test_statistics_never_updated_and_no_statistics_at_all():
+    report = verify_module(torch_modules.NeverUpdated)
+    assert not report.ok and keys(report) == {"running-stats-never-updated"}
+    report = verify_module(torch_modules.NoRunningStats)
+    assert not report.ok and keys(report) == {"no-running-stats", "eval-uses-batch-stats"}
+
+
+def test_keras_convention_module_checked_against_the_keras_layer():
+    report = verify_module(torch_modules.KerasStyle, convention="keras")
+    assert report.ok, report.problems
+    text = "\n".join(report.checked)
+    assert "momentum 0.99 (the keras default)" in text and "biased running variance" in text
+    assert "keras.layers.BatchNormalization" in text and "float32" in text
+    # the same module is wrong under PyTorch's convention
+    assert not verify_module(torch_modules.KerasStyle).ok
+
+
+# -- the command line ---------------------------------------------------------------------
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "symbn.cli", "--no-color", *args],
+                          capture_output=True, text=True, cwd=FIXTURES, timeout=600)
+
+
+def test_cli_module_kinds():
+    good = run("verify", "torch.nn:BatchNorm2d", "--kind", "batchnorm-module")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "verdict: correct" in good.stdout and "layout NC: not supported" in good.stdout
+    bad = run("verify", "torch_modules:BiasedEvalBatchStats", "--kind", "batchnorm-module")
+    assert bad.returncode == 1
+    assert "running-var-biased" in bad.stdout and "eval-uses-batch-stats" in bad.stdout
+    usage = run("verify", "torch.nn:BatchNorm2d", "--kind", "batchnorm-module", "--init", "3")
+    assert usage.returncode == 2 and "--init" in usage.stderr and "Traceback" not in usage.stderr
+    mixed = run("verify", "torch_modules:batchnorm_tensors", "--kind", "bn-forward",
+                "--init", "eps=1")
+    assert mixed.returncode == 2 and "NAME-module" in mixed.stderr

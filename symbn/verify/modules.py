@@ -346,7 +346,8 @@ def _running_checks(target, kind, layout, conv: Convention, report, steps):
         result = running.check_running(inst, conv, new_weight=new_weight, eps=eps,
                                        batches=batches, x_eval=x_eval,
                                        feature_axis=layout.feature_axis,
-                                       gamma=effective_gamma, beta=effective_beta)
+                                       gamma=effective_gamma, beta=effective_beta,
+                                       own_eps=inst.eps)
     except oracles.OracleUnavailable as error:
         report.note_not_checked(f"running statistics: not run ({error})")
         return

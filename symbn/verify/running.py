@@ -11,8 +11,9 @@ disagreed with the derivation the report would say so, and the verdict could not
 
 The mistakes fitted when the statistics differ are generated the same way, from a wrong
 convention (the biased variance where the unbiased belongs or the reverse, the momentum
-stated the other framework's way, both) or a wrong eval mode (batch statistics instead of
-running ones); "never updated" keeps the initial statistics.
+stated the other framework's way, both, or another framework's convention altogether) or a
+wrong eval mode (batch statistics instead of running ones); "never updated" keeps the
+initial statistics.  Where real code made these mistakes: :mod:`symbn.verify.mistakes`.
 """
 
 from __future__ import annotations
@@ -66,7 +67,14 @@ def running_mistakes(convention: Convention) -> tuple[RunningMistake, ...]:
             RunningMistake(w_name, w_text, flipped_w),
             RunningMistake(f"{var_name}+{w_name}", f"{var_text}; and {w_text}", both),
             RunningMistake("running-stats-never-updated", "running statistics never updated "
-                           "(they keep their initial values)", None))
+                           "(they keep their initial values)", None),
+            *(RunningMistake(f"{other.name}-convention", f"running statistics follow the "
+                             f"{other.name} convention (weight {other.new_weight:g} on the batch "
+                             f"statistic, {'unbiased' if other.unbiased_running_var else 'biased'}"
+                             " running variance)", other)
+              for other in CONVENTIONS.values() if other.name != convention.name
+              and (other.new_weight, other.unbiased_running_var)
+              != (convention.new_weight, convention.unbiased_running_var)))
 
 
 EVAL_BATCH_STATS = ("eval-uses-batch-stats", "eval mode normalizes with the batch statistics, "
@@ -100,6 +108,15 @@ def _relative(actual, reference) -> float:
     return math.inf if note else rel
 
 
+def _residual(actual, candidate, scale) -> float:
+    """max |actual - candidate| / max |scale|: a mistake's prediction may be trivially constant
+    (never updated: zeros), so the scale is the correct expectation's, which is not."""
+    actual = np.asarray(actual, np.float64)
+    if actual.shape != np.shape(candidate) or not np.all(np.isfinite(actual)):
+        return math.inf
+    return float(np.max(np.abs(actual - candidate)) / np.max(np.abs(scale)))
+
+
 def training_batches(shape, feature_axis, steps=STEPS, seed=11):
     """``steps`` batches with different means and spreads (so every step moves the running
     statistics), and one more for eval mode."""
@@ -109,9 +126,12 @@ def training_batches(shape, feature_axis, steps=STEPS, seed=11):
 
 
 def check_running(instance, convention: Convention, *, new_weight: float, eps: float,
-                  batches, x_eval, feature_axis: int, gamma, beta) -> RunningResult:
+                  batches, x_eval, feature_axis: int, gamma, beta,
+                  own_eps: float | None = None) -> RunningResult:
     """Train ``instance`` on ``batches``, read its running statistics, run it in eval mode on
-    ``x_eval``; expected values from the derivation, confirmed by the convention's real layer."""
+    ``x_eval``; expected values from the derivation, confirmed by the convention's real layer.
+    ``own_eps``: the module's own eps when it differs from the convention's (a fault reported
+    on its own), so an eval output that only reflects it is not called unexplained."""
     target = dataclasses.replace(convention, new_weight=new_weight)
     initial = instance.running()
     channels = x_eval.shape[feature_axis]
@@ -124,7 +144,7 @@ def check_running(instance, convention: Convention, *, new_weight: float, eps: f
         observed["running mean"], observed["running var"] = final
     observed["eval y"] = np.asarray(instance.evaluate(x_eval), dtype=np.float64)
 
-    def eval_y(mean, var):
+    def eval_y(mean, var, eps=eps):
         return bn_kernels.evaluate(x_eval, gamma, beta, eps, mean, var, feature_axis=feature_axis)
 
     mean, var = expected_running(target, batches, *start, feature_axis)
@@ -139,7 +159,8 @@ def check_running(instance, convention: Convention, *, new_weight: float, eps: f
         fits = []
         for m in running_mistakes(target):
             wrong = expected_running(m.convention, batches, *start, feature_axis)
-            fits.append((max(_relative(final[0], wrong[0]), _relative(final[1], wrong[1])), m))
+            fits.append((max(_residual(final[0], wrong[0], mean),
+                             _residual(final[1], wrong[1], var)), m))
         residual, best = min(fits, key=lambda f: f[0])
         if residual <= FIT:
             mistakes.append((best.name, best.description))
@@ -147,12 +168,13 @@ def check_running(instance, convention: Convention, *, new_weight: float, eps: f
             unexplained += [(n, _relative(observed[n], expected[n]))
                             for n in ("running mean", "running var")]
     if _relative(observed["eval y"], expected["eval y"]) > FIT:
-        own = eval_y(*final) if final is not None else None
+        own = eval_y(*final, eps=own_eps or eps) if final is not None else None
         batch = bn_kernels.train(x_eval, np.zeros_like(x_eval), gamma, beta, eps,
                                  feature_axis=feature_axis)["y"]
-        if _relative(observed["eval y"], batch) <= FIT:
+        scale = expected["eval y"]
+        if _residual(observed["eval y"], batch, scale) <= FIT:
             mistakes.append(EVAL_BATCH_STATS)
-        elif own is None or _relative(observed["eval y"], own) > FIT:
+        elif own is None or _residual(observed["eval y"], own, scale) > FIT:
             unexplained.append(("eval y", _relative(observed["eval y"], expected["eval y"])))
         # else: eval mode is right for the statistics it kept; their mistake explains it
     return RunningResult(expected, observed, mistakes, unexplained, oracle, oracle_error)
