@@ -1,9 +1,11 @@
 """The corpus (tests/fixtures/corpus): every implementation gets its verdict and diagnosis.
 
 Each fixture module lists ``EXPECTED``: name -> kind, ok, the mistakes the diagnosis must
-name (a set: a pair of mistakes is two), optionally a phrase the diagnosis must say, options
-for verify (feature_axis, layout, dtypes, framework...) and ``missing``: a feature of
+name (a set: a pair of mistakes is two), optionally a phrase the diagnosis must say, the
+running-statistics problems a module check must report (``problems``, by key), options for
+verify (feature_axis, layout, dtypes, framework...) and ``missing``: a feature of
 ``symbn verify`` the entry needs that has not landed (the test is then a strict xfail).
+Kinds NAME-module go through verify_module (classes constructed by symbn).
 Functions are wrapped in functools.partial so verify runs them in this process (no worker
 start-up per entry): the corpus checks verdicts and diagnoses, not process isolation.
 """
@@ -16,10 +18,12 @@ from pathlib import Path
 import pytest
 
 from symbn.verify import verify
+from symbn.verify.modules import verify_module
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
-MODULES = ("numpy_batchnorm", "numpy_family", "pairs", "torch_functions", "jax_functions")
-CONTROL = ("kind", "ok", "mistakes", "says", "missing")
+MODULES = ("numpy_batchnorm", "numpy_family", "pairs", "torch_functions", "jax_functions",
+           "torch_modules", "flax_modules")
+CONTROL = ("kind", "ok", "mistakes", "says", "missing", "problems")
 
 
 def entries():
@@ -42,13 +46,21 @@ def target(module, name):
 def test_corpus_entry_gets_its_verdict_and_diagnosis(module, name, expected):
     options = {**getattr(module, "OPTIONS", {}),
                **{k: v for k, v in expected.items() if k not in CONTROL}}
-    report = verify(target(module, name), expected["kind"], **options)
+    if expected["kind"].endswith("-module"):
+        report = verify_module(getattr(module, name), norm=expected["kind"].split("-")[0],
+                               **options)
+    else:
+        report = verify(target(module, name), expected["kind"], **options)
     assert report.checks, "nothing was compared"
     if expected["ok"]:
         assert report.ok, [p.message for p in report.problems]
         assert report.diagnosis is None
         return
     assert not report.ok
+    assert expected.get("problems", set()) <= {p.key for p in report.problems}
+    if "mistakes" not in expected:  # a module's running statistics: no train-mode diagnosis
+        assert report.diagnosis is None
+        return
     d = report.diagnosis
     assert d is not None and d.fits, d and d.message
     assert set(d.mistakes) == expected["mistakes"], d.message
