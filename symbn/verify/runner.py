@@ -16,9 +16,9 @@ The pieces (each its own module):
   checked, not_checked, diagnosis, ok).
 
 The diagnosis hook: when the report is not ok, ``symbn.verify.diagnosis.diagnose(kind,
-observations)`` gets the :class:`~symbn.verify.kinds.Kind` and the float64
-:class:`~symbn.verify.model.Observation` list (every supported layout's grid cases) and
-returns a Diagnosis or None.
+observations, checks=...)`` gets the :class:`~symbn.verify.kinds.Kind`, the float64
+:class:`~symbn.verify.model.Observation` list (every supported layout's grid cases) and the
+report's checks, and returns a Diagnosis.
 
 Layouts: with ``layout`` None every layout of the kind (at the feature axis given, or the
 kind's default) is tried; one on which every float64 call fails with a shape or broadcast
@@ -27,7 +27,6 @@ error is *not supported* -- listed once in not_checked, not a fault -- unless th
 
 from __future__ import annotations
 
-import inspect
 import os
 
 import numpy as np
@@ -120,7 +119,8 @@ def verify(target, kind: str, *, layout: str | None = None, feature_axis: int | 
     try:
         loaded = runner.start()
     except TargetError as error:
-        raise VerifyError(str(error)) from None
+        where = f"\n{error.traceback.rstrip()}" if traceback and error.traceback else ""
+        raise VerifyError(f"{error}{where}") from None
     run = _Run(spec, report, runner, timeout, traceback, explicit=layout is not None)
     run.candidates = ((framework,) if framework else
                       tuple(dict.fromkeys((*loaded.frameworks, "numpy"))))
@@ -131,7 +131,7 @@ def verify(target, kind: str, *, layout: str | None = None, feature_axis: int | 
         runner.close()
     run.summarize()
     if not report.ok and run.observations:
-        report.diagnosis = _diagnose(spec, run.observations)
+        report.diagnosis = _diagnose(spec, run.observations, report.checks)
     return report
 
 
@@ -251,7 +251,10 @@ class _Run:
             else:
                 where = f"\n{error.traceback.rstrip()}" if self.traceback and error.traceback \
                     else ""
-                report.problem(f"raised {error.line}{where}", label, key=f"raised {error.line}")
+                # one problem per exception type and line of the user's code (not per message:
+                # "eps=0.1 is not allowed" and "eps=0.001 ..." are the same fault)
+                report.problem(f"raised {error.line}{where}", label,
+                               key=f"raised {error.type} {error.origin or error.line}")
             return
         got = self.outputs(outcome.value, label)
         if got is None:
@@ -399,8 +402,6 @@ def _reduction_size(kind: Kind, layout: Layout, case: Case) -> int:
     return max(statistic, n * s)
 
 
-def _diagnose(kind: Kind, observations):
-    from symbn.verify import diagnosis
-    if "observations" in inspect.signature(diagnosis.diagnose).parameters:
-        return diagnosis.diagnose(kind, observations)
-    return None  # the fitting diagnosis that takes observations has not landed yet
+def _diagnose(kind: Kind, observations, checks):
+    from symbn.verify.diagnosis import diagnose
+    return diagnose(kind, observations, checks=tuple(checks))

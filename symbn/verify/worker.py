@@ -92,11 +92,13 @@ class CallError:
     traceback: str
     at_call: bool
     shape: bool
+    origin: str = ""  # "file.py, line N": the innermost frame of the user's own code
 
     @property
     def line(self) -> str:
         first = self.message.strip().splitlines()[0] if self.message.strip() else ""
-        return f"{self.type}: {first}" if first else self.type
+        text = f"{self.type}: {first}" if first else self.type
+        return f"{text} ({self.origin})" if self.origin else text
 
 
 class PairError(Exception):
@@ -164,16 +166,29 @@ def execute(functions: tuple, job: Job) -> Returned | tuple[Returned, Returned]:
     return _export(out), _export(backward(convert(job.upstream), cache))
 
 
+def _library_dirs() -> tuple[str, ...]:
+    import sysconfig
+    return tuple(os.path.abspath(sysconfig.get_paths()[k]) + os.sep
+                 for k in ("stdlib", "platstdlib", "purelib", "platlib"))
+
+
 def call_error(error: BaseException) -> CallError:
-    """The user's exception, with the traceback cut to the user's own frames."""
+    """The user's exception: the traceback without symbn's and the import machinery's frames,
+    and the innermost frame outside the standard library and installed packages."""
     frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if os.path.abspath(f.filename) != os.path.abspath(__file__)]
+              if os.path.abspath(f.filename) != os.path.abspath(__file__)
+              and not f.filename.startswith("<frozen ")
+              and not f.filename.endswith(os.path.join("importlib", "__init__.py"))]
+    libraries = _library_dirs()
+    own = [f for f in frames if not os.path.abspath(f.filename).startswith(libraries)
+           and os.sep + os.path.join("symbn", "") not in os.path.abspath(f.filename)]
     text = "".join(traceback.format_list(frames)) + "".join(
         traceback.format_exception_only(type(error), error))
+    origin = f"{os.path.basename(own[-1].filename)}, line {own[-1].lineno}" if own else ""
     return CallError(type(error).__name__, str(error), text,
                      at_call=isinstance(error, TypeError) and not frames,
                      shape=isinstance(error, (ValueError, RuntimeError, IndexError, TypeError))
-                     and bool(_SHAPE_WORDS.search(str(error))))
+                     and bool(_SHAPE_WORDS.search(str(error))), origin=origin)
 
 
 # -- the parent's side -----------------------------------------------------------------------
@@ -194,7 +209,12 @@ class Target:
 
 
 class TargetError(Exception):
-    """The user's module or function could not be loaded: one line, exit status 2."""
+    """The user's module or function could not be loaded: one line, exit status 2;
+    ``traceback``: where the module's import failed, when it raised."""
+
+    def __init__(self, message: str, traceback: str = ""):
+        super().__init__(message)
+        self.traceback = traceback
 
 
 @dataclass(frozen=True)
@@ -244,7 +264,7 @@ class Worker:
         status, value = self._receive(IMPORT_SECONDS, importing=True)
         if status != "ready":
             self.close()
-            raise TargetError(value)
+            raise TargetError(*((value,) if isinstance(value, str) else value))
         self.loaded = Loaded(*value)
         return self.loaded
 
@@ -282,8 +302,11 @@ class Worker:
         else:
             how = f"exited with status {code} (os._exit, or a fatal error in native code)"
         self._log.seek(0)
-        tail = [ln for ln in self._log.read().decode(errors="replace").splitlines() if ln.strip()]
-        return f"the worker process {how} {when}" + (f": {tail[-1].strip()}" if tail else "")
+        # faulthandler's dump lists the innermost frame first: the user's line that crashed
+        frames = re.findall(r'File "([^"]+)", line (\d+)', self._log.read().decode(errors="replace"))
+        own = [(f, n) for f, n in frames if os.path.abspath(f) != os.path.abspath(__file__)]
+        where = f" ({os.path.basename(own[0][0])}, line {own[0][1]})" if own else ""
+        return f"the worker process {how} {when}{where}"
 
     def close(self) -> None:
         if self._process is not None:
@@ -375,8 +398,8 @@ def _load(paths, module_name, names):
             return "error", f"cannot import module {module_name!r}: {error}"
         return "error", f"importing {module_name!r} raised ModuleNotFoundError: {error}"
     except BaseException as error:  # noqa: BLE001 -- the user's module failed while importing
-        return "error", (f"importing {module_name!r} raised {type(error).__name__}: {error}\n"
-                         + call_error(error).traceback)
+        failure = call_error(error)
+        return "error", (f"importing {module_name!r} raised {failure.line}", failure.traceback)
     functions = []
     for name in names:
         value = module
@@ -414,5 +437,7 @@ def _serve(read_fd: int, write_fd: int) -> None:
 
 
 if __name__ == "__main__":
+    import faulthandler
+    faulthandler.enable()  # a crash dumps the Python stack: the report names the user's line
     sys.path.pop(0)  # this file's directory: its modules must not shadow the user's
     _serve(int(sys.argv[1]), int(sys.argv[2]))

@@ -1,0 +1,293 @@
+"""The verify runner on the code people write: the whole family, layouts found by trying,
+cache-style pairs, NumPy/PyTorch/JAX functions, and user code that misbehaves.
+
+Each complaint of issue 11 that the runner answers has a test here, on the small fixtures in
+tests/fixtures/verify_runner/.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symbn.verify import VerifyError, get_kind, verify
+
+HERE = Path(__file__).resolve().parent / "fixtures" / "verify_runner"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "verify"
+sys.path[:0] = [str(HERE), str(EXAMPLES)]
+
+
+def run(*args, cwd=HERE):
+    return subprocess.run([sys.executable, "-m", "symbn.cli", "--no-color", *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def check(target, kind, **options):
+    """verify() from the fixtures' folder (targets are module:function names there)."""
+    return verify(target, kind, **options)
+
+
+def failing(report):
+    return [c for c in report.checks if not c.passed]
+
+
+# -- layouts -----------------------------------------------------------------------------------
+
+def test_correct_nd_only_code_is_correct_and_says_3d_and_4d_were_not_supported():
+    report = check("nd_only:backward", "batchnorm-backward")
+    assert report.ok and not report.problems
+    assert {c.layout for c in report.checks} == {"NC"}
+    unsupported = [line for line in report.not_checked if "not supported" in line]
+    assert [line.split()[1] for line in unsupported] == ["NCL", "NCHW"]
+
+
+def test_cli_nd_only_exits_0_and_reports_the_unsupported_layouts_once():
+    done = run("verify", "nd_only:forward", "--kind", "batchnorm-forward")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("layout NCHW") == 1 and "not supported" in done.stdout
+    assert "verdict: correct" in done.stdout
+
+
+def test_channels_last_code_with_feature_axis_minus_1_is_correct_on_nlc_and_nhwc():
+    report = check("channels_last:forward", "bn-forward", feature_axis=-1)
+    assert report.ok
+    assert {c.layout for c in report.checks} == {"NC", "NLC", "NHWC"}
+    assert run("verify", "channels_last:forward", "--kind", "bn-forward",
+               "--layout", "nhwc").returncode == 0
+
+
+def test_feature_axis_0_sizes_the_parameters_from_that_axis():
+    report = check("channels_last:forward_axis0", "batchnorm-forward", feature_axis=0)
+    assert report.ok and {c.layout for c in report.checks} == {"CN", "CNL", "CNHW"}
+
+
+def test_a_named_layout_the_code_does_not_support_is_a_fault_not_a_skip():
+    report = check("nd_only:forward", "bn-forward", layout="NCHW")
+    assert not report.ok and report.problems
+    assert not any("not supported" in line for line in report.not_checked)
+
+
+def test_code_for_the_wrong_layout_is_wrong_on_the_layout_it_accepts():
+    """Per-sample statistics run on (N, D) without a shape error: WRONG, and named."""
+    report = check("nd_only:forward_per_sample", "bn-forward")
+    assert not report.ok and report.diagnosis.name == "per-sample-statistics"
+
+
+@pytest.mark.parametrize("options,message", [
+    (("--feature-axis", "4"), "feature axis 4 fits no batchnorm input"),
+    (("--feature-axis", "-5"), "use an axis from -4 to 3"),
+    (("--layout", "NHWC", "--feature-axis", "1"), "contradicts layout NHWC"),
+    (("--layout", "NC", "--kind", "instancenorm-forward"), "not the 2-D layout NC"),
+])
+def test_a_bad_axis_or_layout_is_a_usage_error_in_one_line(options, message):
+    args = ["verify", "nd_only:forward", *options]
+    if "--kind" not in options:
+        args += ["--kind", "bn-forward"]
+    done = run(*args)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_instancenorm_takes_no_2d_layout_and_btc_names_its_channels_last_3d_layout():
+    with pytest.raises(VerifyError, match="not the 2-D layout NC"):
+        check("family_numpy:instancenorm", "instancenorm-forward", layout="NC")
+    report = check("channels_last:forward", "bn-forward", layout="BTC")
+    assert report.ok and {c.layout for c in report.checks} == {"NLC"}
+
+
+# -- the family --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target,kind,layouts", [
+    ("family_numpy:layernorm", "layernorm-forward", {"NC", "BTC"}),
+    ("family_numpy:rmsnorm", "rmsnorm-forward", {"NC", "BTC"}),
+    ("family_numpy:rmsnorm_backward", "rmsnorm-backward", {"NC", "BTC"}),
+    ("family_numpy:groupnorm", "groupnorm-forward", {"NC", "NCL", "NCHW"}),
+    ("family_numpy:instancenorm", "instancenorm-forward", {"NCL", "NCHW"}),
+    ("family_numpy:weightnorm", "weightnorm-forward", {"OI", "OIHW"}),
+    ("family_numpy:weightnorm_backward", "weightnorm-backward", {"OI", "OIHW"}),
+])
+def test_each_member_of_the_family_verifies(target, kind, layouts):
+    report = check(target, kind)
+    assert report.ok, report.problems
+    assert {c.layout for c in report.checks} == layouts
+    assert {c.output for c in report.checks} == set(get_kind(kind).outputs)
+
+
+def test_a_wrong_member_is_wrong():
+    report = check("family_numpy:rmsnorm_subtracts_mean", "rmsnorm-forward")
+    assert not report.ok and failing(report)
+
+
+# -- cache-style pairs -------------------------------------------------------------------------
+
+def test_cs231n_pair_is_verified_together_with_the_bn_param_dict():
+    report = check("pairs:batchnorm_forward,batchnorm_backward", "batchnorm-pair")
+    assert report.ok
+    assert {c.output for c in report.checks} == {"y", "dx", "dgamma", "dbeta"}
+
+
+def test_llm_c_pair_without_eps_is_verified_and_the_assumed_eps_is_stated():
+    report = check("pairs:layernorm_forward,layernorm_backward", "layernorm-pair")
+    assert report.ok and {c.layout for c in report.checks} == {"NC", "BTC"}
+    assert any("assumed to be 1e-05" in line for line in report.not_checked)
+
+
+def test_a_wrong_pair_backward_is_diagnosed():
+    report = check("pairs:batchnorm_forward,batchnorm_backward_missing_1_over_n",
+                   "batchnorm-pair")
+    assert not report.ok and report.diagnosis.name == "missing-1/N"
+    assert {c.output for c in failing(report)} == {"dx"}
+
+
+def test_a_pair_forward_without_a_cache_gets_the_expected_signature():
+    report = check("pairs:forward_without_cache,batchnorm_backward", "batchnorm-pair",
+                   layout="NC")
+    [problem] = report.problems
+    assert "returns (y, cache)" in problem.message and len(problem.cases) > 1
+
+
+def test_a_pair_kind_needs_two_functions():
+    done = run("verify", "pairs:batchnorm_forward", "--kind", "batchnorm-pair")
+    assert done.returncode == 2 and "module:forward,backward" in done.stderr
+
+
+# -- frameworks and precision ------------------------------------------------------------------
+
+def test_pytorch_functions_are_detected_and_checked_in_half_precision_too():
+    report = check("torch_fns:batchnorm_backward", "bn-backward")
+    assert report.ok and report.framework == "torch"
+    assert {c.dtype for c in report.checks} == {"float64", "float32", "float16", "bfloat16"}
+    stress = {c.mode for c in report.checks} - {"train"}
+    assert stress == {"mean offset", "large values", "tiny eps", "constant channel"}
+    assert max(c.max_rel / c.tolerance for c in report.checks) < 0.25  # the rule's margin
+
+
+def test_one_pass_variance_fails_the_mean_offset_case_it_was_made_for():
+    report = check("torch_fns:batchnorm_one_pass", "bn-forward", layout="NC")
+    assert not report.ok
+    assert any("[mean offset]" in p.message for p in report.problems) or any(
+        c.mode == "mean offset" for c in failing(report))
+
+
+def test_float16_arithmetic_is_caught_by_the_large_values_and_tiny_eps_cases():
+    report = check("torch_fns:batchnorm_in_input_dtype", "bn-forward", layout="NC")
+    assert {(c.mode, c.dtype) for c in failing(report)} == {("large values", "float16")}
+    [nan] = report.problems
+    assert "NaN or inf" in nan.message and "tiny eps" in nan.message
+    assert all(c.passed for c in report.checks if c.dtype in ("float64", "float32"))
+
+
+def test_an_output_in_another_dtype_is_a_problem_for_each_dtype_once():
+    report = check("torch_fns:batchnorm_float32_out", "bn-forward", layout="NC")
+    messages = sorted(p.message.split(" (")[0] for p in report.problems)
+    assert messages == [f"y has dtype float32 for {d} inputs"
+                        for d in ("bfloat16", "float16", "float64")]
+
+
+def test_llm_rmsnorm_that_promotes_is_correct_and_one_that_always_uses_float32_is_not():
+    good = check("llm_rmsnorm:rms_norm", "rmsnorm-forward", layout="BTC")
+    assert good.ok and good.framework == "torch"
+    bad = check("torch_fns:rmsnorm", "rmsnorm-forward", layout="BTC")
+    assert {c.dtype for c in failing(bad)} == {"float64"}
+
+
+def test_jax_functions_are_detected():
+    report = check("jax_fns:layernorm_backward", "layernorm-backward", layout="NC",
+                   dtypes=("float64", "float32"), stress=False)
+    assert report.ok and report.framework == "jax"
+
+
+def test_numpy_code_says_half_precision_was_not_checked():
+    report = check("nd_only:forward", "bn-forward", layout="NC")
+    assert report.framework == "numpy"
+    assert any(line.startswith("float16, bfloat16") for line in report.not_checked)
+
+
+# -- saying what was checked -------------------------------------------------------------------
+
+def test_every_report_lists_what_was_and_was_not_checked():
+    report = check("nd_only:forward", "bn-forward")
+    checked = " | ".join(report.checked)
+    for word in ("outputs y", "layouts: NC", "dtypes: float64, float32", "mode: training",
+                 "stress cases: mean offset"):
+        assert word in checked
+    missing = " | ".join(report.not_checked)
+    for word in ("gradients", "running statistics", "second order", "NCHW"):
+        assert word in missing
+
+
+def test_nothing_checked_is_never_correct():
+    report = check("robust:three_arguments", "bn-forward")
+    assert not report.ok and not report.checks and not report.checked
+
+
+# -- running user code robustly ----------------------------------------------------------------
+
+def test_a_segfault_is_reported_as_a_crash_at_once_with_the_users_line():
+    report = check("robust:segfaults", "bn-forward")
+    [problem] = report.problems
+    assert "killed by SIGSEGV" in problem.message and "robust.py, line" in problem.message
+    assert len(problem.cases) == 1
+    assert any("not run (stopped after the worker crashed)" in n for n in report.not_checked)
+
+
+def test_os_exit_is_reported_as_a_crash():
+    [problem] = check("robust:exits", "bn-forward").problems
+    assert "exited with status 3" in problem.message
+
+
+def test_a_failed_call_shows_the_expected_signature_once():
+    done = run("verify", "robust:three_arguments", "--kind", "bn-forward", "--json")
+    assert done.returncode == 1
+    [problem] = json.loads(done.stdout)["problems"]
+    assert "takes 3 positional arguments but 4 were given" in problem["message"]
+    assert problem["message"].endswith("symbn calls f(x, gamma, beta, eps) -> y")
+    assert len(problem["cases"]) > 10
+
+
+def test_an_error_is_one_problem_with_its_cases_and_traceback_shows_the_users_line():
+    report = check("robust:raises_inside", "bn-forward", layout="NC")
+    [problem] = report.problems  # three different eps in the message, one fault
+    assert "robust.py, line 27" in problem.message and len(problem.cases) == 10
+    done = run("verify", "robust:raises_inside", "--kind", "bn-forward", "--layout", "NC",
+               "--traceback")
+    assert 'raise ValueError(f"eps={eps} is not allowed here")' in done.stdout
+
+
+@pytest.mark.parametrize("module,message", [
+    ("exits_at_import", "called sys.exit(0) while being imported"),
+    ("raises_at_import", "raised RuntimeError: config.yaml not found (raises_at_import.py, "
+                         "line 3)"),
+    ("noguard_script", "put that call under if __name__"),
+])
+def test_a_module_that_exits_or_raises_at_import_is_a_usage_error(module, message):
+    done = run("verify", f"{module}:forward", "--kind", "bn-forward")
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_time_limit_starts_after_the_import():
+    """The module sleeps 4 s at import; each call has 2 s and needs milliseconds."""
+    report = check("slow_import:forward", "bn-forward", layout="NC", timeout=2.0)
+    assert report.ok
+
+
+def test_a_script_without_a_main_guard_verifies_its_own_function_in_process():
+    done = subprocess.run([sys.executable, "noguard_script.py"], capture_output=True,
+                          text=True, cwd=HERE, timeout=600)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and lines[0] == "ok", done.stdout + done.stderr
+    assert any("ran in this process" in line for line in lines)
+
+
+def test_a_function_defined_in_main_runs_in_process():
+    cell = {"__name__": "__main__"}
+    exec("import numpy as np\n"  # noqa: S102 -- a notebook cell's function, in __main__
+         "def forward(x, gamma, beta, eps):\n"
+         "    mu = x.mean(0)\n"
+         "    return gamma * (x - mu) / np.sqrt(x.var(0) + eps) + beta\n", cell)
+    report = verify(cell["forward"], "bn-forward", layout="NC")
+    assert report.ok
+    assert any("ran in this process" in line for line in report.not_checked)
