@@ -100,11 +100,24 @@ def test_a_substitution_that_is_not_the_inverse_of_its_radicand_is_refused():
     assert result.confirmed is None and "not (S**2 - rest)/c" in result.evidence[0]
 
 
-def test_a_numeric_irrational_root_is_unchecked_not_refuted():
-    cert = Certificate("rationalize", sp.sqrt(2) * (a + b) - sp.sqrt(2) * a, {}, (), (),
-                       sp.S.Zero, sp.S.One)
-    result = second_check(sp.sqrt(2) * b, cert)
-    assert result.confirmed is None and "not a rational square" in result.evidence[0]
+def test_numeric_roots_are_atoms_with_their_relation():
+    spelled = sp.sqrt(2) * (a + b) - sp.sqrt(2) * a - sp.sqrt(8) * b / 2
+    assert spelled != 0
+    cert = Certificate("rationalize", spelled, {}, (), (), sp.S.Zero, sp.S.One)
+    assert second_check(spelled, cert).confirmed is True
+    wrong = sp.sqrt(2) * (a + b) - sp.sqrt(2) * a
+    cert = Certificate("rationalize", wrong, {}, (), (), sp.S.Zero, sp.S.One)
+    result = second_check(wrong, cert)
+    assert result.confirmed is None and "NOT the zero polynomial" in result.evidence[0]
+
+
+def test_positive_square_factors_leave_the_root():
+    scale = sp.Symbol("a", positive=True)
+    spelled = sp.sqrt(sp.expand(scale**2 * B2)) - scale * sp.sqrt(B2)
+    assert spelled != 0
+    claim = _general(spelled)
+    result = second_check(claim)
+    assert result.confirmed is True, result.evidence
 
 
 def test_a_certificate_of_another_claim_is_not_confirmed():

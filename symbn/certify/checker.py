@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import flint
 
+from symbn.certify.forms import exact_forms
 from symbn.certify.engine import (
     POINT_BITS,
     Degree,
@@ -30,7 +31,6 @@ from symbn.certify.engine import (
     Malformed,
     PointAlgebra,
     PolyAlgebra,
-    Radicals,
     RatFunc,
     Refused,
     Undefined,
@@ -114,19 +114,19 @@ def _check_rationalized(data, rng) -> Result:
     trees = [residual, numerator] + [t for _, t in substitutions + radicals]
     used = set().union(*map(names_in, trees)) | {n for n, _ in substitutions + radicals}
     variables = _declared(data, used)
+    positive = set(_field(data, "positive", list)) | {n for n, _ in radicals}
+    negative = set(_field(data, "negative", list))
     names = sorted(set(variables) | used)
-    ctx = flint.fmpq_mpoly_ctx.get(tuple(names))
-    poly = PolyAlgebra(ctx)
-    gens = {n: RatFunc(ctx.gen(i), ctx.constant(1)) for i, n in enumerate(names)}
     try:
-        roots = _change_of_variables(residual, substitutions, radicals, gens, poly)
-        values = _substituted(gens, substitutions, lambda env: Evaluator(poly, env))
-        rational = Evaluator(poly, values, sqrt=roots.sqrt).eval(residual)
-        recorded = Evaluator(poly, gens, sqrt=roots.sqrt).eval(numerator)
+        relations_declared = _change_of_variables(residual, substitutions, radicals, names)
+        (rational, recorded), relations, ctx = exact_forms(
+            [residual, numerator], names, positive=positive, negative=negative,
+            substitutions=substitutions,
+            declared=[(s, b) for s, b in radicals if s in relations_declared])
     except (Refused, Undefined) as why:
         return Result(None, (f"python-flint: the certificate does not rationalize the "
                              f"residual: {why}",))
-    linked = _linked(data, residual, variables)
+    linked = _linked(data, residual, variables, positive, negative)
     if linked is not True:
         return Result(None, (linked,))
     d = _degree(residual, substitutions, names)
@@ -134,24 +134,24 @@ def _check_rationalized(data, rng) -> Result:
         raise Malformed(f"the recorded degree {degree} is not the numerator's formal "
                         f"degree {d}")
     free = len(set(names) - {n for n, _ in substitutions})
-    how = ("" if not roots.relations else
-           f", reduced by {len(roots.relations)} relation(s) S**2 = B")
-    if not zero_modulo(rational.num, roots.relations, ctx):
+    how = ("" if not relations else
+           f", reduced by {len(relations)} relation(s) R**2 = B for the roots left")
+    if not zero_modulo(rational.num, relations, ctx):
         # A nonzero rational function of free variables is nonzero on part of the region
         # S_k > 0: the claim is false there.  With relations it may be a true identity the
-        # reduction does not see (B a perfect square).
-        return Result(None if roots.relations else False,
+        # reduction does not see.
+        return Result(None if relations else False,
                       (f"python-flint: the rationalized numerator (formal degree {d}, "
                        f"{free} variables{how}) is NOT the zero polynomial",))
-    if not zero_modulo(recorded.num, roots.relations, ctx):
+    if not zero_modulo(recorded.num, relations, ctx):
         raise Malformed("the recorded numerator is not the zero polynomial")
     lines = [f"python-flint: the rationalized numerator (formal degree {d} in {free} variables"
              f"{how}) is the zero polynomial"]
-    if roots.relations:
-        lines.append("exact evaluation at points: not applicable (a square root kept as a "
-                     "relation has no rational value)")
+    if relations or ctx.nvars() > len(names):
+        lines.append("exact evaluation at points: not applicable (a square root or function "
+                     "left as an atom has no rational value)")
         return Result(True, tuple(lines))
-    zeros = _points(residual, substitutions, names, set(roots.squares), roots, rng)
+    zeros = _points(residual, substitutions, names, positive, negative, rng)
     if zeros is not True:
         return Result(None if "drew only" in zeros else False, (lines[0], zeros))
     lines.append(f"exact evaluation at {POINTS} random integer points (|S| = 2^{POINT_BITS}): "
@@ -159,7 +159,7 @@ def _check_rationalized(data, rng) -> Result:
     return Result(True, tuple(lines))
 
 
-def _linked(data, residual, variables):
+def _linked(data, residual, variables, positive, negative):
     """True when the certificate's residual, its moment variables E_k replaced by the means
     they stand for, equals the claim's lhs - rhs in moment form; else the reason."""
     claim = parse(_field(data, "claim_residual", str), "claim_residual")
@@ -168,8 +168,9 @@ def _linked(data, residual, variables):
     _declared(data, names_in(claim) | set(samples) | set(atoms)
               | set().union(set(), *map(names_in, atoms.values())))
     try:
-        (a, b), relations, ctx = moment_forms([claim, residual], sorted(set(variables)),
-                                              set(samples), derived=atoms)
+        (a, b), relations, ctx = exact_forms([claim, residual], sorted(set(variables)),
+                                             samples=samples, positive=positive,
+                                             negative=negative, derived=atoms)
     except (Refused, Undefined) as why:
         return f"python-flint: cannot compare the certificate with the claim: {why}"
     if not zero_modulo((a - b).num, relations, ctx):
@@ -178,8 +179,9 @@ def _linked(data, residual, variables):
     return True
 
 
-def _change_of_variables(residual, substitutions, radicals, gens, poly) -> Radicals:
-    """Check that the substitutions are an invertible change of variables; the radicals.
+def _change_of_variables(residual, substitutions, radicals, names) -> set[str]:
+    """Check that the substitutions are an invertible change of variables; the names of
+    the radicals that are relations (S**2 == B, no substitution).
 
     Substitution k must be ``p_k -> (S_k**2 - rest)/c`` where radical k is
     ``B_k = c*p_k + rest`` (c a nonzero number, rest free of p_k and S_k): then p_k <-> S_k
@@ -188,11 +190,14 @@ def _change_of_variables(residual, substitutions, radicals, gens, poly) -> Radic
     """
     if len(radicals) < len(substitutions):
         raise Malformed("each substitution needs its radical (S_k, B_k)")
-    roots = Radicals(poly.ctx)
+    ctx = flint.fmpq_mpoly_ctx.get(tuple(names))
+    poly = PolyAlgebra(ctx)
+    gens = {n: RatFunc(ctx.gen(i), ctx.constant(1)) for i, n in enumerate(names)}
     pivots = [p for p, _ in substitutions]
     seen = set(names_in(residual))
     if len(set(pivots)) != len(pivots):
         raise Malformed("a variable is substituted twice")
+    relations = set()
     for k, (s, base) in enumerate(radicals):
         b_names = names_in(base)
         if s in seen or s in b_names or s in pivots:
@@ -211,14 +216,13 @@ def _change_of_variables(residual, substitutions, radicals, gens, poly) -> Radic
             if not Evaluator(poly, gens).eval(replacement) == wanted:
                 raise Refused(f"the substitution of {pivot} is not (S**2 - rest)/c for its "
                               "radicand")
-            roots.squares[s] = gens[s]
             seen |= names_in(replacement) | b_names | {s}
         else:
             if b_names & set(pivots):
                 raise Malformed(f"the radicand of {s} holds a substituted variable")
-            roots.relations[s] = Evaluator(poly, gens).eval(base)
+            relations.add(s)
             seen |= b_names | {s}
-    return roots
+    return relations
 
 
 def _linear_coefficient(b: RatFunc, pivot: str, poly):
@@ -246,11 +250,16 @@ def _degree(residual, substitutions, names) -> int:
     algebra = DegreeAlgebra()
     gens = {n: Degree(1, 0) for n in names}
     values = _substituted(gens, substitutions, lambda env: Evaluator(algebra, env))
-    root = lambda value: Degree(1, 0)  # noqa: E731 -- sqrt(X) is a variable S_k
-    return Evaluator(algebra, values, sqrt=root).eval(residual).num
+    return Evaluator(algebra, values, sqrt=_root_degree,
+                     opaque=lambda name, args: Degree(1, 0)).eval(residual).num
 
 
-def _points(residual, substitutions, names, positive, roots, rng):
+def _root_degree(value: Degree) -> Degree:
+    """sqrt(X) is a factor of X's square root (at most half its degree) times an atom."""
+    return Degree((value.num + 1) // 2 + 1, (value.den + 1) // 2)
+
+
+def _points(residual, substitutions, names, positive, negative, rng):
     algebra = PointAlgebra()
     found = draws = 0
     while found < POINTS:
@@ -258,16 +267,10 @@ def _points(residual, substitutions, names, positive, roots, rng):
         if draws > _MAX_DRAWS:
             return (f"exact evaluation: {_MAX_DRAWS} random points drew only {found} where "
                     "the residual is defined")
-        point = random_point(names, positive, rng)
-
-        def root(value, point=point):
-            for s in roots.squares:
-                if value == point[s] ** 2:
-                    return point[s]
-            raise Undefined("a square root that is no S_k at this point")
+        point = random_point(names, positive, negative, rng)
         try:
             values = _substituted(point, substitutions, lambda env: Evaluator(algebra, env))
-            value = Evaluator(algebra, values, sqrt=root).eval(residual)
+            value = Evaluator(algebra, values, sqrt=_positive_sqrt).eval(residual)
         except Undefined:
             continue
         if value != 0:
@@ -288,7 +291,9 @@ def _check_general(data, rng) -> Result:
     batch_symbol = data.get("batch_symbol")
     lines = []
     try:
-        symbolic = _moment_form_zero(residual, sorted(variables), set(samples))
+        positive = {n for n, sign in signs.items() if sign == "positive"}
+        negative = {n for n, sign in signs.items() if sign == "negative"}
+        symbolic = _moment_form_zero(residual, sorted(variables), samples, positive, negative)
     except Refused as why:
         lines.append(f"python-flint: no polynomial check ({why})")
         symbolic = None
@@ -307,85 +312,14 @@ def _check_general(data, rng) -> Result:
     return Result(True if symbolic and symbolic[0] else None, tuple(lines))
 
 
-def _moment_form_zero(residual, names, samples):
+def _moment_form_zero(residual, names, samples, positive, negative):
     """(numerator is zero, formal degree, variables): moments and roots as atoms."""
-    (value,), relations, ctx = moment_forms([residual], names, samples)
-    degree = Evaluator(DegreeAlgebra(), {n: Degree(1, 0) for n in names},
-                       sqrt=lambda v: Degree(1, 0),
-                       mean=lambda node: Degree(1, 0)).eval(residual).num
+    (value,), relations, ctx = exact_forms([residual], names, samples=samples,
+                                           positive=positive, negative=negative)
+    degree = Evaluator(DegreeAlgebra(), {n: Degree(1, 0) for n in names}, sqrt=_root_degree,
+                       mean=lambda node: Degree(1, 0),
+                       opaque=lambda name, args: Degree(1, 0)).eval(residual).num
     return zero_modulo(value.num, relations, ctx), degree, ctx.nvars()
-
-
-def moment_forms(trees, names, samples, derived=None):
-    """Each tree in moment form, in one flint context: ([RatFunc], relations, ctx).
-
-    A batch mean whose argument is a polynomial in the per-sample variables ``samples``
-    splits by linearity into moments Mean(monomial), then independent variables (a zero
-    for independent moments is a zero for every batch); any other mean, and every square
-    root, is an atom keyed by its normalized argument (so spellings of one radicand meet),
-    a root R with the relation R**2 == X.  ``derived`` names are given the value of a tree
-    (a certificate's moment variable E_k = Mean(...)) before the trees are evaluated.
-    Atoms are discovered while evaluating; a pass that met a new one is redone.
-    """
-    derived = derived or {}
-    atoms: dict = {}  # canonical key -> (name, sample dependent)
-    while True:
-        known = len(atoms)
-        ctx = flint.fmpq_mpoly_ctx.get(tuple(names + [a for a, _ in atoms.values()]))
-        poly = PolyAlgebra(ctx)
-        dependent = {ctx.variable_to_index(n) for n in samples} | {
-            ctx.variable_to_index(a) for a, dep in atoms.values() if dep}
-        env = {n: RatFunc(ctx.gen(ctx.variable_to_index(n)), ctx.constant(1)) for n in names}
-        relations: dict = {}
-
-        def atom(key, is_dependent, ctx=ctx, poly=poly):
-            if key not in atoms:
-                atoms[key] = (f"__atom{len(atoms)}", is_dependent)
-            name = atoms[key][0]
-            if name not in ctx.names():
-                return poly.const(1)  # a placeholder: this pass is redone
-            return RatFunc(ctx.gen(ctx.variable_to_index(name)), ctx.constant(1))
-
-        def depends(value, dependent=dependent):
-            return any(value.num.degrees()[i] or value.den.degrees()[i] for i in dependent)
-
-        def sqrt(value, depends=depends, atom=atom, relations=relations):
-            value = value.normalized()
-            key = f"sqrt(({value.num})/({value.den}))"
-            root = atom(key, depends(value))
-            relations.setdefault(atoms[key][0], value)
-            return root
-
-        def mean(node, dependent=dependent, atom=atom, ctx=ctx, poly=poly):
-            h = evaluator.eval(node)
-            if any(h.den.degrees()[i] for i in dependent):
-                h = h.normalized()
-                return atom(f"Mean(({h.num})/({h.den}))", False)
-            total = poly.const(0)
-            groups: dict = {}
-            for exps, c in h.num.to_dict().items():
-                key = tuple(e if i in dependent else 0 for i, e in enumerate(exps))
-                rest = tuple(0 if i in dependent else e for i, e in enumerate(exps))
-                groups.setdefault(key, {})[rest] = c
-            for key, terms in groups.items():
-                part = RatFunc(ctx.from_dict(terms), ctx.constant(1))
-                if any(key):
-                    part = part * atom("Mean(" + str(ctx.from_dict({key: 1})) + ")", False)
-                total = total + part
-            return total * RatFunc(ctx.constant(1), h.den)
-
-        evaluator = Evaluator(poly, env, sqrt=sqrt, mean=mean)
-        try:
-            for name, tree in derived.items():
-                env[name] = evaluator.eval(tree)
-            values = [evaluator.eval(tree) for tree in trees]
-        except Undefined:
-            if len(atoms) > known:
-                continue  # a placeholder divided by: the next pass knows that atom
-            raise
-        if len(atoms) == known:
-            relations = {n: x for n, x in relations.items() if n in ctx.names()}
-            return values, relations, ctx
 
 
 def _sample_value(name, signs, integers, rng):

@@ -10,20 +10,22 @@ literals, names and the calls below are accepted), evaluated into one of three a
   d/|S|, so k independent points all give 0 with probability at most (d/|S|)^k);
 * :class:`Degree`, a bound (numerator degree, denominator degree) for that argument.
 
-``sqrt(X)`` (and ``X**(k/2)``) is where soundness is decided: it becomes the positive
-symbol S when X equals S**2 exactly (S > 0, so sqrt(S**2) == S), or an atom R with the
-relation R**2 == X, by which the numerator is then reduced.  Anything else is refused.
+What a square root is depends on the check: :mod:`symbn.certify.forms` makes it a known
+positive factor times an atom R with R**2 == X (by which the numerator is then reduced);
+at a point it is the exact rational root, or the point is skipped.
 """
 
 from __future__ import annotations
 
 import ast
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import flint
 
-#: Functions an expression may call, and the number of arguments each takes.
+#: Functions with a meaning here, and the number of arguments each takes.  Any other call
+#: (exp, log, an undefined f, Derivative) is *opaque*: in polynomial arithmetic an atom, an
+#: independent variable keyed by the function and its arguments; at a point, not exact.
 FUNCTIONS = {"sqrt": 1, "Mean": 1, "Max": None, "Min": None, "Abs": 1, "sign": 1,
              "Heaviside": 1}
 _PIECEWISE = {"Max", "Min", "Abs", "sign", "Heaviside"}
@@ -67,11 +69,11 @@ def _validate(node, what):
         raise Malformed(f"{what} holds the literal {node.value!r}: only integers are exact")
     if isinstance(node, ast.Call):
         name = getattr(node.func, "id", None)
-        if name not in FUNCTIONS or node.keywords:
-            raise Malformed(f"{what} calls {ast.unparse(node.func)}, which is not one of "
-                            f"{', '.join(sorted(FUNCTIONS))}")
-        arity = FUNCTIONS[name]
-        if arity is not None and len(node.args) != arity or not node.args:
+        if name is None or name.startswith("_") or node.keywords:
+            raise Malformed(f"{what} calls {ast.unparse(node.func)}, which is not a plain "
+                            "function name")
+        arity = FUNCTIONS.get(name)
+        if name in FUNCTIONS and arity is not None and len(node.args) != arity or not node.args:
             raise Malformed(f"{what}: {name} takes {arity or 'one or more'} argument(s)")
 
 
@@ -213,9 +215,11 @@ class Evaluator:
     """Evaluates a checked tree: ``names`` gives each variable's value; ``sqrt(value)``
     and ``mean(node)`` say what a root and a batch mean are in this algebra."""
 
-    def __init__(self, algebra, names: dict, *, sqrt=None, mean=None, piecewise=False):
+    def __init__(self, algebra, names: dict, *, sqrt=None, mean=None, piecewise=False,
+                 opaque=None):
         self.algebra, self.names = algebra, names
         self._sqrt, self._mean, self.piecewise = sqrt, mean, piecewise
+        self._opaque = opaque
 
     def eval(self, node):
         if isinstance(node, ast.Constant):
@@ -261,6 +265,10 @@ class Evaluator:
             if self._mean is None:
                 raise Refused("a batch mean outside a batch")
             return self._mean(args[0])
+        if name not in FUNCTIONS:
+            if self._opaque is None:
+                raise Refused(f"{name}, a function this check cannot evaluate exactly")
+            return self._opaque(name, [self.eval(a) for a in args])
         if not self.piecewise:
             raise Refused(f"{name}, a piecewise function (no polynomial identity to check)")
         values = [self.eval(a) for a in args]
@@ -288,41 +296,18 @@ def exact_sqrt(value: flint.fmpq) -> flint.fmpq:
     return flint.fmpq(rp, rq)
 
 
-def random_point(names, positive, rng: random.Random) -> dict:
-    """Independent uniform integers: |S| = 2**POINT_BITS for every coordinate."""
+def random_point(names, positive, negative, rng: random.Random) -> dict:
+    """Independent uniform integers: |S| = 2**POINT_BITS for every coordinate (of the
+    right sign for a positive or negative variable)."""
     size = 2 ** POINT_BITS
-    return {n: flint.fmpq(rng.randrange(1, size + 1) if n in positive
-                          else rng.randrange(-size // 2, size // 2)) for n in names}
 
-
-@dataclass
-class Radicals:
-    """Square roots met while evaluating into polynomials: S_k with S_k**2 == X exactly, or
-    atoms R with a relation R**2 == X (``relations``) the numerator is reduced by."""
-
-    ctx: object
-    squares: dict = field(default_factory=dict)     # S name -> its RatFunc
-    relations: dict = field(default_factory=dict)   # R name -> X (RatFunc)
-
-    def sqrt(self, value: RatFunc) -> RatFunc:
-        for s in self.squares.values():
-            if value == s * s:
-                return s
-        for name, x in self.relations.items():
-            if value == x:
-                return self.gen(name)
-        if value.num.is_constant() and value.den.is_constant():
-            try:
-                return RatFunc(self.ctx.constant(exact_sqrt(flint.fmpq(
-                    value.num.leading_coefficient() / value.den.leading_coefficient()))),
-                    self.ctx.constant(1))
-            except Undefined:
-                raise Refused("the square root of a number that is not a rational square") from None
-        raise Refused("a square root of an expression that is not S**2 for a declared "
-                      "positive S and not a recorded radicand")
-
-    def gen(self, name):
-        return RatFunc(self.ctx.gen(self.ctx.variable_to_index(name)), self.ctx.constant(1))
+    def draw(n):
+        if n in positive:
+            return rng.randrange(1, size + 1)
+        if n in negative:
+            return -rng.randrange(1, size + 1)
+        return rng.randrange(-size // 2, size // 2)
+    return {n: flint.fmpq(draw(n)) for n in names}
 
 
 def zero_modulo(num, relations: dict, ctx) -> bool:

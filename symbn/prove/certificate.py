@@ -178,7 +178,12 @@ def certificate_data(residual, certificate: Certificate | None = None, *, claim:
                           if isinstance(s, SampleSymbol)),
         "atoms": {names.names[d]: show(m) for d, m in certificate.atoms.items()},
         "residual": show(certificate.residual),
-        "substitutions": [[show(p), show(r)] for p, r in certificate.substitutions],
+        "positive": sorted(names.names[s] for s in names.names if s.is_positive),
+        "negative": sorted(names.names[s] for s in names.names if s.is_negative),
+        # a substitution of a power sqrt(B)**k by S**k (the reduction modulo S**2 = B) is
+        # implied by the radical (S, B): only changes of variables are listed
+        "substitutions": [[show(p), show(r)] for p, r in certificate.substitutions
+                          if isinstance(p, sp.Symbol)],
         "radicals": [[show(s), show(b)] for s, b in certificate.radicals],
         "numerator": show(certificate.numerator),
         "denominator": show(certificate.denominator),
