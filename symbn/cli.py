@@ -61,13 +61,20 @@ def _write_certificates(results, args, console) -> None:
 
     if args.certificates is None:
         return
-    count = 0
+    count, missing = 0, []
     for checked in results:
         for name, data in certificates(checked).items():
+            if isinstance(data, str):  # a claim the certificate format cannot express
+                missing.append(name.removesuffix(".json"))
+                continue
             _write(args.certificates / name, json.dumps(data, indent=1), "certificate")
             count += 1
     if not args.json:
         terminal.print_written(console, f"{count} certificates", args.certificates)
+    if missing:
+        terminal.print_warning(terminal.make_console(color=not args.no_color, stderr=True),
+                               f"{len(missing)} PROVED claims have no certificate (a function "
+                               f"the checker does not read): {', '.join(missing)}")
 
 
 def cmd_prove(args, console) -> int:
