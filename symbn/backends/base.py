@@ -13,6 +13,8 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from symbn.bn.conventions import Convention
+
 
 class Backend(ABC):
     """A reference implementation to check symbn's kernels against."""
@@ -23,7 +25,7 @@ class Backend(ABC):
     modules: tuple[str, ...] = ()
     requirement: str = ""
     #: the running-statistics convention it implements, if any (a symbn Convention)
-    convention = None
+    convention: Convention | None = None
 
     def unavailable_reason(self) -> str | None:
         """None when usable; otherwise why not and how to fix it."""

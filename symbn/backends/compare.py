@@ -130,7 +130,9 @@ def run_family_checks(shapes=FAMILY_SHAPES, groups=2) -> list[CheckRow]:
     pure cancellation, as for BN with 2 values per channel)."""
     from symbn.kernels import family
 
+    from symbn.backends.torch_backend import TorchBackend
     torch = BACKENDS["torch"]
+    assert isinstance(torch, TorchBackend)  # the family is checked against PyTorch alone
     reason = torch.unavailable_reason()
     if reason is not None:
         return [CheckRow("torch", "family", "all", "all", skipped=reason)]
@@ -152,10 +154,10 @@ def run_family_checks(shapes=FAMILY_SHAPES, groups=2) -> list[CheckRow]:
         v, dw = rng.normal(size=(5, 7)).astype(dtype), rng.normal(size=(5, 7)).astype(dtype)
         gain = rng.uniform(0.5, 2, 5).astype(dtype)
         start = time.perf_counter()
-        reference = torch.weight_norm(v, gain, dw) if dtype == "float64" else None
-        if reference is not None:
+        weight_norm = torch.weight_norm(v, gain, dw) if dtype == "float64" else None
+        if weight_norm is not None:
             rows += _rows("torch", "weight_norm 5x7", dtype, family.weight_norm(v, gain, dw),
-                          reference, time.perf_counter() - start)
+                          weight_norm, time.perf_counter() - start)
     return rows
 
 

@@ -15,6 +15,7 @@ never typed in; :func:`dx_closed_form` is the textbook formula it is proved equa
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
@@ -31,22 +32,25 @@ running_var = sp.Symbol("sigma2_r", positive=True)
 x, g = sample_symbols("x g")
 
 
-def standardize(x, eps=eps):
+def standardize(x: sp.Expr, eps: sp.Expr = eps) -> sp.Expr:
     """xhat = (x - Mean(x)) / sqrt(Var(x) + eps), with the biased batch variance."""
     return (x - batch_mean(x)) / sp.sqrt(batch_var(x) + eps)
 
 
-def batchnorm(x, gamma=gamma, beta=beta, eps=eps):
+def batchnorm(x: sp.Expr, gamma: sp.Expr = gamma, beta: sp.Expr = beta,
+              eps: sp.Expr = eps) -> sp.Expr:
     """Training-mode BN: y = gamma * xhat + beta with batch statistics."""
     return gamma * standardize(x, eps) + beta
 
 
-def batchnorm_eval(x, gamma=gamma, beta=beta, eps=eps, mean=running_mean, var=running_var):
+def batchnorm_eval(x: sp.Expr, gamma: sp.Expr = gamma, beta: sp.Expr = beta, eps: sp.Expr = eps,
+                   mean: sp.Expr = running_mean, var: sp.Expr = running_var) -> sp.Expr:
     """Eval-mode BN: y = gamma * (x - mean) / sqrt(var + eps) + beta with fixed statistics."""
     return gamma * (x - mean) / sp.sqrt(var + eps) + beta
 
 
-def batchnorm_explicit(xs, gamma=gamma, beta=beta, eps=eps) -> list:
+def batchnorm_explicit(xs: Sequence[sp.Expr], gamma: sp.Expr = gamma, beta: sp.Expr = beta,
+                       eps: sp.Expr = eps) -> list[sp.Expr]:
     """Training-mode BN of an explicit batch ``xs``, written with plain Python sums.
 
     Independent of :class:`~symbn.core.Mean` and its linearity rules, so it is the ground
@@ -58,7 +62,8 @@ def batchnorm_explicit(xs, gamma=gamma, beta=beta, eps=eps) -> list:
     return [gamma * (xi - mu) / sp.sqrt(var + eps) + beta for xi in xs]
 
 
-def dx_closed_form(x=x, g=g, gamma=gamma, eps=eps):
+def dx_closed_form(x: sp.Expr = x, g: sp.Expr = g, gamma: sp.Expr = gamma,
+                   eps: sp.Expr = eps) -> sp.Expr:
     """The textbook backward pass, typed in on purpose (to be proved equal to the derived one).
 
     dx = gamma / s * (g - Mean(g) - xhat * Mean(g * xhat)),  s = sqrt(Var(x) + eps).
@@ -68,7 +73,7 @@ def dx_closed_form(x=x, g=g, gamma=gamma, eps=eps):
     return gamma / s * (g - batch_mean(g) - xhat * batch_mean(g * xhat))
 
 
-def gradients(y, wrt, upstream=g) -> dict:
+def gradients(y: sp.Expr, wrt: Iterable[sp.Symbol], upstream: sp.Expr = g) -> dict[sp.Symbol, sp.Expr]:
     """{v: dL/dv} for each v in ``wrt``, L = sum_i upstream_i * y_i: the upstream gradient
     dL/dy pulled back through y, and through every batch statistic in it."""
     loss = batch_sum(upstream * y)
@@ -101,7 +106,7 @@ class BatchNormDerivation:
 
 
 @functools.cache
-def derive_batchnorm(eps=eps) -> BatchNormDerivation:
+def derive_batchnorm(eps: sp.Expr | int = eps) -> BatchNormDerivation:
     """Derive BN's backward by differentiating L = sum_i g_i * y_i through the batch statistics."""
     y = batchnorm(x, gamma, beta, eps)
     d = gradients(y, (x, gamma, beta))

@@ -40,7 +40,8 @@ class Convention:
     unbiased_running_var: bool
     feature_axis: int
 
-    def running_update(self, x=x, mean=running_mean, var=running_var):
+    def running_update(self, x: sp.Expr = x, mean: sp.Expr = running_mean,
+                       var: sp.Expr = running_var) -> tuple[sp.Expr, sp.Expr]:
         """(new running mean, new running var) as general-form batch scalars.
 
         mean' = (1 - w) * mean + w * Mean(x);  var' = (1 - w) * var + w * Var(x), with Var

@@ -15,12 +15,12 @@ from symbn.bn.batchnorm import standardize
 from symbn.core import batch_mean, batch_sum
 
 
-def rms_normalize(x, eps=_eps):
+def rms_normalize(x: sp.Expr, eps: sp.Expr = _eps) -> sp.Expr:
     """RMSNorm (Zhang & Sennrich 2019): x / sqrt(Mean(x^2) + eps), no centring."""
     return x / sp.sqrt(batch_mean(x**2) + eps)
 
 
-def weight_normalize(v, x):
+def weight_normalize(v: sp.Expr, x: sp.Expr) -> sp.Expr:
     """Weight normalization (Salimans & Kingma 2016) of one unit, before its gain g:
     w = v / ||v||, output w . x = sum_k v_k x_k / sqrt(sum_k v_k^2) over the input dims k."""
     return batch_sum(v * x) / sp.sqrt(batch_sum(v**2))

@@ -17,6 +17,9 @@ Three rules make this a calculus:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import sympy as sp
 
 #: The batch size: the number of values a statistic is taken over (N*H*W for BN2d).
@@ -29,17 +32,18 @@ class SampleSymbol(sp.Symbol):
     Real unless told otherwise.  A plain :class:`sympy.Symbol` is a batch constant.
     """
 
-    def __new__(cls, name, **assumptions):
+    def __new__(cls, name: str, **assumptions: Any) -> SampleSymbol:
         assumptions.setdefault("real", True)
-        return super().__new__(cls, name, **assumptions)
+        symbol: SampleSymbol = super().__new__(cls, name, **assumptions)
+        return symbol
 
 
-def sample_symbols(names: str, **assumptions) -> tuple[SampleSymbol, ...]:
+def sample_symbols(names: str, **assumptions: Any) -> tuple[SampleSymbol, ...]:
     """Declare per-sample variables, e.g. ``x, g = sample_symbols("x g")``."""
     return tuple(SampleSymbol(name, **assumptions) for name in names.split())
 
 
-def depends_on_sample(expr) -> bool:
+def depends_on_sample(expr: Any) -> bool:
     """True when ``expr`` varies from sample to sample (a sample variable outside any Mean)."""
     if isinstance(expr, SampleSymbol):
         return True
@@ -58,7 +62,7 @@ class Mean(sp.Function):
     nargs = 1
 
     @classmethod
-    def eval(cls, arg):
+    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
         if not depends_on_sample(arg):
             return arg
         if arg.is_Add:
@@ -70,7 +74,7 @@ class Mean(sp.Function):
                 return sp.Mul(*constant) * cls(sp.Mul(*varying))
         return None
 
-    def _eval_derivative(self, s):
+    def _eval_derivative(self, s: sp.Symbol) -> sp.Expr:
         if isinstance(s, SampleSymbol):
             # sympy's chain rule knows nothing of the batch; refuse rather than be wrong.
             raise TypeError(
@@ -78,39 +82,40 @@ class Mean(sp.Function):
             )
         return Mean(self.args[0].diff(s))
 
-    def _eval_is_real(self):
-        return self.args[0].is_real
+    def _eval_is_real(self) -> bool | None:
+        real: bool | None = self.args[0].is_real
+        return real
 
     # The mean of nonnegative values is nonnegative (of positive values, positive: N >= 1),
     # so SymPy keeps knowing that Var(x) >= 0 and that Abs(Var(x)) = Var(x).
-    def _eval_is_extended_nonnegative(self):
+    def _eval_is_extended_nonnegative(self) -> bool | None:
         return True if self.args[0].is_extended_nonnegative else None
 
-    def _eval_is_extended_positive(self):
+    def _eval_is_extended_positive(self) -> bool | None:
         return True if self.args[0].is_extended_positive else None
 
-    def _eval_is_extended_nonpositive(self):
+    def _eval_is_extended_nonpositive(self) -> bool | None:
         return True if self.args[0].is_extended_nonpositive else None
 
-    def _eval_is_extended_negative(self):
+    def _eval_is_extended_negative(self) -> bool | None:
         return True if self.args[0].is_extended_negative else None
 
-    def _latex(self, printer, exp=None):
+    def _latex(self, printer: Any, exp: object = None) -> str:
         tex = rf"\operatorname{{E}}_B\left[{printer._print(self.args[0])}\right]"
         return tex if exp is None else f"{tex}^{{{exp}}}"
 
 
-def batch_mean(expr):
+def batch_mean(expr: sp.Expr) -> sp.Expr:
     """(1/N) sum_i expr_i."""
     return Mean(expr)
 
 
-def batch_sum(expr):
+def batch_sum(expr: sp.Expr) -> sp.Expr:
     """sum_i expr_i = N * Mean(expr)."""
     return N * Mean(expr)
 
 
-def batch_var(expr, *, unbiased: bool = False):
+def batch_var(expr: sp.Expr, *, unbiased: bool = False) -> sp.Expr:
     """Batch variance of ``expr``.
 
     Biased (the one BN normalizes with): Mean((expr - Mean(expr))**2).
@@ -120,14 +125,15 @@ def batch_var(expr, *, unbiased: bool = False):
     return N / (N - 1) * biased if unbiased else biased
 
 
-def freeze_means(expr):
+def freeze_means(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, Mean]]:
     """Replace the outermost batch means of ``expr`` by real dummies: (frozen, {dummy: Mean})."""
     means = {m: sp.Dummy("m", real=True) for m in expr.atoms(Mean)}
     frozen = expr.xreplace(means)  # top-down: the outermost means are replaced first
     return frozen, {d: m for m, d in means.items() if frozen.has(d)}
 
 
-def derivative(expr, var, *, through_stats: bool = True, hold=()):
+def derivative(expr: sp.Expr, var: sp.Symbol, *, through_stats: bool = True,
+               hold: Iterable[sp.Expr] = ()) -> sp.Expr:
     """Derivative of sample j's value of ``expr`` with respect to ``var`` at sample j.
 
     For a per-sample ``var`` the derivative goes through every batch statistic:
@@ -160,7 +166,7 @@ def derivative(expr, var, *, through_stats: bool = True, hold=()):
     return result.xreplace({d: m for m, d in held.items()})
 
 
-def directional_derivative(expr, var: SampleSymbol, direction: SampleSymbol):
+def directional_derivative(expr: sp.Expr, var: SampleSymbol, direction: SampleSymbol) -> sp.Expr:
     """d/dt expr(var + t*direction) at t = 0: every sample moves along its own direction.
 
     Applied to a gradient dL/dx it is the Hessian-vector product (H v)_j = sum_k
@@ -171,14 +177,14 @@ def directional_derivative(expr, var: SampleSymbol, direction: SampleSymbol):
     return sp.diff(moved, t).xreplace({t: 0})
 
 
-def _statistics(expr) -> set:
+def _statistics(expr: sp.Expr) -> set[Mean]:
     """The batch means that the per-sample quantities in ``expr`` depend on."""
     if depends_on_sample(expr):
-        return expr.atoms(Mean)
+        return set(expr.atoms(Mean))
     return set().union(*(m.args[0].atoms(Mean) for m in expr.atoms(Mean)))
 
 
-def _mean_derivative(mean: Mean, var: SampleSymbol):
+def _mean_derivative(mean: Mean, var: SampleSymbol) -> sp.Expr:
     """d Mean(h) / d var_j, collapsing the Kronecker delta of the sample index."""
     frozen, inner = freeze_means(mean.args[0])
     result = _unfreeze(sp.diff(frozen, var), inner) / N
@@ -187,11 +193,11 @@ def _mean_derivative(mean: Mean, var: SampleSymbol):
     return result
 
 
-def _unfreeze(expr, means: dict):
+def _unfreeze(expr: sp.Expr, means: dict[sp.Dummy, Mean]) -> sp.Expr:
     """``expr.xreplace(means)``, where a derivative taken with respect to a frozen mean
     (f'(m) of an undefined f, kept as Derivative(f(m), m)) becomes f'(xi) at xi = Mean(...):
     a derivative with respect to an expression does not exist in SymPy."""
-    def at_point(d):
+    def at_point(d: sp.Derivative) -> sp.Expr:
         xi = sp.Dummy("xi", real=True)
         inner = d.expr.xreplace({m: xi for m in d.variables if m in means})
         variables = [(xi if m in means else m, k) for m, k in d.variable_count]
@@ -202,11 +208,11 @@ def _unfreeze(expr, means: dict):
     return expr.xreplace(means)
 
 
-def _expand_polynomial(expr):
+def _expand_polynomial(expr: sp.Expr) -> sp.Expr:
     return sp.expand(expr, power_base=False, power_exp=False, log=False)
 
 
-def moment_form(expr):
+def moment_form(expr: sp.Expr) -> sp.Expr:
     """Rewrite every batch mean as a combination of moment atoms.
 
     The argument of each mean (innermost first) is expanded into monomials of the
@@ -219,17 +225,17 @@ def moment_form(expr):
     )
 
 
-def moment_atoms(expr) -> set:
+def moment_atoms(expr: sp.Expr) -> set[Mean]:
     """The batch means that appear in ``expr`` (after :func:`moment_form`, its moments)."""
-    return sp.sympify(expr).atoms(Mean)
+    return set(sp.sympify(expr).atoms(Mean))
 
 
-def sample_variables(expr) -> set:
+def sample_variables(expr: sp.Expr) -> set[SampleSymbol]:
     """Every per-sample variable in ``expr``, inside batch means or not."""
-    return sp.sympify(expr).atoms(SampleSymbol)
+    return set(sp.sympify(expr).atoms(SampleSymbol))
 
 
-def freeze_moments(expr):
+def freeze_moments(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, Mean]]:
     """(expr in moment form with each batch mean replaced by a real symbol, {symbol: mean}).
 
     The moment atoms are then independent symbols: an identity that holds for them
@@ -240,7 +246,7 @@ def freeze_moments(expr):
     return expr.xreplace(atoms), {d: m for m, d in atoms.items()}
 
 
-def freeze_moments_signed(expr):
+def freeze_moments_signed(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr]]:
     """:func:`freeze_moments`, keeping what is known about the moments' signs.
 
     Each moment atom becomes a symbol that is positive / nonnegative / real when its
@@ -257,7 +263,7 @@ def freeze_moments_signed(expr):
     back = {d: m for m, d in atoms.items() if frozen.has(d)}
     for v in sorted(expr.atoms(SampleSymbol), key=str):
         first, second = atoms.get(Mean(v)), atoms.get(Mean(v**2))
-        if v.is_real and first in back and second in back:
+        if v.is_real and first is not None and second is not None and {first, second} <= set(back):
             variance = sp.Dummy(f"Var[{v}]", nonnegative=True)
             frozen = frozen.xreplace({second: variance + first**2})
             del back[second]
@@ -265,7 +271,7 @@ def freeze_moments_signed(expr):
     return frozen, back
 
 
-def _sign_of(h) -> dict:
+def _sign_of(h: sp.Expr) -> dict[str, bool]:
     if h.is_extended_positive:
         return {"positive": True}
     if h.is_extended_nonnegative:
@@ -273,13 +279,13 @@ def _sign_of(h) -> dict:
     return {"real": True} if h.is_extended_real else {}
 
 
-def large_batch_limit(expr, order: int = 0):
+def large_batch_limit(expr: sp.Expr, order: int = 0) -> sp.Expr:
     """lim_{N -> oo} N**order * expr, with every batch moment held fixed."""
     frozen, atoms = freeze_moments(expr)
     return sp.limit(N**order * frozen, N, sp.oo).xreplace(atoms)
 
 
-def centred_terms(expr):
+def centred_terms(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]] | None:
     """``expr`` as [(c_k, m_k)]: monomials m_k of centred sample variables, or None.
 
     The coefficients c_k hold only batch statistics and constants, so a kernel computes
@@ -311,7 +317,7 @@ def centred_terms(expr):
             for exps, c in poly.terms()]
 
 
-def centred_form(expr):
+def centred_form(expr: sp.Expr) -> sp.Expr:
     """``expr`` collected by centred sample variables, coefficients factored: the readable
     form of a derivation, e.g. dx = gamma (g - Mean(g))/s + gamma (x - Mean(x)) (...)/s^3."""
     terms = centred_terms(expr)

@@ -6,6 +6,9 @@ Slow but obviously right: means become explicit sums and derivatives are plain
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 import sympy as sp
 
 from symbn.core.batch import Mean, N, SampleSymbol, sample_variables
@@ -18,16 +21,17 @@ class ExplicitSymbol(sp.Symbol):
     user's symbol ``x3``, and sample 0 of ``x1`` is not sample 10 of ``x``.
     """
 
-    def __new__(cls, variable: str, index: int, **assumptions):
-        obj = sp.Symbol.__xnew__(cls, f"{variable}{index}", **assumptions)
+    def __new__(cls, variable: str, index: int, **assumptions: Any) -> ExplicitSymbol:
+        obj: ExplicitSymbol = sp.Symbol.__xnew__(cls, f"{variable}{index}", **assumptions)
         obj.variable, obj.index = variable, int(index)
         return obj
 
-    def __getnewargs_ex__(self):
+    def __getnewargs_ex__(self) -> tuple[tuple[str, int], dict[str, Any]]:
         return (self.variable, self.index), self.assumptions0
 
-    def _hashable_content(self):
-        return super()._hashable_content() + (self.variable, self.index)
+    def _hashable_content(self) -> tuple[Any, ...]:
+        content: tuple[Any, ...] = super()._hashable_content()
+        return content + (self.variable, self.index)
 
 
 def explicit_symbol(var: SampleSymbol, i: int) -> ExplicitSymbol:
@@ -40,7 +44,7 @@ def explicit_symbols(var: SampleSymbol, m: int) -> list[sp.Symbol]:
     return [explicit_symbol(var, i) for i in range(m)]
 
 
-def instantiate(expr, m: int, sample: int = 0):
+def instantiate(expr: sp.Expr, m: int, sample: int = 0) -> sp.Expr:
     """The explicit form of a general-form expression at batch size ``m``.
 
     Every ``Mean(h)`` becomes ``(1/m) * sum_i h(x_i)``, ``N`` becomes ``m``, and the
@@ -53,14 +57,15 @@ def instantiate(expr, m: int, sample: int = 0):
     return _Instantiation(m).at(sp.sympify(expr), sample)
 
 
-def instantiate_all(expr, m: int) -> list:
+def instantiate_all(expr: sp.Expr, m: int) -> list[sp.Expr]:
     """The explicit form of ``expr`` at each of the m samples."""
     inst = _Instantiation(m)
     expr = sp.sympify(expr)
     return [inst.at(expr, i) for i in range(m)]
 
 
-def evaluate_at_batch(expr, samples: dict, sample: int = 0):
+def evaluate_at_batch(expr: sp.Expr, samples: Mapping[SampleSymbol, Sequence[Any]],
+                      sample: int = 0) -> sp.Expr:
     """The value of a general-form expression on a concrete batch, at sample ``sample``.
 
     ``samples`` maps each per-sample variable to its m values (numbers); the result still
@@ -70,7 +75,9 @@ def evaluate_at_batch(expr, samples: dict, sample: int = 0):
     if len(sizes) != 1:
         raise ValueError(f"every per-sample variable needs the same number of values, got {sizes}")
     m = sizes.pop()
-    value = lambda var, i: sp.sympify(samples[var][i])  # noqa: E731
+
+    def value(var: SampleSymbol, i: int) -> sp.Expr:
+        return sp.sympify(samples[var][i])
     return _Instantiation(m, value).at(sp.sympify(expr), sample)
 
 
@@ -81,28 +88,29 @@ class _Instantiation:
     explicit form, a number for evaluation on a concrete batch.
     """
 
-    def __init__(self, m: int, sample_value=explicit_symbol):
+    def __init__(self, m: int,
+                 sample_value: Callable[[SampleSymbol, int], sp.Expr] = explicit_symbol):
         self.m = m
         self.sample_value = sample_value
-        self._means: dict = {}
+        self._means: dict[Mean, sp.Expr] = {}
 
-    def mean(self, mean: Mean):
+    def mean(self, mean: Mean) -> sp.Expr:
         if mean not in self._means:
             h = mean.args[0]
             self._means[mean] = sp.Add(*[self.at(h, i) for i in range(self.m)]) / self.m
         return self._means[mean]
 
-    def at(self, expr, i: int):
+    def at(self, expr: sp.Expr, i: int) -> sp.Expr:
         outer = {m: self.mean(m) for m in _outermost_means(expr)}
         expr = expr.xreplace(outer)
         here = {v: self.sample_value(v, i) for v in sample_variables(expr)}
         return expr.xreplace(here).xreplace({N: sp.Integer(self.m)})
 
 
-def _outermost_means(expr) -> set:
+def _outermost_means(expr: sp.Basic) -> set[Mean]:
     if isinstance(expr, Mean):
         return {expr}
-    found = set()
+    found: set[Mean] = set()
     for arg in getattr(expr, "args", ()):
         found |= _outermost_means(arg)
     return found

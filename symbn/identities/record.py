@@ -160,7 +160,7 @@ def certificates(checked: CheckedIdentity) -> dict[str, dict | str]:
     Heaviside) maps to the reason, a string, instead of a certificate.
     """
     name = checked.identity.name
-    files: dict[str, dict] = {}
+    files: dict[str, dict | str] = {}
     proved = [(name, checked.claim, checked.verdict)]
     proved += [(f"{name}-m{m}", checked.identity.explicit_claim(m), v)
                for m, v in checked.explicit]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from symbn.bn import batchnorm_eval, derive_batchnorm
 from symbn.bn.batchnorm import x
@@ -55,7 +56,7 @@ def running_kernel(convention: Convention) -> Kernel:
                           f"batchnorm_running_{convention.name}")
 
 
-def _axes(array, feature_axis) -> tuple[int, ...]:
+def _axes(array: ArrayLike, feature_axis: int) -> tuple[int, ...]:
     ndim = np.ndim(array)
     if not -ndim <= feature_axis < ndim:
         raise KernelInputError(f"feature_axis={feature_axis} does not fit an input of "
@@ -63,13 +64,14 @@ def _axes(array, feature_axis) -> tuple[int, ...]:
     return tuple(i for i in range(ndim) if i != feature_axis % ndim)
 
 
-def _check_eps(eps):
+def _check_eps(eps: float) -> None:
     if not eps > 0:
         raise KernelInputError(f"eps must be > 0 in training mode, got {eps}: with eps <= 0 a "
                                "constant channel divides by zero (PyTorch raises ValueError too)")
 
 
-def train(x, g, gamma, beta, eps, *, feature_axis=1, fused=False) -> dict:
+def train(x: ArrayLike, g: ArrayLike, gamma: ArrayLike, beta: ArrayLike, eps: float, *,
+          feature_axis: int = 1, fused: bool = False) -> dict[str, np.ndarray]:
     """y, dx, dgamma, dbeta of training-mode BN for upstream gradient g.
 
     ``fused=True`` uses the optional numexpr path (``pip install 'symbn[fast]'``).
@@ -79,20 +81,23 @@ def train(x, g, gamma, beta, eps, *, feature_axis=1, fused=False) -> dict:
                                axes=_axes(x, feature_axis))
 
 
-def hvp(x, g, v, gamma, eps, *, feature_axis=1) -> np.ndarray:
+def hvp(x: ArrayLike, g: ArrayLike, v: ArrayLike, gamma: ArrayLike, eps: float, *,
+        feature_axis: int = 1) -> np.ndarray:
     """The Hessian of L = sum g*y with respect to x, applied to v."""
     _check_eps(eps)
     return hvp_kernel()(x=x, g=g, v=v, gamma=gamma, epsilon=eps,
                         axes=_axes(x, feature_axis))["hvp"]
 
 
-def evaluate(x, gamma, beta, eps, running_mean, running_var, *, feature_axis=1) -> np.ndarray:
+def evaluate(x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, eps: float,
+             running_mean: ArrayLike, running_var: ArrayLike, *, feature_axis: int = 1) -> np.ndarray:
     """Eval-mode BN with running statistics: an affine map of x."""
     return eval_kernel()(x=x, gamma=gamma, beta=beta, epsilon=eps, mu_r=running_mean,
                          sigma2_r=running_var, axes=_axes(x, feature_axis))["y"]
 
 
-def running_update(x, running_mean, running_var, convention: Convention, *, feature_axis=1):
+def running_update(x: ArrayLike, running_mean: ArrayLike, running_var: ArrayLike,
+                   convention: Convention, *, feature_axis: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """(new running mean, new running var) after one training step, per ``convention``."""
     out = running_kernel(convention)(x=x, mu_r=running_mean, sigma2_r=running_var,
                                      axes=_axes(x, feature_axis))

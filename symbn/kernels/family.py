@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 import sympy as sp
 
 from symbn.bn.batchnorm import eps, gradients, standardize, x
@@ -37,7 +38,7 @@ g, gamma_w, beta_w, v, dw = sample_symbols("g gamma_w beta_w v dw")
 gain = sp.Symbol("gain", real=True)
 
 
-def _derived(y, params):
+def _derived(y: sp.Expr, params: tuple[sp.Symbol, ...]) -> dict[str, sp.Expr]:
     return {"y": y, "dx": gradients(y, (x,), g)[x],
             **{f"d{p}": g * derivative(y, p) for p in params}}
 
@@ -70,7 +71,7 @@ class Layout:
     param_view: tuple[int, ...]  # the view shape of gamma and beta
 
 
-def layout(name: str, shape, groups: int | None = None) -> Layout:
+def layout(name: str, shape: tuple[int, ...], groups: int | None = None) -> Layout:
     n, c, spatial = shape[0], shape[1], tuple(shape[2:])
     ones = (1,) * len(spatial)
     if name == "batchnorm":
@@ -93,14 +94,19 @@ def layout(name: str, shape, groups: int | None = None) -> Layout:
 FAMILY = ("batchnorm", "layernorm", "instancenorm", "groupnorm", "rmsnorm")
 
 
-def normalize(name, x, g, gamma, beta, eps, *, groups=None) -> dict:
+def normalize(name: str, x: np.ndarray, g: np.ndarray, gamma: ArrayLike, beta: ArrayLike,
+              eps: float, *, groups: int | None = None) -> dict[str, np.ndarray]:
     """y, dx, dgamma, dbeta (no dbeta for rmsnorm) for L = sum(g * y); gamma, beta shaped as
     the framework's (see the table above)."""
     if not eps > 0:
         raise KernelInputError(f"eps must be > 0, got {eps}")
     lay = layout(name, x.shape, groups)
-    view = lambda a: np.reshape(a, lay.view)  # noqa: E731
-    params = lambda p: np.broadcast_to(np.reshape(p, lay.param_view), lay.view)  # noqa: E731
+
+    def view(a: ArrayLike) -> np.ndarray:
+        return np.reshape(a, lay.view)
+
+    def params(p: ArrayLike) -> np.ndarray:
+        return np.broadcast_to(np.reshape(p, lay.param_view), lay.view)
     if name == "rmsnorm":
         out = rms_kernel()(x=view(x), g=view(g), gamma_w=params(gamma), epsilon=eps, axes=lay.axes)
     else:
@@ -114,11 +120,13 @@ def normalize(name, x, g, gamma, beta, eps, *, groups=None) -> dict:
     return result
 
 
-def weight_norm(v, gain, dw) -> dict:
+def weight_norm(v: np.ndarray, gain: ArrayLike, dw: np.ndarray) -> dict[str, np.ndarray]:
     """w = gain v/||v|| per row of v (norm over the other axes, as PyTorch's dim=0) and the
     gradients of sum(dw * w) with respect to v and gain."""
     rows = v.shape[0]
-    flat = lambda a: np.reshape(a, (rows, -1))  # noqa: E731
+
+    def flat(a: ArrayLike) -> np.ndarray:
+        return np.reshape(a, (rows, -1))
     out = weight_norm_kernel()(v=flat(v), dw=flat(dw), gain=np.reshape(gain, (rows, 1)),
                                axes=(1,))
     return {"w": out["w"].reshape(v.shape), "dv": out["dv"].reshape(v.shape),

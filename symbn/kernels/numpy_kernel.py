@@ -13,7 +13,9 @@ import importlib.util
 import inspect
 import math
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -44,12 +46,13 @@ class _KernelPrinter(NumPyPrinter):
     """NumPy printer that knows batch means (a reduction over the call's ``axes``) and
     fused outputs (one ``numexpr.evaluate`` call)."""
 
-    def _print_ReduceMean(self, expr):
+    def _print_ReduceMean(self, expr: sp.Expr) -> str:
         return f"mean({self._print(expr.args[0])}, axis=axes, keepdims=True)"
 
-    def _print_Fused(self, expr):
+    def _print_Fused(self, expr: sp.Expr) -> str:
         from sympy.printing.lambdarepr import NumExprPrinter
-        return NumExprPrinter().doprint(expr.args[0])
+        printed: str = NumExprPrinter().doprint(expr.args[0])
+        return printed
 
 
 class KernelInputError(ValueError):
@@ -72,10 +75,10 @@ class Kernel:
     expressions: tuple[sp.Expr, ...]
     samples: tuple[sp.Symbol, ...]
     constants: tuple[sp.Symbol, ...]
-    function: Callable
+    function: Callable[..., Any]
     source: str
 
-    def __call__(self, *, axes=(0,), **values) -> dict[str, np.ndarray]:
+    def __call__(self, *, axes: int | Iterable[int] = (0,), **values: Any) -> dict[str, np.ndarray]:
         arrays = [self._sample_array(s, values) for s in self.samples]
         shape, dtype = arrays[0].shape, arrays[0].dtype
         axes = _normalize_axes(axes, len(shape))
@@ -97,7 +100,7 @@ class Kernel:
     def arguments(self) -> list[str]:
         return [str(s) for s in self.samples + self.constants]
 
-    def _sample_array(self, symbol, values):
+    def _sample_array(self, symbol: sp.Symbol, values: Mapping[str, Any]) -> np.ndarray:
         if str(symbol) not in values:
             raise KernelInputError(f"{self.name}: missing the per-sample input {symbol!s}; "
                                    f"it takes {self.arguments}")
@@ -107,7 +110,8 @@ class Kernel:
                                    "pass float32 or float64 arrays")
         return array
 
-    def _constant_array(self, symbol, values, kept_shape, dtype):
+    def _constant_array(self, symbol: sp.Symbol, values: Mapping[str, Any],
+                        kept_shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
         if str(symbol) not in values:
             raise KernelInputError(f"{self.name}: missing {symbol!s}; it takes {self.arguments}")
         value = np.asarray(values[str(symbol)], dtype=dtype)
@@ -124,7 +128,7 @@ class Kernel:
             "an array that broadcasts to that shape")
 
 
-def _normalize_axes(axes, ndim) -> tuple[int, ...]:
+def _normalize_axes(axes: int | Iterable[int], ndim: int) -> tuple[int, ...]:
     axes = (axes,) if isinstance(axes, int) else tuple(axes)
     if not axes or any(not -ndim <= a < ndim for a in axes):
         raise KernelInputError(f"reduction axes {axes} do not fit an input of {ndim} dimensions")
@@ -134,7 +138,8 @@ def _normalize_axes(axes, ndim) -> tuple[int, ...]:
     return normalized
 
 
-def _shape_output(result, expr, shape, axes):
+def _shape_output(result: np.ndarray, expr: sp.Expr, shape: tuple[int, ...],
+                  axes: tuple[int, ...]) -> np.ndarray:
     if depends_on_sample(expr):
         return np.broadcast_to(result, shape)
     kept_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
@@ -142,13 +147,16 @@ def _shape_output(result, expr, shape, axes):
         [n for i, n in enumerate(shape) if i not in axes])
 
 
-def _inert(expr):
-    return expr.replace(lambda a: isinstance(a, Mean), lambda a: ReduceMean(a.args[0]))
+def _inert(expr: sp.Expr) -> sp.Expr:
+    inert: sp.Expr = expr.replace(
+        lambda a: isinstance(a, Mean), lambda a: ReduceMean(a.args[0]))
+    return inert
 
 
-def _optimized(expressions):
+def _optimized(expressions: Iterable[sp.Expr]) -> tuple[list[sp.Expr], dict[sp.Symbol, sp.Expr]]:
     """(skeletons, {coefficient symbol: value}): each output a sum of c_k * m_k."""
-    skeletons, coefficients = [], {}
+    skeletons: list[sp.Expr] = []
+    coefficients: dict[sp.Symbol, sp.Expr] = {}
     for e in expressions:
         terms = centred_terms(e)
         if terms is None:
@@ -163,7 +171,7 @@ def _optimized(expressions):
     return skeletons, coefficients
 
 
-def _cse_with_coefficients(coefficients, fused):
+def _cse_with_coefficients(coefficients: dict[sp.Symbol, sp.Expr], fused: bool) -> Callable[..., Any]:
     """A ``cse`` for lambdify that assigns each per-channel coefficient before the outputs.
 
     With ``fused``, a reduction left inside an output is assigned first too: numexpr
@@ -171,7 +179,7 @@ def _cse_with_coefficients(coefficients, fused):
     """
     names, values = list(coefficients), [_inert(v) for v in coefficients.values()]
 
-    def cse(exprs):
+    def cse(exprs: Iterable[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
         replacements, reduced = sp.cse(values + list(exprs))
         outputs = reduced[len(names):]
         if fused:
@@ -184,12 +192,11 @@ def _cse_with_coefficients(coefficients, fused):
     return cse
 
 
-def _numexpr_module():
-    import numexpr
-    return numexpr
+def _numexpr_module() -> ModuleType:
+    return importlib.import_module("numexpr")
 
 
-def compile_kernel(outputs: dict, name: str = "kernel", *, optimize: bool = True,
+def compile_kernel(outputs: Mapping[str, Any], name: str = "kernel", *, optimize: bool = True,
                    fused: bool = False) -> Kernel:
     """Compile ``{output name: general-form expression}`` into one NumPy :class:`Kernel`.
 
