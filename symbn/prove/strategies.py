@@ -50,12 +50,25 @@ class Reduction:
     certificate: Certificate | None = None
 
 
+def _freeze(residual):
+    """(frozen residual, atoms, known): :func:`freeze_moments_signed`, and the frozen
+    radicands known to be positive / nonnegative before freezing (a variance of any
+    expression plus eps: moment form forgets that Mean((h - Mean(h))**2) >= 0)."""
+    residual = sp.sympify(residual)
+    radicands = sorted({p.base for p in residual.atoms(sp.Pow)
+                        if _is_radical(p) and p.base.is_extended_nonnegative}, key=sp.default_sort_key)
+    frozen, atoms = freeze_moments_signed(sp.Tuple(residual, *radicands))
+    known = {sp.expand(b): "positive" if r.is_extended_positive else "nonnegative"
+             for b, r in zip(frozen[1:], radicands)}
+    return frozen[0], atoms, known
+
+
 def rationalize(residual) -> Reduction:
-    frozen, atoms = freeze_moments_signed(residual)
+    frozen, atoms, known = _freeze(residual)
     reduced, parts = _rational_reduce(frozen)
     if reduced != 0:
         return Reduction(reduced.xreplace(atoms))
-    domain = domain_of(frozen, atoms, lambda e: _rational_reduce(e)[0] == 0)
+    domain = domain_of(frozen, atoms, lambda e: _rational_reduce(e)[0] == 0, known=known)
     substitutions, radicals, numerator, denominator = parts
     return Reduction(sp.S.Zero, domain, Certificate(
         "rationalize", frozen, atoms, substitutions, radicals, numerator, denominator, domain))
@@ -164,11 +177,13 @@ def _linear_pivot(base, exclude):
     return poly_ok[0] if poly_ok else None
 
 
-def domain_of(frozen, atoms: dict, is_zero: Callable, depth: int = 2) -> tuple[str, ...]:
+def domain_of(frozen, atoms: dict, is_zero: Callable, depth: int = 2,
+              known: dict | None = None) -> tuple[str, ...]:
     """The conditions a zero of ``frozen`` found by ``is_zero`` needs, readable (atoms
     restored): radicands > 0 (>= 0, or nothing, when the boundary B = 0 is 0 as well),
     denominators != 0.  A condition known to hold is left out."""
-    conditions = _conditions(_expand_radical_bases(frozen))
+    known = known or {}
+    conditions = _conditions(_expand_radical_bases(frozen), known)
     readable = [_readable(c, atoms) for c in conditions]
     domain = []
     for condition, text in zip(conditions, readable):
@@ -177,14 +192,14 @@ def domain_of(frozen, atoms: dict, is_zero: Callable, depth: int = 2) -> tuple[s
         if isinstance(condition, sp.StrictGreaterThan) and depth and _boundary_holds(
                 frozen, base, atoms, is_zero, depth, others):
             weak = sp.GreaterThan(base, 0, evaluate=False)
-            if not _holds(weak):
+            if not _holds(weak, known):
                 domain.append(_readable(weak, atoms))
         else:
             domain.append(text)
     return tuple(dict.fromkeys(domain))
 
 
-def _conditions(expr) -> list:
+def _conditions(expr, known) -> list:
     found = []
     for p in sorted(expr.atoms(sp.Pow), key=sp.default_sort_key):
         if _is_radical(p):
@@ -193,7 +208,7 @@ def _conditions(expr) -> list:
             found += _nonzero_factors(p.base)
     for f in sorted(expr.atoms(sp.log), key=sp.default_sort_key):
         found.append(sp.StrictGreaterThan(f.args[0], 0, evaluate=False))
-    return list(dict.fromkeys(c for c in found if not _holds(c)))
+    return list(dict.fromkeys(c for c in found if not _holds(c, known)))
 
 
 def _nonzero_factors(denominator) -> list:
@@ -212,11 +227,11 @@ def _nonzero_factors(denominator) -> list:
     return found
 
 
-def _holds(condition) -> bool:
+def _holds(condition, known) -> bool:
     """True when ``condition`` (B > 0, B >= 0, B != 0) is known to hold everywhere."""
     if type(condition)(condition.lhs, condition.rhs) is sp.true:
         return True
-    sign = _quadratic_sign(condition.lhs)
+    sign = known.get(sp.expand(condition.lhs)) or _quadratic_sign(condition.lhs)
     return sign == "positive" or sign == "nonnegative" and isinstance(condition, sp.GreaterThan)
 
 
@@ -262,11 +277,12 @@ def _boundary_holds(frozen, base, atoms, is_zero, depth, others) -> bool:
 
 
 def simplify(residual) -> Reduction:
-    frozen, atoms = freeze_moments_signed(residual)
+    frozen, atoms, known = _freeze(residual)
     reduced = sp.simplify(frozen)
     if reduced != 0:
         return Reduction(reduced.xreplace(atoms))
-    return Reduction(sp.S.Zero, domain_of(frozen, atoms, lambda e: sp.simplify(e) == 0, depth=1))
+    return Reduction(sp.S.Zero, domain_of(frozen, atoms, lambda e: sp.simplify(e) == 0,
+                                          depth=1, known=known))
 
 
 def cases(residual) -> Reduction:
@@ -276,10 +292,10 @@ def cases(residual) -> Reduction:
     sum_k c_k Mean(h_k) = Mean(H), and H is replaced by a branch-free P once H = P is
     proved pointwise by the same case split: Mean(relu(z)) - Mean(relu(-z)) = Mean(z).
     """
-    frozen, atoms = freeze_moments_signed(residual)
+    frozen, atoms, known = _freeze(residual)
     excluded: list = []
     if _zero_in_every_case(frozen, _MAX_SPLITS, excluded):
-        domain = domain_of(frozen, atoms, _zero_without_exclusions)
+        domain = domain_of(frozen, atoms, _zero_without_exclusions, known=known)
         return Reduction(sp.S.Zero, tuple(dict.fromkeys(
             domain + tuple(_readable(sp.Ne(a, 0), atoms) for a in excluded))))
     merged = _merge_branching_means(sp.sympify(residual))
@@ -326,15 +342,27 @@ def _branch_free(h):
         undecided = [a for a in _branch_arguments(frozen) if _undecided_sign(a)]
         if not undecided:
             break
-        argument = undecided[0]
-        pivot = _pivot(argument)
-        if pivot is None:
+        split = _split(undecided[0])
+        if split is None:
             return None
+        argument, pivot = split
         c, t = argument.coeff(pivot), sp.Dummy("t", positive=True)
         frozen = frozen.xreplace({pivot: (t - (argument - c * pivot)) / c}).xreplace({t: argument})
     if frozen.atoms(*_BRANCHING) or frozen.has(*_UNDEFINED):
         return None
     return frozen.xreplace(atoms)
+
+
+def _split(argument):
+    """(what to split on, its pivot): the argument itself, or else one of its factors of
+    undecided sign (sign(a*b) is decided by the signs of a and b)."""
+    factors = [f for f in sp.Mul.make_args(sp.factor_terms(argument)) if _undecided_sign(f)]
+    for candidate in [argument] + factors:
+        candidate = sp.expand(candidate)
+        pivot = _pivot(candidate)
+        if pivot is not None:
+            return candidate, pivot
+    return None
 
 
 def _pivot(argument):
@@ -393,10 +421,10 @@ def _zero_in_every_case(expr, splits: int, excluded: list) -> bool:
         return _rational_reduce(expr)[0] == 0
     if splits == 0:
         return False
-    argument = undecided[0]
-    pivot = _pivot(argument)
-    if pivot is None:
+    split = _split(undecided[0])
+    if split is None:
         return False
+    argument, pivot = split
     u = sp.Dummy("u", real=True)
     c = argument.coeff(pivot)
     expr = expr.xreplace({pivot: (u - (argument - c * pivot)) / c})
