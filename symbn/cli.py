@@ -118,7 +118,7 @@ def cmd_verify(args, console) -> int:
                             timeout=args.timeout, traceback=getattr(args, "traceback", False))
     except VerifyError as error:
         raise UsageError(str(error)) from None
-    terminal.render(console, document.verify_document(report, args.function), as_json=args.json)
+    terminal.render(console, document.verify_document(report), as_json=args.json)
     return EXIT_OK if report.ok else EXIT_UNEXPECTED
 
 

@@ -120,9 +120,8 @@ def test_undecided_shows_its_residual(result):
 
 def test_verify_document_names_what_was_and_was_not_checked():
     from symbn.verify import verify
-    from tests.fixtures import user_bn
-    report = verify(user_bn.backward_ignores_mean, "bn-backward")
-    doc = document.verify_document(report, "user_bn:backward_ignores_mean")
+    report = verify("tests.fixtures.user_bn:backward_ignores_mean", "bn-backward")
+    doc = document.verify_document(report)
     facts = doc.data
     assert facts["ok"] is False and doc.ok is False
     text = export.to_markdown(doc)
@@ -131,7 +130,7 @@ def test_verify_document_names_what_was_and_was_not_checked():
     for line in facts["checked"] + facts["not_checked"]:
         assert line in text
     assert "verdict: WRONG" in _terminal(doc)
-    assert facts["diagnosis"]["mistake"] in text
+    assert facts["diagnosis"]["message"] in text and facts["target"] in text
 
 
 @pytest.fixture(scope="module")

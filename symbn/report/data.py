@@ -8,12 +8,15 @@ formats text for reading.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from symbn.identities import CheckedIdentity, Identity
 from symbn.prove import Status, Verdict
+
+if TYPE_CHECKING:  # verify imports its runner and mistake library: only for the types
+    from symbn.verify.model import VerifyReport
 
 
 def verdict_data(v: Verdict) -> dict[str, Any]:
@@ -102,7 +105,7 @@ def matrices_data(results: list[CheckedIdentity]) -> dict[str, Any]:
     return tables
 
 
-def verify_data(report: Any, target: str) -> dict[str, Any]:
+def verify_data(report: VerifyReport) -> dict[str, Any]:
     """A verify run: what ran, what did not, each distinct problem once with its cases,
     the checks, the worst case per (output, dtype) and the diagnosis."""
     d = report.diagnosis
@@ -117,23 +120,19 @@ def verify_data(report: Any, target: str) -> dict[str, Any]:
             entry.update(case=c["case"], max_abs=c["max_abs"], max_rel=c["max_rel"])
         entry["passed"] = entry["passed"] and c["passed"]
     return {
-        "target": getattr(report, "target", target) or target, "kind": report.kind,
-        "ok": report.ok,
-        "checked": list(getattr(report, "checked", ())),
-        "not_checked": list(getattr(report, "not_checked", ())),
-        "problems": [_problem_data(p) for p in report.problems],
+        "target": report.target, "kind": report.kind, "framework": report.framework,
+        "ok": report.ok, "checked": list(report.checked), "not_checked": list(report.not_checked),
+        "problems": [{"message": p.message, "cases": list(p.cases)} for p in report.problems],
         "worst": [worst[k] for k in sorted(worst)],
         "checks": checks,
         "diagnosis": None if d is None else {
-            "mistake": d.name, "description": d.description, "residual": d.residual,
-            "fits": d.fits, "ranking": [{"mistake": n, "residual": r} for n, r in d.ranking]},
+            "mistake": d.name, "description": d.description, "residual": _plain(d.residual),
+            "fits": d.fits, "message": d.message, "mistakes": list(d.mistakes),
+            "references": list(d.references),
+            "wrong": [{"output": w.output, "layouts": list(w.layouts), "dtypes": list(w.dtypes),
+                       "max_rel": _plain(w.max_rel)} for w in d.wrong],
+            "ranking": [{"mistake": n, "residual": _plain(r)} for n, r in d.ranking]},
     }
-
-
-def _problem_data(problem: Any) -> dict[str, Any]:
-    if isinstance(problem, str):  # the runner before problems were grouped
-        return {"message": problem, "cases": []}
-    return {"message": problem.message, "cases": list(problem.cases)}
 
 
 def soundness_data(outcome: Any) -> dict[str, Any]:

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from symbn.identities import CheckedIdentity, Identity
 from symbn.report import data
+
+if TYPE_CHECKING:  # verify imports its runner and mistake library: only for the types
+    from symbn.verify.model import VerifyReport
 
 
 @dataclass(frozen=True)
@@ -206,10 +209,10 @@ def check_document(rows: Sequence[Any]) -> Section:
     return Section(None, (section,), data=section.data)
 
 
-def verify_document(report: Any, target: str) -> Section:
+def verify_document(report: VerifyReport) -> Section:
     """``symbn verify``: the worst error per output, the problems (each once, with the cases
     it affects), what was and was not checked, the diagnosis and the verdict."""
-    facts = data.verify_data(report, target)
+    facts = data.verify_data(report)
     children: list[Block] = [Table(
         ("output", "dtype", "worst case", "max abs err", "max rel err", "verdict"),
         tuple((w["output"], w["dtype"], w["case"], _error(w["max_abs"], ".2e"),
@@ -226,13 +229,11 @@ def verify_document(report: Any, target: str) -> Section:
         children.append(Items(tuple(facts["not_checked"])))
     d = facts["diagnosis"]
     if d is not None:
-        residual = f"(residual {d['residual']:.1e})"
-        if d["fits"] and d["mistake"] == "correct":
-            message = "the values are right; the problems above are the only faults"
-        elif d["fits"]:
-            message = f"most likely mistake: {d['mistake']}: {d['description']} {residual}"
-        else:
-            message = f"no known mistake fits; nearest: {d['mistake']}: {d['description']} {residual}"
+        # the diagnosis states itself (symbn.verify.diagnosis.Diagnosis.message): the mistake
+        # and where the outputs are wrong, or, when nothing fits, only what differs
+        message = d["message"]
+        if d["fits"] and d["mistake"] != "correct":
+            message = f"{d['mistake']}: {message} (residual {d['residual']:.1e})"
         children.append(Paragraph("diagnosis: " + message))
     children.append(Paragraph("verdict: " + ("correct" if facts["ok"] else "WRONG"),
                               emphasis=True))
