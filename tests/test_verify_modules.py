@@ -237,3 +237,38 @@ def test_cli_module_kinds():
     mixed = run("verify", "torch_modules:batchnorm_tensors", "--kind", "bn-forward",
                 "--init", "eps=1")
     assert mixed.returncode == 2 and "NAME-module" in mixed.stderr
+
+
+# -- the rest of the family ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name,norm", [("LayerNorm", "layernorm"), ("GroupNorm", "groupnorm"),
+                                       ("RMSNorm", "rmsnorm")])
+def test_pytorch_family_modules_with_second_order(name, norm):
+    import torch
+    report = verify_module(getattr(torch.nn, name), norm=norm)
+    assert report.ok, report.problems
+    params = {"rmsnorm": {"dweight"}}.get(norm, {"dgamma", "dbeta"})
+    assert outputs_checked(report, "train") == {"y", "dx", "hvp"} | params
+
+
+def test_family_second_order_is_wrong_for_a_wrong_layernorm():
+    good = verify_module(torch_modules.layernorm_tensors, norm="layernorm")
+    assert good.ok and "hvp" in outputs_checked(good, "train")
+    bad = verify_module(torch_modules.layernorm_unbiased, norm="layernorm")
+    failed = {c.output for c in bad.checks if not c.passed}
+    assert {"y", "dx", "hvp"} <= failed
+    assert bad.diagnosis.name == "unbiased-variance"
+
+
+def test_family_hvp_derivation_agrees_with_the_batchnorm_kernel():
+    from symbn.kernels import batchnorm as bn_kernels
+    from symbn.verify.second_order import family_hvp
+    rng = np.random.default_rng(5)
+    x, dy, v = (rng.normal(size=(4, 3, 2, 5)) for _ in range(3))
+    gamma = rng.uniform(0.5, 2, 3)
+    want = bn_kernels.hvp(x, dy, v, gamma, 1e-3)
+    got = family_hvp("batchnorm", x, dy, v, gamma, 1e-3)
+    assert np.max(np.abs(want)) > 1e-3
+    assert np.max(np.abs(got - want)) <= 1e-12 * np.max(np.abs(want))
+    wrong = family_hvp("batchnorm", x, dy, v, gamma, 1e-1)  # another eps: must differ
+    assert np.max(np.abs(wrong - want)) > 1e-6 * np.max(np.abs(want))

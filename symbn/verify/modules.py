@@ -9,7 +9,8 @@ reason):
    dbeta -- against symbn's derivation (:func:`symbn.verify.reference.reference_outputs`);
 2. second order, float64: the Hessian-vector product of L in x by double backward (torch)
    or ``jax.jvp`` of ``jax.grad``, against the derived one
-   (:func:`symbn.kernels.batchnorm.hvp`; derived for batchnorm only);
+   (:func:`symbn.verify.second_order.family_hvp`); a backward that cannot be differentiated
+   again (``once_differentiable``) is said so in ``not_checked``;
 3. for a BN module: several training steps on different batches, then eval mode -- the
    running mean and variance and the eval-mode output against a named convention
    (:mod:`symbn.verify.running`), the convention's real layer run on the same batches.
@@ -20,27 +21,29 @@ A layout on which every call fails is *not supported* (named once, not a fault).
 from __future__ import annotations
 
 import math
+import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
 from symbn.backends.compare import compare
 from symbn.bn.conventions import Convention
-from symbn.kernels import batchnorm as bn_kernels
 from symbn.verify import conventions as oracles
-from symbn.verify import running
+from symbn.verify import running, second_order
 from symbn.verify.cases import grid
 from symbn.verify.frameworks import (EPS_NAMES, CallError, SecondOrderUnavailable, Target,
                                      TargetError, target_for)
-from symbn.verify.kinds import DEFAULT_EPS, GROUPS, KINDS, NORMS
-from symbn.verify.layouts import Layout, LayoutError, layouts_for
+from symbn.verify.kinds import DEFAULT_EPS, GROUPS, KINDS
+from symbn.verify.layouts import Layout, LayoutError, from_canonical, layouts_for, to_canonical
 from symbn.verify.model import Observation, OutputCheck, VerifyReport
 from symbn.verify.precision import offset_ratio, tolerance
 from symbn.verify.reference import reference_outputs
 from symbn.verify.runner import VerifyError, _reduction_size, parse_target
 
 DTYPES = ("float64", "float32")
-#: the kinds ``symbn verify --kind`` routes here: NAME-module for every normalization
-MODULE_KINDS = tuple(f"{name}-module" for name in NORMS)
+#: the kinds ``symbn verify --kind`` routes here: NAME-module for every normalization of an
+#: input (weight normalization reparametrizes a weight: verify it as a function)
+MODULE_KINDS = tuple(f"{name}-module" for name in second_order.SUPPORTED)
 #: framework code computes its statistics its own way (Flax: a one-pass variance; fused
 #: kernels), so the precision rule's constant, measured on plain implementations, gets this
 #: allowance; a wrong formula is off by 1e-6 or more, far outside it
@@ -113,9 +116,22 @@ def verify_module(obj, *, norm: str = "batchnorm", init: dict | None = None,
                   convention: str | None = None, feature_axis: int | None = None,
                   layout: str | None = None, dtypes=DTYPES, framework: str | None = None,
                   name: str | None = None, steps: int = running.STEPS) -> VerifyReport:
-    """Verify ``obj`` as a ``norm`` (a name of :data:`symbn.verify.kinds.NORMS`)."""
-    if norm not in NORMS:
-        raise VerifyError(f"unknown normalization {norm!r}; use one of {', '.join(NORMS)}")
+    """Verify ``obj`` as a ``norm`` (one of :data:`symbn.verify.second_order.SUPPORTED`).
+
+    The frameworks' warnings about the user's object (PyTorch's on an unused num_features,
+    JAX's on dtypes) are silenced: the report says what ran, nothing else prints.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes,
+                              framework, name, steps)
+
+
+def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, framework, name,
+                   steps) -> VerifyReport:
+    if norm not in second_order.SUPPORTED:
+        raise VerifyError(f"a module of {norm!r} cannot be verified; use one of "
+                          f"{', '.join(second_order.SUPPORTED)}")
     try:
         target = target_for(obj, init, framework)
     except TargetError as error:
@@ -131,27 +147,32 @@ def verify_module(obj, *, norm: str = "batchnorm", init: dict | None = None,
     report = VerifyReport(target=name or target.name, kind=f"{norm}-module",
                           framework=target.framework)
     default_eps = conv.eps if conv else DEFAULT_EPS
-    supported, second_order = [], []
+    supported, float64_runs = [], []
     for lay in layouts:
         runs = _train_checks(target, kind, lay, dtypes, default_eps, report)
         if runs is not None:
             supported.append(lay)
-            second_order += runs
+            float64_runs += runs
     if not supported:
         report.problem("no layout could be run: every call failed (" + "; ".join(
             line for line in report.not_checked if line.startswith("layout")) + ")",
             key="no layout")
         return report
     names = ", ".join(lay.name for lay in supported)
-    outputs = ", ".join(kind.outputs)
+    outputs = ", ".join(dict.fromkeys(c.output for c in report.checks if c.mode == "train"))
     report.note_checked(f"train mode: {outputs} on {names}, {' and '.join(dtypes)}, against "
                         f"symbn's derivation; gradients by {target.framework}'s autograd "
                         f"({target.what} {target.name})")
     report.note_checked(target.eps_statement(default_eps))
+    missing = [p for p, present in zip(kind.norm.params, _present(float64_runs)) if not present]
+    if missing:
+        report.note_not_checked(f"{', '.join('d' + p for p in missing)}: {target.name} has no "
+                                f"{' or '.join(missing)} parameter (taken as "
+                                f"{' and '.join('1' if p != 'beta' else '0' for p in missing)})")
     failed = [c for c in report.checks if not c.passed]
-    _second_order(kind, second_order, report)
+    _second_order(kind, float64_runs, report)
     if failed:
-        report.diagnosis = _diagnose(kind, second_order, failed)
+        report.diagnosis = _diagnose(kind, float64_runs, failed)
     report.note_not_checked("float16, bfloat16: not run for framework objects")
     report.note_not_checked("time limit and crash protection: the object ran in this process")
     if norm == "batchnorm":
@@ -162,6 +183,12 @@ def verify_module(obj, *, norm: str = "batchnorm", init: dict | None = None,
             report.note_not_checked(f"running statistics, eval mode: not applicable (a "
                                     f"{target.what} keeps no state)")
     return report
+
+
+def _present(runs) -> tuple[bool, bool]:
+    """Whether the object has a scale and a shift parameter (as its first run found)."""
+    inst = runs[0].instance if runs else None
+    return (inst is not None and inst.gamma is not None, inst is not None and inst.beta is not None)
 
 
 def _convention(norm, name, target: Target) -> Convention | None:
@@ -185,7 +212,7 @@ def _params(kind, a):
 def _train_checks(target, kind, layout, dtypes, default_eps, report):
     """Train-mode checks on ``layout``: the float64 runs for the second order, or None when
     every call failed there (the layout is then reported as not supported, once)."""
-    failures, rows, second_order = [], [], []
+    failures, rows, runs = [], [], []
     for case in grid(kind, layout):
         for dtype in dtypes:
             a = case.inputs(kind, layout, dtype)
@@ -200,7 +227,8 @@ def _train_checks(target, kind, layout, dtypes, default_eps, report):
             eps = inst.eps if inst.eps is not None else default_eps
             rows += _compare_train(kind, layout, case, a, inst, got, eps, label, dtype)
             if dtype == "float64":
-                second_order.append((inst, a, eps, label, layout, got))
+                runs.append(Run(inst, a, eps, label, layout, got,
+                                _statistic_size(kind, layout, case, a)))
     if not rows:
         reason = failures[0][2].splitlines()[0] if failures else "no case ran"
         report.note_not_checked(f"layout {layout.name}: not supported ({reason})")
@@ -211,7 +239,26 @@ def _train_checks(target, kind, layout, dtypes, default_eps, report):
         report.checks.append(check)
         if problem:
             report.problem(problem, f"{check.case} {check.dtype}", key=problem)
-    return second_order
+    return runs
+
+
+@dataclass(frozen=True)
+class Run:
+    """One float64 train-mode call that ran: for the second order and the diagnosis."""
+
+    instance: object
+    inputs: dict
+    eps: float
+    label: str
+    layout: Layout
+    outputs: dict
+    n: int  # the longest sum behind an output: the tolerance rule's n
+
+
+def _statistic_size(kind, layout, case, a) -> int:
+    """The tolerance rule's n: the values a statistic reduces over, or those a parameter's
+    gradient sums over, whichever is more."""
+    return max(_reduction_size(kind, layout, case), a["x"].size // len(_params(kind, a)[0]))
 
 
 def _run_train(target, a, kind, case, dtype):
@@ -235,8 +282,8 @@ def _compare_train(kind, layout, case, a, inst, got, eps, label, dtype):
     for ours, theirs in zip(("dgamma", "dbeta"), params):
         if ours in got:
             renamed["d" + theirs] = got[ours]
-    n = max(_reduction_size(kind, layout, case), a["x"].size // a["x"].shape[layout.feature_axis])
-    tol = tolerance(dtype, n, offset_ratio(a["x"])) * FRAMEWORK_ALLOWANCE
+    tol = tolerance(dtype, _statistic_size(kind, layout, case, a),
+                    offset_ratio(a["x"])) * FRAMEWORK_ALLOWANCE
     rows = []
     for output, reference in want.items():
         if output not in renamed:
@@ -256,32 +303,39 @@ def _compare_train(kind, layout, case, a, inst, got, eps, label, dtype):
 
 
 def _second_order(kind, runs, report):
-    if kind.norm.name != "batchnorm":
-        report.note_not_checked("second order: not run (symbn derives the Hessian-vector "
-                                f"product for batchnorm only, not {kind.norm.name})")
+    if kind.norm.name not in second_order.SUPPORTED:
+        report.note_not_checked(f"second order: not run (no input to differentiate twice in "
+                                f"for {kind.norm.name})")
         return
-    for inst, a, eps, label, layout, _ in runs:
+    for run in runs:
+        a, layout = run.inputs, run.layout
         v = np.random.default_rng(7).normal(size=a["x"].shape)
-        gamma = inst.gamma if inst.gamma is not None else np.ones(a["x"].shape[layout.feature_axis])
+        gamma = _params(kind, a)[0] if run.instance.gamma is not None else \
+            np.ones(np.shape(a[kind.norm.params[0]]))
         try:
-            got = inst.hvp(a["x"], a["dy"], v)
+            got = run.instance.hvp(a["x"], a["dy"], v)
         except SecondOrderUnavailable as error:
             report.note_not_checked(f"second order: not run ({error})")
             return
         except Exception as error:  # noqa: BLE001 -- the user's code, reported
             report.problem(f"second order raised {type(error).__name__}: {error}",
-                           f"{label} float64", key=f"hvp {type(error).__name__}")
+                           f"{run.label} float64", key=f"hvp {type(error).__name__}")
             continue
-        want = bn_kernels.hvp(a["x"], a["dy"], v, gamma, eps, feature_axis=layout.feature_axis)
-        tol = tolerance("float64", a["x"].size // len(gamma), offset_ratio(a["x"])) * 10
+        canon = lambda t: to_canonical(t, layout, kind.norm)  # noqa: E731
+        want = from_canonical(second_order.family_hvp(
+            kind.norm.name, canon(a["x"]), canon(a["dy"]), canon(v), gamma, run.eps,
+            groups=GROUPS if kind.norm.name == "groupnorm" else None), layout, kind.norm,
+            a["x"].shape)
+        # a second derivative sums twice as many rounded terms: ten times the train rule
+        tol = tolerance("float64", run.n, offset_ratio(a["x"])) * FRAMEWORK_ALLOWANCE * 10
         max_abs, max_rel, passed, note = compare(got, want, tol)
-        report.checks.append(OutputCheck(label, layout.name, "float64", "train", "hvp", max_abs,
-                                         max_rel, tol, passed))
+        report.checks.append(OutputCheck(run.label, layout.name, "float64", "train", "hvp",
+                                         max_abs, max_rel, tol, passed))
         if not passed:
             report.problem(f"hvp: {note}" if note else "the Hessian-vector product (second "
-                           "order) differs from the derivation", f"{label} float64",
+                           "order) differs from the derivation", f"{run.label} float64",
                            key="hvp differs")
-    names = ", ".join(dict.fromkeys(run[4].name for run in runs))
+    names = ", ".join(dict.fromkeys(run.layout.name for run in runs))
     report.note_checked(f"second order on {names}: the Hessian-vector product of "
                         "L = sum(dy * y) in x through the framework's autograd, float64")
 
@@ -291,7 +345,8 @@ def _diagnose(kind, runs, failed):
     from symbn.verify.diagnosis import diagnose
 
     observations = []
-    for inst, a, eps, label, layout, got in runs:
+    for run in runs:
+        a, eps, label, layout, got = run.inputs, run.eps, run.label, run.layout, run.outputs
         inputs = {k: a[k] for k in ("x", "dy", *kind.norm.params)}
         outputs = {"y": got["y"], "dx": got["dx"]}
         for ours, theirs in zip(("dgamma", "dbeta"), kind.norm.params):
