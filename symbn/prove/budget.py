@@ -45,13 +45,15 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 class _Worker:
     """One ``python -m symbn.prove.worker`` process and a thread reading its replies."""
 
+    command = (sys.executable, "-m", "symbn.prove.worker")
+
     def __init__(self):
         env = dict(os.environ)
         # the worker imports this very symbn, wherever the caller found it
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the worker
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "symbn.prove.worker"], stdin=subprocess.PIPE,
+            list(self.command), stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self._log, env=env)
         self._replies: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
