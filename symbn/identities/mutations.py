@@ -6,7 +6,10 @@ that are almost right.  The suite holds
 * mutations of every catalogue identity: a changed coefficient, a flipped sign, an added
   constant, a dropped term, a missing assumption;
 * every known BN mistake (:mod:`symbn.verify.mistakes`) claimed equal to the correct BN;
-* a wrong batch size: "with eps = 0 no gradient reaches the input" holds at N = 2 only.
+* a wrong batch size: "with eps = 0 no gradient reaches the input" holds at N = 2 only;
+* claims that fail only at a boundary: a constant batch, a batch of one, a radicand at 0
+  or below 0, a symbol at 0, values far from 1, a generic function f, a missing sign
+  assumption.
 """
 
 from __future__ import annotations
@@ -109,10 +112,44 @@ def _wrong_batch_size() -> WrongClaim:
                       "with eps = 0 and N = 2 dx vanishes; not at N = 3", lambda: _degenerate(3))
 
 
+def _boundary_claims() -> list[WrongClaim]:
+    """Claims true almost everywhere, false on a boundary the search must visit."""
+    from symbn.bn.batchnorm import gamma, standardize, x
+    from symbn.core import Mean, N, batch_var, derivative
+
+    a, b = sp.symbols("a b", real=True)
+    t = sp.Symbol("t", nonnegative=True)
+    f = sp.Function("f")
+    xhat = standardize(x)
+    claims = {
+        "sign of a standard deviation is 1 (a constant batch has 0)":
+            lambda: Claim(sp.sign(sp.sqrt(batch_var(x))), 1),
+        "sign of a norm is 1 (0 at a = b = 0)":
+            lambda: Claim(sp.sign(sp.sqrt(a**2 + b**2)), 1),
+        "sign of a nonnegative symbol is 1 (0 at t = 0)": lambda: Claim(sp.sign(t), 1),
+        "|sqrt(a + 30)|**2 = a + 30 (a negative radicand)":
+            lambda: Claim(sp.Abs(sp.sqrt(a + 30))**2, a + 30),
+        "sqrt(a) sqrt(b) = sqrt(ab) (a, b < 0)":
+            lambda: Claim(sp.sqrt(a) * sp.sqrt(b), sp.sqrt(a * b)),
+        "the mean is the sample (only a batch of one)":
+            lambda: Claim(Mean(x), x, where={N: 2}),
+        "floor(a / 10**5) = 0 (wide values)": lambda: Claim(sp.floor(a / 10**5), 0),
+        "Heaviside(gamma xhat) = Heaviside(x - E[x]) without gamma > 0":
+            lambda: Claim(sp.Heaviside(gamma * xhat), sp.Heaviside(x - Mean(x))),
+        "standardize(a x) = standardize(x) (a < 0 flips the sign)":
+            lambda: Claim(standardize(a * x, 0), standardize(x, 0)),
+        "d/dx_j Mean f(x) = f'(x_j) for a generic f (the 1/N is missing)":
+            lambda: Claim(derivative(Mean(f(x)), x), sp.Derivative(f(x), x)),
+    }
+    return [WrongClaim(f"boundary/{name}", "boundary", name, build)
+            for name, build in claims.items()]
+
+
 def wrong_claims(cache=None) -> list[WrongClaim]:
     """Every claim of the soundness suite, each expected REFUTED.  Each identity's claim is
     built once (read from ``cache`` when given: the same entry ``check`` uses)."""
     return ([w for i in CATALOGUE if i.expected is Status.PROVED
              for w in _mutations_of(i, build_claim(i, cache))]
             + _mistake_claims()
-            + [_wrong_batch_size()])
+            + [_wrong_batch_size()]
+            + _boundary_claims())
