@@ -272,3 +272,12 @@ def test_family_hvp_derivation_agrees_with_the_batchnorm_kernel():
     assert np.max(np.abs(got - want)) <= 1e-12 * np.max(np.abs(want))
     wrong = family_hvp("batchnorm", x, dy, v, gamma, 1e-1)  # another eps: must differ
     assert np.max(np.abs(wrong - want)) > 1e-6 * np.max(np.abs(want))
+
+
+@pytest.mark.parametrize("name,norm", [("LayerNorm", "layernorm"), ("GroupNorm", "groupnorm")])
+def test_flax_family_modules(name, norm):
+    import flax.linen as nn
+    report = verify_module(getattr(nn, name), norm=norm, dtypes=("float64",))
+    assert report.ok, report.problems
+    assert {c.layout for c in report.checks} >= {"NC"}
+    assert outputs_checked(report, "train") == {"y", "dx", "dgamma", "dbeta", "hvp"}

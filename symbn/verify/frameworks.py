@@ -120,7 +120,8 @@ def _pick(named: dict, names, shape):
 
 def constructor_arguments(cls, init: dict, *, channels, eps, groups, param_shape,
                           skip=("self", "parent", "name", "args", "kwargs")) -> dict:
-    """``init`` plus the required arguments it lacks (channels, shape, groups), and eps."""
+    """``init`` plus the required arguments it lacks (channels, shape), and eps and the number
+    of groups when they are given (``None``: the constructor's default)."""
     try:
         params = inspect.signature(cls).parameters
     except (TypeError, ValueError):
@@ -131,14 +132,14 @@ def constructor_arguments(cls, init: dict, *, channels, eps, groups, param_shape
             continue
         if name in EPS_NAMES and eps is not None:
             kwargs[name] = eps
+        elif name in ("num_groups", "groups") and groups:
+            kwargs[name] = groups  # the cases' groups, whatever the default (Flax's is 32)
         elif p.default is not inspect.Parameter.empty:
             continue
         elif name in CHANNEL_NAMES:
             kwargs[name] = channels
         elif name == "normalized_shape":
             kwargs[name] = tuple(param_shape)
-        elif name in ("num_groups", "groups") and groups:
-            kwargs[name] = groups
         else:
             raise TargetError(f"cannot construct {cls.__qualname__}: its argument {name!r} has no "
                               f"default; pass it with --init '{name}=...'")

@@ -263,7 +263,8 @@ def _statistic_size(kind, layout, case, a) -> int:
 
 def _run_train(target, a, kind, case, dtype):
     gamma, beta = _params(kind, a)
-    inst = target.instance(a["x"], gamma, beta, eps=case.eps, dtype=dtype, groups=GROUPS,
+    groups = GROUPS if kind.norm.name == "groupnorm" else None
+    inst = target.instance(a["x"], gamma, beta, eps=case.eps, dtype=dtype, groups=groups,
                            seed=case.seed)
     return inst, inst.train(a["x"], a["dy"])
 
