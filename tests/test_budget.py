@@ -113,3 +113,16 @@ def test_where_the_worker_cannot_fork_a_runaway_task_costs_the_worker_not_the_bu
     assert time.perf_counter() - start < 1.0 + budget.GRACE_SECONDS + 15
     assert run_with_budget(double, (4,), 60).value == 8  # a fresh worker took its place
     budget._stop_all()
+
+
+def test_the_worker_that_forks_is_single_threaded():
+    from symbn.prove import budget
+    run_with_budget(double, (1,), 60)
+    with budget._lock:
+        pids = [w.process.pid for w in budget._idle]
+    assert pids
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        threads = int(next(line.split()[1] for line in status.splitlines()
+                           if line.startswith("Threads:")))
+        assert threads == 1, f"worker {pid} runs {threads} threads"

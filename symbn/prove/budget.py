@@ -40,6 +40,8 @@ GRACE_SECONDS = 2.0
 #: How long a new worker may take to import SymPy and the prover.
 START_SECONDS = 120.0
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+_THREAD_POOLS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                 "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
 
 class _Worker:
@@ -51,6 +53,9 @@ class _Worker:
         env = dict(os.environ)
         # the worker imports this very symbn, wherever the caller found it
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
+        # the worker forks itself, so it must stay single-threaded: no BLAS thread pools
+        # (NumPy comes in with symbn; the worker never needs it in parallel)
+        env.update({name: "1" for name in _THREAD_POOLS})
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the worker
         self.process = subprocess.Popen(
             list(self.command), stdin=subprocess.PIPE,
@@ -79,7 +84,11 @@ class _Worker:
         """Raises _WorkerDied when the worker does not answer (it is then stopped)."""
         payload = pickle.dumps((fn, args, seconds))  # may raise: the worker is untouched
         write_frame(self.process.stdin, payload)
-        reply = self._reply(None if math.isinf(seconds) else seconds + GRACE_SECONDS)
+        try:
+            reply = self._reply(None if math.isinf(seconds) else seconds + GRACE_SECONDS)
+        except BaseException:  # Ctrl-C while waiting: the task is abandoned with its worker
+            self.stop()
+            raise
         if reply is _TIMEOUT:
             self.stop()  # only where the task runs in the worker itself (no fork)
             return Outcome(False)
