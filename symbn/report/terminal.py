@@ -70,7 +70,7 @@ def _renderables(block: Block, top: bool = False) -> list[RenderableType]:
     if isinstance(block, Paragraph):
         return [_styled(block.text, "italic" if block.emphasis else "")]
     if isinstance(block, Items):
-        return [_styled(line) for line in block.lines]
+        return [_styled("  " + line) for line in block.lines]
     if isinstance(block, Math):
         return [Text(block.label + ":", style="bold"), Text(pretty(block.expr))]
     if isinstance(block, Code):
