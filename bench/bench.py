@@ -7,7 +7,9 @@ catalogue and each identity; the explicit-m cross-check of the backward pass at 
 8, 16; refuting wrong identities (the catalogue's controls); and the generated BN kernels
 (forward + backward) against a hand-written NumPy BN, PyTorch's F.batch_norm, and the
 memory-bandwidth floor (read x and g twice, write y and dx once) at this machine's copy
-bandwidth, measured in the same run.
+bandwidth, measured in the same run; and ``symbn verify`` end to end (a fresh interpreter,
+symbn's import, the worker, every case) on a NumPy function, a PyTorch function and a
+PyTorch module with running statistics from examples/verify.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from symbn.identities import CATALOGUE, check
 from symbn.kernels import batchnorm as kernels
 
 TARGETS = {"catalogue_seconds": 10.0, "refute_seconds": 0.1, "explicit_m16_seconds": 10.0,
-           "kernel_over_numpy": 1.1}
+           "kernel_over_numpy": 1.1, "verify_numpy_seconds": 3.0, "verify_torch_seconds": 10.0,
+           "verify_torch_module_seconds": 10.0}
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "verify"
 
 
 def median_time(fn, repeats):
@@ -74,6 +78,22 @@ def explicit_crosscheck(sizes, repeats):
             raise SystemExit(f"explicit cross-check at m = {m}: {verdict.status} "
                              f"({'; '.join(verdict.attempts)})")
     return {str(m): median_time(lambda m=m: once(m), repeats) for m in sizes}
+
+
+def verify_timings(repeats):
+    """Wall seconds of ``symbn verify`` as a user runs it; each run must find the code correct."""
+    def run(target, kind, *options):
+        subprocess.run([sys.executable, "-m", "symbn.cli", "verify", target, "--kind", kind,
+                        *options], cwd=EXAMPLES, check=True, capture_output=True)
+    return {
+        "numpy_seconds": median_time(lambda: run("numpy_batchnorm:batchnorm_backward",
+                                                 "batchnorm-backward"), repeats),
+        "torch_seconds": median_time(lambda: run("llm_rmsnorm:rms_norm", "rmsnorm-forward"),
+                                     repeats),
+        "torch_module_seconds": median_time(lambda: run(
+            "torch_batchnorm2d:BatchNorm2d", "batchnorm-module", "--init", "momentum=0.1"),
+            repeats),
+    }
 
 
 def copy_bandwidth(nbytes, repeats):
@@ -137,6 +157,7 @@ def main(argv=None):
     results = {"startup": startup(args.repeats), "catalogue": catalogue(min(args.repeats, 3)),
                "refute": refutations(args.repeats),
                "explicit_crosscheck_seconds": explicit_crosscheck(sizes, min(args.repeats, 3))}
+    results["verify"] = verify_timings(min(args.repeats, 3))
     bandwidth = copy_bandwidth(256 * 2**20, args.repeats)
     results["copy_bandwidth_gb_per_s"] = bandwidth / 1e9
     results["kernels"] = {f"{'x'.join(map(str, s))} {d}": kernel_case(s, d, args.repeats, bandwidth)
@@ -149,6 +170,12 @@ def main(argv=None):
         "refute_seconds": (results["refute"]["max_seconds"], TARGETS["refute_seconds"]),
         "explicit_m16_seconds": (m16, TARGETS["explicit_m16_seconds"]),
         "kernel_over_numpy": (worst_kernel, TARGETS["kernel_over_numpy"]),
+        "verify_numpy_seconds": (results["verify"]["numpy_seconds"],
+                                 TARGETS["verify_numpy_seconds"]),
+        "verify_torch_seconds": (results["verify"]["torch_seconds"],
+                                 TARGETS["verify_torch_seconds"]),
+        "verify_torch_module_seconds": (results["verify"]["torch_module_seconds"],
+                                        TARGETS["verify_torch_module_seconds"]),
     }
 
     console = Console(width=120)
@@ -164,6 +191,11 @@ def main(argv=None):
         table.add_row(f"explicit backward cross-check m={m}", f"{seconds:.3f} s", "", "")
     table.add_row("refutation, median over controls", f"{results['refute']['median_seconds']:.4f} s",
                   "", "")
+    v = results["verify"]
+    table.add_row("symbn verify, a NumPy function", f"{v['numpy_seconds']:.2f} s", "", "")
+    table.add_row("symbn verify, a PyTorch function", f"{v['torch_seconds']:.2f} s", "", "")
+    table.add_row("symbn verify, a PyTorch nn.Module (running statistics)",
+                  f"{v['torch_module_seconds']:.2f} s", "", "")
     table.add_row("copy bandwidth", f"{results['copy_bandwidth_gb_per_s']:.1f} GB/s", "", "")
     for case, k in results["kernels"].items():
         torch_ratio = f", {k['symbn_over_torch']:.2f}x torch" if "symbn_over_torch" in k else ""

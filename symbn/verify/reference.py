@@ -40,6 +40,12 @@ def reference_outputs(kind: Kind, layout: Layout, inputs: dict, *, eps: float | 
     return {name: values[name] for name in kind.outputs}
 
 
+def warm_kernels(kind: Kind) -> None:
+    """Build (or load) the family kernel ``kind`` needs, ahead of the first case."""
+    {"weightnorm": family.weight_norm_kernel, "rmsnorm": family.rms_kernel}.get(
+        kind.norm.name, family.standardize_kernel)()
+
+
 def statistics_view(kind: Kind, layout: Layout, x: np.ndarray, groups: int | None = None):
     """(view of x, the axes each statistic reduces) as the family kernels see them, or None
     for the members that do not centre (rmsnorm, weightnorm)."""

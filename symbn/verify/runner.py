@@ -37,11 +37,12 @@ from symbn.verify.kinds import DEFAULT_EPS, GROUPS, Kind, UnknownKind, get_kind
 from symbn.verify.layouts import Layout, LayoutError, layouts_for
 from symbn.verify.model import Observation, OutputCheck, VerifyReport
 from symbn.verify.precision import centring_ratio, tolerance
-from symbn.verify.reference import reference_outputs, statistics_view
+from symbn.verify.reference import reference_outputs, statistics_view, warm_kernels
 from symbn.verify.worker import (FRAMEWORKS, INSIDE_WORKER, InProcess, Job, Target, TargetError,
                                  Worker)
 
 LOW_PRECISION = ("float16", "bfloat16")
+ARRAYS = {"numpy": "NumPy arrays", "torch": "PyTorch tensors", "jax": "JAX arrays"}
 STOPPED = {"timeout": "stopped after the time limit ran out",
            "crashed": "stopped after the worker crashed"}
 
@@ -116,6 +117,8 @@ def verify(target, kind: str, *, layout: str | None = None, feature_axis: int | 
         raise VerifyError(f"unknown framework {framework!r}; use one of {', '.join(FRAMEWORKS)}")
     label, runner = _runner(target, spec)
     report = VerifyReport(label, spec.name)
+    runner.launch()
+    warm_kernels(spec)  # compiles symbn's kernel while the worker imports the user's module
     try:
         loaded = runner.start()
     except TargetError as error:
@@ -358,8 +361,9 @@ class _Run:
             ran = [d for d in ("float64", "float32", *LOW_PRECISION)
                    if any(c.dtype == d for c in checks)]
             report.note_checked(f"dtypes: {', '.join(ran)} (output dtype = input dtype), "
-                                f"{self.framework} arrays")
-            report.note_checked("mode: training (batch statistics)")
+                                f"{ARRAYS[self.framework]}")
+            if kind.norm.name == "batchnorm":
+                report.note_checked("mode: training (batch statistics)")
             stressed = {}
             for c in checks:
                 if c.mode != "train":
@@ -372,8 +376,9 @@ class _Run:
         if kind.role == "forward":
             report.note_not_checked(f"gradients: a forward kind (use {kind.norm.name}-backward "
                                     f"or -pair)")
-        report.note_not_checked("running statistics and eval mode: a function has none "
-                                "(verify a module for those)")
+        if kind.norm.name == "batchnorm":
+            report.note_not_checked("running statistics and eval mode: a function has none "
+                                    "(verify a module for those: --kind batchnorm-module)")
         report.note_not_checked("second order: needs the framework's autograd (verify a module)")
         if self.own_eps:
             report.note_not_checked(f"eps: the forward takes none; its own is assumed to be "

@@ -245,7 +245,9 @@ class Worker:
         self._log = None
         self.loaded: Loaded | None = None
 
-    def start(self) -> Loaded:
+    def launch(self) -> None:
+        """Start the process and its import; :meth:`start` waits for it (the caller can work
+        meanwhile: importing PyTorch takes seconds)."""
         parent_read, child_write = os.pipe()
         child_read, parent_write = os.pipe()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the worker
@@ -261,6 +263,10 @@ class Worker:
         self._connection = _Duplex(parent_read, parent_write)
         paths = list(dict.fromkeys([self.target.path, *sys.path]))  # as multiprocessing's spawn
         self._connection.send((paths, self.target.module, self.target.names))
+
+    def start(self) -> Loaded:
+        if self._process is None:
+            self.launch()
         status, value = self._receive(IMPORT_SECONDS, importing=True)
         if status != "ready":
             self.close()
@@ -350,6 +356,9 @@ class InProcess:
     def __init__(self, functions: tuple):
         self.functions = functions
         self.loaded = Loaded(_frameworks_of(functions), tuple(map(positional_count, functions)))
+
+    def launch(self) -> None:
+        pass
 
     def start(self) -> Loaded:
         return self.loaded
