@@ -106,10 +106,11 @@ def cmd_verify(args, console) -> int:
     from symbn.verify.modules import MODULE_KINDS, verify_module_spec
 
     try:
-        if args.kind in MODULE_KINDS:  # a class or autograd function, run in this process
+        if args.kind in MODULE_KINDS:  # a class or autograd function, in its own worker
             report = verify_module_spec(args.function, args.kind, init=args.init,
                                         convention=args.convention, layout=args.layout,
-                                        feature_axis=args.feature_axis, framework=args.framework)
+                                        feature_axis=args.feature_axis, framework=args.framework,
+                                        timeout=args.timeout)
         elif args.init or args.convention:
             raise VerifyError("--init and --convention apply to the NAME-module kinds")
         else:

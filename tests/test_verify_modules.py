@@ -281,3 +281,19 @@ def test_flax_family_modules(name, norm):
     assert report.ok, report.problems
     assert {c.layout for c in report.checks} >= {"NC"}
     assert outputs_checked(report, "train") == {"y", "dx", "dgamma", "dbeta", "hvp"}
+
+
+# -- the worker process -------------------------------------------------------------------
+
+def test_module_kinds_run_in_a_worker_that_survives_the_user_code(monkeypatch):
+    from symbn.verify.modules import verify_module_spec
+    monkeypatch.chdir(FIXTURES)
+    with pytest.raises(VerifyError, match=r"sys.exit\(0\)"):
+        verify_module_spec("exits_at_import:BatchNorm", "batchnorm-module")
+    crashed = verify_module_spec("misbehaving:Segfaults", "batchnorm-module")
+    assert not crashed.ok and "the worker crashed (signal SIGSEGV)" in crashed.problems[0].message
+    hung = verify_module_spec("misbehaving:Hangs", "batchnorm-module", timeout=0.5)
+    assert not hung.ok and "did not finish within 10 s after the import" in hung.problems[0].message
+    good = verify_module_spec("torch_modules:BatchNorm2d", "batchnorm-module")
+    assert good.ok and any(line.startswith("ran in a worker process") for line in good.checked)
+    assert not any("ran in this process" in line for line in good.not_checked)

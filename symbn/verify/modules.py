@@ -21,6 +21,7 @@ A layout on which every call fails is *not supported* (named once, not a fault).
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -39,8 +40,11 @@ from symbn.verify.model import Observation, OutputCheck, VerifyReport
 from symbn.verify.precision import offset_ratio, tolerance
 from symbn.verify.reference import reference_outputs
 from symbn.verify.runner import VerifyError, _reduction_size, parse_target
+from symbn.verify.worker import INSIDE_WORKER
 
 DTYPES = ("float64", "float32")
+#: said when the object ran in the caller's process (replaced by the worker's statement)
+IN_PROCESS = "time limit and crash protection: the object ran in this process"
 #: the kinds ``symbn verify --kind`` routes here: NAME-module for every normalization of an
 #: input (weight normalization reparametrizes a weight: verify it as a function)
 MODULE_KINDS = tuple(f"{name}-module" for name in second_order.SUPPORTED)
@@ -101,8 +105,15 @@ def load_object(spec: str):
 
 
 def verify_module_spec(spec: str, kind: str, *, init: str | None = None,
-                       convention: str | None = None, **options) -> VerifyReport:
-    """``symbn verify MODULE:NAME --kind NAME-module``: load the object, verify it."""
+                       convention: str | None = None, timeout: float = 10.0,
+                       isolate: bool = True, **options) -> VerifyReport:
+    """``symbn verify MODULE:NAME --kind NAME-module``: load the object, verify it; with
+    ``isolate``, in a worker process (:mod:`symbn.verify.module_worker`; ``timeout`` per call
+    sets its time limit)."""
+    if isolate and not os.environ.get(INSIDE_WORKER):
+        from symbn.verify.module_worker import run_isolated
+        return run_isolated(spec, kind, timeout=timeout, init=init, convention=convention,
+                            **options)
     if kind not in MODULE_KINDS:
         raise VerifyError(f"unknown module kind {kind!r}; use one of {', '.join(MODULE_KINDS)}")
     if options.get("framework") == "numpy":
@@ -174,7 +185,7 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
     if failed:
         report.diagnosis = _diagnose(kind, float64_runs, failed)
     report.note_not_checked("float16, bfloat16: not run for framework objects")
-    report.note_not_checked("time limit and crash protection: the object ran in this process")
+    report.note_not_checked(IN_PROCESS)
     if norm == "batchnorm":
         if target.stateful and conv is not None:
             _running_checks(target, kind, max(supported, key=lambda lay: lay.ndim), conv,
