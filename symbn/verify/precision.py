@@ -26,7 +26,9 @@ import math
 
 import numpy as np
 
-UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11,
+#: u = 2^-p for p significand bits (half the machine epsilon); bfloat16 has 8 (no NumPy type)
+UNIT_ROUNDOFF = {**{name: float(np.finfo(name).eps) / 2 for name in ("float64", "float32",
+                                                                     "float16")},
                  "bfloat16": 2.0**-8}
 #: the constant of the rule: correct NumPy, PyTorch and JAX implementations of every member
 #: reach at most 1.3 (error / (u sqrt(n) (1 + r))) on the grid and the stress cases; 8 leaves

@@ -368,7 +368,7 @@ class InProcess:
             return Outcome("done", execute(self.functions, job))
         except PairError as error:
             return Outcome("raised", error=CallError("PairError", str(error), "", False, False))
-        except Exception as error:  # noqa: BLE001 -- the user's exception, reported
+        except (Exception, SystemExit) as error:  # noqa: BLE001 -- the user's, reported
             return Outcome("raised", error=call_error(error))
 
     def close(self) -> None:
