@@ -31,7 +31,7 @@ from symbn.core import Mean, N, SampleSymbol, instantiate
 from symbn.prove import certificate as _certificate
 from symbn.prove.budget import run_with_budget
 from symbn.prove.sampling import find_counterexample
-from symbn.prove.strategies import STRATEGIES
+from symbn.prove.strategies import EMPTY, STRATEGIES
 from symbn.prove.verdict import Counterexample, Status, Verdict
 
 DEFAULT_BUDGET = 5.0
@@ -44,6 +44,8 @@ _SIGNS = {
     sp.LessThan: ("nonpositive", "<="),
     sp.Unequality: ("nonzero", "!="),
 }
+_RECHECKED = ("the counterexample was re-evaluated exactly at 60 digits from its recorded "
+              "values, which satisfy every assumption",)
 _KEPT_FACTS = ("integer", "real", "positive", "negative", "nonnegative", "nonpositive", "nonzero")
 
 
@@ -253,7 +255,7 @@ def _strategy(name, strategy, residual, notes=()) -> _Stage:
         reduction = strategy(residual)
     except Exception as error:  # noqa: BLE001 -- a claim never raises; say what failed
         return _Stage(residual=residual, notes=notes + (f"{name}: failed: {error!r}",))
-    if reduction.residual != 0 or "False" in reduction.domain:
+    if reduction.residual != 0 or EMPTY in reduction.domain:
         return _Stage(residual=reduction.residual,
                       notes=notes + (f"{name}: residual did not reduce to 0",))
     return _Stage(method=name, residual=residual, domain=reduction.domain,
@@ -316,7 +318,7 @@ def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start, first=None
         attempts.extend(first.notes)
         if first.counterexample is not None:
             return verdict(Status.REFUTED, "counterexample at an exact point", residual,
-                           first.counterexample)
+                           first.counterexample, evidence=_RECHECKED)
         if first.method is not None:
             return _proved(verdict, first)
         reduced, later = first.residual, STRATEGIES[1:]
@@ -331,7 +333,7 @@ def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start, first=None
                                "extended counterexample search", attempts)
     if counterexample is not None:
         return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
-                       reduced, counterexample)
+                       reduced, counterexample, evidence=_RECHECKED)
     return verdict(Status.UNDECIDED, "no strategy reduced the residual to 0", reduced)
 
 

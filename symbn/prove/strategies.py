@@ -39,6 +39,8 @@ from symbn.prove.certificate import Certificate
 _BRANCHING = (sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.sign, sp.Piecewise)
 _MAX_SPLITS = 6
 _UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+#: the domain of a proof that holds nowhere: the prover does not report it as PROVED
+EMPTY = "False"
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,8 @@ def domain_of(frozen, atoms: dict, is_zero: Callable, depth: int = 2,
     denominators != 0.  A condition known to hold is left out."""
     known = known or {}
     conditions = _conditions(_expand_radical_bases(frozen), known)
+    if any(type(c)(c.lhs, c.rhs) is sp.false for c in conditions):
+        return (EMPTY,)  # a radicand known < 0 or a denominator known 0: nothing proved
     readable = [_readable(c, atoms) for c in conditions]
     domain = []
     for condition, text in zip(conditions, readable):
