@@ -135,14 +135,18 @@ def diagnose(kind, observations, *, checks=(), scale_offset=0) -> Diagnosis:
     factored = fit.with_factors([correct])  # before compiling the library: often enough
     if factored:
         return fit.diagnosis(factored, [correct], wrong)
-    singles = [c for c in fit.singles() if c is not None]
-    ranked = sorted([correct, *singles], key=lambda c: c.residual)
-    exact = [c for c in ranked if not c.precision and c.residual <= FIT]
-    if exact:
-        return fit.diagnosis(exact[0], ranked, wrong)
-    factored = fit.with_factors([correct, *singles])
-    if factored:
-        return fit.diagnosis(factored, ranked, wrong)
+    # the mistakes whose cheap outputs (all but dx) agree with the user's up to a factor first:
+    # deriving and compiling dx for every entry is what makes a diagnosis slow
+    singles = []
+    for screened in (True, False):
+        singles += [c for c in fit.singles(screened) if c is not None]
+        ranked = sorted([correct, *singles], key=lambda c: c.residual)
+        exact = [c for c in ranked if not c.precision and c.residual <= FIT]
+        if exact:
+            return fit.diagnosis(exact[0], ranked, wrong)
+        factored = fit.with_factors([correct, *singles])
+        if factored:
+            return fit.diagnosis(factored, ranked, wrong)
     informative = sorted((c for c in singles if not c.precision), key=fit.partial_score)
     pairs = fit.pairs(informative[:PAIRS])
     best_pair = min(pairs, key=lambda c: c.residual, default=None)
@@ -190,21 +194,40 @@ class _Fit:
         c.residual = max(c.per_output.values())
         return c
 
-    def singles(self):
+    def singles(self, screened: bool):
+        """The library's candidates that pass the screen (``screened``), or the others."""
         for m in mistakes():
             if self.norm not in m.norms or m.fitted == "factor":
                 continue
             recipe = m.recipe(self.reference)
             if recipe == self.reference or not _affects(recipe, self.reference, self.role):
                 continue
-            if m.fitted == "eps":
-                for value in HARD_CODED_EPS:
-                    if all(o.eps == value for o in self.observations):
-                        continue
-                    yield self.candidate(m.name, f"{m.description} (eps = {value:g})", recipe,
-                                         (m,), eps_value=value)
-            else:
-                yield self.candidate(m.name, m.description, recipe, (m,))
+            values = ([v for v in HARD_CODED_EPS
+                       if not all(o.eps == v for o in self.observations)]
+                      if m.fitted == "eps" else [None])
+            for value in values:
+                if self.passes_screen(recipe, value) != screened:
+                    continue
+                description = m.description + ("" if value is None else f" (eps = {value:g})")
+                yield self.candidate(m.name, description, recipe, (m,), eps_value=value)
+
+    def passes_screen(self, recipe, eps_value) -> bool:
+        """Whether the recipe's outputs other than dx agree with the user's, each up to a
+        constant factor (a candidate for a fitted factor too); a forward always passes."""
+        names = [n for n in self.names if n != "dx"]
+        if self.role == "forward" or not names:
+            return True
+        for k, o in enumerate(self.observations):
+            p = predict(recipe, "screen", self.problems[k], o.inputs,
+                        o.eps if eps_value is None else eps_value)
+            p = self.correct_predictions[k] if p is None else p
+            for n in names:
+                got = np.asarray(o.outputs[n], dtype=np.float64).ravel()
+                want = np.asarray(p[n], dtype=np.float64).ravel()
+                c = float(got @ want) / float(want @ want) if want @ want > 0 else 1.0
+                if _relative(got, c * want) > FIT:
+                    return False
+        return True
 
     def partial_score(self, c) -> float:
         """Mean log residual over the outputs: a mistake that explains some outputs ranks high."""

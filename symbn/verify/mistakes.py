@@ -37,6 +37,7 @@ import numpy as np
 import sympy as sp
 
 from symbn.bn.batchnorm import eps, x
+from symbn.cache import Cache
 from symbn.core import Mean, N, batch_mean, batch_sum, batch_var, derivative
 from symbn.kernels import Kernel, compile_kernel
 from symbn.kernels.family import beta_w, g, gamma_w
@@ -285,26 +286,42 @@ def _dx(recipe: Recipe, y) -> sp.Expr:
 
 
 def outputs(recipe: Recipe, role: str) -> dict:
-    """{y} for a forward, {dx, dgamma_w[, dbeta_w]} for a backward, {all} for a pair: the
+    """{y} for a forward, {dx, dgamma_w[, dbeta_w]} for a backward, {all} for a pair, and for
+    "screen" everything but dx (cheap: no derivative through the statistics); the
     parameters' gradients per value (g * dy/dgamma_w), summed by :func:`predict`."""
     y = forward_expression(recipe)
     out = {}
-    if role in ("forward", "pair"):
+    if role in ("forward", "pair", "screen"):
         out["y"] = y
     if role in ("backward", "pair"):
         out["dx"] = _dx(recipe, y)
+    if role in ("backward", "pair", "screen"):
+        # no statistic depends on gamma_w or beta_w: holding them all is exact, and fast
         if recipe.scale != "none":
-            out["dgamma_w"] = g * x if recipe.dgamma == "uses-x" else g * derivative(y, gamma_w)
+            out["dgamma_w"] = g * x if recipe.dgamma == "uses-x" else \
+                g * derivative(y, gamma_w, through_stats=False)
         if recipe.shift:
-            out["dbeta_w"] = g * derivative(y, beta_w)
+            out["dbeta_w"] = g * derivative(y, beta_w, through_stats=False)
     return out
 
 
 @functools.cache
+def _cache() -> Cache:
+    return Cache()  # a directory that cannot be written only costs the derivation's time
+
+
+@functools.cache
 def kernel(recipe: Recipe, role: str) -> Kernel:
-    """The compiled recipe; a one-pass variance is compiled as written (not re-centred)."""
-    return compile_kernel(outputs(recipe, role), "recipe",
-                          optimize=recipe.variance != "one-pass")
+    """The compiled recipe, as written: not rewritten into centred terms, so a one-pass
+    variance stays one pass (and compiling takes a tenth of the time; the diagnosis runs on
+    small arrays, where the rewrite would gain nothing).
+
+    The derivation is kept in symbn's on-disk cache (keyed by symbn's source, SymPy and
+    Python), so a diagnosis in a new process compiles but does not derive again.
+    """
+    derived, _ = _cache().get_or_compute(("verify recipe", repr(recipe), role),
+                                         lambda: outputs(recipe, role))
+    return compile_kernel(derived, "recipe", optimize=False)
 
 
 # -- running a recipe on a user's inputs -----------------------------------------------------
