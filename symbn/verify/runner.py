@@ -117,18 +117,18 @@ def verify(target, kind: str, *, layout: str | None = None, feature_axis: int | 
         raise VerifyError(f"unknown framework {framework!r}; use one of {', '.join(FRAMEWORKS)}")
     label, runner = _runner(target, spec)
     report = VerifyReport(label, spec.name)
-    runner.launch()
-    warm_kernels(spec)  # compiles symbn's kernel while the worker imports the user's module
-    try:
-        loaded = runner.start()
-    except TargetError as error:
-        where = f"\n{error.traceback.rstrip()}" if traceback and error.traceback else ""
-        raise VerifyError(f"{error}{where}") from None
     run = _Run(spec, report, runner, timeout, traceback, explicit=layout is not None)
-    run.candidates = ((framework,) if framework else
-                      tuple(dict.fromkeys((*loaded.frameworks, "numpy"))))
-    run.own_eps = spec.role == "pair" and loaded.positional[0] == len(_call_names(spec))
+    runner.launch()
     try:
+        warm_kernels(spec)  # compiles symbn's kernel while the worker imports the user's module
+        try:
+            loaded = runner.start()
+        except TargetError as error:
+            where = f"\n{error.traceback.rstrip()}" if traceback and error.traceback else ""
+            raise VerifyError(f"{error}{where}") from None
+        run.candidates = ((framework,) if framework else
+                          tuple(dict.fromkeys((*loaded.frameworks, "numpy"))))
+        run.own_eps = spec.role == "pair" and loaded.positional[0] == len(_call_names(spec))
         run.all_layouts(chosen, dtypes, stress)
     finally:
         runner.close()

@@ -234,7 +234,7 @@ class Loaded:
 
 
 class Worker:
-    """The worker process for one target; replaced after a timeout."""
+    """The worker process for one target."""
 
     isolated = True
 
@@ -275,8 +275,7 @@ class Worker:
         return self.loaded
 
     def run(self, job: Job, timeout: float) -> Outcome:
-        if self._process is None:
-            self.start()
+        """One job; after a timeout or a crash the worker is gone (the runner stops)."""
         self._connection.send(vars(job))
         status, value = self._receive(timeout)
         if status == "done":
