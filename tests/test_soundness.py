@@ -304,3 +304,20 @@ def test_standardize_is_odd_in_the_scale():
 def test_known_signs_decide_piecewise_claims(lhs, rhs, expected):
     verdict = _verdict(lhs, rhs)
     assert verdict.status is expected, verdict
+
+
+def test_a_proof_on_an_empty_domain_is_not_proved():
+    # sqrt(B)**3 = -B*sqrt(B)... with B = -1 - a**2 < 0 everywhere: "PROVED where B > 0"
+    # would hold vacuously, so it is not reported as PROVED
+    radical = sp.sqrt(-1 - a**2)
+    verdict = _verdict(radical**3 + (1 + a**2) * radical + a, a)
+    assert verdict.status is not Status.PROVED or verdict.domain == (), verdict
+
+
+def test_every_verdict_says_what_backs_it():
+    refuted = _verdict(sp.sign(sp.sqrt(var)), 1)
+    assert any("re-evaluated exactly" in line for line in refuted.evidence)
+    proved = _verdict(xhat * sp.sqrt(var + eps), x - Mean(x))
+    assert proved.evidence  # the second check's lines
+    cx = _verdict(derivative(Mean(f(x)), x), sp.Derivative(f(x), x)).counterexample
+    assert "f(t0) = " in cx.describe()  # the polynomial that stands for f

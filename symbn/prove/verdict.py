@@ -45,7 +45,8 @@ class Counterexample:
             parts.append(f"N = {self.batch_size}")
         parts += [f"{k} = {list(map(str, v))}" for k, v in self.samples.items()]
         parts += [f"{k} = {v}" for k, v in self.constants.items()]
-        parts += [f"{f}{body.variables} = {body.expr}" for f, body in self.functions.items()]
+        parts += [f"{f}({', '.join(map(str, body.variables))}) = {body.expr}"
+                  for f, body in self.functions.items()]
         where = f" at sample {self.sample}" if self.samples else ""
         return (f"{', '.join(parts)}{where}: lhs = {sp.N(self.lhs, 8)}, "
                 f"rhs = {sp.N(self.rhs, 8)}")
