@@ -6,9 +6,10 @@ Tiers (``pytest -m "not system"`` is the fast loop; CI runs everything):
 - ``integration``: in-process, but proves catalogue identities or runs real frameworks
   (a module says so with ``pytestmark = pytest.mark.integration``);
 - ``system``: other processes, Chromium or pdflatex: every test that uses the ``symbn_process``
-  fixture, or says so itself.
+  fixture or calls ``subprocess`` itself, or says so.
 """
 
+import inspect
 import os
 import subprocess
 import sys
@@ -53,12 +54,21 @@ def symbn_process():
     return run
 
 
+def _starts_processes(item) -> bool:
+    if "symbn_process" in getattr(item, "fixturenames", ()):
+        return True
+    try:
+        return "subprocess." in inspect.getsource(item.function)
+    except (AttributeError, OSError, TypeError):
+        return False
+
+
 def pytest_collection_modifyitems(items):
     """One tier per test: ``system`` when it starts processes, else what its module
     declares, else ``unit``."""
     for item in items:
         marked = {m.name for m in item.iter_markers() if m.name in TIERS}
-        if "symbn_process" in getattr(item, "fixturenames", ()):
+        if _starts_processes(item):
             marked.add("system")
         if "system" in marked:
             marked = {"system"}

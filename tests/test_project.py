@@ -10,8 +10,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
-
 import symbn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +90,6 @@ def test_nothing_refers_to_files_outside_the_repository():
         assert "../shared" not in text and "DESIGN.md" not in text, path
 
 
-@pytest.mark.integration
 def test_ruff_finds_nothing():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     assert ruff, "ruff is part of the test extra: pip install -e '.[test]'"
@@ -101,7 +98,6 @@ def test_ruff_finds_nothing():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.integration
 def test_mypy_finds_nothing():
     done = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
                           text=True, timeout=900)
