@@ -65,7 +65,7 @@ def _facts(result):
     control = result.controls[0].verdict
     m, explicit = result.explicit[0]
     return [f"PROVED where {DOMAIN} by {v.method} (1.23 s, cached), as expected",
-            f"second check: {EVIDENCE}", f"tried: {ATTEMPT}",
+            f"evidence: {EVIDENCE}", f"tried: {ATTEMPT}",
             "counterexample: " + control.counterexample.describe(),
             f"{control.status} by {control.method}", result.identity.statement,
             result.controls[0].identity.name, f"{explicit.seconds:.2f}", str(m)]

@@ -74,15 +74,15 @@ Block = Paragraph | Items | Math | Code | Table | Section
 
 def verdict_lines(v: dict[str, Any], expected: str) -> tuple[str, ...]:
     """A verdict's facts as lines: status and domain, method, time, cached flag, whether
-    expected; then assumptions, the second check's evidence, the counterexample and the
-    strategies tried."""
+    expected; then assumptions, the evidence (the second check of a PROVED), the
+    counterexample and the strategies tried."""
     status = v["status"] + (" where " + " and ".join(v["domain"]) if v["domain"] else "")
     when = f"{v['seconds']:.2f} s" + (", cached" if v["cached"] else "")
     mark = "as expected" if v["status"] == expected else f"UNEXPECTED, expected {expected}"
     lines = [f"{status} by {v['method']} ({when}), {mark}"]
     if v["assumptions"]:
         lines.append("assuming " + ", ".join(v["assumptions"]))
-    lines += ["second check: " + e for e in v["evidence"]]
+    lines += ["evidence: " + e for e in v["evidence"]]
     if v["counterexample"] is not None:
         lines.append("counterexample: " + v["counterexample"]["text"])
     if v["attempts"]:
