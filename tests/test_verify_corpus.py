@@ -21,8 +21,8 @@ from symbn.verify import verify
 from symbn.verify.modules import verify_module
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
-MODULES = ("numpy_batchnorm", "numpy_family", "pairs", "torch_functions", "jax_functions",
-           "torch_modules", "flax_modules")
+MODULES = ("numpy_batchnorm", "numpy_family", "numpy_weightnorm", "pairs", "torch_functions",
+           "jax_functions", "torch_modules", "flax_modules")
 CONTROL = ("kind", "ok", "mistakes", "says", "missing", "problems")
 
 
@@ -74,5 +74,5 @@ def test_the_corpus_covers_the_family_and_the_frameworks():
              importlib.import_module(f"corpus.{m}").EXPECTED.items()]
     assert len(found) >= 40
     assert {e["kind"].split("-")[0] for _, _, e in found} >= {
-        "batchnorm", "layernorm", "rmsnorm", "groupnorm", "instancenorm"}
+        "batchnorm", "layernorm", "rmsnorm", "groupnorm", "instancenorm", "weightnorm"}
     assert sum(e["ok"] for _, _, e in found) >= 10 and sum(not e["ok"] for _, _, e in found) >= 25

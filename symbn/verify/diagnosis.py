@@ -56,7 +56,6 @@ FIT = 1e-8
 PAIRS = 6
 #: a precision recipe fits when the user's and the recipe's deviations agree to this factor
 CONSISTENT = 10.0
-_PARAM = {"rmsnorm": "dweight"}
 
 
 @dataclass(frozen=True)
@@ -214,7 +213,7 @@ class _Fit:
     def passes_screen(self, recipe, eps_value) -> bool:
         """Whether the recipe's outputs other than dx agree with the user's, each up to a
         constant factor (a candidate for a fitted factor too); a forward always passes."""
-        names = [n for n in self.names if n != "dx"]
+        names = [n for n in self.names if _factor_key(n) != "dx"]
         if self.role == "forward" or not names:
             return True
         for k, o in enumerate(self.observations):
@@ -238,9 +237,7 @@ class _Fit:
         correct base, up to two): the first that reproduces everything."""
         factors = {m.output: m for m in mistakes() if m.fitted == "factor"
                    and self.norm in m.norms}
-        scalable = [n for n in self.names if n != "y" and
-                    factors.get("dparam" if n.startswith("d") and n not in ("dx", "dbeta")
-                                else n) is not None]
+        scalable = [n for n in self.names if factors.get(_factor_key(n)) is not None]
         for base in sorted(bases, key=lambda c: c.residual):
             off = [n for n in self.names if base.per_output[n] > FIT]
             limit = 2 if base.name == "correct" else 1
@@ -253,9 +250,8 @@ class _Fit:
                     break
                 named.append(factor)
             else:
-                mistakes_ = tuple(factors["dparam" if n not in ("dx", "dbeta") else n]
-                                  for n in off)
-                parts = ([] if base.name == "correct" else [base]) + []
+                mistakes_ = tuple(factors[_factor_key(n)] for n in off)
+                parts = [] if base.name == "correct" else [base]
                 names = [p.name for p in parts] + [m.name for m in mistakes_]
                 text = "; ".join([p.description for p in parts] + named)
                 return _Candidate(" + ".join(names), text, base.predictions,
@@ -302,6 +298,14 @@ class _Fit:
                          tuple(m.name for m in best.mistakes), wrong, refs)
 
 
+def _factor_key(name: str) -> str | None:
+    """Which fitted-factor entry an output's scaling is: the input's gradient ("dx"), the
+    shift's ("dbeta"), the scale parameter's ("dparam"), or none (a forward output)."""
+    if name in ("y", "w"):
+        return None
+    return {"dx": "dx", "dv": "dx", "dbeta": "dbeta"}.get(name, "dparam")
+
+
 def _hard_coded(c) -> float | None:
     if c.mistakes and c.mistakes[0].fitted == "eps":
         return float(c.description.rsplit("= ", 1)[1].rstrip(")"))
@@ -310,7 +314,7 @@ def _hard_coded(c) -> float | None:
 
 def _affects(recipe: Recipe, reference: Recipe, role: str) -> bool:
     """Whether the recipe changes any output of ``role`` (a wrong dx rule leaves y alone)."""
-    forward_fields = [f for f in Recipe.__dataclass_fields__ if f not in ("dx", "dgamma")]
+    forward_fields = [f for f in type(recipe).__dataclass_fields__ if f not in ("dx", "dgamma")]
     changes_forward = any(getattr(recipe, f) != getattr(reference, f) for f in forward_fields)
     return changes_forward or role != "forward"
 
@@ -335,7 +339,7 @@ def _values_per_statistic(problem: Problem, shape) -> int:
     fa, ndim = problem.feature_axis, len(shape)
     c = shape[fa]
     rest = math.prod(shape) // c
-    if problem.norm == "batchnorm":
+    if problem.norm in ("batchnorm", "weightnorm"):
         return rest
     if problem.norm in ("layernorm", "rmsnorm"):
         return c
@@ -360,7 +364,7 @@ def _fit_factor(name, base, observations, problems) -> str | None:
         if _relative(got, c * want) > FIT:
             return None
         factors.append(c)
-        shape = np.shape(o.inputs["x"])
+        shape = np.shape(o.inputs["x"] if "x" in o.inputs else o.inputs["v"])
         sizes.append(_values_per_statistic(problem, shape))
         summed.append(math.prod(shape) // shape[problem.feature_axis])
     close = lambda a, b: abs(a - b) <= 1e-6 * max(abs(a), abs(b))  # noqa: E731

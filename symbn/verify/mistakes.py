@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +41,7 @@ from symbn.bn.batchnorm import eps, x
 from symbn.cache import Cache
 from symbn.core import Mean, N, batch_mean, batch_sum, batch_var, derivative
 from symbn.kernels import Kernel, compile_kernel
-from symbn.kernels.family import beta_w, g, gamma_w
+from symbn.kernels.family import beta_w, dw, g, gain, gamma_w, v
 
 #: eps constants found hard-coded in real code: PyTorch and Flax 1e-5, Keras 1e-3, LLM
 #: RMSNorms 1e-6, BERT's LayerNorm 1e-12, and 1e-8 (common in hand-written code)
@@ -86,6 +87,35 @@ REFERENCE = {name: Recipe() for name in ("batchnorm", "layernorm", "groupnorm", 
 REFERENCE["rmsnorm"] = Recipe(centre=False, shift=False)
 #: Gemma-style RMSNorm, y = (1 + w) * x / rms: the reference when diagnose(scale_offset=1)
 GEMMA_RMSNORM = Recipe(centre=False, shift=False, scale="one-plus-gamma")
+
+@dataclass(frozen=True)
+class WeightNormRecipe:
+    """How weight normalization is computed: w = gain * v / ||v||, the norm of each output row
+    (every axis but the feature axis 0, as PyTorch's weight_norm with dim=0), with
+
+    * ``axes``: "correct" or "dim-1" (the norm over axis 1 only, per (o, h, w) of a conv
+      weight: PyTorch's dim=1 confusion);
+    * ``root``: "sqrt" or "none" (divides by ||v||^2);
+    * ``scale``: "gamma" (the gain) or "none" (the gain ignored);
+    * ``dx``: the rule for dv ("derived", "ignores-variance": ||v|| held constant, "no-gamma":
+      the gain's factor forgotten); ``dgamma``: for dg ("derived", or "uses-x": sum(dw * v)).
+
+    Field names are the standardizing recipe's, so one diagnosis serves both.
+    """
+
+    axes: str = "correct"
+    root: str = "sqrt"
+    scale: str = "gamma"
+    dx: str = "derived"
+    dgamma: str = "derived"
+    compute: str = "input"
+    variance: str = "biased"  # no variance: the diagnosis reads these two of every recipe
+
+    def changed(self, **changes) -> WeightNormRecipe:
+        return dataclasses.replace(self, **changes)
+
+
+REFERENCE["weightnorm"] = WeightNormRecipe()
 
 #: wrong reductions: what the statistics run over instead (see :func:`_plan`)
 AXES = {
@@ -150,6 +180,7 @@ def _m(name, description, norms=FAMILY, references=(), **changes) -> Mistake:
 
 
 STANDARDIZING = ("batchnorm", "layernorm", "groupnorm", "instancenorm")
+WEIGHTNORM = ("weightnorm",)
 
 
 @functools.cache
@@ -218,10 +249,23 @@ def mistakes() -> tuple[Mistake, ...]:
         _m("missing-1/N", "dx uses batch sums where the means belong (a missing 1/N)",
            dx="sums-for-means"),
         _m("dgamma-uses-x", "dgamma = sum(dy * x) instead of sum(dy * xhat)", dgamma="uses-x"),
-        Mistake("dx-scaled", "dx off by a constant factor", fitted="factor", output="dx",
-                references=("FlagGems/FlagGems#5392",)),
-        Mistake("dgamma-scaled", "dgamma (dweight) off by a constant factor", fitted="factor",
-                output="dparam"),
+        # -- weight normalization --
+        _m("weightnorm-norm-over-dim-1", "weight norm taken over axis 1 only (per (o, h, w) "
+           "of a conv weight) instead of over every axis but the output axis", WEIGHTNORM,
+           ("pytorch/pytorch#81195",), axes="dim-1"),
+        _m("weightnorm-norm-squared", "divides by ||v||^2 instead of ||v|| (the square root "
+           "forgotten)", WEIGHTNORM, root="none"),
+        _m("weightnorm-gain-ignored", "the gain g ignored: w = v / ||v||", WEIGHTNORM,
+           scale="none"),
+        _m("weightnorm-dv-ignores-norm", "dv with ||v|| held constant (the projection term "
+           "missing)", WEIGHTNORM, dx="ignores-variance"),
+        _m("weightnorm-dg-uses-v", "dg = sum(dw * v) instead of sum(dw * v / ||v||)",
+           WEIGHTNORM, dgamma="uses-x"),
+        # -- fitted factors --
+        Mistake("dx-scaled", "dx (dv) off by a constant factor", norms=FAMILY + WEIGHTNORM,
+                fitted="factor", output="dx", references=("FlagGems/FlagGems#5392",)),
+        Mistake("dgamma-scaled", "dgamma (dweight, dg) off by a constant factor",
+                norms=FAMILY + WEIGHTNORM, fitted="factor", output="dparam"),
         Mistake("dbeta-scaled", "dbeta off by a constant factor", norms=STANDARDIZING,
                 fitted="factor", output="dbeta"),
     )
@@ -285,10 +329,32 @@ def _dx(recipe: Recipe, y) -> sp.Expr:
     raise ValueError(f"unknown dx rule {rule!r}")
 
 
+def _weight_norm_outputs(recipe: WeightNormRecipe, role: str) -> dict:
+    """{w}, {dv, dgain}, both, or "screen" {w, dgain}, for L = sum(dw * w) over each row."""
+    squared = batch_sum(v**2)
+    w = (gain if recipe.scale == "gamma" else 1) * v / (
+        sp.sqrt(squared) if recipe.root == "sqrt" else squared)
+    loss = batch_sum(dw * w)
+    out = {}
+    if role in ("forward", "pair", "screen"):
+        out["w"] = w
+    if role in ("backward", "pair"):
+        out["dv"] = {"derived": lambda: derivative(loss, v),
+                     "ignores-variance": lambda: derivative(loss, v, hold=[Mean(v**2)]),
+                     "no-gamma": lambda: derivative(batch_sum(dw * w.subs(gain, 1)), v)
+                     }[recipe.dx]()
+    if role in ("backward", "pair", "screen") and recipe.scale == "gamma":
+        out["dgain"] = batch_sum(dw * v) if recipe.dgamma == "uses-x" else \
+            derivative(loss, gain)
+    return out
+
+
 def outputs(recipe: Recipe, role: str) -> dict:
     """{y} for a forward, {dx, dgamma_w[, dbeta_w]} for a backward, {all} for a pair, and for
     "screen" everything but dx (cheap: no derivative through the statistics); the
     parameters' gradients per value (g * dy/dgamma_w), summed by :func:`predict`."""
+    if isinstance(recipe, WeightNormRecipe):
+        return _weight_norm_outputs(recipe, role)
     y = forward_expression(recipe)
     out = {}
     if role in ("forward", "pair", "screen"):
@@ -384,9 +450,12 @@ def predict(recipe: Recipe, role: str, problem: Problem, inputs: dict, eps_value
     """The recipe's outputs for one case, in the user's layout and with the user's names
     (y, dx, dgamma/dweight, dbeta), as float64 arrays; None when the recipe does not apply.
 
-    ``inputs``: x, dy, and the (C,) parameters (gamma, beta, or weight), as the user got them.
-    The recipe runs in the inputs' precision (``compute="input"``) or in float32.
+    ``inputs``: x, dy, and the (C,) parameters (gamma, beta, or weight), as the user got them
+    (weight norm: v, dw, g).  The recipe runs in the inputs' precision (``compute="input"``)
+    or in float32.
     """
+    if isinstance(recipe, WeightNormRecipe):
+        return _predict_weight_norm(recipe, role, problem, inputs)
     x_ = np.asarray(inputs["x"])
     plan = _plan(recipe, problem, x_.shape)
     if plan is None:
@@ -419,4 +488,33 @@ def predict(recipe: Recipe, role: str, problem: Problem, inputs: dict, eps_value
             result["d" + pname] = np.zeros(np.shape(gamma_))
         if not recipe.shift and "beta" in inputs:
             result["dbeta"] = np.zeros(np.shape(beta_))
+    return result
+
+
+def _predict_weight_norm(recipe: WeightNormRecipe, role: str, problem: Problem, inputs: dict):
+    """w, dv, dg for one case: the rows on the feature axis, each normalized over the rest
+    (or, for the dim-1 recipe, over axis 1 only, on inputs of 3 or more dimensions)."""
+    v_ = np.asarray(inputs["v"])
+    fa, rows = problem.feature_axis, v_.shape[problem.feature_axis]
+    moved = np.moveaxis(v_, fa, 0).shape
+    if recipe.axes == "correct":
+        view = (rows, math.prod(moved[1:]))
+    elif recipe.axes == "dim-1" and v_.ndim >= 3:
+        view = moved
+    else:
+        return None
+    to_view = lambda a: np.moveaxis(np.asarray(a), fa, 0).reshape(view)  # noqa: E731
+    from_view = lambda a: np.moveaxis(np.asarray(a).reshape(moved), 0, fa)  # noqa: E731
+    upstream = inputs.get("dw")
+    out = kernel(recipe, role)(
+        v=to_view(v_), dw=to_view(np.zeros_like(v_) if upstream is None else upstream),
+        gain=np.reshape(inputs["g"], (rows,) + (1,) * (len(view) - 1)), axes=(1,))
+    result = {}
+    if "w" in out:
+        result["w"] = np.asarray(from_view(out["w"]), dtype=np.float64)
+    if "dv" in out:
+        result["dv"] = np.asarray(from_view(out["dv"]), dtype=np.float64)
+    if role != "forward":
+        result["dg"] = (np.asarray(out["dgain"], dtype=np.float64).reshape(rows, -1).sum(axis=1)
+                        if "dgain" in out else np.zeros(rows))
     return result
