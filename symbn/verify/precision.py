@@ -31,8 +31,8 @@ UNIT_ROUNDOFF = {**{name: float(np.finfo(name).eps) / 2 for name in ("float64", 
                                                                      "float16")},
                  "bfloat16": 2.0**-8}
 #: the constant of the rule: correct NumPy, PyTorch and JAX implementations of every member
-#: reach at most 1.3 (error / (u sqrt(n) (1 + r))) on the grid and the stress cases; 8 leaves
-#: a margin of 6 (tests/test_verify_precision.py keeps both facts)
+#: were measured at most 1.3 u sqrt(n) (1 + r) on the grid and the stress cases, so 8 leaves
+#: a margin of 6 (tests/test_verify_precision.py requires at least 4)
 C = 8.0
 
 
