@@ -10,15 +10,24 @@ memory-bandwidth floor (read x and g twice, write y and dx once) at this machine
 bandwidth, measured in the same run; and ``symbn verify`` end to end (a fresh interpreter,
 symbn's import, the worker, every case) on a NumPy function, a PyTorch function and a
 PyTorch module with running statistics from examples/verify.
+
+The optional compiled kernels (``symbn.kernels.compiled``, extra ``compiled``) are timed at
+one thread and at the default thread count, against PyTorch at both; their compile time is
+measured apart, in fresh processes: cold (an empty cache) and warm (numba's disk cache).
+``--kernels-only`` runs just the kernel part.  The machine (cores, versions, load) is recorded.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
+import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +42,9 @@ from symbn.kernels import batchnorm as kernels
 
 TARGETS = {"catalogue_seconds": 10.0, "refute_seconds": 0.1, "explicit_m16_seconds": 10.0,
            "kernel_over_numpy": 1.1, "verify_numpy_seconds": 3.0, "verify_torch_seconds": 10.0,
-           "verify_torch_module_seconds": 10.0}
+           "verify_torch_module_seconds": 10.0,
+           # the compiled path at the default thread count, the worst bench shape
+           "compiled_over_floor": 2.5, "compiled_over_torch_default": 1.0}
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "verify"
 
 
@@ -125,7 +136,7 @@ def kernel_case(shape, dtype, repeats, bandwidth):
     try:
         import torch
         import torch.nn.functional as F
-        torch.set_num_threads(1)  # NumPy runs on one core: compare like with like
+        default = torch_default_threads()
 
         xt, gt = torch.tensor(x, requires_grad=True), torch.tensor(gamma, requires_grad=True)
         bt, upstream = torch.tensor(beta, requires_grad=True), torch.tensor(g)
@@ -133,9 +144,13 @@ def kernel_case(shape, dtype, repeats, bandwidth):
         def torch_step():
             y = F.batch_norm(xt, None, None, gt, bt, training=True, eps=1e-5)
             torch.autograd.grad(y, (xt, gt, bt), upstream)
+        torch.set_num_threads(default)
+        result["torch_default_seconds"] = median_time(torch_step, repeats)
+        torch.set_num_threads(1)  # NumPy runs on one core: compare like with like
         result["torch_seconds"] = median_time(torch_step, repeats)
     except ImportError:
-        result["torch_seconds"] = None
+        result["torch_seconds"] = result["torch_default_seconds"] = None
+    result.update(compiled_case(x, g, gamma, beta, repeats, result))
     result["symbn_over_numpy"] = result["symbn_seconds"] / result["numpy_seconds"]
     result["symbn_over_floor"] = result["symbn_seconds"] / result["floor_seconds"]
     if result["torch_seconds"]:
@@ -143,33 +158,98 @@ def kernel_case(shape, dtype, repeats, bandwidth):
     return result
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"))
-    parser.add_argument("--quick", action="store_true", help="small kernel shapes, m up to 8")
-    args = parser.parse_args(argv)
-    from rich.console import Console
-    from rich.table import Table
+@functools.cache
+def torch_default_threads():
+    """PyTorch's own thread count, read before the bench sets it to 1."""
+    import torch
+    return torch.get_num_threads()
 
-    shapes = [(4096, 1024), (256, 64, 32, 32)] if not args.quick else [(512, 64), (16, 8, 16, 16)]
-    sizes = (2, 4, 8, 16) if not args.quick else (2, 4, 8)
-    results = {"startup": startup(args.repeats), "catalogue": catalogue(min(args.repeats, 3)),
-               "refute": refutations(args.repeats),
-               "explicit_crosscheck_seconds": explicit_crosscheck(sizes, min(args.repeats, 3))}
-    results["verify"] = verify_timings(min(args.repeats, 3))
-    bandwidth = copy_bandwidth(256 * 2**20, args.repeats)
-    results["copy_bandwidth_gb_per_s"] = bandwidth / 1e9
-    results["kernels"] = {f"{'x'.join(map(str, s))} {d}": kernel_case(s, d, args.repeats, bandwidth)
-                          for s in shapes for d in ("float32", "float64")}
 
-    worst_kernel = max(k["symbn_over_numpy"] for k in results["kernels"].values())
+def compiled_case(x, g, gamma, beta, repeats, peers):
+    """The compiled path at 1 thread and numba's default, with its ratios to the peers."""
+    try:
+        import numba
+
+        from symbn.kernels import compiled
+    except ImportError:
+        return {"compiled_seconds": None}
+    compiled.train(x, g, gamma, beta, 1e-5)  # compiled (or loaded) outside the timing
+    default = numba.config.NUMBA_NUM_THREADS
+    out = {"compiled_threads": default}
+    for threads, key in ((1, "compiled_1_thread_seconds"), (default, "compiled_seconds")):
+        numba.set_num_threads(threads)
+        out[key] = median_time(lambda: compiled.train(x, g, gamma, beta, 1e-5), repeats)
+    numba.set_num_threads(default)
+    out["compiled_over_floor"] = out["compiled_seconds"] / peers["floor_seconds"]
+    out["compiled_1_thread_over_floor"] = out["compiled_1_thread_seconds"] / peers["floor_seconds"]
+    out["compiled_over_numpy"] = out["compiled_seconds"] / peers["numpy_seconds"]
+    if peers["torch_seconds"]:
+        out["compiled_over_torch_default"] = out["compiled_seconds"] / peers["torch_default_seconds"]
+        out["compiled_1_thread_over_torch_1_thread"] = (out["compiled_1_thread_seconds"]
+                                                        / peers["torch_seconds"])
+    return out
+
+
+COMPILE_SCRIPT = """
+import json, sys, time
+import numpy as np
+from symbn.kernels import batchnorm, compiled
+start = time.perf_counter()
+compiled.compiled(batchnorm.train_kernel())
+out = {"generate_seconds": time.perf_counter() - start}
+for shape in [(64, 32), (4, 8, 4, 4)]:
+    for dtype in ("float32", "float64"):
+        x = np.random.default_rng(0).normal(size=shape).astype(dtype)
+        args = (x, x[::-1].copy(), np.ones(shape[1], dtype), np.zeros(shape[1], dtype), 1e-5)
+        start = time.perf_counter()
+        compiled.train(*args)
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        compiled.train(*args)
+        out["x".join(map(str, shape)) + " " + dtype] = first - (time.perf_counter() - start)
+print(json.dumps(out))
+"""
+
+
+def compile_times():
+    """Seconds to build the compiled BN kernel in a fresh process: generating the source,
+    then each loop order and dtype's first call less a second call; cold, then warm."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return None
+    with tempfile.TemporaryDirectory(prefix="symbn-bench-cache-") as directory:
+        env = {**os.environ, "SYMBN_CACHE_DIR": directory}
+
+        def run():
+            done = subprocess.run([sys.executable, "-c", COMPILE_SCRIPT], check=True, env=env,
+                                  capture_output=True, text=True)
+            times = json.loads(done.stdout)
+            return {"total_seconds": sum(times.values()), **times}
+        return {"cold": run(), "warm": run()}
+
+
+def machine():
+    """The machine the figures come from, and how busy it was."""
+    versions = {"python": platform.python_version(), "numpy": np.__version__,
+                "sympy": sp.__version__}
+    for name in ("numba", "torch", "numexpr"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:
+            versions[name] = None
+    return {"cores": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+            "system": platform.platform(), "versions": versions,
+            "load_average_1_5_15": os.getloadavg()}
+
+
+def other_targets(results):
+    """The targets of the prover, the catalogue and verify."""
     m16 = results["explicit_crosscheck_seconds"].get("16")
-    results["targets"] = {
+    return {
         "catalogue_seconds": (results["catalogue"]["total_seconds"], TARGETS["catalogue_seconds"]),
         "refute_seconds": (results["refute"]["max_seconds"], TARGETS["refute_seconds"]),
         "explicit_m16_seconds": (m16, TARGETS["explicit_m16_seconds"]),
-        "kernel_over_numpy": (worst_kernel, TARGETS["kernel_over_numpy"]),
         "verify_numpy_seconds": (results["verify"]["numpy_seconds"],
                                  TARGETS["verify_numpy_seconds"]),
         "verify_torch_seconds": (results["verify"]["torch_seconds"],
@@ -178,10 +258,10 @@ def main(argv=None):
                                         TARGETS["verify_torch_module_seconds"]),
     }
 
-    console = Console(width=120)
-    table = Table(title="symbn benchmark (medians)")
-    for column in ("measure", "value", "target", "met"):
-        table.add_column(column)
+
+
+
+def other_rows(table, results):
     s = results["startup"]
     table.add_row("interpreter start-up", f"{s['interpreter_seconds']:.3f} s", "", "")
     table.add_row("import symbn", f"{s['import_symbn_seconds']:.3f} s", "", "")
@@ -196,6 +276,69 @@ def main(argv=None):
     table.add_row("symbn verify, a PyTorch function", f"{v['torch_seconds']:.2f} s", "", "")
     table.add_row("symbn verify, a PyTorch nn.Module (running statistics)",
                   f"{v['torch_module_seconds']:.2f} s", "", "")
+
+
+def compiled_row(case, k):
+    """One table row: the compiled path at 1 thread and at the default, against the peers."""
+    n = k["compiled_threads"]
+    text = (f"{k['compiled_1_thread_seconds'] * 1e3:.1f} ms at 1 thread, "
+            f"{k['compiled_seconds'] * 1e3:.1f} ms at {n}: {k['compiled_over_floor']:.2f}x floor "
+            f"({k['compiled_1_thread_over_floor']:.2f}x at 1), "
+            f"{k['compiled_over_numpy']:.2f}x numpy")
+    if "compiled_over_torch_default" in k:
+        text += (f", {k['compiled_over_torch_default']:.2f}x torch at {n} "
+                 f"({k['torch_default_seconds'] * 1e3:.1f} ms), "
+                 f"{k['compiled_1_thread_over_torch_1_thread']:.2f}x torch at 1 "
+                 f"({k['torch_seconds'] * 1e3:.1f} ms)")
+    return f"  compiled (numba) {case}", text
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"))
+    parser.add_argument("--quick", action="store_true", help="small kernel shapes, m up to 8")
+    parser.add_argument("--kernels-only", action="store_true",
+                        help="only the kernels (and the compiled path's compile time)")
+    args = parser.parse_args(argv)
+    from rich.console import Console
+    from rich.table import Table
+
+    shapes = [(4096, 1024), (256, 64, 32, 32)] if not args.quick else [(512, 64), (16, 8, 16, 16)]
+    sizes = (2, 4, 8, 16) if not args.quick else (2, 4, 8)
+    results = {"machine": machine()}
+    if not args.kernels_only:
+        results.update({
+            "startup": startup(args.repeats), "catalogue": catalogue(min(args.repeats, 3)),
+            "refute": refutations(args.repeats),
+            "explicit_crosscheck_seconds": explicit_crosscheck(sizes, min(args.repeats, 3))})
+        results["verify"] = verify_timings(min(args.repeats, 3))
+    bandwidth = copy_bandwidth(256 * 2**20, args.repeats)
+    results["copy_bandwidth_gb_per_s"] = bandwidth / 1e9
+    results["kernels"] = {f"{'x'.join(map(str, s))} {d}": kernel_case(s, d, args.repeats, bandwidth)
+                          for s in shapes for d in ("float32", "float64")}
+    results["compiled_compile_seconds"] = compile_times()
+    results["machine"]["load_average_after"] = os.getloadavg()
+
+    worst_kernel = max(k["symbn_over_numpy"] for k in results["kernels"].values())
+    compiled_cases = [k for k in results["kernels"].values() if k.get("compiled_seconds")]
+    results["targets"] = {"kernel_over_numpy": (worst_kernel, TARGETS["kernel_over_numpy"])}
+    if compiled_cases:
+        results["targets"]["compiled_over_floor"] = (
+            max(k["compiled_over_floor"] for k in compiled_cases), TARGETS["compiled_over_floor"])
+    if compiled_cases and all("compiled_over_torch_default" in k for k in compiled_cases):
+        results["targets"]["compiled_over_torch_default"] = (
+            max(k["compiled_over_torch_default"] for k in compiled_cases),
+            TARGETS["compiled_over_torch_default"])
+    if not args.kernels_only:
+        results["targets"].update(other_targets(results))
+
+    console = Console(width=120)
+    table = Table(title="symbn benchmark (medians)")
+    for column in ("measure", "value", "target", "met"):
+        table.add_column(column)
+    if not args.kernels_only:
+        other_rows(table, results)
     table.add_row("copy bandwidth", f"{results['copy_bandwidth_gb_per_s']:.1f} GB/s", "", "")
     for case, k in results["kernels"].items():
         torch_ratio = f", {k['symbn_over_torch']:.2f}x torch" if "symbn_over_torch" in k else ""
@@ -206,6 +349,17 @@ def main(argv=None):
             table.add_row(f"  fused (numexpr) {case}", f"{k['fused_seconds'] * 1e3:.1f} ms: "
                           f"{k['fused_over_numpy']:.2f}x numpy, {k['fused_over_floor']:.1f}x floor",
                           "", "")
+        if k.get("compiled_seconds"):
+            table.add_row(*compiled_row(case, k), "", "")
+    compile_seconds = results["compiled_compile_seconds"]
+    if compile_seconds:
+        table.add_row("compiled BN kernel: build (2 loop orders x 2 dtypes)",
+                      f"{compile_seconds['cold']['total_seconds']:.1f} s cold, "
+                      f"{compile_seconds['warm']['total_seconds']:.1f} s from the disk cache",
+                      "", "")
+    m = results["machine"]
+    table.add_row("machine", f"{m['cores']} cores, load {m['load_average_1_5_15'][0]:.1f} before, "
+                  f"{m['load_average_after'][0]:.1f} after", "", "")
     for name, (value, target) in results["targets"].items():
         met = value is not None and value <= target
         table.add_row(f"TARGET {name}", "n/a" if value is None else f"{value:.3f}",
