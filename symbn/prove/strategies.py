@@ -292,23 +292,55 @@ def simplify(residual) -> Reduction:
 def cases(residual) -> Reduction:
     """0 when every sign case reduces to 0; otherwise the residual unchanged.
 
-    Failing that, batch means of piecewise functions are merged by linearity,
-    sum_k c_k Mean(h_k) = Mean(H), and H is replaced by a branch-free P once H = P is
-    proved pointwise by the same case split: Mean(relu(z)) - Mean(relu(-z)) = Mean(z).
+    Failing that, a batch mean of a piecewise function h becomes Mean(P) for a branch-free
+    P once h = P is proved pointwise by the same case split (Mean(sign(x)**2 * x**2) =
+    Mean(x**2)); where no single mean is, the means are merged by linearity first,
+    sum_k c_k Mean(h_k) = Mean(H): Mean(relu(z)) - Mean(relu(-z)) = Mean(z).
     """
-    frozen, atoms, known = _freeze(residual)
-    excluded: list = []
-    if _zero_in_every_case(frozen, _MAX_SPLITS, excluded):
-        domain = domain_of(frozen, atoms, _zero_without_exclusions, known=known)
-        return Reduction(sp.S.Zero, tuple(dict.fromkeys(
-            domain + tuple(_readable(sp.Ne(a, 0), atoms) for a in excluded))))
-    merged = _merge_branching_means(sp.sympify(residual))
+    residual = sp.sympify(residual)
+    canonical = _in_signs(residual)
+    for spelling in dict.fromkeys([residual, canonical]):
+        split = _split_cases(spelling)
+        if split is not None:
+            return split
+    merged = _merge_branching_means(canonical)
     if merged is not None:
         reduced, pointwise = merged
         result = cases(reduced)
         if result.residual == 0:
             return Reduction(sp.S.Zero, tuple(dict.fromkeys(pointwise + result.domain)))
+    frozen, atoms, _ = _freeze(residual)
     return Reduction(frozen.xreplace(atoms))
+
+
+def _split_cases(residual) -> Reduction | None:
+    """The proof by a sign case split of ``residual``, or None."""
+    frozen, atoms, known = _freeze(residual)
+    excluded: list = []
+    if not _zero_in_every_case(frozen, _MAX_SPLITS, excluded):
+        return None
+    domain = domain_of(frozen, atoms, _zero_without_exclusions, known=known)
+    return Reduction(sp.S.Zero, tuple(dict.fromkeys(
+        domain + tuple(_readable(sp.Ne(a, 0), atoms) for a in excluded))))
+
+
+def _in_signs(expr):
+    """Abs, Max, Min and Heaviside of real arguments written with sign(): |z| = z sign(z),
+    Max(a, b) = (a + b + (a - b) sign(a - b))/2, Heaviside(z) = (1 + sign(z))/2 (SymPy's
+    Heaviside(0) = 1/2), so that two spellings of one function meet as one batch mean."""
+    def real(e):
+        return all(a.is_extended_real for a in e.args)
+    rules = [
+        (lambda e: isinstance(e, sp.Abs) and real(e), lambda e: e.args[0] * sp.sign(e.args[0])),
+        (lambda e: isinstance(e, (sp.Max, sp.Min)) and len(e.args) == 2,
+         lambda e: (e.args[0] + e.args[1] + (1 if isinstance(e, sp.Max) else -1)
+                    * (e.args[0] - e.args[1]) * sp.sign(e.args[0] - e.args[1])) / 2),
+        (lambda e: isinstance(e, sp.Heaviside) and real(e) and e.pargs[1:] in ((), (sp.S.Half,)),
+         lambda e: (1 + sp.sign(e.args[0])) / 2),
+    ]
+    for matches, rewrite in rules:
+        expr = expr.replace(matches, rewrite)
+    return expr
 
 
 def _merge_branching_means(residual):
@@ -319,6 +351,15 @@ def _merge_branching_means(residual):
     means = [m for m in means if not any(m != n and n.has(m) for n in means)]
     if not means:
         return None
+    # each mean on its own, where its argument is branch-free in disguise: Mean(sign(x)**2*x**2)
+    replaced, domain = {}, ()
+    for m in means:
+        p = _branch_free(m.args[0])
+        if p is not None and (pointwise := cases(m.args[0] - p)).residual == 0:
+            replaced[m], domain = Mean(p), domain + pointwise.domain
+    if replaced:
+        return residual.xreplace(replaced), domain
+    # otherwise merged: sum_k c_k Mean(h_k) = Mean(sum_k c_k h_k), for batch constants c_k
     symbols = {m: sp.Dummy("M") for m in means}
     linear = sp.expand(residual.xreplace(symbols))
     rest = linear.xreplace({d: 0 for d in symbols.values()})
@@ -341,6 +382,7 @@ def _branch_free(h):
     (the argument is made a variable t > 0, SymPy evaluates, t is put back); None when
     an argument's sign cannot be isolated.  Only a candidate: H = P is then proved."""
     frozen, atoms = freeze_moments_signed(h)
+    positive = []
     for _ in range(_MAX_SPLITS):
         frozen = _expand_branch_arguments(frozen)
         undecided = [a for a in _branch_arguments(frozen) if _undecided_sign(a)]
@@ -351,9 +393,12 @@ def _branch_free(h):
             return None
         argument, pivot = split
         c, t = argument.coeff(pivot), sp.Dummy("t", positive=True)
-        frozen = frozen.xreplace({pivot: (t - (argument - c * pivot)) / c}).xreplace({t: argument})
+        frozen = frozen.xreplace({pivot: (t - (argument - c * pivot)) / c})
+        positive.append((t, argument))
     if frozen.atoms(*_BRANCHING) or frozen.has(*_UNDEFINED):
         return None
+    for t, argument in reversed(positive):  # the variables back, the branches chosen
+        frozen = frozen.xreplace({t: argument})
     return frozen.xreplace(atoms)
 
 
