@@ -300,6 +300,13 @@ def test_standardize_is_odd_in_the_scale():
     (sp.Min(xhat, 0) + sp.Max(xhat, 0), xhat, Status.PROVED),
     (sp.Min(xhat, 0) * sp.Max(xhat, 0), 0, Status.PROVED),
     (sp.Min(xhat, 0) - sp.Max(xhat, 0), xhat, Status.REFUTED),
+    # two spellings of |x| inside a standardization (means under a square root)
+    (standardize(sp.Abs(x)), standardize(sp.sign(x) * x), Status.PROVED),
+    (standardize(sp.Max(x, 0)), standardize((x + sp.Abs(x)) / 2), Status.PROVED),
+    (Mean(sp.Max(g * gamma, 0)), Mean(g * gamma * (1 + sp.sign(g * gamma)) / 2), Status.PROVED),
+    (Mean(sp.Heaviside(x - Mean(x))), (1 + Mean(sp.sign(x - Mean(x)))) / 2, Status.PROVED),
+    (Mean(sp.Abs(x)), Mean(x), Status.REFUTED),
+    (standardize(sp.Abs(x)), standardize(x), Status.REFUTED),
 ])
 def test_known_signs_decide_piecewise_claims(lhs, rhs, expected):
     verdict = _verdict(lhs, rhs)
