@@ -5,12 +5,13 @@ each budgeted call runs in another process that is killed at the deadline.  The 
 then answers UNDECIDED, never hangs.
 
 That process is never a fork of the caller, which may hold threads (JAX, PyTorch, a
-notebook's): the calls go to a worker started once with ``python -m symbn.prove.worker``
-(:mod:`symbn.prove.worker`), which imports only SymPy and symbn's prover and forks its
-own single-threaded self per task where fork exists.  It is a fresh interpreter that never
-imports the caller's ``__main__``, so a plain script calling ``prove`` needs no
+notebook's): it is a worker started with ``python -m symbn.prove.worker``
+(:mod:`symbn.prove.worker`), a fresh interpreter that imports only SymPy and symbn and
+never the caller's ``__main__``, so a plain script calling ``prove`` needs no
 ``if __name__ == "__main__"`` guard, and ``import symbn`` works where fork does not exist.
-The start-up (about a second) is paid once per process and thread, not per call.
+The worker runs the tasks itself and keeps SymPy's caches warm between them; a task that
+overruns its budget is stopped by killing its worker, and a replacement starts at once in
+the background, so its start-up (about a second) is rarely waited for.
 
 ``fn`` must be a module-level function (it is pickled by reference); its arguments and
 result must pickle, as SymPy expressions do.
@@ -19,6 +20,7 @@ result must pickle, as SymPy expressions do.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import math
 import os
 import pickle
@@ -34,9 +36,8 @@ from symbn.prove.worker import Outcome, read_frame, write_frame
 
 __all__ = ["Outcome", "run_with_budget"]
 
-#: Beyond the task's own budget, how long the caller waits for the worker's reply (the
-#: worker kills the task itself at the deadline; this only guards against a stuck worker).
-GRACE_SECONDS = 2.0
+#: Beyond the task's own budget, how long the caller waits for a reply that is on its way.
+GRACE_SECONDS = 0.2
 #: How long a new worker may take to import SymPy and the prover.
 START_SECONDS = 120.0
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -53,17 +54,23 @@ class _Worker:
         env = dict(os.environ)
         # the worker imports this very symbn, wherever the caller found it
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
-        # the worker forks itself, so it must stay single-threaded: no BLAS thread pools
-        # (NumPy comes in with symbn; the worker never needs it in parallel)
+        # no BLAS thread pools: NumPy comes in with symbn, the worker never needs it, and a
+        # worker per caller thread must not multiply the threads
         env.update({name: "1" for name in _THREAD_POOLS})
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the worker
         self.process = subprocess.Popen(
             list(self.command), stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self._log, env=env)
         self._replies: queue.Queue = queue.Queue()
+        self._ready = False
         threading.Thread(target=self._read, daemon=True).start()
-        if self._reply(START_SECONDS) in (None, _TIMEOUT):
-            raise _WorkerDied(self._stop_and_explain())
+
+    def wait_ready(self) -> None:
+        """Block until the worker has imported the prover; _WorkerDied if it cannot."""
+        if not self._ready:
+            if self._reply(START_SECONDS) in (None, _TIMEOUT):
+                raise _WorkerDied(self._stop_and_explain())
+            self._ready = True
 
     def _read(self):
         while True:
@@ -82,7 +89,8 @@ class _Worker:
 
     def run(self, fn, args, seconds: float) -> Outcome:
         """Raises _WorkerDied when the worker does not answer (it is then stopped)."""
-        payload = pickle.dumps((fn, args, seconds))  # may raise: the worker is untouched
+        payload = pickle.dumps((fn, args))  # may raise: the worker is untouched
+        self.wait_ready()
         write_frame(self.process.stdin, payload)
         try:
             reply = self._reply(None if math.isinf(seconds) else seconds + GRACE_SECONDS)
@@ -90,7 +98,8 @@ class _Worker:
             self.stop()
             raise
         if reply is _TIMEOUT:
-            self.stop()  # only where the task runs in the worker itself (no fork)
+            self.stop()
+            _start_spare()
             return Outcome(False)
         if reply is None:
             raise _WorkerDied(self._stop_and_explain())
@@ -131,6 +140,12 @@ def _take() -> _Worker:
 def _give_back(worker: _Worker) -> None:
     with _lock:
         _idle.append(worker)
+
+
+def _start_spare() -> None:
+    """A replacement for a killed worker, importing while the caller goes on."""
+    with contextlib.suppress(OSError):  # else the next call starts one and says why it cannot
+        _give_back(_Worker())
 
 
 @atexit.register
