@@ -170,18 +170,24 @@ def certificates(checked: CheckedIdentity) -> dict[str, dict | str]:
         (lhs, rhs), _ = apply_assumptions((claim.lhs, claim.rhs), claim.where, claim.assume)
         statement = f"{stem}: {sp.sstr(lhs)} == {sp.sstr(rhs)}"
         if verdict.certificate is not None:
-            files[f"{stem}.json"] = _data(lhs - rhs, verdict.certificate, statement)
+            files[f"{stem}.json"] = _data(lhs - rhs, verdict, statement)
         elif isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
             for i, (a, b) in enumerate(zip(sp.Matrix(lhs), sp.Matrix(rhs))):
                 if a - b != 0:
-                    files[f"{stem}-entry{i}.json"] = _data(a - b, None, f"{stem}, entry {i}")
+                    files[f"{stem}-entry{i}.json"] = _data(a - b, verdict, f"{stem}, entry {i}",
+                                                           with_certificate=False)
         elif lhs - rhs != 0:
-            files[f"{stem}.json"] = _data(lhs - rhs, None, statement)
+            files[f"{stem}.json"] = _data(lhs - rhs, verdict, statement)
     return files
 
 
-def _data(residual, certificate, statement) -> dict | str:
+def _data(residual, verdict: Verdict, statement: str, *, with_certificate: bool = True):
+    """The certificate's JSON (the verdict's domain and assumptions stated), or why not."""
     try:
-        return certificate_data(residual, certificate, claim=statement)
+        data = certificate_data(residual, verdict.certificate if with_certificate else None,
+                                claim=statement)
     except Malformed as why:
         return f"no certificate: {why}"
+    data["domain"] = list(verdict.domain)
+    data["assumptions"] = list(verdict.assumptions)
+    return data
