@@ -66,6 +66,15 @@ class WrongOutput:
     layouts: tuple[str, ...]
     dtypes: tuple[str, ...]
     max_rel: float
+    modes: tuple[str, ...] = ()  # the checks' modes other than "train" (stress cases, eval)
+
+    @property
+    def text(self) -> str:
+        where = f"{self.output} on {', '.join(self.layouts)}"
+        where += f" ({', '.join(self.dtypes)})" if self.dtypes else ""
+        where += f" in the {', '.join(self.modes)} case{'s' * (len(self.modes) > 1)}" \
+            if self.modes else ""
+        return f"{where}, up to {self.max_rel:.1e} relative"
 
 
 @dataclass(frozen=True)
@@ -90,12 +99,11 @@ class Diagnosis:
     @property
     def message(self) -> str:
         """The diagnosis in one paragraph, for the report."""
-        where = "; ".join(
-            f"{w.output} on {', '.join(w.layouts)}"
-            + (f" ({', '.join(w.dtypes)})" if w.dtypes else "")
-            + f", up to {w.max_rel:.1e} relative" for w in self.wrong)
+        where = "; ".join(w.text for w in self.wrong)
         if self.fits and self.name == "correct":
-            return "the values agree with the derivation; the problems listed are the faults"
+            return ("the values agree with the derivation on every float64 case fitted; "
+                    + (f"they differ only in: {where}." if where else
+                       "the problems listed are the faults."))
         if self.fits:
             refs = f" [seen in {', '.join(self.references)}]" if self.references else ""
             return f"{self.description}{refs}. Wrong: {where}."
@@ -394,21 +402,24 @@ def _fit_factor(name, base, observations, problems) -> str | None:
 def _wrong_outputs(names, observations, checks) -> tuple[WrongOutput, ...]:
     """The outputs that differ from the derivation: from the report's checks when given (every
     dtype), else from the float64 observations."""
-    found: dict = {}
+    found: dict = {}  # output -> (layouts, dtypes, modes, worst relative error)
+
+    def add(output, layout, dtype, mode, rel):
+        layouts, dtypes, modes, worst = found.get(output, (set(), set(), set(), 0.0))
+        found[output] = (layouts | {layout}, dtypes | {dtype},
+                         modes | ({mode} if mode != "train" else set()),
+                         max(worst, rel) if rel == rel else math.inf)
     for c in checks:
         if not c.passed and c.output in names:
-            layouts, dtypes, worst = found.get(c.output, (set(), set(), 0.0))
-            worst = max(worst, c.max_rel) if c.max_rel == c.max_rel else math.inf
-            found[c.output] = (layouts | {c.layout}, dtypes | {c.dtype}, worst)
+            add(c.output, c.layout, c.dtype, c.mode, c.max_rel)
     if not checks:
         for o in observations:
             for n in names:
                 r = _relative(o.outputs[n], o.expected[n])
                 if r > FIT:
-                    layouts, dtypes, worst = found.get(n, (set(), set(), 0.0))
-                    found[n] = (layouts | {o.layout.name}, dtypes | {"float64"}, max(worst, r))
-    return tuple(WrongOutput(n, tuple(sorted(found[n][0])), tuple(sorted(found[n][1])),
-                             found[n][2]) for n in names if n in found)
+                    add(n, o.layout.name, "float64", "train", r)
+    return tuple(WrongOutput(n, *(tuple(sorted(found[n][k])) for k in (0, 1)), found[n][3],
+                             tuple(sorted(found[n][2]))) for n in names if n in found)
 
 
 def _unknown(wrong, ranking) -> Diagnosis:
