@@ -226,6 +226,8 @@ def _nonzero_factors(denominator) -> list:
             continue
         if _is_radical(factor):
             found.append(sp.StrictGreaterThan(factor.base, 0, evaluate=False))
+        elif factor.is_nonnegative:  # a variance: != 0 reads > 0
+            found.append(sp.StrictGreaterThan(factor, 0, evaluate=False))
         else:
             found.append(sp.Ne(factor, 0, evaluate=False))
     return found
@@ -265,7 +267,11 @@ _OPERATORS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.Unequality: "!
 
 
 def _readable(condition, atoms) -> str:
-    return f"{condition.lhs.xreplace(atoms)} {_OPERATORS[type(condition)]} 0"
+    lhs = condition.lhs.xreplace(atoms)
+    if sp.count_ops(lhs) < 100:  # an explicit variance reads (x0 - x1)**2/4
+        factored = sp.factor(lhs)
+        lhs = factored if sp.count_ops(factored) < sp.count_ops(lhs) else lhs
+    return f"{lhs} {_OPERATORS[type(condition)]} 0"
 
 
 def _boundary_holds(frozen, base, atoms, is_zero, depth, others) -> bool:
