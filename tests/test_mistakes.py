@@ -216,3 +216,24 @@ def test_a_weight_norm_gradient_off_by_a_factor_is_named():
         return {**out, "dv": 2 * out["dv"]}
     d = diagnose("weightnorm-backward", observe("weightnorm-backward", dv_doubled))
     assert d.fits and d.mistakes == ("dx-scaled",) and "dv is 2 times too large" in d.message
+
+
+@pytest.mark.parametrize("kind,name", [("batchnorm-forward", "eps-outside-sqrt"),
+                                       ("layernorm-backward", "dx-without-gamma"),
+                                       ("groupnorm-forward", "groupnorm-nhwc-reshape")])
+def test_mean_offset_cases_among_the_observations_leave_the_fit_unchanged(kind, name):
+    recipe = M.by_name(name).recipe(M.REFERENCE[get_kind(kind).norm.name])
+    grid = observe(kind, generated(kind, recipe))
+    offset = observe(kind, generated(kind, recipe), offset=1e4)
+    d = diagnose(kind, grid + offset)
+    assert d.fits and d.mistakes == (name,), d.message
+
+
+def test_right_values_with_failing_stress_checks_say_where_they_fail():
+    from symbn.verify.model import OutputCheck
+    kind = "batchnorm-forward"
+    observations = observe(kind, generated(kind, M.REFERENCE["batchnorm"]))
+    failing = OutputCheck("3x6", "NC", "float16", "large values", "y", 0.5, 0.5, 0.02, False)
+    d = diagnose(kind, observations, checks=(failing,))
+    assert d.fits and d.name == "correct"
+    assert "y on NC (float16) in the large values case, up to 5.0e-01 relative" in d.message

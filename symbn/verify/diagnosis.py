@@ -6,21 +6,25 @@ Interface (for the runner)::
 
 * ``kind``: a :class:`symbn.verify.kinds.Kind` or its name (``batchnorm-backward``, ...);
 * ``observations``: :class:`symbn.verify.model.Observation` s, float64 cases as run: ``case``,
-  ``layout`` (``.name``, ``.feature_axis``), ``inputs`` (x, dy, gamma, beta / weight, as
-  passed), ``outputs`` (the user's), ``expected`` (the derivation's), ``eps``, ``groups``;
-* ``checks``: the report's :class:`~symbn.verify.model.OutputCheck` s, all dtypes, so the
-  diagnosis can say on which layouts and dtypes each output is wrong;
+  ``layout`` (``.name``, ``.feature_axis``), ``inputs`` (x, dy, gamma, beta / weight; v, dw,
+  g; as passed), ``outputs`` (the user's), ``expected`` (the derivation's), ``eps``,
+  ``groups``.  Stress cases may be among them (a large mean offset is what exposes a
+  one-pass variance); the fits are unchanged by them;
+* ``checks``: the report's :class:`~symbn.verify.model.OutputCheck` s, all dtypes and modes,
+  so the diagnosis can say on which layouts, dtypes and stress cases each output is wrong;
 * ``scale_offset=1``: the reference is Gemma's RMSNorm, (1 + w) * x / rms.
 
 How the fit goes (each step only when the one before found nothing):
 
-1. every mistake of :mod:`symbn.verify.mistakes` that applies to the kind, and the correct
-   recipe, predicts the outputs; one that reproduces every output of every case to
-   ``FIT`` relative (max |got - predicted| / max |predicted|) is the diagnosis;
-2. a gradient off by a constant factor on top of the correct recipe or of one mistake: the
+1. the correct recipe, then up to two gradients off by a constant factor on top of it: the
    factor is fitted by least squares per case and named ("dx is N times too large" when it
    equals each case's N, the number of values per statistic; "dx is 0.5 times the correct
    one" for a constant);
+2. every mistake of :mod:`symbn.verify.mistakes` that applies to the kind predicts the
+   outputs; one that reproduces every output of every case to ``FIT`` relative (max |got -
+   predicted| / max |predicted|), alone or with one factor, is the diagnosis.  The mistakes
+   whose outputs other than the input's gradient already agree with the user's (up to a
+   factor) go first: deriving and compiling dx is the slow part;
 3. pairs of mistakes: the recipes of two of the ``PAIRS`` best-ranked mistakes merged
    (when they change different things), compiled and fitted like one;
 4. precision recipes (float32 compute, one-pass variance): they cannot be reproduced to
@@ -39,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from symbn.verify.kinds import get_kind
 from symbn.verify.mistakes import (
     GEMMA_RMSNORM,
     HARD_CODED_EPS,
@@ -118,6 +123,7 @@ class _Candidate:
     predictions: list  # per observation: {output: array}
     mistakes: tuple[Mistake, ...]
     recipe: Recipe | None = None
+    eps_value: float | None = None  # a hard-coded eps, when the candidate has one
     residual: float = math.inf
     per_output: dict | None = None
     precision: bool = False
@@ -125,7 +131,6 @@ class _Candidate:
 
 def diagnose(kind, observations, *, checks=(), scale_offset=0) -> Diagnosis:
     """Fit ``observations`` of ``kind`` against the mistake library (see the module docstring)."""
-    from symbn.verify.kinds import get_kind
     kind = get_kind(kind) if isinstance(kind, str) else kind
     names = kind.outputs
     wrong = _wrong_outputs(names, observations, checks)
@@ -142,8 +147,6 @@ def diagnose(kind, observations, *, checks=(), scale_offset=0) -> Diagnosis:
     factored = fit.with_factors([correct])  # before compiling the library: often enough
     if factored:
         return fit.diagnosis(factored, [correct], wrong)
-    # the mistakes whose cheap outputs (all but dx) agree with the user's up to a factor first:
-    # deriving and compiling dx for every entry is what makes a diagnosis slow
     singles = []
     for screened in (True, False):
         singles += [c for c in fit.singles(screened) if c is not None]
@@ -193,7 +196,7 @@ class _Fit:
             predictions.append(p if p is not None else self.correct_predictions[k])
         if not applied:
             return None
-        c = _Candidate(name, description, predictions, mistakes_, recipe,
+        c = _Candidate(name, description, predictions, mistakes_, recipe, eps_value,
                        precision=recipe.compute != "input" or recipe.variance == "one-pass")
         c.per_output = {n: max(_relative(o.outputs[n], p[n])
                                for o, p in zip(self.observations, predictions))
@@ -276,7 +279,7 @@ class _Fit:
             if set(fields_a) & set(fields_b):
                 continue
             recipe = self.reference.changed(**fields_a, **fields_b)
-            eps_value = _hard_coded(a) or _hard_coded(b)
+            eps_value = a.eps_value if a.eps_value is not None else b.eps_value
             c = self.candidate(f"{a.name} + {b.name}", f"{a.description}; and "
                                f"{b.description}", recipe, (a.mistakes[0], b.mistakes[0]),
                                eps_value=eps_value)
@@ -312,12 +315,6 @@ def _factor_key(name: str) -> str | None:
     if name in ("y", "w"):
         return None
     return {"dx": "dx", "dv": "dx", "dbeta": "dbeta"}.get(name, "dparam")
-
-
-def _hard_coded(c) -> float | None:
-    if c.mistakes and c.mistakes[0].fitted == "eps":
-        return float(c.description.rsplit("= ", 1)[1].rstrip(")"))
-    return None
 
 
 def _affects(recipe: Recipe, reference: Recipe, role: str) -> bool:
