@@ -2,12 +2,15 @@
 
 Two kinds of certificate:
 
-* ``"rationalized"``: the residual with batch moments as plain variables, and the
-  substitutions (pivot -> replacement, applied in order) that turn each square root
-  sqrt(B_k) into a positive variable S_k.  Checked by rebuilding the rationalized residual
-  in exact polynomial arithmetic (each sqrt(X) accepted only when X == S_k**2 exactly, or
-  as an atom with X as its recorded radicand) and testing that its numerator is the zero
-  polynomial, then by exact evaluation at random integer points (Schwartz-Zippel).
+* ``"rationalized"``: the residual with batch moments as plain variables E_k (``atoms``
+  says which mean each is), and the substitutions (pivot -> replacement, applied in
+  order) that turn each square root sqrt(B_k) into a positive variable S_k.  Checked in
+  four steps: the certificate is of the claim (its residual, the E_k restored, equals the
+  claim's lhs - rhs in moment form); each substitution is the inverse of its radicand
+  (a one-to-one change of variables onto B_k > 0); the rationalized residual, rebuilt in
+  exact polynomial arithmetic (:mod:`symbn.certify.forms`: a square root whose argument
+  is now a square of positive factors, such as S_k**2, is that factor), has the zero
+  polynomial as numerator; and it is 0 at random integer points (Schwartz-Zippel).
 * ``"general"``: the residual in general form (``Mean(...)`` over per-sample variables).
   Checked in moment form (each mean split by linearity into moments, which are then
   independent variables, square roots as atoms R with R**2 == X) when it is a polynomial
@@ -22,7 +25,6 @@ from dataclasses import dataclass
 
 import flint
 
-from symbn.certify.forms import exact_forms
 from symbn.certify.engine import (
     POINT_BITS,
     Degree,
@@ -40,6 +42,7 @@ from symbn.certify.engine import (
     random_point,
     zero_modulo,
 )
+from symbn.certify.forms import exact_forms
 
 FORMAT = "symbn-certificate/1"
 POINTS = 8
