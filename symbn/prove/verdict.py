@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import sympy as sp
+
+if TYPE_CHECKING:  # the record strategies fill; imported for the type only
+    from symbn.prove.certificate import Certificate
 
 
 class Status(enum.Enum):
@@ -75,7 +79,7 @@ class Verdict:
     #: PROVED (engine and outcome), the high-precision re-evaluation of a counterexample.
     evidence: tuple[str, ...] = ()
     #: the data an independent checker needs to re-check a PROVED (symbn.prove.certificate).
-    certificate: object | None = None
+    certificate: Certificate | None = None
 
     def __str__(self) -> str:
         """``PROVED where Mean((x - Mean(x))**2) > 0 (rationalize)``, ``REFUTED (...)``."""
