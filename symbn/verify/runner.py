@@ -28,6 +28,7 @@ error is *not supported* -- listed once in not_checked, not a fault -- unless th
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 
@@ -88,7 +89,6 @@ def _importable_name(fn) -> tuple[str, str] | None:
     module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")
     if not module or module == "__main__" or "<" in qualname:
         return None
-    import sys
     value = sys.modules.get(module)
     for part in qualname.split("."):
         value = getattr(value, part, None)
@@ -157,8 +157,7 @@ class _Run:
         self.own_eps = False
         self.stopped: str | None = None  # why the remaining cases did not run
         self.observations: list[Observation] = []
-        self.supported: list[tuple[Layout, int]] = []
-        self.unsupported: list[str] = []
+        self.supported: list[Layout] = []
 
     # -- running ---------------------------------------------------------------------------
 
@@ -172,7 +171,6 @@ class _Run:
             shape_errors = [r for r, _ in filter(None, results)
                             if r.error is not None and r.error.shape]
             if len(shape_errors) == len(cases) and not self.explicit:
-                self.unsupported.append(layout.name)
                 self.report.note_not_checked(
                     f"layout {layout.name} ({layout.ndim}-D, feature axis {layout.feature_axis}):"
                     f" not supported by the code: every call raised a shape error "
@@ -180,17 +178,22 @@ class _Run:
                 continue
             for outcome, case in zip(results, cases):
                 self.record(layout, case, "float64", outcome)
-            self.supported.append((layout, len(cases)))
+            self.supported.append(layout)
             for dtype in self.other_dtypes(dtypes):
                 # half precision: one shape per layout (and the stress cases) -- the formula is
                 # settled in float64, and each new shape costs JAX a compilation
                 for case in cases[:1] if dtype in LOW_PRECISION else cases:
                     self.record(layout, case, dtype, self.case(layout, case, dtype))
             if stress:
-                for case, dtype in stress_cases(self.kind, layout, self.dtypes()):
+                for case, dtype in stress_cases(self.kind, layout, self.dtypes(dtypes)):
                     if case.stress == "tiny eps" and self.own_eps:
                         continue
                     self.record(layout, case, dtype, self.case(layout, case, dtype))
+
+    @property
+    def limit(self) -> float:
+        """Seconds per job: a pair's job is two calls."""
+        return self.timeout * (2 if self.kind.role == "pair" else 1)
 
     def dtypes(self, requested=None) -> tuple[str, ...]:
         if requested:
@@ -211,8 +214,7 @@ class _Run:
         for framework in frameworks:
             if dtype in LOW_PRECISION and framework == "numpy":
                 continue
-            outcome = self.runner.run(self.job(framework, dtype, case, inputs),
-                                      self.timeout * (2 if self.kind.role == "pair" else 1))
+            outcome = self.runner.run(self.job(framework, dtype, case, inputs), self.limit)
             if outcome.status == "done" and self.framework is None:
                 self.framework = framework
             if outcome.status in ("timeout", "crashed"):  # the remaining cases are not run
@@ -238,8 +240,7 @@ class _Run:
             return
         outcome, inputs = ran
         if outcome.status == "timeout":
-            limit = self.timeout * (2 if self.kind.role == "pair" else 1)
-            report.problem(f"did not return within {limit:g} s (the time limit per call, "
+            report.problem(f"did not return within {self.limit:g} s (the time limit per call, "
                            "counted after your module was imported; --timeout to change it)",
                            label, key="timeout")
             return
