@@ -28,8 +28,8 @@ import sympy as sp
 from sympy.core.relational import Relational
 
 from symbn.core import Mean, N, SampleSymbol, instantiate
-from symbn.prove import certificate as _certificate
 from symbn.prove.budget import run_with_budget
+from symbn.prove.certificate import second_check
 from symbn.prove.sampling import find_counterexample
 from symbn.prove.strategies import EMPTY, STRATEGIES
 from symbn.prove.verdict import Counterexample, Status, Verdict
@@ -265,11 +265,8 @@ def _strategy(name, strategy, residual, notes=()) -> _Stage:
 
 def _second_check(residual, certificate):
     """(confirmed, evidence) of :func:`symbn.prove.certificate.second_check`."""
-    check = getattr(_certificate, "second_check", None)
-    if check is None:
-        return None, ("second check: not available in this version",)
     try:
-        result = check(residual, certificate)
+        result = second_check(residual, certificate)
     except Exception as error:  # noqa: BLE001 -- an unchecked proof says so
         return None, (f"second check failed to run: {error!r}",)
     return result.confirmed, tuple(result.evidence)
