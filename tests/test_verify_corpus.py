@@ -2,7 +2,8 @@
 
 Each fixture module lists ``EXPECTED``: name -> kind, ok, the mistakes the diagnosis must
 name (a set: a pair of mistakes is two), optionally a phrase the diagnosis must say, the
-running-statistics problems a module check must report (``problems``, by key), options for
+running-statistics problems a module check must report (``problems``, by key), the layouts
+the report must name as not supported (``unsupported``), options for
 verify (feature_axis, layout, dtypes, framework...) and ``missing``: a feature of
 ``symbn verify`` the entry needs that has not landed (the test is then a strict xfail).
 Kinds NAME-module go through verify_module (classes constructed by symbn).
@@ -23,7 +24,7 @@ from symbn.verify.modules import verify_module
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
 MODULES = ("numpy_batchnorm", "numpy_family", "numpy_weightnorm", "pairs", "torch_functions",
            "jax_functions", "torch_modules", "flax_modules")
-CONTROL = ("kind", "ok", "mistakes", "says", "missing", "problems")
+CONTROL = ("kind", "ok", "mistakes", "says", "missing", "problems", "unsupported")
 
 
 def entries():
@@ -52,6 +53,9 @@ def test_corpus_entry_gets_its_verdict_and_diagnosis(module, name, expected):
     else:
         report = verify(target(module, name), expected["kind"], **options)
     assert report.checks, "nothing was compared"
+    for layout in expected.get("unsupported", ()):
+        assert any(line.startswith(f"layout {layout} ") and "not supported" in line
+                   for line in report.not_checked), report.not_checked
     if expected["ok"]:
         assert report.ok, [p.message for p in report.problems]
         assert report.diagnosis is None
