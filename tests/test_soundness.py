@@ -328,3 +328,23 @@ def test_every_verdict_says_what_backs_it():
     assert proved.evidence  # the second check's lines
     cx = _verdict(derivative(Mean(f(x)), x), sp.Derivative(f(x), x)).counterexample
     assert "f(t0) = " in cx.describe()  # the polynomial that stands for f
+
+
+@pytest.mark.parametrize("facts", [
+    {"positive": True}, {"negative": True}, {"nonnegative": True}, {"nonpositive": True},
+    {"nonzero": True, "real": True}, {"integer": True, "positive": True}, {"real": True},
+])
+def test_every_search_point_respects_the_symbols_assumptions(facts):
+    import random
+
+    from symbn.prove.sampling import BOUNDARIES, allows, random_point
+    symbol = sp.Symbol("s", **facts)
+    sample = SampleSymbol("v", **facts)
+    rng = random.Random(7)
+    for mode in ("small",) + BOUNDARIES:
+        for _ in range(20):
+            samples, constants = random_point({symbol, sample, N}, rng, 3, mode)
+            assert allows(symbol, constants[symbol]), (mode, constants)
+            assert all(allows(sample, v) for v in samples[sample]), (mode, samples)
+    assert not allows(sp.Symbol("p", positive=True), 0)
+    assert not allows(sp.Symbol("n", integer=True), sp.Rational(1, 2))
