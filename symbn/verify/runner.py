@@ -33,7 +33,7 @@ import sys
 import numpy as np
 
 from symbn.backends.compare import compare
-from symbn.verify.cases import Case, grid, stress_cases
+from symbn.verify.cases import HINTS, Case, grid, stress_cases
 from symbn.verify.kinds import DEFAULT_EPS, GROUPS, Kind, UnknownKind, get_kind
 from symbn.verify.layouts import Layout, LayoutError, layouts_for
 from symbn.verify.model import Observation, OutputCheck, VerifyReport
@@ -333,7 +333,7 @@ class _Run:
                            key=f"dtype {name} {leaf.dtype} {dtype}")
             return False
         if not np.all(np.isfinite(leaf.array)):
-            why = f" [{case.stress}]" if case.stress else ""
+            why = f" in the {case.stress} case ({HINTS[case.stress]})" if case.stress else ""
             report.problem(f"{name} contains NaN or inf for finite inputs{why}", label,
                            key=f"finite {name} {case.stress}")
             return False
