@@ -71,14 +71,15 @@ class WrongOutput:
     layouts: tuple[str, ...]
     dtypes: tuple[str, ...]
     max_rel: float
-    modes: tuple[str, ...] = ()  # the checks' modes other than "train" (stress cases, eval)
+    modes: tuple[str, ...] = ()  # the checks' modes: "train" (the grid), stress cases, "eval"
 
     @property
     def text(self) -> str:
         where = f"{self.output} on {', '.join(self.layouts)}"
         where += f" ({', '.join(self.dtypes)})" if self.dtypes else ""
-        where += f" in the {', '.join(self.modes)} case{'s' * (len(self.modes) > 1)}" \
-            if self.modes else ""
+        if set(self.modes) - {"train"}:  # wrong beyond the plain grid: say in which cases
+            cases = ["grid" if m == "train" else m for m in self.modes]
+            where += f" in the {', '.join(cases)} case{'s' * (len(cases) > 1)}"
         return f"{where}, up to {self.max_rel:.1e} relative"
 
 
@@ -403,8 +404,7 @@ def _wrong_outputs(names, observations, checks) -> tuple[WrongOutput, ...]:
 
     def add(output, layout, dtype, mode, rel):
         layouts, dtypes, modes, worst = found.get(output, (set(), set(), set(), 0.0))
-        found[output] = (layouts | {layout}, dtypes | {dtype},
-                         modes | ({mode} if mode != "train" else set()),
+        found[output] = (layouts | {layout}, dtypes | {dtype}, modes | {mode},
                          max(worst, rel) if rel == rel else math.inf)
     for c in checks:
         if not c.passed and c.output in names:
@@ -416,7 +416,8 @@ def _wrong_outputs(names, observations, checks) -> tuple[WrongOutput, ...]:
                 if r > FIT:
                     add(n, o.layout.name, "float64", "train", r)
     return tuple(WrongOutput(n, *(tuple(sorted(found[n][k])) for k in (0, 1)), found[n][3],
-                             tuple(sorted(found[n][2]))) for n in names if n in found)
+                             tuple(sorted(found[n][2], key=lambda m: (m != "train", m))))
+                 for n in names if n in found)
 
 
 def _unknown(wrong, ranking) -> Diagnosis:
