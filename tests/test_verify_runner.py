@@ -134,6 +134,12 @@ def test_llm_c_pair_without_eps_is_verified_and_the_assumed_eps_is_stated():
     assert any("assumed to be 1e-05" in line for line in report.not_checked)
 
 
+def test_a_weight_norm_pair_gets_no_eps_and_no_assumption_about_one():
+    report = check("pairs:weightnorm_forward,weightnorm_backward", "weightnorm-pair")
+    assert report.ok and {c.output for c in report.checks} == {"w", "dv", "dg"}
+    assert not any("eps" in line for line in report.not_checked)
+
+
 def test_a_wrong_pair_backward_is_diagnosed():
     report = check("pairs:batchnorm_forward,batchnorm_backward_missing_1_over_n",
                    "batchnorm-pair")

@@ -128,7 +128,8 @@ def verify(target, kind: str, *, layout: str | None = None, feature_axis: int | 
             raise VerifyError(f"{error}{where}") from None
         run.candidates = ((framework,) if framework else
                           tuple(dict.fromkeys((*loaded.frameworks, "numpy"))))
-        run.own_eps = spec.role == "pair" and loaded.positional[0] == len(_call_names(spec))
+        run.own_eps = (spec.role == "pair" and spec.has_eps
+                       and loaded.positional[0] == len(_call_names(spec)))
         run.all_layouts(chosen, dtypes, stress)
     finally:
         runner.close()
@@ -229,8 +230,9 @@ class _Run:
         args = tuple(values[name] for name in _call_names(self.kind))
         if self.kind.role != "pair":
             return Job(framework, dtype, args)
+        param = {"mode": "train", "eps": case.eps} if self.kind.has_eps else None
         return Job(framework, dtype, args, upstream=inputs["d" + self.kind.norm.output],
-                   param={"mode": "train", "eps": case.eps})
+                   param=param)
 
     # -- judging ---------------------------------------------------------------------------
 
