@@ -189,9 +189,15 @@ def test_a_batch_of_one_is_searched():
 def test_derivative_rules_hold_for_a_generic_function():
     assert _verdict(derivative(Mean(f(x)), x), sp.Derivative(f(x), x) / N).status is Status.PROVED
     assert _verdict(sp.Derivative(f(x), x), sp.Derivative(f(x), x)).status is Status.PROVED
-    # d/dx_j f(Mean(x)) = f'(Mean(x))/N
+    # d/dx_j f(Mean(x)) = f'(Mean(x))/N, and the second derivative f''(Mean(x))/N**2
     assert _verdict(derivative(f(Mean(x)), x),
                     sp.Subs(sp.Derivative(f(a), a), a, Mean(x)) / N).status is Status.PROVED
+    assert _verdict(derivative(derivative(f(Mean(x)), x), x),
+                    sp.Subs(sp.Derivative(f(a), (a, 2)), a, Mean(x)) / N**2).status is Status.PROVED
+    # d/dx_j Mean f(x - Mean(x)) = (f'(x_j - Mean(x)) - Mean(f'(x - Mean(x))))/N
+    f1 = sp.Subs(sp.Derivative(f(a), a), a, x - Mean(x))
+    assert _verdict(derivative(Mean(f(x - Mean(x))), x), (f1 - Mean(f1)) / N).status is Status.PROVED
+    assert _verdict(derivative(Mean(f(x - Mean(x))), x), f1 / N).status is Status.REFUTED
 
 
 @pytest.mark.parametrize("lhs, rhs", [

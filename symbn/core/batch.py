@@ -204,7 +204,7 @@ def _unfreeze(expr: sp.Expr, means: dict[sp.Dummy, Mean]) -> sp.Expr:
         return sp.Subs(sp.Derivative(inner, *variables),
                        xi, next(m for m in d.variables if m in means))
     expr = expr.replace(lambda e: isinstance(e, sp.Derivative)
-                        and sum(m in means for m in e.variables) == 1, at_point)
+                        and len(set(e.variables) & set(means)) == 1, at_point)
     return expr.xreplace(means)
 
 
