@@ -169,10 +169,20 @@ def test_jax_function_with_eps_outside_the_root_is_diagnosed():
 
 def test_flax_batchnorm_layer_passes_with_running_statistics():
     import flax.linen as nn
-    report = verify_module(nn.BatchNorm, dtypes=("float64",))
+    report = verify_module(nn.BatchNorm, dtypes=("float64",), init={"use_fast_variance": False})
     assert report.ok, report.problems
     assert outputs_checked(report, "running") == {"running mean", "running var"}
     assert "flax convention: momentum 0.99 (the flax default)" in "\n".join(report.checked)
+
+
+def test_flax_default_one_pass_variance_fails_the_mean_offset_case():
+    """Flax's norms default to use_fast_variance=True: Mean(x^2) - Mean(x)^2, which loses
+    about 8 digits when |mean| = 1e4 std (the mean-offset stress case)."""
+    import flax.linen as nn
+    report = verify_module(nn.BatchNorm, dtypes=("float64",))
+    assert not report.ok
+    assert {c.mode for c in report.checks if not c.passed} == {"mean offset"}
+    assert report.diagnosis.name == "one-pass-variance"
 
 
 def test_flax_module_from_scratch_correct_and_wrong():
@@ -277,7 +287,8 @@ def test_family_hvp_derivation_agrees_with_the_batchnorm_kernel():
 @pytest.mark.parametrize("name,norm", [("LayerNorm", "layernorm"), ("GroupNorm", "groupnorm")])
 def test_flax_family_modules(name, norm):
     import flax.linen as nn
-    report = verify_module(getattr(nn, name), norm=norm, dtypes=("float64",))
+    report = verify_module(getattr(nn, name), norm=norm, dtypes=("float64",),
+                           init={"use_fast_variance": False})
     assert report.ok, report.problems
     assert {c.layout for c in report.checks} >= {"NC"}
     assert outputs_checked(report, "train") == {"y", "dx", "dgamma", "dbeta", "hvp"}

@@ -31,14 +31,14 @@ from symbn.backends.compare import compare
 from symbn.bn.conventions import Convention
 from symbn.verify import conventions as oracles
 from symbn.verify import running, second_order
-from symbn.verify.cases import grid
+from symbn.verify.cases import grid, stress_cases
 from symbn.verify.frameworks import (EPS_NAMES, CallError, SecondOrderUnavailable, Target,
                                      TargetError, target_for)
 from symbn.verify.kinds import DEFAULT_EPS, GROUPS, KINDS
 from symbn.verify.layouts import Layout, LayoutError, from_canonical, layouts_for, to_canonical
 from symbn.verify.model import Observation, OutputCheck, VerifyReport
-from symbn.verify.precision import offset_ratio, tolerance
-from symbn.verify.reference import reference_outputs
+from symbn.verify.precision import centring_ratio, tolerance
+from symbn.verify.reference import reference_outputs, statistics_view
 from symbn.verify.runner import VerifyError, _reduction_size, parse_target
 from symbn.verify.worker import INSIDE_WORKER
 
@@ -174,6 +174,13 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
     report.note_checked(f"train mode: {outputs} on {names}, {' and '.join(dtypes)}, against "
                         f"symbn's derivation; gradients by {target.framework}'s autograd "
                         f"({target.what} {target.name})")
+    stressed: dict = {}
+    for c in report.checks:
+        if c.mode != "train":
+            stressed.setdefault(c.mode, set()).add(c.dtype)
+    if stressed:
+        report.note_checked("stress cases, train mode: " + "; ".join(
+            f"{name} ({', '.join(sorted(d))})" for name, d in stressed.items()))
     report.note_checked(target.eps_statement(default_eps))
     missing = [p for p, present in zip(kind.norm.params, _present(float64_runs)) if not present]
     if missing:
@@ -224,23 +231,23 @@ def _train_checks(target, kind, layout, dtypes, default_eps, report):
     """Train-mode checks on ``layout``: the float64 runs for the second order, or None when
     every call failed there (the layout is then reported as not supported, once)."""
     failures, rows, runs = [], [], []
-    for case in grid(kind, layout):
-        for dtype in dtypes:
-            a = case.inputs(kind, layout, dtype)
-            label = case.label(layout)
-            try:
-                inst, got = _run_train(target, a, kind, case, dtype)
-            except (CallError, Exception) as error:  # noqa: BLE001 -- the user's code, reported
-                if isinstance(error, TargetError):
-                    raise VerifyError(str(error)) from None
-                failures.append((label, dtype, f"{type(error).__name__}: {error}"))
-                continue
-            eps = inst.eps if inst.eps is not None else default_eps
-            rows += _compare_train(kind, layout, case, a, inst, got, eps, label, dtype)
-            if dtype == "float64":
-                runs.append(Run(inst, a, eps, label, layout, got,
-                                _statistic_size(kind, layout, case, a)))
-    if not rows:
+    calls = [(case, dtype) for case in grid(kind, layout) for dtype in dtypes]
+    for case, dtype in calls + list(stress_cases(kind, layout, dtypes)):
+        a = case.inputs(kind, layout, dtype)
+        label = case.label(layout)
+        try:
+            inst, got = _run_train(target, a, kind, case, dtype)
+        except (CallError, Exception) as error:  # noqa: BLE001 -- the user's code, reported
+            if isinstance(error, TargetError):
+                raise VerifyError(str(error)) from None
+            failures.append((label, dtype, f"{type(error).__name__}: {error}"))
+            continue
+        eps = inst.eps if inst.eps is not None else default_eps
+        rows += _compare_train(kind, layout, case, a, inst, got, eps, label, dtype)
+        if dtype == "float64":
+            runs.append(Run(inst, a, eps, label, layout, got, _reduction_size(kind, layout, case),
+                            case.stress))
+    if not any(check.mode == "train" for check, _ in rows):
         reason = failures[0][2].splitlines()[0] if failures else "no case ran"
         report.note_not_checked(f"layout {layout.name}: not supported ({reason})")
         return None
@@ -255,7 +262,8 @@ def _train_checks(target, kind, layout, dtypes, default_eps, report):
 
 @dataclass(frozen=True)
 class Run:
-    """One float64 train-mode call that ran: for the second order and the diagnosis."""
+    """One float64 train-mode call that ran: for the second order (grid cases) and the
+    diagnosis (grid and stress cases)."""
 
     instance: object
     inputs: dict
@@ -264,12 +272,7 @@ class Run:
     layout: Layout
     outputs: dict
     n: int  # the longest sum behind an output: the tolerance rule's n
-
-
-def _statistic_size(kind, layout, case, a) -> int:
-    """The tolerance rule's n: the values a statistic reduces over, or those a parameter's
-    gradient sums over, whichever is more."""
-    return max(_reduction_size(kind, layout, case), a["x"].size // len(_params(kind, a)[0]))
+    stress: str | None  # the stress case's name, None for the grid
 
 
 def _run_train(target, a, kind, case, dtype):
@@ -294,8 +297,9 @@ def _compare_train(kind, layout, case, a, inst, got, eps, label, dtype):
     for ours, theirs in zip(("dgamma", "dbeta"), params):
         if ours in got:
             renamed["d" + theirs] = got[ours]
-    tol = tolerance(dtype, _statistic_size(kind, layout, case, a),
-                    offset_ratio(a["x"])) * FRAMEWORK_ALLOWANCE
+    stats = statistics_view(kind, layout, a["x"], GROUPS)
+    tol = tolerance(dtype, _reduction_size(kind, layout, case),
+                    0.0 if stats is None else centring_ratio(*stats, eps)) * FRAMEWORK_ALLOWANCE
     rows = []
     for output, reference in want.items():
         if output not in renamed:
@@ -308,9 +312,10 @@ def _compare_train(kind, layout, case, a, inst, got, eps, label, dtype):
         elif note:
             problem = f"{output}: {note}"
         elif not passed:
-            problem = f"{output} differs from the derivation in train mode"
-        rows.append((OutputCheck(label, layout.name, dtype, "train", output, max_abs, max_rel,
-                                 tol, passed), problem))
+            problem = f"{output} differs from the derivation in train mode" + (
+                f" ({case.stress} inputs)" if case.stress else "")
+        rows.append((OutputCheck(label, layout.name, dtype, case.stress or "train", output,
+                                 max_abs, max_rel, tol, passed), problem))
     return rows
 
 
@@ -319,6 +324,7 @@ def _second_order(kind, runs, report):
         report.note_not_checked(f"second order: not run (no input to differentiate twice in "
                                 f"for {kind.norm.name})")
         return
+    runs = [run for run in runs if run.stress is None]
     for run in runs:
         a, layout = run.inputs, run.layout
         v = np.random.default_rng(7).normal(size=a["x"].shape)
@@ -339,7 +345,9 @@ def _second_order(kind, runs, report):
             groups=GROUPS if kind.norm.name == "groupnorm" else None), layout, kind.norm,
             a["x"].shape)
         # a second derivative sums twice as many rounded terms: ten times the train rule
-        tol = tolerance("float64", run.n, offset_ratio(a["x"])) * FRAMEWORK_ALLOWANCE * 10
+        stats = statistics_view(kind, layout, a["x"], GROUPS)
+        tol = tolerance("float64", run.n, 0.0 if stats is None else
+                        centring_ratio(*stats, run.eps)) * FRAMEWORK_ALLOWANCE * 10
         max_abs, max_rel, passed, note = compare(got, want, tol)
         report.checks.append(OutputCheck(run.label, layout.name, "float64", "train", "hvp",
                                          max_abs, max_rel, tol, passed))
