@@ -156,6 +156,7 @@ def _certify(*paths):
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
 
 
+@pytest.mark.integration
 def test_every_proved_claim_gets_a_rationalized_certificate(written):
     _, files = written
     assert "backward-closed-form.json" in files and "backward-closed-form-m2.json" in files
@@ -237,6 +238,7 @@ from symbn.identities.record import Claim, Identity  # noqa: E402
 from symbn.prove import Status  # noqa: E402
 
 
+@pytest.mark.integration
 def test_a_construction_is_cross_checked_on_plain_sums():
     identity = get("jacobian-null-ones")
     checked = check_identity(identity, budget=60)
@@ -247,6 +249,7 @@ def test_a_construction_is_cross_checked_on_plain_sums():
     assert checked.as_expected
 
 
+@pytest.mark.integration
 def test_a_wrong_construction_is_caught_by_its_explicit_cross_check():
     def wrong_explicit(m):  # the mean of a batch is not its first sample
         xs = explicit_symbols(x, m)
@@ -260,6 +263,29 @@ def test_a_wrong_construction_is_caught_by_its_explicit_cross_check():
     assert not checked.as_expected
 
 
+@pytest.mark.integration
 def test_a_construction_without_a_plain_sum_form_says_so():
     checked = check_identity(get("bn-eval-curvature-zero"), budget=60)
     assert checked.cross_check.startswith("not cross-checked")
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_every_catalogue_proof_by_a_strategy_is_confirmed_by_the_second_check():
+    from symbn.identities import select
+    unconfirmed, confirmed = [], 0
+    for identity in select(()):
+        checked = check_identity(identity)
+        verdicts = [(identity.name, checked.verdict)]
+        verdicts += [(f"{identity.name}-m{m}", v) for m, v in checked.explicit]
+        for name, verdict in verdicts:
+            assert "second check disagreed" not in verdict.method, (name, verdict.evidence)
+            if verdict.status is not Status.PROVED or "construction" in verdict.method \
+                    or "cases" in verdict.method:
+                continue
+            if any("is the zero polynomial" in line and "NOT" not in line
+                   for line in verdict.evidence):
+                confirmed += 1
+            else:
+                unconfirmed.append((name, verdict.method, verdict.evidence))
+    assert confirmed > 50 and not unconfirmed, unconfirmed
