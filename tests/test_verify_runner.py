@@ -154,6 +154,20 @@ def test_a_pair_forward_without_a_cache_gets_the_expected_signature():
     assert "returns (y, cache)" in problem.message and len(problem.cases) > 1
 
 
+@pytest.mark.parametrize("target,kind", [
+    ("nd_only:backward_dict", "batchnorm-backward"),
+    ("pairs:batchnorm_forward,batchnorm_backward_dict", "batchnorm-pair"),
+])
+def test_gradients_may_come_back_as_a_dict_by_name(target, kind):
+    assert check(target, kind, layout="NC").ok
+
+
+def test_too_few_gradients_is_one_problem_naming_the_signature():
+    [problem] = check("nd_only:backward_two", "batchnorm-backward", layout="NC").problems
+    assert problem.message == ("the function returned 2 values; symbn expects "
+                               "f(x, dy, gamma, beta, eps) -> (dx, dgamma, dbeta)")
+
+
 def test_a_pair_kind_needs_two_functions():
     done = run("verify", "pairs:batchnorm_forward", "--kind", "batchnorm-pair")
     assert done.returncode == 2 and "module:forward,backward" in done.stderr

@@ -291,34 +291,18 @@ class _Run:
         names = self.kind.outputs
         if self.kind.role == "pair":
             forward, backward = returned
-            if forward.form != "single" and len(forward.items) != 1:
-                self.report.problem("the pair's forward must return (y, cache) with y an array",
-                                    label, key="pair forward")
-                return None
-            items = (forward.items[0], *backward.items)
-            if backward.form == "single" or len(backward.items) != len(names) - 1:
-                self.report.problem(f"the backward returned {len(backward.items)} value(s); "
-                                    f"symbn expects {self.kind.signature}", label,
-                                    key="pair backward")
-                return None
-            return dict(zip(names, items))
-        if returned.form == "mapping":
-            found = dict(zip(returned.keys, returned.items))
-            missing = [n for n in names if n not in found]
-            if missing:
-                self.report.problem(f"returned a dict without {', '.join(missing)}; symbn "
-                                    f"expects {self.kind.signature}", label, key="dict")
-                return None
-            return {n: found[n] for n in names}
-        if len(names) == 1 and returned.form == "single":
-            return {names[0]: returned.items[0]}
-        if len(returned.items) != len(names) or returned.form == "single":
-            what = (f"{len(returned.items)} values" if returned.form == "sequence"
-                    else f"a {returned.items[0].type}")
-            self.report.problem(f"returned {what}; symbn expects {self.kind.signature}", label,
-                                key="arity")
-            return None
-        return dict(zip(names, returned.items))
+            named = _named(backward, names[1:])
+            if forward.form == "single" and named is not None:
+                return {names[0]: forward.items[0], **named}
+            who = "forward" if forward.form != "single" else "backward"
+            returned = forward if who == "forward" else backward
+        else:
+            named, who = _named(returned, names), "function"
+            if named is not None:
+                return named
+        self.report.problem(f"the {who} returned {_shape_of(returned)}; symbn expects "
+                            f"{self.kind.signature}", label, key=f"returned by the {who}")
+        return None
 
     def valid(self, name, leaf, expected, dtype, case, label) -> bool:
         report = self.report
@@ -390,6 +374,24 @@ class _Run:
             report.note_not_checked("time limit and crash protection: the code ran in this "
                                     "process (it cannot be imported by name: defined in "
                                     "__main__, a notebook or a script)")
+
+
+def _named(returned, names) -> dict | None:
+    """{name: Leaf} when what came back fits ``names`` (a dict by key, else by position)."""
+    if returned.form == "mapping":
+        found = dict(zip(returned.keys, returned.items))
+        return {n: found[n] for n in names} if all(n in found for n in names) else None
+    if returned.form == "single":
+        return {names[0]: returned.items[0]} if len(names) == 1 else None
+    return dict(zip(names, returned.items)) if len(returned.items) == len(names) else None
+
+
+def _shape_of(returned) -> str:
+    if returned.form == "mapping":
+        return f"a dict with keys {', '.join(returned.keys) or '(none)'}"
+    if returned.form == "sequence":
+        return f"{len(returned.items)} values"
+    return f"a {returned.items[0].type}"
 
 
 def _convention(kind: Kind) -> str:
