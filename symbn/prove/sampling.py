@@ -82,20 +82,26 @@ def random_point(free: set, rng: random.Random, batch_size: int, mode: str = "sm
     return samples, constants
 
 
-def _radicand_zero(exprs, constants: dict, rng) -> None:
-    """Move one constant so that a radicand made of constants only vanishes."""
+def _radicand_zero(exprs, samples: dict, constants: dict, rng) -> None:
+    """Move one symbol so that a square root's radicand vanishes: a constant, or a sample
+    variable at every sample (its radicand is then 0 for the whole batch)."""
+    known = {**constants, **{v: values[0] for v, values in samples.items()}}
     bases = [p.base for e in exprs for p in e.atoms(sp.Pow)
              if p.exp.is_Rational and not p.exp.is_Integer
-             and p.base.free_symbols and p.base.free_symbols <= set(constants)]
+             and p.base.free_symbols and p.base.free_symbols <= set(known)]
     if not bases:
         return
     base = sp.expand(rng.choice(sorted(set(bases), key=sp.default_sort_key)))
     for s in sorted(base.free_symbols, key=str):
         c = base.coeff(s)
         if c.is_number and c != 0 and not (base - c * s).has(s):
-            value = (-(base - c * s) / c).xreplace(constants)
+            rest = (base - c * s).xreplace(known)
+            value = -rest / c
             if value.is_Rational and allows(s, value):
-                constants[s] = value
+                if s in samples:
+                    samples[s] = [value] * len(samples[s])
+                else:
+                    constants[s] = value
                 return
 
 
@@ -184,7 +190,7 @@ def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0) -> Countere
         m = 1 if mode == "batch of one" else BATCH_SIZES[k % len(BATCH_SIZES)]
         samples, constants = random_point(free, rng, m, mode)
         if mode == "radicand zero":
-            _radicand_zero((lhs, rhs), constants, rng)
+            _radicand_zero((lhs, rhs), samples, constants, rng)
         functions = _polynomials(applied, rng)
         sample = rng.randrange(m) if samples else 0
         # wide values are searched in 40-digit floats (exact radicals of 7-digit rationals
