@@ -205,8 +205,9 @@ def _positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    if not 0 < value < float("inf"):  # prove() refuses an infinite budget too
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}"
+                                         + (" (a budget must be finite)" if value > 0 else ""))
     return value
 
 
