@@ -128,6 +128,7 @@ def test_where_and_assume_match_the_claims_symbols_by_name():
     (dict(assume=[sp.Symbol("epsilon") < 0]), "contradicts what epsilon is declared"),
     (dict(assume=[a > 2]), "sign condition on one symbol"),
     (dict(assume=[a + gamma > 0]), "sign condition on one symbol"),
+    (dict(where={"epsilon": 0, eps: 1}), "gives epsilon twice"),
     (dict(where={N: 0}), "positive integer"),
     (dict(where={N: sp.Rational(5, 2)}), "positive integer"),
 ])
