@@ -13,6 +13,8 @@ from symbn.cli import main
 from symbn.identities import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
+#: a budget no strategy needs on a loaded machine: verdicts must not depend on timing
+BUDGET = ("--budget", "120")
 SCRIPTS = sorted((ROOT / "proofs").glob("*.py"))
 
 
@@ -38,7 +40,7 @@ def test_list_json_names_every_identity(capsys):
 
 
 def test_prove_by_tag_json_has_verdicts_and_counterexamples(capsys):
-    status, out, _ = run(capsys, "prove", "relu", "--json")
+    status, out, _ = run(capsys, "prove", "relu", "--json", *BUDGET)
     assert status == 0
     data = json.loads(out)
     assert {d["name"] for d in data} == {"relu-positive-homogeneity", "relu-gamma-redundant"}
@@ -50,8 +52,8 @@ def test_prove_by_tag_json_has_verdicts_and_counterexamples(capsys):
 
 
 def test_a_second_run_reads_the_cache(capsys):
-    run(capsys, "prove", "bias-gradient-zero", "--json")
-    status, out, _ = run(capsys, "prove", "bias-gradient-zero", "--json")
+    run(capsys, "prove", "bias-gradient-zero", "--json", *BUDGET)
+    status, out, _ = run(capsys, "prove", "bias-gradient-zero", "--json", *BUDGET)
     assert status == 0 and json.loads(out)[0]["verdict"]["cached"] is True
 
 
@@ -79,7 +81,7 @@ def test_main_returns_1_on_an_unexpected_verdict(monkeypatch, capsys):
     from symbn.prove import Status
     wrong = dataclasses.replace(CATALOGUE[0], expected=Status.REFUTED, controls=())
     monkeypatch.setattr("symbn.identities.CATALOGUE", (wrong,))
-    status, out, _ = run(capsys, "prove", "--no-explicit")
+    status, out, _ = run(capsys, "prove", "--no-explicit", *BUDGET)
     assert status == 1 and "UNEXPECTED, expected REFUTED" in out
 
 
@@ -163,7 +165,9 @@ def test_every_identity_has_a_proof_script():
 
 @pytest.mark.integration
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
-def test_proof_script_exits_0(script, capsys):
+def test_proof_script_exits_0(script, capsys, monkeypatch):
+    real_main = cli.main
+    monkeypatch.setattr(cli, "main", lambda argv: real_main([*argv, *BUDGET]))
     with pytest.raises(SystemExit) as stop:
         runpy.run_path(str(script), run_name="__main__")
     out = capsys.readouterr().out
@@ -190,7 +194,7 @@ def test_a_proof_script_runs_as_a_process(symbn_process):
 
 
 def test_the_command_runs_as_a_process_with_plain_output(symbn_process):
-    done = symbn_process("prove", "bias-gradient-zero", check_exit=0)
+    done = symbn_process("prove", "bias-gradient-zero", *BUDGET, check_exit=0)
     assert "\x1b[" not in done.stdout
     assert "PROVED" in done.stdout and "REFUTED" in done.stdout
     bad = symbn_process("prove", "backward-closed", check_exit=2)
@@ -200,11 +204,11 @@ def test_the_command_runs_as_a_process_with_plain_output(symbn_process):
 def test_a_read_only_cache_is_used_with_one_warning(tmp_path, monkeypatch, capsys):
     cache = tmp_path / "cache"
     monkeypatch.setenv("SYMBN_CACHE_DIR", str(cache))
-    run(capsys, "prove", "bias-gradient-zero", "--json")  # fills the cache
+    run(capsys, "prove", "bias-gradient-zero", "--json", *BUDGET)  # fills the cache
     monkeypatch.setattr("symbn.cache.tempfile.TemporaryFile", _refuse_to_write)
     monkeypatch.setattr("symbn.cache.tempfile.NamedTemporaryFile", _refuse_to_write)
     status, out, err = run(capsys, "prove", "bias-gradient-zero", "bias-shift-invariance",
-                           "--json")
+                           "--json", *BUDGET)
     assert status == 0
     assert err.count("warning:") == 1 and "read-only" in err
     verdicts = {d["name"]: d["verdict"]["cached"] for d in json.loads(out)}

@@ -30,7 +30,7 @@ ATTEMPT = "simplify: timed out after 5 s"
 @pytest.fixture(scope="module")
 def result():
     """bias-gradient-zero: PROVED, controls REFUTED with counterexamples, explicit m."""
-    checked = check(identities.get("bias-gradient-zero"), budget=30)
+    checked = check(identities.get("bias-gradient-zero"), budget=120)
     assert checked.verdict.status is Status.PROVED and checked.controls and checked.explicit
     verdict = dataclasses.replace(checked.verdict, domain=(DOMAIN,), evidence=(EVIDENCE,),
                                   attempts=(ATTEMPT,), cached=True, seconds=1.234)
@@ -142,7 +142,8 @@ def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
-        [sys.executable, "-m", "symbn.cli", "report", "--json", "--markdown", str(out / "r.md"),
+        [sys.executable, "-m", "symbn.cli", "report", "--budget", "120", "--json",
+         "--markdown", str(out / "r.md"),
          "--latex", str(out / "r.tex"), "--html", str(out / "r.html"), "--plots",
          str(out / "plots")], capture_output=True, text=True, cwd=root, timeout=1800,
         env={**os.environ, "SYMBN_CACHE_DIR": str(out / "cache")})
