@@ -270,9 +270,9 @@ def generate_source(kernel: Kernel, p: Plan) -> str:
 
     # ---- B = 1, a 2-D (A, K): a row is contiguous across channels, so both passes stream
     # through rows, in a fixed number of chunks (the same sums on any number of threads).
-    # Per-channel values are interleaved in flat arrays, value j of channel k at k*J + j with
-    # J a literal: one array per role, at distances the compiler can see, so it proves the
-    # loops over channels free of dependences (and checks overlap with the inputs cheaply).
+    # The partial sums (written in the loop over channels) are interleaved, sum j of channel
+    # k at k*J + j with J a literal: distances the compiler can see, so it proves the loop
+    # free of dependences and vectorizes it; values only read are planar (P, K), unit stride.
     S, J, P = max(len(shifts), 1), max(len(moments), 1), max(len(per_channel_args), 1)
     if p.moments:
         src += ["", "", "# rows a0..a1, every channel: the partial sums of every moment",
@@ -288,7 +288,7 @@ def generate_source(kernel: Kernel, p: Plan) -> str:
                 jit.format(""),
                 f"def {name}_chunk_outputs({', '.join(inputs + element_out)}, channel, a0, a1):"]
         src += indent(["for a in range(a0, a1):", f"    for k in range({first}.shape[1]):"], 1)
-        src += indent([f"{s} = channel[k * {P} + {i}]" for i, s in enumerate(per_channel_args)] +
+        src += indent([f"{s} = channel[{i}, k]" for i, s in enumerate(per_channel_args)] +
                       loads(element_symbols, "a, k", str) +
                       straight(element_temps, element_exprs, lambda n: f"out_{n}[a, k]"), 3)
     src += ["", "", jit.format(", parallel=True"),
@@ -309,7 +309,7 @@ def generate_source(kernel: Kernel, p: Plan) -> str:
                  "for c in numba.prange(chunks):",
                  "    " + call(f"{name}_chunk_moments", inputs,
                                ["shift", "partial[c]", "c * chunk", "min(A, (c + 1) * chunk)"])]
-    body += [f"channel = np.empty(K * {P})",
+    body += [f"channel = np.empty(({P}, K))",
              "for k in numba.prange(K):"]
     per = [f"{code(c)} = in_{code(c)}[k]" for c in p.constants]
     per += [f"{s} = shift[k * {S} + {i}]" for i, s in enumerate(shift_names)]
@@ -317,7 +317,7 @@ def generate_source(kernel: Kernel, p: Plan) -> str:
         per += [f"{m} = 0.0" for m in moments] + ["for c in range(chunks):"]
         per += [f"    {m} += partial[c, k * {J} + {j}]" for j, m in enumerate(moments)]
         per += [f"{m} /= N" for m in moments]
-    per += channel_code + [f"channel[k * {P} + {i}] = {s}" for i, s in enumerate(per_channel_args)]
+    per += channel_code + [f"channel[{i}, k] = {s}" for i, s in enumerate(per_channel_args)]
     body += indent(per, 1)
     if p.element_outputs:
         body += ["for c in numba.prange(chunks):",
