@@ -42,6 +42,7 @@ from symbn.certify.engine import (
     random_point,
     zero_modulo,
 )
+from symbn.certify.cases import zero_in_every_case
 from symbn.certify.forms import exact_forms
 
 FORMAT = "symbn-certificate/1"
@@ -293,26 +294,37 @@ def _check_general(data, rng) -> Result:
     integers = set(_field(data, "integer", list))
     batch_symbol = data.get("batch_symbol")
     lines = []
+    positive = {n for n, sign in signs.items() if sign == "positive"}
+    negative = {n for n, sign in signs.items() if sign == "negative"}
+    names = sorted(variables)
+    confirmed = False
     try:
-        positive = {n for n, sign in signs.items() if sign == "positive"}
-        negative = {n for n, sign in signs.items() if sign == "negative"}
-        symbolic = _moment_form_zero(residual, sorted(variables), samples, positive, negative)
-    except Refused as why:
-        lines.append(f"python-flint: no polynomial check ({why})")
-        symbolic = None
-    if symbolic is not None:
-        zero, d, count = symbolic
+        zero, d, count = _moment_form_zero(residual, names, samples, positive, negative)
         if zero:
             lines.append(f"python-flint: in moment form, the numerator (formal degree {d} in "
                          f"{count} variables, moments independent) is the zero polynomial")
         else:
             lines.append("python-flint: in moment form (moments independent) the numerator "
                          "is not the zero polynomial, which alone refutes nothing")
+        confirmed = zero
+    except Refused as why:
+        try:
+            zero, cases = zero_in_every_case(residual, names, samples=samples,
+                                             positive=positive, negative=negative)
+            if zero:
+                lines.append(f"python-flint: zero in each of the {cases} sign cases of its "
+                             "piecewise functions (each boundary substituted, exactly)")
+            else:
+                lines.append("python-flint: not zero in one of its sign cases, which alone "
+                             "refutes nothing")
+            confirmed = zero
+        except Refused as case_why:
+            lines.append(f"python-flint: no polynomial check ({why}; {case_why})")
     tested = _batches(residual, sorted(variables), samples, signs, integers, batch_symbol, rng)
     if isinstance(tested, str) and tested.startswith("REFUTED"):
         return Result(False, tuple(lines) + (tested[len("REFUTED "):],))
     lines.append(tested)
-    return Result(True if symbolic and symbolic[0] else None, tuple(lines))
+    return Result(True if confirmed else None, tuple(lines))
 
 
 def _moment_form_zero(residual, names, samples, positive, negative):

@@ -213,7 +213,8 @@ def _inverse(value):
 
 class Evaluator:
     """Evaluates a checked tree: ``names`` gives each variable's value; ``sqrt(value)``
-    and ``mean(node)`` say what a root and a batch mean are in this algebra."""
+    and ``mean(node)`` say what a root and a batch mean are in this algebra; ``piecewise``
+    is True to compare exact rationals, or ``piecewise(name, values)`` picks a branch."""
 
     def __init__(self, algebra, names: dict, *, sqrt=None, mean=None, piecewise=False,
                  opaque=None):
@@ -272,6 +273,8 @@ class Evaluator:
         if not self.piecewise:
             raise Refused(f"{name}, a piecewise function (no polynomial identity to check)")
         values = [self.eval(a) for a in args]
+        if callable(self.piecewise):  # a case split decides which branch
+            return self.piecewise(name, values)
         if name == "Max":
             return max(values)
         if name == "Min":

@@ -28,20 +28,22 @@ _FACTOR_BITS = 256  # integers up to this size are factored to pull square facto
 
 
 def exact_forms(trees, names, *, samples=(), positive=(), negative=(), derived=None,
-                substitutions=(), declared=()):
+                substitutions=(), declared=(), piecewise=None, atoms=None):
     """([RatFunc] for ``trees``, relations {atom: X with atom**2 == X}, ctx).
 
     ``derived``: names given the value of a tree first (a certificate's moment E_k =
     Mean(...)); ``substitutions``: (name, tree) applied in order; ``declared``: (S, B)
-    square roots the certificate names, S**2 == B.
+    square roots the certificate names, S**2 == B; ``piecewise(pass, name, values)``
+    picks the branch of Max, Min, Abs, sign, Heaviside (else they are refused); ``atoms``
+    (filled in) carries the atoms found by an earlier call, so no pass is redone for them.
     """
     derived = derived or {}
-    atoms: dict = {}  # key -> [name, sample dependent]
+    atoms = {} if atoms is None else atoms  # key -> [name, sample dependent]
     while True:
         known = len(atoms)
         extra = [a for a, _ in atoms.values() if a not in names]
         ctx = flint.fmpq_mpoly_ctx.get(tuple(list(names) + extra))
-        form = _Pass(ctx, atoms, set(samples), set(positive), set(negative))
+        form = _Pass(ctx, atoms, set(samples), set(positive), set(negative), piecewise)
         try:
             values = form.run(trees, derived, substitutions, declared)
         except Undefined:
@@ -53,7 +55,7 @@ def exact_forms(trees, names, *, samples=(), positive=(), negative=(), derived=N
 
 
 class _Pass:
-    def __init__(self, ctx, atoms, samples, positive, negative):
+    def __init__(self, ctx, atoms, samples, positive, negative, piecewise=None):
         self.ctx, self.atoms = ctx, atoms
         self.poly = PolyAlgebra(ctx)
         self.names = set(ctx.names())
@@ -65,8 +67,9 @@ class _Pass:
         self.env = {n: self.gen(n) for n in ctx.names()}
         self.relations: dict = {}
         self.scale: dict = {}  # declared S -> outside, where S = outside * sqrt(inside)
+        branch = (lambda name, values: piecewise(self, name, values)) if piecewise else False
         self.evaluator = Evaluator(self.poly, self.env, sqrt=self.sqrt, mean=self.mean,
-                                   opaque=self.opaque)
+                                   opaque=self.opaque, piecewise=branch)
 
     def gen(self, name) -> RatFunc:
         return RatFunc(self.ctx.gen(self.ctx.variable_to_index(name)), self.ctx.constant(1))
@@ -129,13 +132,13 @@ class _Pass:
         out, inside = self.ctx.constant(1), self.ctx.constant(1)
         for f, e in factors:
             k = e // 2
-            sign = self._sign(f)
+            sign = self.sign(f)
             pulled = k if sign else k - k % 2  # |f|**k is f**k for even k
             out *= (f if sign >= 0 else -f) ** pulled
             inside *= f ** (e - 2 * pulled)
         return out, inside, flint.fmpq(content)
 
-    def _sign(self, f) -> int:
+    def sign(self, f) -> int:
         """+1 or -1 when every term of f has that sign wherever the positive variables are
         positive and the negative ones negative; 0 when it is not evident."""
         signs = set()
