@@ -1,6 +1,6 @@
-"""A from-scratch PyTorch BatchNorm2d with running statistics, as one writes it to learn:
-batch statistics in training (the running variance updated with the unbiased variance, as
-torch.nn.BatchNorm2d does), the running ones in eval mode:
+"""A from-scratch PyTorch BatchNorm2d with running statistics: batch statistics in training
+(the running variance updated with the unbiased variance, as torch.nn.BatchNorm2d does), the
+running ones in eval mode, statistics in float32 at least (half-precision inputs too):
 
     symbn verify torch_batchnorm2d:BatchNorm2d --kind batchnorm-module --init 'momentum=0.1'
 """
@@ -20,14 +20,16 @@ class BatchNorm2d(nn.Module):
 
     def forward(self, x):
         shape = (1, -1, 1, 1)
+        h = x.to(torch.promote_types(x.dtype, torch.float32))  # float16 x**2 would overflow
         if self.training:
-            mean = x.mean((0, 2, 3))
-            var = x.var((0, 2, 3), unbiased=False)
-            n = x.numel() / x.shape[1]
+            mean = h.mean((0, 2, 3))
+            var = h.var((0, 2, 3), unbiased=False)
+            n = h.numel() / h.shape[1]
             with torch.no_grad():
-                self.running_mean.lerp_(mean, self.momentum)
-                self.running_var.lerp_(var * n / (n - 1), self.momentum)
+                self.running_mean.lerp_(mean.to(self.running_mean.dtype), self.momentum)
+                self.running_var.lerp_((var * n / (n - 1)).to(self.running_var.dtype),
+                                       self.momentum)
         else:
-            mean, var = self.running_mean, self.running_var
-        xhat = (x - mean.view(shape)) / torch.sqrt(var.view(shape) + self.eps)
-        return self.weight.view(shape) * xhat + self.bias.view(shape)
+            mean, var = self.running_mean.to(h.dtype), self.running_var.to(h.dtype)
+        xhat = (h - mean.view(shape)) / torch.sqrt(var.view(shape) + self.eps)
+        return (self.weight.view(shape) * xhat + self.bias.view(shape)).to(x.dtype)
