@@ -305,3 +305,26 @@ def test_every_catalogue_proof_by_a_strategy_is_confirmed_by_the_second_check():
             else:
                 unconfirmed.append((name, verdict.method, verdict.evidence))
     assert confirmed > 50 and not unconfirmed, unconfirmed
+
+
+def test_the_checker_runs_with_symbns_prover_and_sympy_unimportable(written):
+    """The checker's modules alone: symbn's own __init__ (which imports the prover) is
+    skipped, and any import of SymPy or of symbn outside symbn.certify fails."""
+    directory, files = written
+    script = (
+        "import sys, types\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'sympy' or (name.startswith('symbn.')\n"
+        "                and not name.startswith('symbn.certify')):\n"
+        "            raise ImportError('blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "package = types.ModuleType('symbn')\n"
+        f"package.__path__ = [{str(ROOT / 'symbn')!r}]\n"
+        "sys.modules['symbn'] = package\n"
+        "from symbn.certify.__main__ import main\n"
+        f"sys.exit(main([{str(directory)!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("OK ") == len(files)
