@@ -223,12 +223,12 @@ class _TorchInstance(Instance):
         params = self.parameters()
         wrt = [xt, *params.values()]
         grads = torch.autograd.grad(y, wrt, self.tensor(dy), allow_unused=True)
-        out = {"y": y.detach().numpy()}
+        out = {"y": _float64(y), "dtype": str(y.dtype).removeprefix("torch.")}
         for name, grad in zip(("dx", *params), grads):
             if grad is None:
                 raise CallError(f"{name[1:]} receives no gradient: the output does not depend "
                                 "on it through autograd")
-            out[name] = grad.numpy()
+            out[name] = _float64(grad)
         return out
 
     def hvp(self, x, dy, v) -> np.ndarray:
@@ -245,7 +245,7 @@ class _TorchInstance(Instance):
             raise SecondOrderUnavailable(str(error).splitlines()[0]) from None
         if hv is None:
             raise SecondOrderUnavailable("its backward does not depend on x through autograd")
-        return hv.numpy()
+        return _float64(hv)
 
 
 class _TorchModuleInstance(_TorchInstance):
@@ -288,7 +288,7 @@ class _TorchModuleInstance(_TorchInstance):
     def evaluate(self, x):
         with self.torch.no_grad():
             self.module.eval()
-            return self.module(self.tensor(x)).numpy()
+            return _float64(self.module(self.tensor(x)))
 
 
 class TorchModule(Target):
@@ -388,7 +388,7 @@ class _JaxInstance(Instance):
         return {}
 
     def _array(self, a):
-        return self.jax.numpy.asarray(np.asarray(a, dtype=self.dtype))
+        return self.jax.numpy.asarray(a, dtype=getattr(self.jax.numpy, self.dtype))
 
     def traced(self, fn, *args, key=None):
         """``fn(*args)`` compiled as one program (one XLA compilation instead of one per
@@ -415,8 +415,8 @@ class _JaxInstance(Instance):
             return y, *vjp(dy.astype(y.dtype))
 
         y, dx, dparams = self.traced(run, self._array(x), self.differentiable(), self._array(dy))
-        return {"y": np.asarray(y), "dx": np.asarray(dx),
-                **{k: np.asarray(g) for k, g in dparams.items()}}
+        return {"y": _float64(y), "dtype": np.asarray(y).dtype.name, "dx": _float64(dx),
+                **{k: _float64(g) for k, g in dparams.items()}}
 
     def hvp(self, x, dy, v):
         jax, params = self.jax, self.differentiable()
@@ -573,6 +573,13 @@ class FlaxModule(Target):
                 not any(n in self.init for n in EPS_NAMES):
             return f"eps: each case's, passed to {self.name}()"
         return f"eps: the module's own, else {default_eps:g} (the convention's default)"
+
+
+def _float64(array) -> np.ndarray:
+    """A torch tensor or JAX array as float64 NumPy (bfloat16 has no NumPy type: widen)."""
+    if hasattr(array, "detach"):
+        return array.detach().double().numpy()
+    return np.asarray(array).astype(np.float64)
 
 
 def _kwargs_text(kwargs) -> str:
