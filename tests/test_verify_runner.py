@@ -140,6 +140,18 @@ def test_a_weight_norm_pair_gets_no_eps_and_no_assumption_about_one():
     assert not any("eps" in line for line in report.not_checked)
 
 
+def test_nd_code_that_silently_misreads_3d_inputs_is_wrong_and_told_how_to_scope_it():
+    """CS231n's LayerNorm reduces axis 1: right for (N, D), silently wrong for (B, T, C)."""
+    target = "pairs:cs231n_layernorm_forward,cs231n_layernorm_backward"
+    report = check(target, "layernorm-pair")
+    assert not report.ok
+    advice = [p for p in report.problems if p.message.startswith("right on NC but wrong on BTC")]
+    assert len(advice) == 1 and "--layout" in advice[0].message
+    shapes = [p for p in report.problems if "has shape" in p.message]
+    assert len(shapes) == 2  # dgamma and dbeta, each once whatever the case's shape
+    assert check(target, "layernorm-pair", layout="NC").ok
+
+
 def test_a_wrong_pair_backward_is_diagnosed():
     report = check("pairs:batchnorm_forward,batchnorm_backward_missing_1_over_n",
                    "batchnorm-pair")

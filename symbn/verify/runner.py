@@ -311,7 +311,7 @@ class _Run:
             return False
         if leaf.array.shape != expected.shape:
             report.problem(f"{name} has shape {leaf.array.shape}, expected {expected.shape}",
-                           label, key=f"shape {name} {leaf.array.shape} {expected.shape}")
+                           label, key=f"shape {name}")
             return False
         if leaf.dtype != dtype:
             report.problem(f"{name} has dtype {leaf.dtype} for {dtype} inputs (the output "
@@ -327,11 +327,29 @@ class _Run:
 
     # -- the statement of what ran ---------------------------------------------------------
 
+    def layout_advice(self) -> None:
+        """Code right on some layouts and wrong on others it accepted without an error (an
+        (N, D) LayerNorm reducing axis 1 of a (B, T, C) input) is wrong as called; say which
+        layouts, and how to verify only the ones it is meant for."""
+        if self.explicit:
+            return
+        checked = dict.fromkeys(c.layout for c in self.report.checks)
+        failed = {c.layout for c in self.report.checks if not c.passed} | {
+            case.split()[0] for p in self.report.problems for case in p.cases}
+        good = [name for name in checked if name not in failed]
+        bad = [name for name in checked if name in failed]
+        if good and bad:
+            self.report.problem(
+                f"right on {', '.join(good)} but wrong on {', '.join(bad)}, which it accepts "
+                f"without an error: if it is meant for {' and '.join(good)} inputs only, "
+                f"check just those with --layout", key="layouts")
+
     def summarize(self) -> None:
         report, kind = self.report, self.kind
         report.framework = self.framework
         if self.stopped:
             report.note_not_checked(f"the remaining cases: not run ({self.stopped})")
+        self.layout_advice()
         if not self.supported and not self.stopped:
             report.problem(f"no layout could be checked: every call raised a shape error; "
                            f"symbn calls {kind.signature} (choose one with --layout or "
