@@ -199,7 +199,7 @@ class _Fit:
             return None
         c = _Candidate(name, description, predictions, mistakes_, recipe, eps_value,
                        precision=recipe.compute != "input" or recipe.variance == "one-pass")
-        c.per_output = {n: max(_relative(o.outputs[n], p[n])
+        c.per_output = {n: max(_relative(o.outputs[n], p[n], where_defined=True)
                                for o, p in zip(self.observations, predictions))
                         for n in self.names}
         c.residual = max(c.per_output.values())
@@ -325,13 +325,17 @@ def _affects(recipe: Recipe, reference: Recipe, role: str) -> bool:
     return changes_forward or role != "forward"
 
 
-def _relative(got, want) -> float:
+def _relative(got, want, *, where_defined: bool = False) -> float:
+    """max |got - want| / max |want| over the finite values of ``want``; inf when the shapes
+    or the non-finite values differ.  ``where_defined``: values where ``want`` is not finite
+    (a wrong formula undefined there, as sqrt(var) + eps differentiated at var = 0) are not
+    compared: whatever the user's code gives there, the formula says nothing about it."""
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(want, dtype=np.float64)
     if got.shape != want.shape:
         return math.inf
-    finite = np.isfinite(want)
-    if not np.array_equal(np.isfinite(got), finite):
+    finite, got_finite = np.isfinite(want), np.isfinite(got)
+    if not (got_finite[finite].all() if where_defined else np.array_equal(got_finite, finite)):
         return math.inf
     if not finite.any():
         return 0.0
