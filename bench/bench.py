@@ -19,10 +19,15 @@ measured apart, in fresh processes: cold (an empty cache) and warm (numba's disk
 
 from __future__ import annotations
 
+import os
+
+# OpenMP threads that spin while they wait steal the cores of a loaded machine from the
+# thread doing the work: PyTorch's and numba's OpenMP both wait passively here, unless told
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import argparse
 import functools
 import json
-import os
 import platform
 import statistics
 import subprocess
@@ -240,6 +245,7 @@ def machine():
             versions[name] = None
     return {"cores": os.cpu_count(), "processor": platform.processor() or platform.machine(),
             "system": platform.platform(), "versions": versions,
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
             "load_average_1_5_15": os.getloadavg()}
 
 
