@@ -17,8 +17,9 @@ The pieces (each its own module):
 
 The diagnosis hook: when the report is not ok, ``symbn.verify.diagnosis.diagnose(kind,
 observations, checks=...)`` gets the :class:`~symbn.verify.kinds.Kind`, the float64
-:class:`~symbn.verify.model.Observation` list (every supported layout's grid cases) and the
-report's checks, and returns a Diagnosis.
+:class:`~symbn.verify.model.Observation` list (every supported layout's grid cases and
+its float64 mean-offset case, ``mode`` telling them apart) and the report's checks, and
+returns a Diagnosis.
 
 Layouts: with ``layout`` None every layout of the kind (at the feature axis given, or the
 kind's default) is tried; one on which every float64 call fails with a shape or broadcast
@@ -282,9 +283,11 @@ class _Run:
             report.checks.append(OutputCheck(case.label(layout), layout.name, dtype,
                                              case.stress or "train", name, max_abs, max_rel,
                                              tol, passed))
-        if dtype == "float64" and not case.stress and len(values) == len(want):
+        # the mean-offset case too: a one-pass variance shows only there
+        if dtype == "float64" and case.stress in (None, "mean offset") \
+                and len(values) == len(want):
             self.observations.append(Observation(case.label(layout), layout, inputs, values,
-                                                 want, eps, GROUPS))
+                                                 want, eps, GROUPS, case.stress or "train"))
 
     def outputs(self, returned, label):
         """{output name: Leaf} from what the code returned, or None (a problem recorded)."""
