@@ -41,7 +41,8 @@ class Problem:
 @dataclass(frozen=True)
 class Observation:
     """One float64 case as run, for the diagnosis: inputs and the user's outputs, both in the
-    user's layout, as float64 arrays; ``expected`` is the derivation's values."""
+    user's layout, as float64 arrays; ``expected`` is the derivation's values; ``mode`` is
+    "train" for the grid, else the stress case's name ("mean offset")."""
 
     case: str
     layout: Any  # symbn.verify.layouts.Layout
@@ -50,6 +51,7 @@ class Observation:
     expected: dict[str, np.ndarray]
     eps: float | None
     groups: int | None
+    mode: str = "train"
 
 
 @dataclass
