@@ -123,6 +123,27 @@ def test_results_do_not_depend_on_the_number_of_threads():
             np.testing.assert_array_equal(one[name], every[name])
 
 
+@pytest.mark.parametrize("shape,axes", [((64, 16), (0,)), ((8, 4, 5, 5), (0, 2, 3))])
+def test_outputs_written_into_given_arrays(shape, axes):
+    inputs = _bn_inputs(shape, axes, np.float32)
+    kernel = compiled(bn_kernels.train_kernel())
+    fresh = kernel(axes=axes, **inputs)
+    out = {"y": np.full(shape, np.nan, np.float32), "dx": np.full(shape, np.nan, np.float32)}
+    reused = kernel(axes=axes, out=out, **inputs)
+    for name in fresh:
+        np.testing.assert_array_equal(reused[name], fresh[name])
+    assert all(np.shares_memory(reused[n], out[n]) for n in out)
+
+
+def test_unusable_out_arrays_are_named():
+    inputs = _bn_inputs((64, 16), (0,), np.float64)
+    kernel = compiled(bn_kernels.train_kernel())
+    for bad in ({"y": np.empty((64, 16), np.float32)}, {"y": np.empty((16, 64)).T},
+                {"y": np.empty((64, 15))}, {"dgamma": np.empty(16)}):
+        with pytest.raises(KernelInputError, match="out"):
+            kernel(axes=(0,), out=bad, **inputs)
+
+
 # ---------------------------------------------------------------------------------------
 # Edge cases: a constant channel, NaN, a large mean offset
 # ---------------------------------------------------------------------------------------

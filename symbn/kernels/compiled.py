@@ -45,7 +45,7 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -423,8 +423,12 @@ class CompiledKernel:
         return (getattr(self.module, f"{self.name}_inner"),
                 getattr(self.module, f"{self.name}_rows"))
 
-    def __call__(self, *, axes: int | Iterable[int] = (0,), **values: Any
+    def __call__(self, *, axes: int | Iterable[int] = (0,),
+                 out: Mapping[str, np.ndarray] | None = None, **values: Any
                  ) -> dict[str, np.ndarray]:
+        """``out`` (optional): arrays to write per-sample outputs into, by name, like NumPy's
+        ``out=``; reusing them saves the operating system's zeroing of fresh pages, which
+        for large arrays costs about as much as the kernel itself."""
         ref = self.reference
         arrays = [ref._sample_array(s, values) for s in ref.samples]
         shape, dtype = arrays[0].shape, arrays[0].dtype
@@ -440,7 +444,12 @@ class CompiledKernel:
         views = [layout.view(np.asarray(x, dtype=dtype)) for x in arrays]
         constants = [self._per_channel(ref._constant_array(c, values, kept_shape, dtype),
                                        kept_shape, layout) for c in ref.constants]
-        element = {o: np.empty((a, k, b), dtype) for o in self.plan.element_outputs}
+        element = {o: self._output(o, (out or {}).get(o), shape, dtype, layout)
+                   for o in self.plan.element_outputs}
+        unknown = sorted(set(out or {}) - set(self.plan.element_outputs))
+        if unknown:
+            raise KernelInputError(f"{self.name}: out= names {unknown}; it can hold the "
+                                   f"per-sample outputs {list(self.plan.element_outputs)}")
         channel = {o: np.empty(k, dtype) for o in self.plan.channel_outputs}
         inner, rows = self.dispatchers
         arguments = (*views, *constants, *element.values(), *channel.values())
@@ -453,6 +462,21 @@ class CompiledKernel:
         result = {o: layout.unview(r) for o, r in element.items()}
         result.update({o: r.reshape(kept_dims) for o, r in channel.items()})
         return {o: result[o] for o in self.outputs}
+
+    def _output(self, name: str, given: np.ndarray | None, shape: tuple[int, ...],
+                dtype: np.dtype[Any], layout: Blocks) -> np.ndarray:
+        """A fresh (A, K, B) array for output ``name``, or the caller's, viewed as one."""
+        if given is None:
+            return np.empty(layout.block_shape, dtype)
+        if (not isinstance(given, np.ndarray) or given.shape != shape or given.dtype != dtype
+                or not given.flags.c_contiguous or not given.flags.writeable
+                or layout.order is not None):
+            raise KernelInputError(
+                f"{self.name}: out[{name!r}] must be a writable C-contiguous {dtype} array of "
+                f"shape {shape}, and the reduction must keep adjacent axes; got "
+                f"{getattr(given, 'dtype', type(given).__name__)} "
+                f"{getattr(given, 'shape', '')}")
+        return given.reshape(layout.block_shape)
 
     @staticmethod
     def _per_channel(value: np.ndarray, kept_shape: tuple[int, ...], layout: Blocks
@@ -475,9 +499,11 @@ def compiled(kernel: Kernel) -> CompiledKernel:
 
 
 def train(x: np.ndarray, g: np.ndarray, gamma: Any, beta: Any, eps: float, *,
-          feature_axis: int = 1) -> dict[str, np.ndarray]:
-    """``symbn.kernels.batchnorm.train`` on the compiled path: y, dx, dgamma, dbeta."""
+          feature_axis: int = 1, out: Mapping[str, np.ndarray] | None = None
+          ) -> dict[str, np.ndarray]:
+    """``symbn.kernels.batchnorm.train`` on the compiled path: y, dx, dgamma, dbeta
+    (``out``: arrays to reuse for y and dx, see :meth:`CompiledKernel.__call__`)."""
     from symbn.kernels import batchnorm
     batchnorm._check_eps(eps)
     return compiled(batchnorm.train_kernel())(x=x, g=g, gamma=gamma, beta=beta, epsilon=eps,
-                                              axes=batchnorm._axes(x, feature_axis))
+                                              axes=batchnorm._axes(x, feature_axis), out=out)
