@@ -308,3 +308,15 @@ def test_module_kinds_run_in_a_worker_that_survives_the_user_code(monkeypatch):
     good = verify_module_spec("torch_modules:BatchNorm2d", "batchnorm-module")
     assert good.ok and any(line.startswith("ran in a worker process") for line in good.checked)
     assert not any("ran in this process" in line for line in good.not_checked)
+
+
+def test_an_object_constructed_by_the_user_keeps_its_channels_eps_and_momentum():
+    import torch
+    report = verify_module(torch.nn.BatchNorm2d(3, eps=1e-3, momentum=0.3))
+    assert report.ok, report.problems
+    assert {c.case.split(" ")[0] for c in report.checks if c.mode == "train"} == {
+        "2x3x4x5", "4x3x3x3"}
+    assert all("eps=0.001" in c.case for c in report.checks if c.mode == "train")
+    assert "momentum 0.3 (the object's), eps 0.001" in "\n".join(report.checked)
+    with pytest.raises(VerifyError, match="momentum=None"):
+        verify_module(torch.nn.BatchNorm2d, init={"momentum": None})

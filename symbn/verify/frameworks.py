@@ -102,6 +102,23 @@ class Target(ABC):
     def eps_statement(self, default_eps: float) -> str:
         return f"eps: each case's, passed to {self.name}"
 
+    def channels(self) -> int | None:
+        """The channel count of an object constructed before symbn saw it (None: symbn
+        constructs it, or it takes any)."""
+        return None
+
+    def chosen(self) -> tuple[dict, str]:
+        """The eps and momentum the user chose, and where: ``--init`` for a class symbn
+        constructs, the object's own attributes for one already constructed."""
+        if isinstance(self.obj, type) or not self.stateful:
+            values = {"eps": next((self.init[n] for n in EPS_NAMES if n in self.init), None),
+                      "momentum": self.init.get("momentum")}
+            where = "from --init"
+        else:
+            values = {"eps": instance_eps(self.obj), "momentum": getattr(self.obj, "momentum", None)}
+            where = "the object's"
+        return {k: v for k, v in values.items() if v is not None or k in self.init}, where
+
 
 # -- helpers shared by the adapters -------------------------------------------------------
 
@@ -313,6 +330,15 @@ class TorchModule(Target):
         inst.eps = (eps if eps is not None and self.is_class and takes_eps(self.obj)
                     and not any(n in self.init for n in EPS_NAMES) else instance_eps(module))
         return inst
+
+    def channels(self):
+        if self.is_class:
+            return None
+        count = getattr(self.obj, "num_features", None) or getattr(self.obj, "num_channels", None)
+        if count is None:
+            count = next((p.shape[0] for n, p in self.obj.named_parameters()
+                          if _leaf(n) in SCALE_NAMES and p.dim() == 1), None)
+        return int(count) if count else None
 
     def eps_statement(self, default_eps):
         if self.is_class and takes_eps(self.obj) and not any(n in self.init for n in EPS_NAMES):

@@ -20,6 +20,7 @@ A layout on which every call fails is *not supported* (named once, not a fault).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import warnings
@@ -32,7 +33,7 @@ from symbn.bn.conventions import Convention
 from symbn.verify import conventions as oracles
 from symbn.verify import running, second_order
 from symbn.verify.cases import grid, stress_cases
-from symbn.verify.frameworks import (EPS_NAMES, CallError, SecondOrderUnavailable, Target,
+from symbn.verify.frameworks import (CallError, SecondOrderUnavailable, Target,
                                      TargetError, target_for)
 from symbn.verify.kinds import DEFAULT_EPS, GROUPS, KINDS
 from symbn.verify.layouts import Layout, LayoutError, from_canonical, layouts_for, to_canonical
@@ -231,12 +232,15 @@ def _train_checks(target, kind, layout, dtypes, default_eps, report):
     """Train-mode checks on ``layout``: the float64 runs for the second order, or None when
     every call failed there (the layout is then reported as not supported, once)."""
     failures, rows, runs = [], [], []
-    cases = grid(kind, layout)
+    cases = _cases(target, kind, layout)
     # half precision on one shape per layout (and the stress cases), as the runner does: the
     # formula is settled in float64, and each new shape costs JAX a compilation
     calls = [(case, dtype) for dtype in dtypes
              for case in (cases[:1] if dtype in LOW_PRECISION else cases)]
-    for case, dtype in calls + list(stress_cases(kind, layout, dtypes)):
+    fixed_eps = target.chosen()[0].get("eps") is not None  # then "tiny eps" cannot be run
+    stress = [(_sized(target, case), dtype) for case, dtype in stress_cases(kind, layout, dtypes)
+              if not (fixed_eps and case.stress == "tiny eps")]
+    for case, dtype in calls + stress:
         a = case.inputs(kind, layout, dtype)
         label = case.label(layout)
         try:
@@ -262,6 +266,19 @@ def _train_checks(target, kind, layout, dtypes, default_eps, report):
         if problem:
             report.problem(problem, f"{check.case} {check.dtype}", key=problem)
     return runs
+
+
+def _cases(target, kind, layout):
+    return tuple(_sized(target, case) for case in grid(kind, layout))
+
+
+def _sized(target, case):
+    """``case`` with the channel count of an object constructed before symbn saw it, and the
+    eps the user fixed (so the labels say what ran)."""
+    channels, eps = target.channels(), target.chosen()[0].get("eps")
+    if channels is not None:
+        case = dataclasses.replace(case, shape=(case.shape[0], channels, *case.shape[2:]))
+    return case if eps is None else dataclasses.replace(case, eps=float(eps))
 
 
 @dataclass(frozen=True)
@@ -382,21 +399,28 @@ def _diagnose(kind, runs, failed):
     return diagnose(kind, observations, checks=failed)
 
 
-def _new_weight(conv: Convention, init: dict) -> tuple[float, str]:
+def _new_weight(conv: Convention, chosen: dict, where: str) -> tuple[float, str]:
     """The expected weight of the new batch statistic, and how it was set."""
-    if "momentum" not in init:
+    if "momentum" not in chosen:
         momentum = conv.new_weight if conv.name == "pytorch" else 1 - conv.new_weight
         return conv.new_weight, f"momentum {momentum:g} (the {conv.name} default)"
-    momentum = float(init["momentum"])
+    momentum = chosen["momentum"]
+    if not isinstance(momentum, (int, float)) or isinstance(momentum, bool) \
+            or not 0 < momentum < 1:
+        raise VerifyError(f"momentum={momentum!r} ({where}): symbn checks running statistics "
+                          "updated with a momentum between 0 and 1 (PyTorch's momentum=None, a "
+                          "cumulative average, is not one of the conventions)")
     weight = momentum if conv.name == "pytorch" else 1 - momentum
-    return weight, f"momentum {momentum:g} (from --init)"
+    return weight, f"momentum {momentum:g} ({where})"
 
 
 def _running_checks(target, kind, layout, conv: Convention, report, steps):
-    case = grid(kind, layout)[0]
+    case = _cases(target, kind, layout)[0]
     a = case.inputs(kind, layout, "float64")
     gamma, beta = _params(kind, a)
-    given_eps = next((float(target.init[n]) for n in EPS_NAMES if n in target.init), None)
+    chosen, where = target.chosen()
+    new_weight, momentum_text = _new_weight(conv, chosen, where)
+    given_eps = chosen.get("eps")
     try:
         inst = target.instance(a["x"], gamma, beta, eps=None, dtype="float64", groups=None,
                                seed=case.seed)
@@ -407,7 +431,6 @@ def _running_checks(target, kind, layout, conv: Convention, report, steps):
     if given_eps is None and inst.eps is not None and inst.eps != conv.eps:
         report.problem(f"default eps is {inst.eps:g}; the {conv.name} convention's is "
                        f"{conv.eps:g}", key="eps-default")
-    new_weight, momentum_text = _new_weight(conv, target.init)
     initial = inst.running()
     if initial is None:
         report.problem("keeps no running statistics (no running_mean/running_var buffer or "
