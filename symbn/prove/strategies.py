@@ -27,6 +27,7 @@ batch, because the actual moments are just one choice of their values.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -57,8 +58,9 @@ def _freeze(residual):
     radicands known to be positive / nonnegative before freezing (a variance of any
     expression plus eps: moment form forgets that Mean((h - Mean(h))**2) >= 0)."""
     residual = sp.sympify(residual)
-    radicands = sorted({p.base for p in residual.atoms(sp.Pow)
-                        if _is_radical(p) and p.base.is_extended_nonnegative}, key=sp.default_sort_key)
+    radicands = sorted({p.base for p in residual.atoms(sp.Pow) if _is_radical(p)
+                        and p.base.has(Mean) and p.base.is_extended_nonnegative},
+                       key=sp.default_sort_key)
     frozen, atoms = freeze_moments_signed(sp.Tuple(residual, *radicands))
     known = {sp.expand(b): "positive" if r.is_extended_positive else "nonnegative"
              for b, r in zip(frozen[1:], radicands)}
@@ -241,6 +243,7 @@ def _holds(condition, known) -> bool:
     return sign == "positive" or sign == "nonnegative" and isinstance(condition, sp.GreaterThan)
 
 
+@functools.lru_cache(maxsize=256)
 def _quadratic_sign(base):
     """"positive"/"nonnegative" when ``base`` is a positive semidefinite quadratic form in
     its real variables of unknown sign plus a remainder SymPy knows is > 0 / >= 0 (the
@@ -267,11 +270,16 @@ _OPERATORS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.Unequality: "!
 
 
 def _readable(condition, atoms) -> str:
-    lhs = condition.lhs.xreplace(atoms)
-    if sp.count_ops(lhs) < 100:  # an explicit variance reads (x0 - x1)**2/4
-        factored = sp.factor(lhs)
-        lhs = factored if sp.count_ops(factored) < sp.count_ops(lhs) else lhs
-    return f"{lhs} {_OPERATORS[type(condition)]} 0"
+    return f"{_factored(condition.lhs.xreplace(atoms))} {_OPERATORS[type(condition)]} 0"
+
+
+@functools.lru_cache(maxsize=256)
+def _factored(expr):
+    """``expr``, factored where that is shorter: an explicit variance reads (x0 - x1)**2/4."""
+    if expr.has(Mean) or sp.count_ops(expr) > 60:
+        return expr
+    factored = sp.factor(expr)
+    return factored if sp.count_ops(factored) < sp.count_ops(expr) else expr
 
 
 def _boundary_holds(frozen, base, atoms, is_zero, depth, others) -> bool:
