@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def proof_options(p):
         p.add_argument("--budget", type=_positive_seconds, default=5.0, metavar="SECONDS",
-                       help="time each symbolic strategy may take (default 5)")
+                       help="time each claim's proof may take, search included (default 5)")
         p.add_argument("--no-explicit", action="store_true",
                        help="skip the explicit-batch-size cross-checks")
         p.add_argument("--json", action="store_true", help="machine-readable output")
