@@ -10,8 +10,10 @@ known signs (:func:`symbn.core.freeze_moments_signed`: Var(x) >= 0, eps > 0 stay
   symbol B is linear in, so the residual becomes rational, then its numerator is
   expanded; where B is linear in no symbol, it is reduced modulo S**2 = B to a + b*S
   instead; with no square roots, plain expansion;
-* ``cases``: sign case split for Max/Min/Heaviside/Abs/sign (ReLU and friends), each
-  argument made a variable u by a change of variables and split into u > 0, u < 0, u = 0;
+* ``cases``: sign case split for Max/Min/Heaviside/Abs/sign/Piecewise (ReLU and friends,
+  in any spelling), each argument (Max(a, b): a - b; a product: a factor) made a variable
+  u by a change of variables and split into u > 0, u < 0, u = 0; batch means of such
+  functions are first made branch-free, each alone or merged by linearity (:func:`cases`);
 * ``simplify``: SymPy's heuristic ``simplify``, last because it can take minutes.
 
 Domains.  Replacing sqrt(B) by S > 0 proves the claim where B > 0 only, and a division
