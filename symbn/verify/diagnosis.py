@@ -152,7 +152,9 @@ def diagnose(kind, observations, *, checks=(), scale_offset=0) -> Diagnosis:
     for screened in (True, False):
         singles += [c for c in fit.singles(screened) if c is not None]
         ranked = sorted([correct, *singles], key=lambda c: c.residual)
-        exact = [c for c in ranked if not c.precision and c.residual <= FIT]
+        # among fits, one without a fitted constant first (no eps, not eps = 1e-12)
+        exact = sorted((c for c in ranked if not c.precision and c.residual <= FIT),
+                       key=lambda c: (any(m.fitted for m in c.mistakes), c.residual))
         if exact:
             return fit.diagnosis(exact[0], ranked, wrong)
         factored = fit.with_factors([correct, *singles])
@@ -198,7 +200,7 @@ class _Fit:
         if not applied:
             return None
         c = _Candidate(name, description, predictions, mistakes_, recipe, eps_value,
-                       precision=recipe.compute != "input" or recipe.variance == "one-pass")
+                       precision=recipe.rounding_only)
         c.per_output = {n: max(_relative(o.outputs[n], p[n], where_defined=True)
                                for o, p in zip(self.observations, predictions))
                         for n in self.names}

@@ -10,8 +10,11 @@ the recipe's wrong derivation rule) and :func:`kernel` compiles them with
 the user's layout.  No expected value anywhere is typed in: a wrong BN's outputs are computed
 exactly as the correct one's are, from its (wrong) formula.
 
+Weight normalization has its own recipe (:class:`WeightNormRecipe`, w = g v / ||v||) with
+the same field names, so its mistakes are fitted by the same diagnosis.
+
 Two mistakes combine by merging their recipe changes (when they change different fields), so
-pairs come from the same machinery.  Three entries are *fitted* rather than fixed: a gradient
+pairs come from the same machinery.  Four entries are *fitted* rather than fixed: a gradient
 off by a constant factor (``dx-scaled``, ``dgamma-scaled``, ``dbeta-scaled``; the factor is
 fitted by least squares and named, see :mod:`symbn.verify.diagnosis`) and a hard-coded eps
 (the constant is picked from the defaults of real frameworks: :data:`HARD_CODED_EPS`).
@@ -24,7 +27,8 @@ generated from a wrong :class:`symbn.bn.conventions.Convention` in
 :mod:`symbn.verify.running`, next to the check that fits them.
 
 Names follow symbn.verify.kinds (NAME-ROLE, NAME one of batchnorm, layernorm, rmsnorm,
-groupnorm, instancenorm; parameters gamma, beta or rmsnorm's weight; upstream gradient dy).
+groupnorm, instancenorm, weightnorm; parameters gamma, beta, rmsnorm's weight or weight
+norm's g; upstream gradient dy, or dw).
 """
 
 from __future__ import annotations
@@ -63,7 +67,11 @@ class Recipe:
     * ``root``: "sqrt" | "squared" ((var + eps)^2 where the root belongs) |
       "rsqrt-divide" (divides by 1/sqrt(var + eps));
     * ``scale``: "gamma" | "none" | "one-plus-gamma" (Gemma's (1 + w));
-    * ``axes``: "correct" or a wrong reduction (:data:`AXES`);
+    * ``axes``: "correct" or a wrong reduction (:func:`_plan`): "per-sample" (every axis but
+      the batch axis), "per-position" (the batch axis only), "over-batch" (a last-axis norm's
+      statistics per feature, over the rows), "with-batch" (InstanceNorm with the batch axis
+      too), "nhwc-reshape" (GroupNorm's (N, H, W, C) reshaped to (N, G, -1) without moving C
+      next to N: a group mixes channels and positions);
     * ``compute``: the precision it runs in ("input" or "float32");
     * ``dx``, ``dgamma``: "derived" or a wrong derivation rule (:func:`outputs`).
     """
@@ -81,6 +89,12 @@ class Recipe:
 
     def changed(self, **changes) -> Recipe:
         return dataclasses.replace(self, **changes)
+
+    @property
+    def rounding_only(self) -> bool:
+        """Whether the recipe's formula is the exact one and only its rounding differs (float32
+        compute, a one-pass variance): it can be fitted only to the size of that rounding."""
+        return self.compute != "input" or self.variance == "one-pass"
 
 
 REFERENCE = {name: Recipe() for name in ("batchnorm", "layernorm", "groupnorm", "instancenorm")}
@@ -108,24 +122,14 @@ class WeightNormRecipe:
     scale: str = "gamma"
     dx: str = "derived"
     dgamma: str = "derived"
-    compute: str = "input"
-    variance: str = "biased"  # no variance: the diagnosis reads these two of every recipe
 
     def changed(self, **changes) -> WeightNormRecipe:
         return dataclasses.replace(self, **changes)
 
+    rounding_only = False  # every weight-norm mistake is a formula
+
 
 REFERENCE["weightnorm"] = WeightNormRecipe()
-
-#: wrong reductions: what the statistics run over instead (see :func:`_plan`)
-AXES = {
-    "per-sample": "statistics per sample, over every axis but the batch axis",
-    "per-position": "statistics over the batch axis only, per position",
-    "over-batch": "statistics over the batch (per feature) instead of over the features",
-    "with-batch": "statistics over the batch axis too (per channel, as BatchNorm)",
-    "nhwc-reshape": "groups formed by reshaping (N, H, W, C) to (N, G, -1) without moving C "
-                    "next to N first, so a group mixes channels and positions",
-}
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ class Mistake:
         reference = REFERENCE["batchnorm"]
         recipe = self.recipe(reference)
         if ("batchnorm" not in self.norms or self.fitted or recipe.axes != "correct"
-                or recipe.compute != "input" or recipe.variance == "one-pass"):
+                or recipe.rounding_only):
             return {}
         if recipe == reference:  # correct(): every derived output
             return outputs(reference, "pair")
