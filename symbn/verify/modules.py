@@ -395,7 +395,8 @@ def _diagnose(kind, runs, failed):
         expected = reference_outputs(kind, layout, inputs, eps=eps,
                                      groups=GROUPS if kind.norm.name == "groupnorm" else None)
         observations.append(Observation(label, layout, inputs, outputs, expected, eps,
-                                        GROUPS if kind.norm.name == "groupnorm" else None))
+                                        GROUPS if kind.norm.name == "groupnorm" else None,
+                                        run.stress or "train"))
     return diagnose(kind, observations, checks=failed)
 
 
