@@ -112,7 +112,7 @@ class Diagnosis:
                        "the problems listed are the faults."))
         if self.fits:
             refs = f" [seen in {', '.join(self.references)}]" if self.references else ""
-            return f"{self.description}{refs}. Wrong: {where}."
+            return f"{self.description}{refs}." + (f" Wrong: {where}." if where else "")
         return (f"no known mistake (alone or in pairs) reproduces the outputs. They differ "
                 f"from the derivation: {where}.")
 
