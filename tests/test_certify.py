@@ -328,3 +328,13 @@ def test_the_checker_runs_with_symbns_prover_and_sympy_unimportable(written):
                           timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("OK ") == len(files)
+
+
+def test_a_confirmation_states_the_sign_assumptions_it_used():
+    scale = sp.Symbol("gamma", positive=True)
+    result = second_check(sp.Abs(scale * x + scale * a) - scale * sp.Abs(x + a))
+    assert result.confirmed is True and "given gamma > 0" in result.evidence[0]
+    data = certificate_data(sp.sqrt(sp.expand(scale**2 * (a**2 + 1))) - scale * sp.sqrt(a**2 + 1))
+    assert check(data).confirmed is True
+    data["signs"] = {}  # the same residual claimed for every gamma: sqrt(gamma**2) is |gamma|
+    assert check(data).confirmed is not True

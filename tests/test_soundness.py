@@ -62,6 +62,7 @@ def _verdict(lhs, rhs, **kw):
     (sp.sqrt(a) * sp.sqrt(b), sp.sqrt(a * b)),     # false for a = b = -1
     (sp.Heaviside(sp.sqrt(var)), 1),               # Heaviside(0) = 1/2 for a constant batch
     (Mean(sp.sqrt(x + 30))**2, Mean(x + 30)),      # a mean of a possibly complex function
+    (sp.Abs(Mean(sp.sqrt(x)))**2, Mean(sp.sqrt(x))**2),  # real only for x >= 0
 ])
 def test_a_claim_false_on_a_boundary_is_refuted(lhs, rhs):
     verdict = _verdict(lhs, rhs)
@@ -285,6 +286,11 @@ def test_heaviside_of_a_positive_multiple_is_the_same_step():
     assert _verdict(*claim, assume=[gamma > 0]).status is Status.PROVED
     assert _verdict(*claim).status is Status.REFUTED
     assert _verdict(*claim, assume=[gamma < 0]).status is Status.REFUTED
+    # an explicit convention H(0) = 0 on both sides holds too; mixed conventions do not
+    zero = (sp.Heaviside(gamma * xhat, 0), sp.Heaviside(x - Mean(x), 0))
+    assert _verdict(*zero, assume=[gamma > 0]).status is Status.PROVED
+    mixed = (sp.Heaviside(x - Mean(x), 0), sp.Heaviside(x - Mean(x)))
+    assert _verdict(*mixed).status is Status.REFUTED  # differ on x = Mean(x)
 
 
 def test_standardize_is_odd_in_the_scale():

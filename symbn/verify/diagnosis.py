@@ -48,9 +48,9 @@ from symbn.verify.mistakes import (
     GEMMA_RMSNORM,
     HARD_CODED_EPS,
     REFERENCE,
+    AnyRecipe,
     Mistake,
     Problem,
-    Recipe,
     mistakes,
     predict,
 )
@@ -123,7 +123,7 @@ class _Candidate:
     description: str
     predictions: list  # per observation: {output: array}
     mistakes: tuple[Mistake, ...]
-    recipe: Recipe | None = None
+    recipe: AnyRecipe | None = None
     eps_value: float | None = None  # a hard-coded eps, when the candidate has one
     residual: float = math.inf
     per_output: dict | None = None
@@ -320,7 +320,7 @@ def _factor_key(name: str) -> str | None:
     return {"dx": "dx", "dv": "dx", "dbeta": "dbeta"}.get(name, "dparam")
 
 
-def _affects(recipe: Recipe, reference: Recipe, role: str) -> bool:
+def _affects(recipe: AnyRecipe, reference: AnyRecipe, role: str) -> bool:
     """Whether the recipe changes any output of ``role`` (a wrong dx rule leaves y alone)."""
     forward_fields = [f for f in type(recipe).__dataclass_fields__ if f not in ("dx", "dgamma")]
     changes_forward = any(getattr(recipe, f) != getattr(reference, f) for f in forward_fields)
@@ -421,9 +421,9 @@ def _wrong_outputs(names, observations, checks) -> tuple[WrongOutput, ...]:
                 r = _relative(o.outputs[n], o.expected[n])
                 if r > FIT:
                     add(n, o.layout.name, "float64", "train", r)
-    return tuple(WrongOutput(n, *(tuple(sorted(found[n][k])) for k in (0, 1)), found[n][3],
-                             tuple(sorted(found[n][2], key=lambda m: (m != "train", m))))
-                 for n in names if n in found)
+    return tuple(WrongOutput(n, tuple(sorted(layouts)), tuple(sorted(dtypes)), worst,
+                             tuple(sorted(modes, key=lambda m: (m != "train", m))))
+                 for n in names if n in found for layouts, dtypes, modes, worst in [found[n]])
 
 
 def _unknown(wrong, ranking) -> Diagnosis:

@@ -97,7 +97,8 @@ class Recipe:
         return self.compute != "input" or self.variance == "one-pass"
 
 
-REFERENCE = {name: Recipe() for name in ("batchnorm", "layernorm", "groupnorm", "instancenorm")}
+REFERENCE: dict[str, Recipe | WeightNormRecipe] = {
+    name: Recipe() for name in ("batchnorm", "layernorm", "groupnorm", "instancenorm")}
 REFERENCE["rmsnorm"] = Recipe(centre=False, shift=False)
 #: Gemma-style RMSNorm, y = (1 + w) * x / rms: the reference when diagnose(scale_offset=1)
 GEMMA_RMSNORM = Recipe(centre=False, shift=False, scale="one-plus-gamma")
@@ -130,6 +131,7 @@ class WeightNormRecipe:
 
 
 REFERENCE["weightnorm"] = WeightNormRecipe()
+AnyRecipe = Recipe | WeightNormRecipe
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ class Mistake:
     fitted: str | None = None
     output: str | None = None  # for a fitted factor: "dx", "dparam" (gamma/weight), "dbeta"
 
-    def recipe(self, reference: Recipe) -> Recipe:
+    def recipe(self, reference: AnyRecipe) -> AnyRecipe:
         return reference.changed(**dict(self.changes))
 
     @property
@@ -353,7 +355,7 @@ def _weight_norm_outputs(recipe: WeightNormRecipe, role: str) -> dict:
     return out
 
 
-def outputs(recipe: Recipe, role: str) -> dict:
+def outputs(recipe: AnyRecipe, role: str) -> dict:
     """{y} for a forward, {dx, dgamma_w[, dbeta_w]} for a backward, {all} for a pair, and for
     "screen" everything but dx (cheap: no derivative through the statistics); the
     parameters' gradients per value (g * dy/dgamma_w), summed by :func:`predict`."""
@@ -381,7 +383,7 @@ def _cache() -> Cache:
 
 
 @functools.cache
-def kernel(recipe: Recipe, role: str) -> Kernel:
+def kernel(recipe: AnyRecipe, role: str) -> Kernel:
     """The compiled recipe, as written: not rewritten into centred terms, so a one-pass
     variance stays one pass (and compiling takes a tenth of the time; the diagnosis runs on
     small arrays, where the rewrite would gain nothing).
@@ -450,7 +452,8 @@ def _per_value(param, shape, feature_axis):
     return np.broadcast_to(np.reshape(param, view), shape)
 
 
-def predict(recipe: Recipe, role: str, problem: Problem, inputs: dict, eps_value: float | None):
+def predict(recipe: AnyRecipe, role: str, problem: Problem, inputs: dict,
+            eps_value: float | None) -> dict | None:
     """The recipe's outputs for one case, in the user's layout and with the user's names
     (y, dx, dgamma/dweight, dbeta), as float64 arrays; None when the recipe does not apply.
 
