@@ -99,6 +99,12 @@ def _declared(data, used: set[str]) -> dict:
     return variables
 
 
+def _given(positive, negative) -> str:
+    """The sign assumptions a confirmation used (they are the claim's, stated with it)."""
+    signs = [f"{n} > 0" for n in sorted(positive)] + [f"{n} < 0" for n in sorted(negative)]
+    return f", given {', '.join(signs)}" if signs else ""
+
+
 def _bound(degree: int, points: int) -> str:
     per_point = degree / 2 ** POINT_BITS
     if per_point == 0:
@@ -150,7 +156,7 @@ def _check_rationalized(data, rng) -> Result:
     if not zero_modulo(recorded.num, relations, ctx):
         raise Malformed("the recorded numerator is not the zero polynomial")
     lines = [f"python-flint: the rationalized numerator (formal degree {d} in {free} variables"
-             f"{how}) is the zero polynomial"]
+             f"{how}) is the zero polynomial{_given(positive - {n for n, _ in radicals}, negative)}"]
     if relations or ctx.nvars() > len(names):
         lines.append("exact evaluation at points: not applicable (a square root or function "
                      "left as an atom has no rational value)")
@@ -302,7 +308,8 @@ def _check_general(data, rng) -> Result:
         zero, d, count = _moment_form_zero(residual, names, samples, positive, negative)
         if zero:
             lines.append(f"python-flint: in moment form, the numerator (formal degree {d} in "
-                         f"{count} variables, moments independent) is the zero polynomial")
+                         f"{count} variables, moments independent) is the zero polynomial"
+                         + _given(positive, negative))
         else:
             lines.append("python-flint: in moment form (moments independent) the numerator "
                          "is not the zero polynomial, which alone refutes nothing")
@@ -313,7 +320,8 @@ def _check_general(data, rng) -> Result:
                                              positive=positive, negative=negative)
             if zero:
                 lines.append(f"python-flint: zero in each of the {cases} sign cases of its "
-                             "piecewise functions (each boundary substituted, exactly)")
+                             "piecewise functions (each boundary substituted, exactly)"
+                             + _given(positive, negative))
             else:
                 lines.append("python-flint: not zero in one of its sign cases, which alone "
                              "refutes nothing")
