@@ -320,3 +320,20 @@ def test_an_object_constructed_by_the_user_keeps_its_channels_eps_and_momentum()
     assert "momentum 0.3 (the object's), eps 0.001" in "\n".join(report.checked)
     with pytest.raises(VerifyError, match="momentum=None"):
         verify_module(torch.nn.BatchNorm2d, init={"momentum": None})
+
+
+def test_layout_and_feature_axis_choose_what_runs():
+    report = verify_module(torch_modules.NoUnbiasedAnyLayout, layout="NCL")
+    assert {c.layout for c in report.checks} == {"NCL"}
+    assert "running statistics" in "\n".join(report.checked)
+    channels_last = verify_module(jax_modules.batchnorm, feature_axis=-1, layout="NHWC",
+                                  dtypes=("float64",))
+    assert channels_last.ok and {c.layout for c in channels_last.checks} == {"NHWC"}
+
+
+def test_a_numpy_function_is_not_a_module():
+    def numpy_bn(x, gamma, beta, eps):
+        return x
+
+    with pytest.raises(VerifyError, match="NAME-forward or NAME-backward"):
+        verify_module(numpy_bn)
