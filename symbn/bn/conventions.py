@@ -12,8 +12,9 @@ Flax       1e-5         0.99, weight of the old one biased                   -1
 Keras      1e-3         0.99, weight of the old one biased                   -1
 =========  ==========  ==========================  =======================  ============
 
-(PyTorch's running update is checked against PyTorch itself by ``symbn check``; Flax's
-and Keras's are as their documentation states them.)
+Every row is measured from the real layer (torch.nn.BatchNorm1d, flax.linen.BatchNorm,
+keras.layers.BatchNormalization on Keras 3's JAX backend) by
+:func:`symbn.verify.conventions.observe`, and the tests compare the two.
 """
 
 from __future__ import annotations
