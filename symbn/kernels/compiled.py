@@ -88,9 +88,10 @@ def cache_directory() -> Path:
 class Plan:
     """What the generated code computes, as SymPy expressions over scalar symbols.
 
-    ``moments``: (symbol, monomial) pairs, each the mean of a per-sample expression;
-    ``per_channel``: (symbol, value) assignments in order (coefficients, batch outputs);
-    ``per_element``: output name -> expression in sample values and per-channel symbols.
+    ``moments``: (symbol, argument) pairs, the symbol standing for the batch mean of the
+    argument, a per-sample expression free of means (in shifted variables ``x_s``);
+    ``coefficients`` and ``channel_outputs``: per-channel values, in moments and constants;
+    ``element_outputs``: per-sample outputs, in sample values and per-channel symbols.
     """
 
     samples: tuple[sp.Symbol, ...]            # the arrays, in the reference's order
@@ -100,11 +101,6 @@ class Plan:
     channel_outputs: dict[str, sp.Expr]       # batch-scalar output name -> expression
     coefficients: dict[sp.Symbol, sp.Expr]    # coefficient symbol -> expression
     element_outputs: dict[str, sp.Expr]       # per-sample output name -> expression
-
-
-def _outer_means(expr: sp.Expr) -> set[sp.Expr]:
-    return {m for m in expr.atoms(Mean)
-            if not any(m != o and m in o.args[0].atoms(Mean) for o in expr.atoms(Mean))}
 
 
 def plan(kernel: Kernel) -> Plan:
