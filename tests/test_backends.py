@@ -18,6 +18,8 @@ from symbn.bn.conventions import FLAX, KERAS, PYTORCH
 from symbn.kernels import KernelInputError
 from symbn.kernels import batchnorm as kernels
 
+pytestmark = pytest.mark.integration  # runs PyTorch, JAX and autograd
+
 REQUIRED = os.environ.get("SYMBN_REQUIRED_BACKENDS", ",".join(BACKENDS)).split(",")
 
 

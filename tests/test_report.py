@@ -118,6 +118,7 @@ def test_undecided_shows_its_residual(result):
     assert document.Math("residual", result.claim.lhs) in section.children
 
 
+@pytest.mark.integration  # runs the verify worker
 def test_verify_document_names_what_was_and_was_not_checked():
     from symbn.verify import verify
     report = verify("tests.fixtures.user_bn:backward_ignores_mean", "bn-backward")
