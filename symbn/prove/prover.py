@@ -12,7 +12,8 @@
 
 ``budget`` bounds the whole call: every stage runs in a child process killed at the
 deadline (:func:`symbn.prove.budget.run_with_budget`), and the call returns within the
-budget plus :data:`OVERHEAD` (process starts and the second check's minimum time).
+budget plus :data:`OVERHEAD` (the round trips to the worker), and the first call in a
+process also waits for the worker to start (about a second, once).
 
 Works on general-form expressions (batch means, any N) and explicit ones alike, and on
 matrices entry by entry.
