@@ -53,7 +53,7 @@ def environment() -> tuple[str, ...]:
             f"{platform.python_implementation()} {platform.python_version()}")
 
 
-def key_of(*parts) -> str:
+def key_of(*parts: object) -> str:
     """A digest of the :func:`environment` and ``parts`` (SymPy objects by their exact srepr)."""
     text = repr(environment() + tuple(sp.srepr(p) if isinstance(p, sp.Basic) else repr(p)
                                       for p in parts))
@@ -96,7 +96,8 @@ class Cache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / key
 
-    def get_or_compute(self, parts: tuple, compute: Callable[[], Any]) -> Any:
+    def get_or_compute(self, parts: tuple[object, ...],
+                       compute: Callable[[], Any]) -> tuple[Any, bool]:
         path = self._path(key_of(*parts))
         found, value = self._load(path)
         if found:
@@ -107,7 +108,7 @@ class Cache:
         self._store(path, value)
         return value, False
 
-    def _load(self, path: Path):
+    def _load(self, path: Path) -> tuple[bool, Any]:
         try:
             data = path.read_bytes()
         except OSError:
@@ -126,7 +127,7 @@ class Cache:
                     self._unusable(error)
             return False, None
 
-    def _store(self, path: Path, value) -> None:
+    def _store(self, path: Path, value: object) -> None:
         if self.read_only:
             return
         try:
