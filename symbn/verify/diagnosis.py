@@ -21,8 +21,10 @@ How the fit goes (each step only when the one before found nothing):
    equals each case's N, the number of values per statistic; "dx is 0.5 times the correct
    one" for a constant);
 2. every mistake of :mod:`symbn.verify.mistakes` that applies to the kind predicts the
-   outputs; one that reproduces every output of every case to ``FIT`` relative (max |got -
-   predicted| / max |predicted|), alone or with one factor, is the diagnosis.  The mistakes
+   outputs (for a pair, a forward mistake also with the correct backward: a pair whose
+   backward recomputes the right statistics from the cached input); one that reproduces
+   every output of every case to ``FIT`` relative (max |got - predicted| / max
+   |predicted|), alone or with one factor, is the diagnosis.  The mistakes
    whose outputs other than the input's gradient already agree with the user's (up to a
    factor) go first: deriving and compiling dx is the slow part;
 3. pairs of mistakes: the recipes of two of the ``PAIRS`` best-ranked mistakes merged
@@ -189,12 +191,20 @@ class _Fit:
                       o.eps if eps_value is None else eps_value)
         return None if out is None else {n: out[n] for n in self.names if n in out}
 
-    def candidate(self, name, description, recipe, mistakes_, eps_value=None):
+    def candidate(self, name, description, recipe, mistakes_, eps_value=None,
+                  forward_only=False):
         """A candidate's predictions on every case (the correct ones where its wrong axes do
-        not apply to a case's layout); None when it applies to no case."""
+        not apply to a case's layout); None when it applies to no case.  ``forward_only``: a
+        pair whose forward has the mistake and whose backward is the correct one's."""
         predictions, applied = [], False
         for k in range(len(self.observations)):
-            p = self._predict(recipe, k, eps_value)
+            if forward_only:
+                o = self.observations[k]
+                y = predict(recipe, "forward", self.problems[k], o.inputs,
+                            o.eps if eps_value is None else eps_value)
+                p = None if y is None else {**self.correct_predictions[k], "y": y["y"]}
+            else:
+                p = self._predict(recipe, k, eps_value)
             applied |= p is not None
             predictions.append(p if p is not None else self.correct_predictions[k])
         if not applied:
@@ -219,10 +229,14 @@ class _Fit:
                        if not all(o.eps == v for o in self.observations)]
                       if m.fitted == "eps" else [None])
             for value in values:
-                if self.passes_screen(recipe, value) != screened:
-                    continue
                 description = m.description + ("" if value is None else f" (eps = {value:g})")
-                yield self.candidate(m.name, description, recipe, (m,), eps_value=value)
+                if self.role == "pair" and screened and _affects(recipe, self.reference,
+                                                                 "forward"):
+                    yield self.candidate(m.name, f"{description}, in the forward only (the "
+                                         "backward is the correct one's)", recipe, (m,),
+                                         eps_value=value, forward_only=True)
+                if self.passes_screen(recipe, value) == screened:
+                    yield self.candidate(m.name, description, recipe, (m,), eps_value=value)
 
     def passes_screen(self, recipe, eps_value) -> bool:
         """Whether the recipe's outputs other than dx agree with the user's, each up to a
