@@ -13,6 +13,9 @@ the case's random values (the initial ones, 1 and 0, would let a module that ign
 pass), and answers: train-mode outputs and gradients of L = sum(dy * y) for a random dy; the
 Hessian-vector product; one training step; its running statistics; eval mode.
 
+JAX runs with float64 enabled (``jax_enable_x64``, a process-wide setting: the module kinds
+run in their own worker from the command line).
+
 Constructor arguments come from ``init`` (``--init 'momentum=0.2'``) and, for the required
 ones it does not give, from their names: a channel count (``num_features``, ``features``,
 ...), ``normalized_shape``, ``num_groups``; eps (``eps``, ``epsilon``) is passed when the
