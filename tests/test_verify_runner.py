@@ -162,8 +162,9 @@ def test_a_wrong_pair_backward_is_diagnosed():
 def test_a_pair_forward_without_a_cache_gets_the_expected_signature():
     report = check("pairs:forward_without_cache,batchnorm_backward", "batchnorm-pair",
                    layout="NC")
-    [problem] = report.problems
+    problem, hint = report.problems
     assert "returns (y, cache)" in problem.message and len(problem.cases) > 1
+    assert "backward(dy, cache) -> (dx, dgamma, dbeta)" in hint.message
 
 
 @pytest.mark.parametrize("target,kind", [
@@ -281,8 +282,9 @@ def test_a_failed_call_shows_the_expected_signature_once():
 
 def test_an_error_is_one_problem_with_its_cases_and_traceback_shows_the_users_line():
     report = check("robust:raises_inside", "bn-forward", layout="NC")
-    [problem] = report.problems  # three different eps in the message, one fault
+    problem, hint = report.problems  # three different eps in the message, one fault
     assert "robust.py, line 27" in problem.message and len(problem.cases) == 10
+    assert hint.message.startswith("no call gave outputs to compare; symbn calls f(x, gamma")
     done = run("verify", "robust:raises_inside", "--kind", "bn-forward", "--layout", "NC",
                "--traceback")
     assert 'raise ValueError(f"eps={eps} is not allowed here")' in done.stdout

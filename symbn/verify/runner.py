@@ -357,6 +357,10 @@ class _Run:
             report.problem(f"no layout could be checked: every call raised a shape error; "
                            f"symbn calls {kind.signature} (choose one with --layout or "
                            f"--feature-axis)", key="no layout")
+        elif not report.checks and not self.stopped and not any(  # unless already shown
+                p.key == "signature" or p.key.startswith("returned by") for p in report.problems):
+            report.problem(f"no call gave outputs to compare; symbn calls {kind.signature} "
+                           "(is that the order of your arguments?)", key="no result")
         checks = report.checks
         if checks:  # every line below is read off the comparisons that ran
             report.note_checked(f"outputs {', '.join(dict.fromkeys(c.output for c in checks))} "
