@@ -16,36 +16,51 @@ symbolic batch size stays ``symbn.core.N`` (``sympy.N`` evaluates numerically).
 # The one version source: pyproject.toml reads it (dynamic version), the cache keys on it.
 __version__ = "0.1.0"
 
-from symbn.bn import (  # noqa: E402 -- after the version, which the cache imports
-    BatchNormDerivation,
-    batchnorm,
-    batchnorm_eval,
-    batchnorm_explicit,
-    derive_batchnorm,
-    dx_closed_form,
-    standardize,
-)
-from symbn.bn.batchnorm import (  # noqa: E402 -- beta and gamma by name only (not in __all__)
-    beta as beta,
-    eps,
-    g,
-    gamma as gamma,
-    x,
-)
-from symbn.core import (  # noqa: E402
-    Mean,
-    batch_mean,
-    batch_sum,
-    batch_var,
-    derivative,
-    evaluate_at_batch,
-    explicit_symbols,
-    instantiate,
-    moment_form,
-    sample_symbols,
-)
-from symbn.kernels import Kernel, KernelInputError, compile_kernel  # noqa: E402
-from symbn.prove import AssumptionError, Counterexample, Status, Verdict, prove  # noqa: E402
+import sys as _sys
+from types import ModuleType as _ModuleType
+
+#: Where each public name lives: imported on first use (PEP 562), so that ``import symbn``
+#: and the ``symbn`` command start without SymPy, which the CLI's help and list never need.
+_PUBLIC = {
+    "symbn.bn": ("BatchNormDerivation", "batchnorm", "batchnorm_eval", "batchnorm_explicit",
+                 "derive_batchnorm", "dx_closed_form", "standardize"),
+    "symbn.bn.batchnorm": ("beta", "eps", "g", "gamma", "x"),
+    "symbn.core": ("Mean", "batch_mean", "batch_sum", "batch_var", "derivative",
+                   "evaluate_at_batch", "explicit_symbols", "instantiate", "moment_form",
+                   "sample_symbols"),
+    "symbn.kernels": ("Kernel", "KernelInputError", "compile_kernel"),
+    "symbn.prove": ("AssumptionError", "Counterexample", "Status", "Verdict", "prove"),
+}
+_HOME = {name: module for module, names in _PUBLIC.items() for name in names}
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'symbn' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOME))
+
+
+class _Package(_ModuleType):
+    """symbn's module: ``symbn.prove`` is the function, as ``from symbn import prove`` wants.
+
+    Importing the subpackage symbn.prove (which any prover import does) would otherwise
+    bind it as the attribute ``prove`` of this module; it stays in sys.modules."""
+
+    def __setattr__(self, name, value):
+        if name == "prove" and isinstance(value, _ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "AssumptionError",

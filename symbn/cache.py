@@ -26,8 +26,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-import sympy as sp
-
 from symbn import __version__
 
 
@@ -49,12 +47,16 @@ def code_fingerprint() -> str:
 
 def environment() -> tuple[str, ...]:
     """What a cached result depends on besides its inputs: symbn, SymPy, Python."""
+    import sympy as sp  # here, not at the top: the index of identities needs no SymPy
+
     return (code_fingerprint(), f"sympy {sp.__version__}",
             f"{platform.python_implementation()} {platform.python_version()}")
 
 
 def key_of(*parts: object) -> str:
     """A digest of the :func:`environment` and ``parts`` (SymPy objects by their exact srepr)."""
+    import sympy as sp
+
     text = repr(environment() + tuple(sp.srepr(p) if isinstance(p, sp.Basic) else repr(p)
                                       for p in parts))
     return hashlib.sha256(text.encode()).hexdigest()

@@ -16,8 +16,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from symbn import identities
-from symbn.identities import UnknownIdentity, check
+# SymPy and the prover are imported by the commands that need them: the help and the
+# list of identities start without them
+from symbn.identities.index import UnknownIdentity
 from symbn.report import document, terminal
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -38,18 +39,18 @@ def _cache(args):
 
 
 def _run_identities(selected, args, console):
-    results, cache = [], _cache(args)
+    from symbn.identities.record import check_all
+
+    cache = _cache(args)
     with terminal.progress(console, len(selected), "proving") as advance:
-        for identity in selected:
-            results.append(check(identity, budget=args.budget, explicit=not args.no_explicit,
-                                 cache=cache))
-            advance(identity.name)
-    return results
+        return check_all(selected, budget=args.budget, explicit=not args.no_explicit,
+                         cache=cache, jobs=args.jobs, done=lambda i: advance(i.name))
 
 
 def cmd_list(args, console) -> int:
-    terminal.render(console, document.identity_list(identities.select(args.names)),
-                    as_json=args.json)
+    from symbn.identities.index import select_facts
+
+    terminal.render(console, document.identity_list(select_facts(args.names)), as_json=args.json)
     return EXIT_OK
 
 
@@ -78,6 +79,8 @@ def _write_certificates(results, args, console) -> None:
 
 
 def cmd_prove(args, console) -> int:
+    from symbn import identities
+
     results = _run_identities(identities.select(args.names), args, console)
     _write_certificates(results, args, console)
     terminal.render(console, document.prove_document(results, steps=not args.brief),
@@ -128,7 +131,7 @@ def cmd_selftest(args, console) -> int:
 
     # the bar learns its size as the suite runs: sizing it up front would build every claim
     with terminal.progress(console, None, "refuting") as advance:
-        outcome = run_soundness(args.budget, advance, _cache(args))
+        outcome = run_soundness(args.budget, advance, _cache(args), jobs=args.jobs)
     terminal.render(console, document.soundness_document(outcome), as_json=args.json)
     return EXIT_OK if outcome.sound else EXIT_UNEXPECTED
 
@@ -137,6 +140,8 @@ def cmd_report(args, console) -> int:
     from symbn.backends import compare
     from symbn.report.export import EXPORTERS
     from symbn.report.kernels import catalogue_kernels
+
+    from symbn import identities
 
     results = _run_identities(identities.select(()), args, console)
     _write_certificates(results, args, console)
@@ -211,52 +216,23 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="symbn", description="Symbolic verification of batch normalization.")
-    parser.add_argument("--no-color", action="store_true", help="plain output, no colour")
-    parser.add_argument("--traceback", action="store_true",
-                        help="on an internal error, print the full traceback")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
 
-    def proof_options(p):
-        p.add_argument("--budget", type=_positive_seconds, default=5.0, metavar="SECONDS",
-                       help="time each claim's proof may take, search included (default 5)")
-        p.add_argument("--no-explicit", action="store_true",
-                       help="skip the explicit-batch-size cross-checks")
-        p.add_argument("--json", action="store_true", help="machine-readable output")
-        p.add_argument("--no-cache", action="store_true",
-                       help="recompute derivations and verdicts instead of reading the cache")
 
-    p = commands.add_parser("list", help="list the identities")
-    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_list)
-
-    p = commands.add_parser("prove", help="prove identities (all, or by name or tag)")
-    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG")
-    p.add_argument("--brief", action="store_true", help="verdicts without derivation steps")
-    p.add_argument("--certificates", type=Path, metavar="DIR", help="also write one JSON "
-                   "certificate per PROVED claim (check them with python -m symbn.certify DIR)")
-    proof_options(p)
-    p.set_defaults(func=cmd_prove)
-
-    p = commands.add_parser("check", help="compare the kernels with PyTorch, JAX, autograd, "
-                            "complex step")
-    p.add_argument("--backend", action="append", default=[], metavar="NAME",
-                   help="only this backend (repeatable): torch, jax, autograd, complex-step")
-    p.add_argument("--quick", action="store_true", help="a smaller grid")
-    p.add_argument("--family", action="store_true", help="with --backend: also check the "
-                   "normalization family (LayerNorm, GroupNorm, ...) against PyTorch")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_check)
-
+def _verify_arguments(p: argparse.ArgumentParser) -> None:
+    """The verify command's arguments; their choices import symbn.verify (NumPy and more),
+    which no other command needs."""
     from symbn.verify.kinds import KIND_NAMES, NORMS
     from symbn.verify.layouts import NAMED
     from symbn.verify.modules import MODULE_KINDS
 
-    p = commands.add_parser("verify", help="check your own normalization code and diagnose "
-                            "its mistake")
     p.add_argument("function", metavar="MODULE:FUNCTION[,BACKWARD]",
                    help="the function (a pair: its forward and backward, comma-separated)")
     p.add_argument("--kind", required=True, choices=(*KIND_NAMES, *MODULE_KINDS),
@@ -287,6 +263,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_verify)
 
+
+def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
+    """The command line; with ``verify=False`` the verify command has no arguments (enough
+    for any other command, and for the list of commands)."""
+    parser = argparse.ArgumentParser(
+        prog="symbn", description="Symbolic verification of batch normalization.")
+    parser.add_argument("--no-color", action="store_true", help="plain output, no colour")
+    parser.add_argument("--traceback", action="store_true",
+                        help="on an internal error, print the full traceback")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def proof_options(p):
+        p.add_argument("--budget", type=_positive_seconds, default=5.0, metavar="SECONDS",
+                       help="time each claim's proof may take, search included (default 5)")
+        p.add_argument("--no-explicit", action="store_true",
+                       help="skip the explicit-batch-size cross-checks")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.add_argument("--no-cache", action="store_true",
+                       help="recompute derivations and verdicts instead of reading the cache")
+        p.add_argument("--jobs", type=_positive_count, default=None, metavar="N",
+                       help="claims proved at once, each in its own worker process "
+                            "(default: one per core); the output is the same")
+
+    p = commands.add_parser("list", help="list the identities")
+    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = commands.add_parser("prove", help="prove identities (all, or by name or tag)")
+    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG")
+    p.add_argument("--brief", action="store_true", help="verdicts without derivation steps")
+    p.add_argument("--certificates", type=Path, metavar="DIR", help="also write one JSON "
+                   "certificate per PROVED claim (check them with python -m symbn.certify DIR)")
+    proof_options(p)
+    p.set_defaults(func=cmd_prove)
+
+    p = commands.add_parser("check", help="compare the kernels with PyTorch, JAX, autograd, "
+                            "complex step")
+    p.add_argument("--backend", action="append", default=[], metavar="NAME",
+                   help="only this backend (repeatable): torch, jax, autograd, complex-step")
+    p.add_argument("--quick", action="store_true", help="a smaller grid")
+    p.add_argument("--family", action="store_true", help="with --backend: also check the "
+                   "normalization family (LayerNorm, GroupNorm, ...) against PyTorch")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_check)
+
+    p = commands.add_parser("verify", help="check your own normalization code and diagnose "
+                            "its mistake")
+    if verify:
+        _verify_arguments(p)
+
+
     p = commands.add_parser("selftest", help="the soundness suite: wrong claims must all be "
                             "REFUTED")
     proof_options(p)
@@ -306,7 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(verify="verify" in argv).parse_args(argv)
     console = terminal.make_console(color=not args.no_color)
     errors = terminal.make_console(color=not args.no_color, stderr=True)
     try:

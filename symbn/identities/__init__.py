@@ -1,43 +1,55 @@
-"""The catalogue of claims: one declarative record each (see :mod:`symbn.identities.record`)."""
+"""The catalogue of claims: one declarative record each (see :mod:`symbn.identities.record`).
+
+The catalogue and the records import SymPy, so they are loaded on first use (PEP 562):
+``symbn list`` needs only :mod:`symbn.identities.index`.
+"""
 
 from __future__ import annotations
 
 import difflib
+import importlib
+from typing import TYPE_CHECKING
 
-from symbn.identities import (backward, bias, inference, invariance, mock, noise, relu, scale,
-                              structure, whitening, zscore)
-from symbn.identities.record import CheckedIdentity, Claim, Identity, check, control
+from symbn.identities.index import UnknownIdentity, choose
 
-#: The three core claims and the backward pass first, then the wider family.
-CATALOGUE: tuple[Identity, ...] = (
-    bias.IDENTITIES + relu.IDENTITIES + zscore.IDENTITIES + backward.IDENTITIES
-    + scale.IDENTITIES + structure.IDENTITIES + invariance.IDENTITIES + inference.IDENTITIES
-    + noise.IDENTITIES + mock.IDENTITIES + whitening.IDENTITIES
-)
+if TYPE_CHECKING:
+    from symbn.identities.record import (CheckedIdentity, Claim, Identity, check,  # noqa: F401
+                                         control)
+
+#: The modules whose IDENTITIES make the catalogue: the three core claims and the
+#: backward pass first, then the wider family.
+_MODULES = ("bias", "relu", "zscore", "backward", "scale", "structure", "invariance",
+            "inference", "noise", "mock", "whitening")
+_RECORD_NAMES = ("CheckedIdentity", "Claim", "Identity", "check", "control")
 
 
-class UnknownIdentity(KeyError):
-    """A name or tag that matches nothing; ``suggestions`` holds close names."""
+def __getattr__(name: str):
+    if name == "CATALOGUE":
+        value: object = tuple(identity for module in _MODULES for identity in
+                              importlib.import_module(f"symbn.identities.{module}").IDENTITIES)
+    elif name in _RECORD_NAMES:
+        value = getattr(importlib.import_module("symbn.identities.record"), name)
+    else:
+        raise AttributeError(f"module 'symbn.identities' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
-    def __init__(self, name: str, suggestions: list[str]):
-        super().__init__(name)
-        self.name, self.suggestions = name, suggestions
 
-    def __str__(self):
-        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
-        return f"no identity or tag named {self.name!r}{hint} (symbn list shows them all)"
+def _catalogue() -> tuple[Identity, ...]:
+    """CATALOGUE, built on first use (and as a test may have replaced it)."""
+    return globals()["CATALOGUE"] if "CATALOGUE" in globals() else __getattr__("CATALOGUE")
 
 
 def names() -> list[str]:
-    return [i.name for i in CATALOGUE]
+    return [i.name for i in _catalogue()]
 
 
 def tags() -> list[str]:
-    return sorted({t for i in CATALOGUE for t in i.tags})
+    return sorted({t for i in _catalogue() for t in i.tags})
 
 
 def get(name: str) -> Identity:
-    for identity in CATALOGUE:
+    for identity in _catalogue():
         if identity.name == name:
             return identity
     raise UnknownIdentity(name, difflib.get_close_matches(name, names() + tags(), n=3))
@@ -45,15 +57,8 @@ def get(name: str) -> Identity:
 
 def select(selectors=()) -> list[Identity]:
     """Identities by name or tag, in catalogue order; all of them for no selector."""
-    if not selectors:
-        return list(CATALOGUE)
-    chosen = set()
-    for s in selectors:
-        matches = {i.name for i in CATALOGUE if i.name == s or s in i.tags}
-        if not matches:
-            raise UnknownIdentity(s, difflib.get_close_matches(s, names() + tags(), n=3))
-        chosen |= matches
-    return [i for i in CATALOGUE if i.name in chosen]
+    catalogue = _catalogue()
+    return [catalogue[k] for k in choose(selectors, [(i.name, i.tags) for i in catalogue])]
 
 
 __all__ = ["CATALOGUE", "CheckedIdentity", "Claim", "Identity", "UnknownIdentity", "check",

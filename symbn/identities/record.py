@@ -9,8 +9,10 @@ claims also carry an explicit-m cross-check: the same claim at concrete batch si
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable, Iterable
 
 import sympy as sp
 
@@ -18,6 +20,8 @@ from symbn.core import instantiate
 from symbn.prove import Status, Verdict, apply_assumptions, prove
 from symbn.certify import Malformed
 from symbn.prove.certificate import certificate_data
+from symbn.prove.budget import run_with_budget
+from symbn.prove.pool import map_ordered
 
 
 @dataclass(frozen=True)
@@ -117,35 +121,88 @@ def check(identity: Identity, *, budget: float = 5.0, explicit: bool = True,
     """
     claim = build_claim(identity, cache)
     explicit_claims = [(m, _cached(cache, ("explicit", identity.name, m),
-                                   lambda m=m: identity.explicit_claim(m)))
+                                   lambda m=m: _build(identity, m)))
                        for m in (identity.explicit_sizes if explicit else ())]
+    catalogued = _catalogued().get(identity.name) is identity
     return CheckedIdentity(
         identity=identity,
         claim=claim,
-        verdict=prove_claim(claim, budget, cache),
+        verdict=prove_claim(claim, budget, cache, built_from=(identity.name, None)
+                            if catalogued else None),
         controls=tuple(check(c, budget=budget, explicit=False, cache=cache)
                        for c in identity.controls),
-        explicit=tuple((m, prove_claim(c, budget, cache)) for m, c in explicit_claims),
+        explicit=tuple((m, prove_claim(c, budget, cache, built_from=(identity.name, m)
+                                       if catalogued else None))
+                       for m, c in explicit_claims),
     )
+
+
+def check_all(identities: Iterable[Identity], *, budget: float = 5.0, explicit: bool = True,
+              cache=None, jobs: int | None = None,
+              done: Callable[[Identity], None] = lambda identity: None) -> list[CheckedIdentity]:
+    """:func:`check` of each identity, ``jobs`` at a time (default: every core), in the
+    order given; ``done(identity)`` as each finishes."""
+    return map_ordered(lambda i: check(i, budget=budget, explicit=explicit, cache=cache),
+                       identities, jobs=jobs, done=done)
 
 
 def build_claim(identity: Identity, cache=None) -> Claim:
     """``identity.claim()``, read from the cache when it was built before."""
-    return _cached(cache, ("claim", identity.name), identity.claim)
+    return _cached(cache, ("claim", identity.name), lambda: _build(identity, None))
+
+
+def _build(identity: Identity, m: int | None) -> Claim:
+    """``identity.claim()`` (``explicit_claim(m)`` for an m), built in the prover's worker
+    process when ``identity`` is the catalogue's own (the worker finds it by name): there
+    it runs beside the other threads' proofs, not under this process's one lock, and warms
+    the worker's SymPy caches for the proof that follows.  Built here otherwise, and when
+    the worker fails (an error in the build is then raised here, with its traceback)."""
+    if _catalogued().get(identity.name) is identity:
+        outcome = run_with_budget(_build_catalogued, (identity.name, m), math.inf)
+        if outcome.finished and outcome.error is None:
+            return outcome.value
+    return identity.claim() if m is None else identity.explicit_claim(m)
+
+
+def _build_catalogued(name: str, m: int | None) -> Claim:
+    identity = _catalogued()[name]
+    return identity.claim() if m is None else identity.explicit_claim(m)
+
+
+@functools.cache
+def _catalogued() -> dict[str, Identity]:
+    """The catalogue's identities and their controls, by name."""
+    from symbn.identities import CATALOGUE  # the catalogue is built from these records
+
+    found: dict[str, Identity] = {}
+    todo = list(CATALOGUE)
+    while todo:
+        identity = todo.pop()
+        found.setdefault(identity.name, identity)
+        todo.extend(identity.controls)
+    return found
 
 
 def _cached(cache, parts, compute):
     return compute() if cache is None else cache.get_or_compute(parts, compute)[0]
 
 
-def prove_claim(claim: Claim, budget: float, cache=None) -> Verdict:
-    """``claim.prove(budget)``, through the cache when one is given."""
+def prove_claim(claim: Claim, budget: float, cache=None, *,
+                built_from: tuple[str, int | None] | None = None) -> Verdict:
+    """``claim.prove(budget)``, through the cache when one is given.
+
+    ``built_from``: (name, m) when the claim is the catalogue identity's (its explicit form
+    at m), whose verdict is then cached under that name: the claim is a function of
+    symbn's code, which every cache key includes, so the claim's full text (long to
+    print) need not be in the key."""
     if cache is None:
         return claim.prove(budget)
-    where = tuple(sorted(claim.where.items(), key=str))
-    verdict, hit = cache.get_or_compute(
-        ("verdict", claim.lhs, claim.rhs, where, claim.assume, budget),
-        lambda: claim.prove(budget))
+    if built_from is not None:
+        parts: tuple = ("verdict of", *built_from, budget)
+    else:
+        where = tuple(sorted(claim.where.items(), key=str))
+        parts = ("verdict", claim.lhs, claim.rhs, where, claim.assume, budget)
+    verdict, hit = cache.get_or_compute(parts, lambda: claim.prove(budget))
     return dataclasses.replace(verdict, cached=True) if hit else verdict
 
 

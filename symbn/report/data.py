@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-import sympy as sp
+from symbn.identities.index import identity_facts
 
-from symbn.identities import CheckedIdentity, Identity
-from symbn.prove import Status, Verdict
-
-if TYPE_CHECKING:  # verify imports its runner and mistake library: only for the types
+if TYPE_CHECKING:  # types only: a list of identities needs neither SymPy nor the prover
+    from symbn.identities import CheckedIdentity, Identity
+    from symbn.prove import Verdict
     from symbn.verify.model import VerifyReport
 
 
@@ -23,6 +22,8 @@ def verdict_data(v: Verdict) -> dict[str, Any]:
     """status, method, seconds, cached, domain, assumptions, evidence, attempts,
     the residual (as SymPy's ``sstr``) and the counterexample (exact values and its
     one-line description)."""
+    import sympy as sp  # loaded with the verdict already
+
     data: dict[str, Any] = {
         "status": str(v.status), "method": v.method, "seconds": round(v.seconds, 4),
         "cached": v.cached, "domain": list(v.domain), "assumptions": list(v.assumptions),
@@ -41,9 +42,7 @@ def verdict_data(v: Verdict) -> dict[str, Any]:
 
 
 def identity_data(i: Identity) -> dict[str, Any]:
-    return {"name": i.name, "title": i.title, "statement": i.statement, "source": i.source,
-            "tags": list(i.tags), "expected": str(i.expected),
-            "controls": [c.name for c in i.controls], "explicit_sizes": list(i.explicit_sizes)}
+    return identity_facts(i)
 
 
 def checked_data(c: CheckedIdentity) -> dict[str, Any]:
@@ -70,6 +69,8 @@ def check_row_data(row: Any) -> dict[str, Any]:
 def summary_data(results: list[CheckedIdentity], rows: tuple = ()) -> dict[str, Any]:
     """How many verdicts of each status (identities, controls and explicit cross-checks),
     how many as expected, the proof time, and the numeric checks' outcome."""
+    from symbn.prove import Status  # loaded with the results already
+
     pairs = [(r.verdict, r.identity.expected) for r in results]
     pairs += [(k.verdict, k.identity.expected) for r in results for k in r.controls]
     pairs += [(v, r.identity.expected) for r in results for _, v in r.explicit]

@@ -13,16 +13,16 @@ numeric checks, and the summary last.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import sympy as sp
-
-from symbn.identities import CheckedIdentity, Identity
 from symbn.report import data
 
-if TYPE_CHECKING:  # verify imports its runner and mistake library: only for the types
+if TYPE_CHECKING:  # types only: a list of identities needs neither SymPy nor the records
+    import sympy as sp
+
+    from symbn.identities import CheckedIdentity
     from symbn.verify.model import VerifyReport
 
 
@@ -100,9 +100,10 @@ def _error(value: float | None, spec: str) -> str:
 
 # -- builders -----------------------------------------------------------------------------
 
-def identity_list(identities: Iterable[Identity]) -> Section:
-    """``symbn list``: the catalogue as a table."""
-    facts = [data.identity_data(i) for i in identities]
+def identity_list(facts: Sequence[dict[str, Any]]) -> Section:
+    """``symbn list``: the catalogue as a table, from the identities' facts
+    (:func:`symbn.identities.index.identity_facts`)."""
+    facts = list(facts)
     rows = tuple((d["name"], ", ".join(d["tags"]), d["expected"], str(len(d["controls"])),
                   d["statement"]) for d in facts)
     return Section("symbn identities", (Table(

@@ -11,9 +11,13 @@ import html
 import json
 from collections.abc import Callable, Iterator
 
-import sympy as sp
-
 from symbn.report.document import Block, Code, Items, Math, Paragraph, Section, Table
+
+
+def _latex(expr) -> str:
+    from sympy import latex  # only for a Math block, whose expression loaded SymPy already
+
+    return latex(expr)
 
 
 def _walk(block: Block, level: int = 1) -> Iterator[tuple[Block | str, int]]:
@@ -46,7 +50,7 @@ def to_markdown(document: Section) -> str:
         elif isinstance(b, Paragraph):
             out.append(f"*{b.text}*" if b.emphasis else b.text)
         elif isinstance(b, Math):
-            out.append(f"{b.label}:\n\n$$\n{sp.latex(b.expr)}\n$$")
+            out.append(f"{b.label}:\n\n$$\n{_latex(b.expr)}\n$$")
         elif isinstance(b, Code):
             out.append(f"```python\n{b.text.rstrip()}\n```")
         elif isinstance(b, Table):
@@ -72,7 +76,7 @@ def to_latex(document: Section) -> str:
         elif isinstance(b, Paragraph):
             body.append(f"\\emph{{{_tex(b.text)}}}" if b.emphasis else _tex(b.text))
         elif isinstance(b, Math):
-            body.append(f"{_tex(b.label)}:\n\\begin{{center}}\\fiteq{{{sp.latex(b.expr)}}}"
+            body.append(f"{_tex(b.label)}:\n\\begin{{center}}\\fiteq{{{_latex(b.expr)}}}"
                         "\\end{center}")
         elif isinstance(b, Code):
             body.append(f"\\begin{{verbatim}}\n{b.text.rstrip()}\n\\end{{verbatim}}")
@@ -118,7 +122,9 @@ def to_html(document: Section) -> str:
             text = html.escape(b.text)
             body.append(f"<p><em>{text}</em></p>" if b.emphasis else f"<p>{text}</p>")
         elif isinstance(b, Math):
-            mathml = sp.mathml(b.expr, printer="presentation")
+            from sympy import mathml  # a Math block's expression: SymPy is loaded
+
+            mathml = mathml(b.expr, printer="presentation")
             body.append(f"<p>{html.escape(b.label)}:</p><div class=\"math\"><math "
                         f"xmlns=\"http://www.w3.org/1998/Math/MathML\" display=\"block\">"
                         f"{mathml}</math></div>")

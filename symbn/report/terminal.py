@@ -8,18 +8,18 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sympy as sp
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.syntax import Syntax
 from rich.table import Table as RichTable
 from rich.text import Text
 
 from symbn.report.document import Block, Code, Items, Math, Paragraph, Section, Table
 from symbn.report.export import to_json
+
+if TYPE_CHECKING:  # SymPy only for a formula, and a formula's expression loaded it already
+    import sympy as sp
 
 #: Words that carry a judgement, and their colour wherever they appear.
 _STYLES = {"PROVED": "bold green", "REFUTED": "bold red", "UNDECIDED": "bold yellow",
@@ -39,7 +39,9 @@ def make_console(color: bool = True, stderr: bool = False) -> Console:
 def pretty(expr: sp.Basic) -> str:
     """SymPy's 2-D pretty printer in unicode, as one block: SymPy's own line wrapping is
     off (it would cut the 2-D layout at 80 columns); piped output is 120 columns wide."""
-    return sp.pretty(expr, use_unicode=True, wrap_line=False)
+    from sympy import pretty as sympy_pretty
+
+    return sympy_pretty(expr, use_unicode=True, wrap_line=False)
 
 
 def _styled(text: str, style: str = "") -> Text:
@@ -74,6 +76,8 @@ def _renderables(block: Block, top: bool = False) -> list[RenderableType]:
     if isinstance(block, Math):
         return [Text(block.label + ":", style="bold"), Text(pretty(block.expr))]
     if isinstance(block, Code):
+        from rich.syntax import Syntax  # Pygments: only for code
+
         return [Syntax(block.text, "python", theme="ansi_dark", word_wrap=True)]
     if isinstance(block, Table):
         return [_table(block)]
@@ -93,6 +97,8 @@ def render(console: Console, document: Section, *, as_json: bool = False) -> Non
 @contextlib.contextmanager
 def progress(console: Console, total: int | None, label: str) -> Iterator[Callable[[str], None]]:
     """A progress bar while proofs run (hidden when piped); yields ``advance(name)``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(TextColumn("{task.description}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                    console=console, transient=True, disable=not console.is_terminal)
