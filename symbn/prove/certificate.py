@@ -95,7 +95,9 @@ class _Printer(StrPrinter):
     """SymPy's str printer with every symbol printed under its certificate name."""
 
     def __init__(self, names: dict):
-        super().__init__()
+        # terms in SymPy's own (canonical) order: sorting them for reading costs more than
+        # the rest of the certificate, and the checker parses them in any order
+        super().__init__({"order": "none"})
         self._names = names
 
     def _print_Symbol(self, expr):
