@@ -13,8 +13,11 @@ import argparse
 import importlib.util
 import os
 import sys
+import tempfile
 import traceback
 from pathlib import Path
+
+from symbn import __version__
 
 # SymPy and the prover are imported by the commands that need them: the help and the
 # list of identities start without them
@@ -190,6 +193,23 @@ def _check_writable(path: Path, option: str, *, directory: bool = False) -> None
         raise UsageError(f"{option} {path}: {parent} is a file, not a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"{option} {path}: no permission to create it in {parent}")
+    _probe(path, option, directory)
+
+
+def _probe(path: Path, option: str, directory: bool) -> None:
+    """Create what will be written, for real: permissions alone do not tell (root, /proc,
+    a read-only mount).  Parent directories stay, as the later write would create them."""
+    target = path if directory else path.parent
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        if directory:
+            with tempfile.TemporaryFile(dir=target):
+                pass
+        else:
+            path.touch()
+            path.unlink()
+    except OSError as error:
+        raise UsageError(f"{option} {path}: cannot be written ({error.strerror})") from None
 
 
 def _check_outputs(args) -> None:
@@ -270,6 +290,7 @@ def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symbn", description="Symbolic verification of batch normalization.")
     parser.add_argument("--no-color", action="store_true", help="plain output, no colour")
+    parser.add_argument("--version", action="version", version=f"symbn {__version__}")
     parser.add_argument("--traceback", action="store_true",
                         help="on an internal error, print the full traceback")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

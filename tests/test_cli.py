@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import symbn
 from symbn import cli
 from symbn.cli import main
 from symbn.identities import CATALOGUE
@@ -122,6 +123,28 @@ def test_export_into_a_read_only_directory_is_refused_before_any_work(tmp_path, 
                         else real(path, mode))
     status, _, err = run(capsys, "report", "--markdown", str(locked / "r.md"))
     assert status == 2 and f"no permission to create it in {locked}" in err
+
+
+def test_export_where_no_file_can_be_created_is_refused_before_any_work(tmp_path, capsys,
+                                                                       no_work):
+    # /proc refuses new files even to root, whom os.access lets through: only a real
+    # attempt tells, and it happens before any proving
+    status, _, err = run(capsys, "report", "--markdown", "/proc/symbn-report.md")
+    assert status == 2 and "/proc/symbn-report.md: cannot be written" in err
+
+
+def test_export_creates_missing_parent_directories_before_any_work(tmp_path, capsys, no_work):
+    target = tmp_path / "new" / "deeper" / "r.md"
+    status, _, err = run(capsys, "report", "--markdown", str(target))
+    assert status == 3 and "started work before checking" in err  # no_work stopped it
+    assert target.parent.is_dir() and not target.exists()
+
+
+def test_version_is_printed(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"symbn {symbn.__version__}"
 
 
 def test_plots_without_matplotlib_is_refused_before_any_work(monkeypatch, tmp_path, capsys,
