@@ -221,3 +221,19 @@ def test_latex_report_compiles_with_pdflatex(report, tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:]
     assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_formula_wider_than_the_console_is_printed_on_lines_not_cut():
+    import sympy as sp
+
+    terms = sp.Add(*[sp.Symbol(f"a{k}") / sp.sqrt(sp.Symbol(f"b{k}") + 1) for k in range(12)])
+    section = document.Section("wide", (document.Math("sum", terms),))
+    buffer = io.StringIO()
+    terminal.render(Console(file=buffer, width=60, no_color=True), section)
+    text = buffer.getvalue()
+    assert "a11/sqrt(b11 + 1)" in text.replace("\n", "")  # whole, as one-line math
+    assert "─" not in text.split("sum:")[1]  # no 2-D fraction bar cut at the margin
+    narrow = io.StringIO()
+    terminal.render(Console(file=narrow, width=60, no_color=True),
+                    document.Section("small", (document.Math("f", sp.Symbol("a") / 2),)))
+    assert "─" in narrow.getvalue()  # a formula that fits keeps its 2-D layout

@@ -58,12 +58,23 @@ def _table(table: Table, title: str | None = None) -> RichTable:
     return out
 
 
-def _renderables(block: Block, top: bool = False) -> list[RenderableType]:
+def _formula(expr: sp.Basic, width: int) -> Text:
+    """The 2-D layout when it fits ``width``; else the one-line form, which wraps between
+    terms instead of cutting a fraction or a root in half."""
+    drawn = pretty(expr)
+    if max(map(len, drawn.splitlines() or [""])) <= width:
+        return Text(drawn)
+    from sympy import sstr
+
+    return Text(sstr(expr))
+
+
+def _renderables(block: Block, top: bool = False, width: int = 120) -> list[RenderableType]:
     if isinstance(block, Section):
         only_table = len(block.children) == 1 and isinstance(block.children[0], Table)
         if only_table:
             return [_table(block.children[0], block.title)]  # type: ignore[arg-type]
-        inner = [r for child in block.children for r in _renderables(child)]
+        inner = [r for child in block.children for r in _renderables(child, width=width - 4)]
         if block.ok is not None and not top:
             return [Panel(Group(*inner), title=block.title, title_align="left",
                           border_style="green" if block.ok else "red")]
@@ -74,7 +85,7 @@ def _renderables(block: Block, top: bool = False) -> list[RenderableType]:
     if isinstance(block, Items):
         return [_styled("  " + line) for line in block.lines]
     if isinstance(block, Math):
-        return [Text(block.label + ":", style="bold"), Text(pretty(block.expr))]
+        return [Text(block.label + ":", style="bold"), _formula(block.expr, width)]
     if isinstance(block, Code):
         from rich.syntax import Syntax  # Pygments: only for code
 
@@ -90,7 +101,7 @@ def render(console: Console, document: Section, *, as_json: bool = False) -> Non
         console.print_json(to_json(document))
         return
     for top in ([document] if document.title else list(document.children)):
-        for renderable in _renderables(top, top=top is document):
+        for renderable in _renderables(top, top=top is document, width=console.width):
             console.print(renderable)
 
 
