@@ -28,10 +28,14 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.relational import Relational
 
-from symbn.core import Mean, N, SampleSymbol, instantiate
+from sympy.parsing.sympy_parser import TokenError
+
+from symbn.core import N, SampleSymbol, instantiate, instantiate_all
+from symbn.core.explicit import ExplicitSymbol
 from symbn.prove.budget import run_with_budget
 from symbn.prove.certificate import second_check
-from symbn.prove.sampling import find_counterexample
+from symbn.prove.definedness import Condition, conditions, readable
+from symbn.prove.sampling import GAP, find_counterexample
 from symbn.prove.strategies import EMPTY, STRATEGIES
 from symbn.prove.verdict import Counterexample, Status, Verdict
 
@@ -59,15 +63,23 @@ def apply_assumptions(exprs, where=None, assume=()):
 
     Keys of ``where`` and symbols in ``assume`` are matched to the claim's symbols by
     name, so ``where={"epsilon": 0}`` and a Symbol without the claim's assumptions work.
+    ``where={N: m}`` (symbn's own N) takes the explicit form at batch size m: sample 0
+    stands for every sample by symmetry, unless the claim names explicit samples (x0,
+    x1, ...), which break the symmetry: each side is then the column of its m samples.
     """
+    exprs, statements, _ = _assumptions(exprs, where, assume)
+    return exprs, statements
+
+
+def _assumptions(exprs, where, assume):
+    """:func:`apply_assumptions`, and the function that applies them to any expression
+    (it returns the list of the expression's instances, one per sample checked)."""
     exprs = [sp.sympify(e) for e in exprs]
     symbols = set().union(*(e.free_symbols for e in exprs))
-    has_batch = any(e.has(Mean) or e.has(N) for e in exprs)
     substitutions, statements, batch_size = {}, [], None
     for key, value in (where or {}).items():
-        if _name(key) == N.name and has_batch and N not in substitutions:
+        if _is_batch_size(key, symbols) and batch_size is None:
             batch_size = _batch_size(value)
-            substitutions[N] = sp.Integer(batch_size)
             statements.append(f"N = {batch_size}")
             continue
         symbol = _claim_symbol(key, symbols, "where")
@@ -83,7 +95,8 @@ def apply_assumptions(exprs, where=None, assume=()):
     for relation in assume:
         symbol, kind = _sign_condition(relation, symbols)
         if symbol is None:
-            continue  # already known from the symbol's own assumptions
+            statements.append(str(relation))  # a string stating what the symbol declares
+            continue
         if symbol in substitutions:
             raise AssumptionError(
                 f"assume=[{relation}] is about {symbol}, which where= already sets to "
@@ -97,10 +110,29 @@ def apply_assumptions(exprs, where=None, assume=()):
                 f"({', '.join(f'{symbol} {op} 0' for _, op in kinds)}): give one")
         substitutions[symbol] = new
         statements.append(f"{symbol} {kinds[0][1]} 0")
-    exprs = [e.xreplace(substitutions) for e in exprs]
-    if batch_size is not None:
-        exprs = [_instantiate(e, batch_size) for e in exprs]
-    return exprs, tuple(statements)
+    every_sample = batch_size is not None and any(
+        isinstance(s, ExplicitSymbol) for e in exprs for s in e.free_symbols)
+
+    def transform(expr):
+        expr = sp.sympify(expr).xreplace(substitutions)
+        if batch_size is None:
+            return [expr]
+        if every_sample:
+            return instantiate_all(expr, batch_size)
+        return [_instantiate(expr, batch_size)]
+    if every_sample:
+        exprs = [sp.Matrix(transform(e)) for e in exprs]
+    else:
+        exprs = [transform(e)[0] for e in exprs]
+    return exprs, tuple(statements), transform
+
+
+def _is_batch_size(key, symbols) -> bool:
+    """True for symbn's own N, or the name "N" when no symbol of the claim is so named
+    (a user's Symbol("N") is a plain symbol)."""
+    if isinstance(key, str):
+        return key == N.name and not any(s.name == N.name and s != N for s in symbols)
+    return key == N
 
 
 def _name(key) -> str | None:
@@ -143,13 +175,20 @@ def _instantiate(expr, m: int):
 
 def _sign_condition(relation, symbols):
     """(the claim's symbol, (fact, operator)) for ``symbol op 0``; (None, None) if known."""
+    if isinstance(relation, str):
+        return _parsed_condition(relation, symbols)
     relation = sp.sympify(relation)
-    if relation is sp.true:
-        return None, None
     if relation is sp.false:
         raise AssumptionError("an assumption in assume=[...] is False as written: it "
                               "contradicts a symbol's declared assumptions (eps < 0 for a "
                               "positive eps)")
+    if relation is sp.true:
+        raise AssumptionError(
+            "an assumption in assume=[...] is True before prove sees it: SymPy evaluated "
+            "the relation with its symbol's own declaration (Symbol('a', positive=True) > 0 "
+            "is True), so it names no symbol of the claim.  State it on the claim's own "
+            "symbol (a > 0 with the a the claim uses), or as a string assume=['a > 0'], "
+            "which is read with the claim's symbols")
     kind = _SIGNS.get(type(relation))
     if kind is None or not isinstance(relation, Relational) or relation.rhs != 0 \
             or not isinstance(relation.lhs, sp.Symbol):
@@ -161,6 +200,32 @@ def _sign_condition(relation, symbols):
     if stated is sp.false:
         raise AssumptionError(f"assume=[{relation}] contradicts what {symbol} is declared to "
                               f"be ({', '.join(f for f in _KEPT_FACTS if getattr(symbol, 'is_' + f))})")
+    if stated is sp.true:
+        return None, None
+    return symbol, kind
+
+
+def _parsed_condition(text: str, symbols):
+    """``"a > 0"`` read with the claim's symbols: (symbol, kind), or (None, None) when the
+    symbol's declaration already says so."""
+    names = {}
+    for s in symbols:
+        names.setdefault(s.name, []).append(s)
+    local = {name: found[0] for name, found in names.items() if len(found) == 1}
+    try:
+        relation = sp.parse_expr(text, local_dict=local, evaluate=False)
+    except (sp.SympifyError, SyntaxError, TypeError, TokenError) as error:
+        raise AssumptionError(f"assume=[{text!r}]: cannot read it as a condition "
+                              f"({type(error).__name__}): write it like 'gamma > 0'") from None
+    kind = _SIGNS.get(type(relation))
+    if kind is None or relation.rhs != 0 or not isinstance(relation.lhs, sp.Symbol):
+        raise AssumptionError(
+            f"cannot apply the assumption {text!r}: write a sign condition on one symbol "
+            "(gamma > 0, a < 0, x >= 0, a != 0) in assume=[...], or a value in where={eps: 0}")
+    symbol = _claim_symbol(relation.lhs, symbols, "assume")
+    stated = type(relation)(symbol, 0)
+    if stated is sp.false:
+        raise AssumptionError(f"assume=[{text!r}] contradicts what {symbol} is declared to be")
     if stated is sp.true:
         return None, None
     return symbol, kind
@@ -204,10 +269,49 @@ def prove(lhs, rhs=0, *, where=None, assume=(), budget: float = DEFAULT_BUDGET,
     """
     start = time.perf_counter()
     deadline = start + _check_budget(budget)
-    (lhs, rhs), statements = apply_assumptions((lhs, rhs), where, assume)
+    lhs, rhs = _side(lhs, "lhs"), _side(rhs, "rhs")
+    found = conditions(lhs, rhs)  # the claim as given, before anything rewrites it
+    (lhs, rhs), statements, transform = _assumptions((lhs, rhs), where, assume)
+    found = [Condition(c.kind, e) for c in found for e in transform(c.expr)]
+    defined = Definedness(readable(found), tuple(dict.fromkeys(found)))
     if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
-        return _prove_matrix(sp.Matrix(lhs), sp.Matrix(rhs), statements, deadline, tries, seed, start)
-    return _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start)
+        return _prove_matrix(sp.Matrix(lhs), sp.Matrix(rhs), statements, deadline, tries, seed,
+                             start, defined)
+    return _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start, defined)
+
+
+def _side(side, name: str):
+    """One side of a claim as a SymPy expression or matrix (a list or tuple is a matrix);
+    anything else is one clear TypeError or ValueError."""
+    if side is None:
+        raise TypeError(f"prove: {name} is None; give an expression, a string SymPy can "
+                        "parse, or a matrix (a list of lists)")
+    if isinstance(side, (list, tuple)):
+        try:
+            return sp.Matrix(side)
+        except (ValueError, TypeError, sp.SympifyError) as error:
+            raise ValueError(f"prove: {name} is a {type(side).__name__} that is not a "
+                             f"matrix of expressions ({error})") from None
+    try:
+        return sp.sympify(side, strict=not isinstance(side, str))
+    except (sp.SympifyError, SyntaxError, TypeError, TokenError) as error:
+        what = f"the string {side!r}" if isinstance(side, str) else f"a {type(side).__name__}"
+        raise ValueError(f"prove: {name} is {what}, which SymPy cannot read as an "
+                         f"expression ({type(error).__name__})") from None
+
+
+@dataclass(frozen=True)
+class Definedness:
+    """Where the claim as given is defined: the readable domain lines every PROVED
+    includes, and the conditions the counterexample search evaluates."""
+
+    domain: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+
+#: the domain line of a proof by construction: what SymPy cancelled is gone
+BUILT = ("lhs - rhs was 0 as built: a factor SymPy cancelled while building the claim "
+         "(x/x -> 1) is unknown to the prover, and so is its condition")
 
 
 def _remaining(deadline) -> float:
@@ -228,21 +332,24 @@ class _Stage:
     notes: tuple[str, ...] = ()
 
 
-def _first_pass(pairs, tries, seed):
+def _first_pass(pairs, tries, seed, found=()):
     """In one child process, for each (lhs, rhs): the counterexample search, then
-    ``rationalize`` and the second check of a proof.  One round trip decides most claims."""
-    return [_quick(lhs, rhs, tries, seed) for lhs, rhs in pairs]
+    ``rationalize`` and the second check of a proof.  One round trip decides most claims.
+    ``found``: the claim's definedness conditions (a point they exclude is no gap)."""
+    return [_quick(lhs, rhs, tries, seed, found) for lhs, rhs in pairs]
 
 
-def _quick(lhs, rhs, tries, seed) -> _Stage:
+def _quick(lhs, rhs, tries, seed, found=()) -> _Stage:
+    notes: list = []
+    try:
+        counterexample = find_counterexample(lhs, rhs, tries=tries, seed=seed,
+                                             conditions=found, notes=notes)
+    except Exception as error:  # noqa: BLE001 -- a claim never raises; say what failed
+        counterexample = None
+        notes.append(f"counterexample search: failed: {error!r}")
     if sp.sympify(lhs - rhs) == 0:  # the same expression: no point can tell them apart
         return _Stage(method="construction (lhs - rhs is 0 once built)", residual=sp.S.Zero,
-                      check=_second_check(sp.S.Zero, None))
-    notes = []
-    try:
-        counterexample = find_counterexample(lhs, rhs, tries=tries, seed=seed)
-    except Exception as error:  # noqa: BLE001 -- a claim never raises; say what failed
-        counterexample, notes = None, [f"counterexample search: failed: {error!r}"]
+                      check=_second_check(sp.S.Zero, None), notes=tuple(notes))
     if counterexample is not None:
         return _Stage(counterexample=counterexample)
     residual = sp.sympify(lhs - rhs)
@@ -288,12 +395,16 @@ def _budgeted(fn, args, deadline, label, attempts):
     return outcome.value
 
 
-def _find(lhs, rhs, tries, seed):
-    return find_counterexample(lhs, rhs, tries=tries, seed=seed)
+def _find(lhs, rhs, tries, seed, found):
+    notes: list = []
+    return find_counterexample(lhs, rhs, tries=tries, seed=seed, conditions=found,
+                               notes=notes), notes
 
 
-def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start, first=None) -> Verdict:
-    """``first``: the first pass's result for this claim, when a matrix ran it already."""
+def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start,
+                  defined: Definedness = Definedness(), first=None) -> Verdict:
+    """``first``: the first pass's result for this claim, when a matrix ran it already;
+    ``defined``: where the claim as given is defined (every PROVED's domain includes it)."""
     attempts: list = []
 
     def verdict(status, method, residual, counterexample=None, **extra):
@@ -305,53 +416,73 @@ def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start, first=None
     except (TypeError, ValueError) as error:
         return verdict(Status.UNDECIDED, f"SymPy cannot subtract the two sides: {error}", sp.nan)
     if first is None:
-        stages = _budgeted(_first_pass, ([(lhs, rhs)], tries, seed), deadline,
+        stages = _budgeted(_first_pass, ([(lhs, rhs)], tries, seed, defined.conditions), deadline,
                            "counterexample search and rationalize", attempts)
         first = stages[0] if stages else None
     reduced, later = residual, STRATEGIES
     if first is None and residual == 0:
         return verdict(Status.PROVED, "construction (lhs - rhs is 0 once built)", residual,
-                       evidence=("no second check: the budget was spent",))
+                       evidence=("no second check: the budget was spent",),
+                       domain=defined.domain + (BUILT,))
     if first is not None:
         attempts.extend(first.notes)
         if first.counterexample is not None:
             return verdict(Status.REFUTED, "counterexample at an exact point", residual,
                            first.counterexample, evidence=_RECHECKED)
         if first.method is not None:
-            return _proved(verdict, first)
+            return _proved(verdict, first, defined, attempts)
         reduced, later = first.residual, STRATEGIES[1:]
     for name, strategy in later:
         stage = _budgeted(_strategy, (name, strategy, residual), deadline, name, attempts)
         if stage is not None:
             attempts.extend(stage.notes)
             if stage.method is not None:
-                return _proved(verdict, stage)
+                return _proved(verdict, stage, defined, attempts)
             reduced = stage.residual
-    counterexample = _budgeted(_find, (lhs, rhs, 8 * tries, seed + 1), deadline,
-                               "extended counterexample search", attempts)
+    extended = _budgeted(_find, (lhs, rhs, 8 * tries, seed + 1, defined.conditions), deadline,
+                         "extended counterexample search", attempts)
+    counterexample = None
+    if extended is not None:
+        counterexample, notes = extended
+        attempts.extend(dict.fromkeys(notes))
     if counterexample is not None:
         return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
                        reduced, counterexample, evidence=_RECHECKED)
     return verdict(Status.UNDECIDED, "no strategy reduced the residual to 0", reduced)
 
 
-def _proved(verdict, stage: _Stage) -> Verdict:
-    """PROVED after the independent second check; UNDECIDED if that check disagrees."""
+def _proved(verdict, stage: _Stage, defined: Definedness, attempts) -> Verdict:
+    """PROVED after the independent second check, on the domain where the claim as given
+    is defined and the strategy's own; UNDECIDED if the second check disagrees, if the
+    claim is defined nowhere, or if the search met a point where one side only is
+    undefined that the domain does not exclude."""
     confirmed, evidence = stage.check
     if confirmed is False:
         return verdict(Status.UNDECIDED, f"{stage.method} reduced it to 0, but the second "
                        "check disagreed", stage.residual, evidence=evidence)
-    return verdict(Status.PROVED, stage.method, sp.S.Zero, domain=tuple(stage.domain),
+    if EMPTY in defined.domain:
+        return verdict(Status.UNDECIDED, f"{stage.method} reduced it to 0, but a side is "
+                       "undefined everywhere (a denominator known 0 or a radicand known < 0)",
+                       stage.residual)
+    gaps = [a for a in attempts if a.startswith(GAP)]
+    if gaps:
+        return verdict(Status.UNDECIDED, f"{stage.method} reduced it to 0, but {gaps[0]}",
+                       stage.residual)
+    built = (BUILT,) if stage.method.startswith("construction") else ()
+    domain = tuple(dict.fromkeys(defined.domain + tuple(stage.domain) + built))
+    return verdict(Status.PROVED, stage.method, sp.S.Zero, domain=domain,
                    evidence=evidence, certificate=stage.certificate)
 
 
-def _prove_matrix(lhs, rhs, statements, deadline, tries, seed, start) -> Verdict:
+def _prove_matrix(lhs, rhs, statements, deadline, tries, seed, start, defined) -> Verdict:
     if lhs.shape != rhs.shape:
-        raise ValueError(f"cannot compare a {lhs.shape} matrix with a {rhs.shape} one")
+        raise ValueError(f"prove: cannot compare a {lhs.shape[0]}x{lhs.shape[1]} matrix with "
+                         f"a {rhs.shape[0]}x{rhs.shape[1]} one: give both sides the same shape")
     pairs = list(zip(lhs, rhs))
-    firsts = _budgeted(_first_pass, (pairs, tries, seed), deadline,
+    firsts = _budgeted(_first_pass, (pairs, tries, seed, defined.conditions), deadline,
                        "counterexample search and rationalize", []) or [None] * len(pairs)
-    entries = [(_prove_scalar(a, b, statements, deadline, tries, seed, start, first), index)
+    entries = [(_prove_scalar(a, b, statements, deadline, tries, seed, start, defined, first),
+                index)
                for index, ((a, b), first) in enumerate(zip(pairs, firsts))]
     for wanted in (Status.REFUTED, Status.UNDECIDED):
         for v, index in entries:

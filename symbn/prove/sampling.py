@@ -27,23 +27,61 @@ _SEARCH_DIGITS = 30
 _CONFIRM_DIGITS = 60
 #: what every other try of a search looks at, in turn
 BOUNDARIES = ("wide", "constant batch", "zeros", "wide", "radicand zero", "batch of one")
-_FACTS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "integer")
 
 
-def random_value(symbol: sp.Symbol, rng: random.Random, mode: str = "small") -> sp.Rational:
-    """A random rational that respects the symbol's assumptions (sign, integrality,
-    nonzero); ``mode`` "wide" reaches magnitudes 10**6 and 10**-6, "zeros" gives 0 where
-    the symbol allows it."""
+class Unsampleable(ValueError):
+    """A symbol whose declared assumptions the search cannot honour with a rational value
+    (irrational, transcendental, ...): the search does not sample it."""
+
+    def __init__(self, symbol: sp.Symbol):
+        declared = getattr(symbol, "_assumptions_orig", symbol.assumptions0)
+        facts = sorted(f for f, v in declared.items() if v and f != "commutative")
+        super().__init__(f"the counterexample search cannot pick a value for {symbol} that is "
+                         f"{', '.join(facts)} as declared, so it did not sample the claim")
+        self.symbol = symbol
+
+
+_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47)
+
+
+def random_value(symbol: sp.Symbol, rng: random.Random, mode: str = "small") -> sp.Expr:
+    """A random exact value that honours every declaration of the symbol (sign,
+    integrality, parity, primality, imaginary, nonzero, ...); ``mode`` "wide" reaches
+    magnitudes 10**6 and 10**-6, "zeros" gives 0 where the symbol allows it.  Raises
+    :class:`Unsampleable` for declarations no such value honours (irrational)."""
     if mode == "zeros" and allows(symbol, sp.S.Zero):
         return sp.S.Zero
+    for _ in range(20):
+        value = _candidate(symbol, rng, mode)
+        if allows(symbol, value):
+            return value
+    raise Unsampleable(symbol)
+
+
+def _candidate(symbol, rng, mode):
+    if symbol.is_zero:
+        return sp.S.Zero
+    wide = mode == "wide"
+    if symbol.is_prime:
+        return sp.nextprime(rng.randint(1, 10**6)) if wide else sp.Integer(rng.choice(_PRIMES))
+    if symbol.is_composite:
+        return sp.Integer(rng.choice(_PRIMES) * rng.choice(_PRIMES))
     if symbol.is_integer:
-        value = sp.Integer(rng.randint(1, 10**6 if mode == "wide" else 6))
-    elif mode == "wide":
+        value = sp.Integer(rng.randint(1, 10**6 if wide else 6))
+        if symbol.is_odd:
+            value = 2 * value - 1
+        elif symbol.is_even:
+            value = 2 * value
+    elif wide:
         value = rng.choice([sp.Rational(rng.randint(1, 10**6), rng.randint(1, 7)),
                             sp.Rational(rng.randint(1, 7), rng.randint(1, 10**6))])
     else:
         value = sp.Rational(rng.randint(1, 19), rng.randint(1, 6))
-    if symbol.is_positive or symbol.is_nonnegative:
+    if symbol.is_noninteger and value.is_integer:
+        value += sp.S.Half
+    if symbol.is_imaginary:
+        value *= sp.I
+    if symbol.is_positive or symbol.is_nonnegative or symbol.is_imaginary and value.is_zero:
         return value
     if symbol.is_negative or symbol.is_nonpositive:
         return -value
@@ -51,10 +89,10 @@ def random_value(symbol: sp.Symbol, rng: random.Random, mode: str = "small") -> 
 
 
 def allows(symbol: sp.Symbol, value) -> bool:
-    """True when ``value`` satisfies every sign and integrality assumption of ``symbol``."""
+    """True when ``value`` has every property ``symbol`` is declared to have or lack."""
     value = sp.sympify(value)
-    return all(getattr(value, f"is_{f}") for f in _FACTS + ("real",)
-               if getattr(symbol, f"is_{f}"))
+    return all(getattr(value, f"is_{fact}") is held
+               for fact, held in symbol.assumptions0.items())
 
 
 def _batch(symbol, m, rng, mode):
@@ -155,7 +193,7 @@ _INFINITE = (sp.zoo, sp.nan, sp.oo, -sp.oo)
 
 
 def _floats(values: dict) -> dict:
-    return {k: [sp.Float(x, 40) for x in v] if isinstance(v, list) else sp.Float(v, 40)
+    return {k: [sp.N(x, 40) for x in v] if isinstance(v, list) else sp.N(v, 40)
             for k, v in values.items()}
 
 
@@ -173,12 +211,17 @@ def satisfies_assumptions(cx: Counterexample) -> bool:
     return all(allows(s, x) for s, x in values)
 
 
-def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0) -> Counterexample | None:
+def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0, conditions=(),
+                        notes: list | None = None) -> Counterexample | None:
     """Evaluate lhs and rhs at ``tries`` exact points; a confirmed difference or None.
 
     Even tries are small random points; each odd one visits the next boundary of
-    :data:`BOUNDARIES`.
+    :data:`BOUNDARIES`.  A point where exactly one side is undefined is no counterexample,
+    but unless one of ``conditions`` (:class:`symbn.prove.definedness.Condition`) excludes
+    it, ``notes`` gets a line starting with :data:`GAP`: a proof must not cover it.  A
+    symbol whose declarations no value honours leaves the claim unsampled (a note says why).
     """
+    notes = [] if notes is None else notes
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     free = lhs.free_symbols | rhs.free_symbols
     applied = {}
@@ -188,7 +231,11 @@ def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0) -> Countere
     for k in range(tries):
         mode = BOUNDARIES[(k // 2) % len(BOUNDARIES)] if k % 2 else "small"
         m = 1 if mode == "batch of one" else BATCH_SIZES[k % len(BATCH_SIZES)]
-        samples, constants = random_point(free, rng, m, mode)
+        try:
+            samples, constants = random_point(free, rng, m, mode)
+        except Unsampleable as error:
+            notes.append(f"counterexample search: {error}")
+            return None
         if mode == "radicand zero":
             _radicand_zero((lhs, rhs), samples, constants, rng)
         functions = _polynomials(applied, rng)
@@ -196,11 +243,15 @@ def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0) -> Countere
         # wide values are searched in 40-digit floats (exact radicals of 7-digit rationals
         # cost integer factorizations); every candidate is then confirmed exactly
         at = _floats if mode == "wide" else (lambda values: values)
-        try:
-            left = _value(lhs, at(samples), at(constants), sample, functions)
-            right = _value(rhs, at(samples), at(constants), sample, functions)
-        except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
-            continue  # undefined at this point (SymPy refused to evaluate)
+        left = _defined_value(lhs, at(samples), at(constants), sample, functions)
+        right = _defined_value(rhs, at(samples), at(constants), sample, functions)
+        if left is None or right is None:
+            if (left is None) != (right is None) and all(
+                    c.holds_at(samples, constants) for c in conditions):
+                side = "lhs" if left is None else "rhs"
+                notes.append(f"{GAP} {side} is undefined at {_describe(samples, constants, sample)} "
+                             "and the other side is not, a point the claim's domain does not exclude")
+            continue
         if _differs(left, right, _SEARCH_DIGITS):
             cx = Counterexample(
                 constants=constants, samples=samples,
@@ -211,3 +262,25 @@ def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0) -> Countere
                 assert satisfies_assumptions(cx), f"a counterexample broke an assumption: {cx}"
                 return cx
     return None
+
+
+#: how a note about a point where exactly one side is undefined begins
+GAP = "undefined on one side only:"
+
+
+def _defined_value(expr, samples, constants, sample, functions):
+    """The value of ``expr`` at the point, or None where it is undefined there."""
+    try:
+        value = _value(expr, samples, constants, sample, functions)
+        number = sp.N(value, _SEARCH_DIGITS)
+    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
+        return None
+    if number.has(*_INFINITE):
+        return None
+    return value
+
+
+def _describe(samples, constants, sample) -> str:
+    parts = [f"{k} = {list(map(str, v))}" for k, v in samples.items()]
+    parts += [f"{k} = {v}" for k, v in constants.items()]
+    return ", ".join(parts) + (f" (sample {sample})" if samples else "")
