@@ -26,7 +26,7 @@ def _certificate(substitution=None, residual=None):
     residual = sp.sqrt(B1) - sp.sqrt(B2) if residual is None else residual
     pivot = substitution if substitution is not None else S**2 - (B1 - m2)
     return Certificate("rationalize", residual, {m1: Mean(x), m2: Mean(x**2)},
-                       ((m2, pivot),), ((S, B1),), sp.S.Zero, sp.S.One, ("Var(x) + epsilon > 0",))
+                       ((m2, pivot),), ((S, B1),), sp.S.Zero, sp.S.One, ("Mean(x**2) - Mean(x)**2 + epsilon > 0",))
 
 
 def test_rationalized_certificate_is_confirmed_by_flint_and_exact_points():
@@ -338,3 +338,121 @@ def test_a_confirmation_states_the_sign_assumptions_it_used():
     assert check(data).confirmed is True
     data["signs"] = {}  # the same residual claimed for every gamma: sqrt(gamma**2) is |gamma|
     assert check(data).confirmed is not True
+
+
+# --- the stated domain and the claim are the checker's to verify ---------------------------
+
+from symbn import prove  # noqa: E402
+from symbn.certify import Malformed, formal_degree  # noqa: E402
+
+
+def _confirmed(data):
+    """check(data).confirmed, a malformed certificate counting as not confirmed."""
+    try:
+        return check(data).confirmed
+    except Malformed:
+        return None
+
+
+def _proved_certificate(lhs, rhs):
+    verdict = prove(lhs, rhs, budget=60)
+    assert verdict.status is Status.PROVED and verdict.certificate is not None
+    data = certificate_data(lhs - rhs, verdict.certificate,
+                            claim=f"c: {sp.sstr(lhs)} == {sp.sstr(rhs)}")
+    data["domain"] = list(verdict.domain)  # as symbn prove --certificates writes it
+    return data
+
+
+@pytest.mark.parametrize("lhs, rhs, needed", [
+    ((a**2 - 1) / (a - 1), a + 1, "1 + a != 0"),
+    (sp.sqrt(a) / (a + sp.sqrt(a)), 1 / (sp.sqrt(a) + 1), "a > 0"),
+])
+def test_a_domain_that_does_not_imply_the_proofs_conditions_is_not_confirmed(lhs, rhs, needed):
+    data = _proved_certificate(lhs, rhs)
+    assert check(data).confirmed is True
+    for domain in ([], ["a + 1 != 0"]):
+        data["domain"] = domain
+        result = check(data)
+        assert result.confirmed is None and needed in result.lines[0], result.lines
+
+
+@pytest.mark.parametrize("domain", [["1 > 2"], ["a**2 + 1 < 0"], ["a - 1 > 0", "a - 1 < 0"],
+                                    ["a - a != 0"]])
+def test_a_vacuous_domain_is_not_confirmed(domain):
+    data = _proved_certificate((a**2 - 1) / (a - 1), a + 1)
+    data["domain"] += domain
+    result = check(data)
+    assert result.confirmed is None and "vacuous domain" in result.lines[0], result.lines
+
+
+def _forged_rationalized(claim, residual, samples=(), positive=()):
+    return {"format": "symbn-certificate/1", "kind": "rationalized", "claim": claim,
+            "strategy": "rationalize", "claim_residual": residual, "residual": residual,
+            "variables": {"x": "per-sample variable x", "a": "symbol a"},
+            "samples": list(samples), "atoms": {}, "positive": list(positive), "negative": [],
+            "substitutions": [], "radicals": [], "numerator": "0", "denominator": "1",
+            "domain": [], "degree": 0}
+
+
+def _forged_general(claim, residual, samples=(), signs=None):
+    return {"format": "symbn-certificate/1", "kind": "general", "claim": claim,
+            "strategy": "", "variables": {"x": "per-sample variable x", "a": "symbol a"},
+            "samples": list(samples), "signs": signs or {}, "integer": [],
+            "batch_symbol": None, "residual": residual, "domain": []}
+
+
+def _with_degree(data):
+    data["degree"] = formal_degree(data)
+    return data
+
+
+FORGED = {
+    "Mean(x) == x, rationalized, residual 0, no samples":
+        _forged_rationalized("Mean(x) == x", "0"),
+    "Mean(x) == x, rationalized, claim_residual 0":
+        _forged_rationalized("Mean(x) == x", "0", samples=["x"]),
+    "Mean(x) == x, general, no samples": _forged_general("Mean(x) == x", "Mean(x) - x"),
+    "Mean(x) == x, general": _forged_general("Mean(x) == x", "Mean(x) - x", samples=["x"]),
+    "Mean(x) == x, general, residual 0": _forged_general("Mean(x) == x", "0", samples=["x"]),
+    "Mean(x**2) == Mean(x)**2, no samples":
+        _forged_general("Mean(x**2) == Mean(x)**2", "Mean(x**2) - Mean(x)**2"),
+    "Mean(x**2) == Mean(x)**2": _forged_general("Mean(x**2) == Mean(x)**2",
+                                                "Mean(x**2) - Mean(x)**2", samples=["x"]),
+    "sqrt(a**2) == a, general, a of any sign":
+        _forged_general("sqrt(a**2) == a", "sqrt(a**2) - a", samples=["x"]),
+    "sqrt(a**2) == a, rationalized, a of any sign":
+        _forged_rationalized("sqrt(a**2) == a", "sqrt(a**2) - a", samples=["x"]),
+    "sqrt(a**2) == a, rationalized, a both positive and negative":
+        {**_forged_rationalized("sqrt(a**2) == a", "sqrt(a**2) - a", samples=["x"],
+                                positive=["a"]), "negative": ["a"]},
+    "(a**2-1)/(a-1) == a+1 with x**0, empty domain":
+        _forged_rationalized("(a**2 - 1)/(a - 1) == a + 1", "(a**2 - 1)/(a - 1) - a - 1",
+                             samples=["x"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORGED))
+def test_a_forged_certificate_of_a_false_claim_is_never_confirmed(name):
+    data = json.loads(json.dumps(FORGED[name]))
+    if data["kind"] == "rationalized":
+        data = _with_degree(data)
+    assert _confirmed(data) is not True
+
+
+def test_the_samples_must_be_the_variables_declared_per_sample():
+    data = certificate_data(Mean(x**2) - Mean(x) ** 2, claim="Mean(x**2) == Mean(x)**2")
+    assert check(data).confirmed is False
+    data["samples"] = []
+    with pytest.raises(Malformed, match="per-sample"):
+        check(data)
+
+
+def test_the_claims_text_must_be_the_residual():
+    data = certificate_data(Mean((x - Mean(x)) ** 2) - (Mean(x**2) - Mean(x) ** 2))
+    assert check(data).confirmed is True
+    data["claim"] = "c: Mean(x) == x"
+    result = check(data)
+    assert result.confirmed is None and "claim's text" in result.lines[0]
+    data["claim"] = "c, no equation"
+    with pytest.raises(Malformed, match="lhs == rhs"):
+        check(data)

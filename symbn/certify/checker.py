@@ -20,6 +20,7 @@ Two kinds of certificate:
 
 from __future__ import annotations
 
+import ast
 import random
 from dataclasses import dataclass
 
@@ -43,6 +44,8 @@ from symbn.certify.engine import (
     zero_modulo,
 )
 from symbn.certify.cases import zero_in_every_case
+from symbn.certify.domain import (ANY, NEG, NONNEG, NONPOS, NONZERO, POS, Signs, Vacuous, needed,
+                                  stated, unmet)
 from symbn.certify.forms import exact_forms
 
 FORMAT = "symbn-certificate/1"
@@ -99,6 +102,65 @@ def _declared(data, used: set[str]) -> dict:
     return variables
 
 
+_PER_SAMPLE = "per-sample variable"
+
+
+def _samples(data, variables) -> list[str]:
+    """The per-sample variables: exactly those the certificate declares as such."""
+    samples = _field(data, "samples", list)
+    declared = {n for n, meaning in variables.items()
+                if isinstance(meaning, str) and meaning.startswith(_PER_SAMPLE)}
+    if set(samples) != declared:
+        raise Malformed(f"'samples' lists {sorted(samples)}, but the variables declared "
+                        f"per-sample are {sorted(declared)}")
+    return samples
+
+
+def _claim(data) -> ast.expr:
+    """lhs - rhs of the claim's text ``[label: ]lhs == rhs``.  A name it uses that the
+    certificate does not declare (one that cancels in lhs - rhs) is compared as a
+    per-sample variable, the most general kind."""
+    text = _field(data, "claim", str)
+    _, _, equation = text.rpartition(": ") if ": " in text else ("", "", text)
+    try:
+        node = ast.parse(equation, mode="eval").body
+    except SyntaxError:
+        node = None
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1
+            and isinstance(node.ops[0], ast.Eq)):
+        raise Malformed(f"the claim {text[:80]!r} is not '[label: ]lhs == rhs'")
+    return parse(ast.unparse(_difference(node.left, node.comparators[0])), "the claim")
+
+
+def _difference(left, right) -> ast.expr:
+    return ast.parse(f"({ast.unparse(left)}) - ({ast.unparse(right)})", mode="eval").body
+
+
+def _domain_unmet(data, trees, radicals, variables, samples, name_signs, atoms=None):
+    """None when the stated domain implies every condition the check relies on (each
+    divisor nonzero, each root's argument >= 0, each radicand > 0); else the reason."""
+    domain = stated(data.get("domain", []))
+    signs = Signs(name_signs, atoms or {})
+    kw = dict(names=sorted(variables), signs=signs, samples=samples, atoms=atoms,
+              radicals=radicals, positive={n for n, s in name_signs.items() if s == POS},
+              negative={n for n, s in name_signs.items() if s == NEG})
+    conditions = [c for tree in trees for c in needed(tree)]
+    # what the trees' own signs show (eps + a square > 0) is known of their expanded forms
+    evident = [(t, signs.of(t)) for t, _ in conditions
+               if any(signs.of(t) <= s for s in (POS, NEG, NONZERO))]
+    try:
+        missing = unmet([(b, POS) for _, b in radicals], domain + evident, **kw)
+        if not missing:
+            missing = unmet(conditions, domain + evident + [(b, POS) for _, b in radicals],
+                            **kw)
+    except Vacuous as why:
+        return f"python-flint: a vacuous domain: {why}"
+    if missing:
+        shown = "; ".join(sorted(set(missing)))
+        return f"python-flint: the stated domain does not imply {shown[:400]}"
+    return None
+
+
 def _given(positive, negative) -> str:
     """The sign assumptions a confirmation used (they are the claim's, stated with it)."""
     signs = [f"{n} > 0" for n in sorted(positive)] + [f"{n} < 0" for n in sorted(negative)]
@@ -126,6 +188,9 @@ def _check_rationalized(data, rng) -> Result:
     variables = _declared(data, used)
     positive = set(_field(data, "positive", list)) | {n for n, _ in radicals}
     negative = set(_field(data, "negative", list))
+    if positive & negative:
+        return Result(None, (f"a vacuous domain: {', '.join(sorted(positive & negative))} "
+                             "both positive and negative",))
     names = sorted(set(variables) | used)
     try:
         relations_declared = _change_of_variables(residual, substitutions, radicals, names)
@@ -136,9 +201,16 @@ def _check_rationalized(data, rng) -> Result:
     except (Refused, Undefined) as why:
         return Result(None, (f"python-flint: the certificate does not rationalize the "
                              f"residual: {why}",))
-    linked = _linked(data, residual, variables, positive, negative)
+    samples = _samples(data, variables)
+    atoms = {n: parse(t, f"the moment {n}") for n, t in _field(data, "atoms", dict).items()}
+    linked = _linked(data, residual, variables, samples, atoms, positive, negative)
     if linked is not True:
         return Result(None, (linked,))
+    name_signs = {n: POS if n in positive else NEG if n in negative else ANY for n in variables}
+    unmet_domain = _domain_unmet(data, [residual], radicals, variables, samples, name_signs,
+                                 atoms)
+    if unmet_domain:
+        return Result(None, (unmet_domain,))
     d = _degree(residual, substitutions, names)
     if d != degree:
         raise Malformed(f"the recorded degree {degree} is not the numerator's formal "
@@ -169,20 +241,25 @@ def _check_rationalized(data, rng) -> Result:
     return Result(True, tuple(lines))
 
 
-def _linked(data, residual, variables, positive, negative):
-    """True when the certificate's residual, its moment variables E_k replaced by the means
-    they stand for, equals the claim's lhs - rhs in moment form; else the reason."""
+def _linked(data, residual, variables, samples, atoms, positive, negative):
+    """True when the claim's text lhs == rhs, its ``claim_residual`` and the certificate's
+    residual (the E_k replaced by the means they stand for) are one expression in moment
+    form; else the reason."""
     claim = parse(_field(data, "claim_residual", str), "claim_residual")
-    samples = _field(data, "samples", list)
-    atoms = {n: parse(t, f"the moment {n}") for n, t in _field(data, "atoms", dict).items()}
+    text = _claim(data)
     _declared(data, names_in(claim) | set(samples) | set(atoms)
               | set().union(set(), *map(names_in, atoms.values())))
+    extra = names_in(text) - set(variables)
     try:
-        (a, b), relations, ctx = exact_forms([claim, residual], sorted(set(variables)),
-                                             samples=samples, positive=positive,
-                                             negative=negative, derived=atoms)
+        (t, a, b), relations, ctx = exact_forms([text, claim, residual],
+                                                sorted(set(variables) | extra),
+                                                samples=[*samples, *extra], positive=positive,
+                                                negative=negative, derived=atoms)
     except (Refused, Undefined) as why:
         return f"python-flint: cannot compare the certificate with the claim: {why}"
+    if not zero_modulo((t - a).num, relations, ctx):
+        return ("python-flint: the claim's text lhs == rhs is not its claim_residual (in "
+                "moment form): not the claim's certificate")
     if not zero_modulo((a - b).num, relations, ctx):
         return ("python-flint: the certificate's residual is not the claim's lhs - rhs "
                 "(in moment form)")
@@ -294,8 +371,10 @@ def _points(residual, substitutions, names, positive, negative, rng):
 
 def _check_general(data, rng) -> Result:
     residual = parse(_field(data, "residual", str), "residual")
-    samples = _field(data, "samples", list)
-    variables = _declared(data, names_in(residual) | set(samples))
+    text = _claim(data)
+    variables = _declared(data, names_in(residual))
+    samples = _samples(data, variables)
+    extra = names_in(text) - set(variables)
     signs = _field(data, "signs", dict)
     integers = set(_field(data, "integer", list))
     batch_symbol = data.get("batch_symbol")
@@ -303,6 +382,28 @@ def _check_general(data, rng) -> Result:
     positive = {n for n, sign in signs.items() if sign == "positive"}
     negative = {n for n, sign in signs.items() if sign == "negative"}
     names = sorted(variables)
+    try:
+        (a, b), relations, ctx = exact_forms([text, residual], sorted(set(names) | extra),
+                                             samples=[*samples, *extra], positive=positive,
+                                             negative=negative)
+        same = zero_modulo((a - b).num, relations, ctx)
+    except (Refused, Undefined):  # a piecewise claim: the difference by a case split
+        try:
+            same, _ = zero_in_every_case(ast.BinOp(text, ast.Sub(), residual),
+                                         sorted(set(names) | extra),
+                                         samples=[*samples, *extra], positive=positive,
+                                         negative=negative)
+        except Refused:  # a piecewise function in a mean: the text must be residual == 0
+            same = ast.dump(text) == ast.dump(_difference(parse(data["residual"], "residual"),
+                                                          ast.Constant(0)))
+    if not same:
+        return Result(None, ("python-flint: the claim's text lhs == rhs is not the "
+                             "certificate's residual (in moment form)",))
+    name_signs = {n: {"positive": POS, "negative": NEG, "nonnegative": NONNEG,
+                      "nonpositive": NONPOS}.get(signs.get(n), ANY) for n in variables}
+    unmet_domain = _domain_unmet(data, [residual], [], variables, samples, name_signs)
+    if unmet_domain:
+        return Result(None, (unmet_domain,))
     confirmed = False
     try:
         zero, d, count = _moment_form_zero(residual, names, samples, positive, negative)

@@ -164,6 +164,7 @@ def certificate_data(residual, certificate: Certificate | None = None, *, claim:
                    *(e for pair in certificate.radicals for e in pair), certificate.numerator,
                    certificate.denominator, *certificate.atoms.values(), residual])
     show = names.printer().doprint
+    claim = _equation(claim, show(residual))
     for d, mean in certificate.atoms.items():
         names.meanings[names.names[d]] = f"the batch moment {show(mean)}"
     for s, base in certificate.radicals:
@@ -195,6 +196,14 @@ def certificate_data(residual, certificate: Certificate | None = None, *, claim:
     return data
 
 
+def _equation(claim: str, residual: str) -> str:
+    """The claim as the checker reads it, ``[label: ]lhs == rhs``: a label alone (or
+    nothing) gets the residual's equation ``lhs - rhs == 0``."""
+    if "==" in claim:
+        return claim
+    return f"{claim}: {residual} == 0" if claim else f"{residual} == 0"
+
+
 def _general_data(residual, claim: str) -> dict:
     names = _Names()
     names.symbols([residual])
@@ -208,7 +217,7 @@ def _general_data(residual, claim: str) -> dict:
     return {
         "format": checker.FORMAT,
         "kind": "general",
-        "claim": claim,
+        "claim": _equation(claim, names.printer().doprint(residual)),
         "strategy": "",
         "variables": {n: names.meanings[n] for n in sorted(names.meanings)},
         "samples": sorted(names.names[s] for s in free if isinstance(s, SampleSymbol)),
