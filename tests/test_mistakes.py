@@ -71,7 +71,8 @@ def applicable():
                 recipe = m.recipe(M.REFERENCE[norm])
                 backward_only = recipe.dx != "derived" or recipe.dgamma != "derived"
                 one_pass = getattr(recipe, "variance", "") == "one-pass"  # needs an offset
-                if m.fitted != "factor" and recipe != M.REFERENCE[norm] and not one_pass \
+                if m.fitted not in ("factor", "half") and recipe != M.REFERENCE[norm] \
+                        and not one_pass \
                         and not (backward_only and role == "forward"):
                     yield f"{norm}-{role}", m.name
 
@@ -238,3 +239,68 @@ def test_right_values_with_failing_stress_checks_say_where_they_fail():
     d = diagnose(kind, observations, checks=(failing,))
     assert d.fits and d.name == "correct"
     assert "y on NC (float16) in the large values case, up to 5.0e-01 relative" in d.message
+
+
+def test_two_dx_rules_that_hold_statistics_merge_and_other_overlaps_do_not():
+    assert M.merge({"dx": "ignores-mean"}, {"dx": "ignores-variance"}) == {
+        "dx": "ignores-mean+ignores-variance"}
+    assert M.merge({"dx": "ignores-mean"}, {"eps": "outside"}) == {
+        "dx": "ignores-mean", "eps": "outside"}
+    assert M.merge({"dx": "ignores-mean"}, {"dx": "no-gamma"}) is None
+    assert M.merge({"eps": "outside"}, {"eps": "none"}) is None
+
+
+def test_dx_with_the_statistics_as_constants_is_both_holds():
+    """dx = gamma * dy / std (the naive chain rule through xhat only): neither the mean's nor
+    the variance's gradient term."""
+    def naive(inputs, eps, problem):
+        right = generated("batchnorm-backward", M.REFERENCE["batchnorm"])(inputs, eps, problem)
+        x = np.moveaxis(inputs["x"], problem.feature_axis, -1)
+        std = np.sqrt(x.var(axis=tuple(range(x.ndim - 1)), keepdims=True) + eps)
+        dx = inputs["gamma"] * np.moveaxis(inputs["dy"], problem.feature_axis, -1) / std
+        return {**right, "dx": np.moveaxis(dx, -1, problem.feature_axis)}
+    d = diagnose("batchnorm-backward", observe("batchnorm-backward", naive))
+    assert d.fits and set(d.mistakes) == {"ignores-mean", "ignores-variance"}, d.message
+
+
+def _float16_check(kind_name, implementation, output="y"):
+    """The float16 large-values check of ``implementation`` on NC, as the runner makes it, and
+    the layout's float64 observation of the correct recipe (the values right in float64)."""
+    from symbn.verify.cases import stress_cases
+    from symbn.verify.model import OutputCheck
+    kind = get_kind(kind_name)
+    layout = make_layout(kind.norm, 2, 1)
+    case = next(c for c, _ in stress_cases(kind, layout, ("float16",))
+                if c.stress == "large values")
+    inputs = case.inputs(kind, layout, "float16")
+    want = reference_outputs(kind, layout, inputs, eps=case.eps)[output]
+    with np.errstate(all="ignore"):
+        got = implementation({k: v.astype(np.float16) for k, v in inputs.items()}, case.eps)
+    rel = float(np.max(np.abs(got - want)) / np.max(np.abs(want)))
+    assert np.max(np.abs(want)) > 0.1
+    check = OutputCheck(case.label(layout), layout.name, "float16", "large values", output,
+                        rel * float(np.max(np.abs(want))), rel, 1e-2, False)
+    correct = generated(kind_name, M.REFERENCE[kind.norm.name])
+    observation = observe(kind_name, correct)
+    return check, observation
+
+
+def test_half_precision_without_float32_upcast_is_named_from_the_float16_checks():
+    def no_upcast(a, eps):  # RMSNorm in float16: x^2 overflows above ~256
+        return a["weight"] * a["x"] / np.sqrt((a["x"] ** 2).mean(-1, keepdims=True) + eps)
+    check, observations = _float16_check("rmsnorm-forward", no_upcast)
+    assert check.max_rel > 0.5
+    d = diagnose("rmsnorm-forward", observations, checks=(check,))
+    assert d.fits and d.mistakes == ("no-float32-upcast",), d.message
+    assert "no float32 upcast" in d.message and "float16" in d.message
+
+
+def test_a_float16_failure_of_another_size_is_not_called_no_upcast():
+    def upcast_then_off(a, eps):  # float32 statistics, then 5% off: not the overflow
+        x = a["x"].astype(np.float32)
+        y = a["weight"] * x / np.sqrt((x ** 2).mean(-1, keepdims=True) + eps)
+        return (1.05 * y).astype(np.float16)
+    check, observations = _float16_check("rmsnorm-forward", upcast_then_off)
+    assert 1e-2 < check.max_rel < 0.1
+    d = diagnose("rmsnorm-forward", observations, checks=(check,))
+    assert d.fits and d.name == "correct", d.message

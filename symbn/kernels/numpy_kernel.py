@@ -105,9 +105,10 @@ class Kernel:
             raise KernelInputError(f"{self.name}: missing the per-sample input {symbol!s}; "
                                    f"it takes {self.arguments}")
         array = np.asarray(values[str(symbol)])
-        if array.dtype not in (np.float32, np.float64):
+        # float16 too: verify runs a recipe in it (the no-float32-upcast mistake)
+        if array.dtype not in (np.float16, np.float32, np.float64):
             raise KernelInputError(f"{self.name}: {symbol} has dtype {array.dtype}; "
-                                   "pass float32 or float64 arrays")
+                                   "pass float16, float32 or float64 arrays")
         return array
 
     def _constant_array(self, symbol: sp.Symbol, values: Mapping[str, Any],

@@ -14,10 +14,13 @@ Weight normalization has its own recipe (:class:`WeightNormRecipe`, w = g v / ||
 the same field names, so its mistakes are fitted by the same diagnosis.
 
 Two mistakes combine by merging their recipe changes (when they change different fields), so
-pairs come from the same machinery.  Four entries are *fitted* rather than fixed: a gradient
+pairs come from the same machinery; two dx rules that each hold a statistic constant combine
+into one that holds both (:func:`merge`).  Five entries are *fitted* rather than fixed: a gradient
 off by a constant factor (``dx-scaled``, ``dgamma-scaled``, ``dbeta-scaled``; the factor is
 fitted by least squares and named, see :mod:`symbn.verify.diagnosis`) and a hard-coded eps
-(the constant is picked from the defaults of real frameworks: :data:`HARD_CODED_EPS`).
+(the constant is picked from the defaults of real frameworks: :data:`HARD_CODED_EPS`), and
+the computation in the input's half precision (``no-float32-upcast``: the correct recipe run
+in float16, fitted to the float16 cases only, where it differs).
 
 The mistakes of a module's running statistics and eval mode (running variance updated with
 the biased variance, pytorch/pytorch#3122 and #60528; momentum used the Keras way in a
@@ -69,11 +72,15 @@ class Recipe:
     * ``scale``: "gamma" | "none" | "one-plus-gamma" (Gemma's (1 + w));
     * ``axes``: "correct" or a wrong reduction (:func:`_plan`): "per-sample" (every axis but
       the batch axis), "per-position" (the batch axis only), "over-batch" (a last-axis norm's
-      statistics per feature, over the rows), "with-batch" (InstanceNorm with the batch axis
-      too), "nhwc-reshape" (GroupNorm's (N, H, W, C) reshaped to (N, G, -1) without moving C
-      next to N: a group mixes channels and positions);
-    * ``compute``: the precision it runs in ("input" or "float32");
-    * ``dx``, ``dgamma``: "derived" or a wrong derivation rule (:func:`outputs`).
+      statistics per feature, over the rows), "axis-1" (a last-axis norm reducing axis 1 of
+      the input, as written for (N, D): over T of a (B, T, C) input), "with-batch"
+      (InstanceNorm with the batch axis too), "nhwc-reshape" (GroupNorm's (N, H, W, C)
+      reshaped to (N, G, -1) without moving C next to N: a group mixes channels and positions);
+    * ``compute``: the precision it runs in ("input", "float32", or "float16": the no-upcast
+      mistake, applied to the float16 cases only; NumPy has no bfloat16 to run it in);
+    * ``dx``, ``dgamma``: "derived" or a wrong derivation rule (:func:`outputs`; dgamma
+      "swapped": the parameters' gradients returned in each other's place); dx rules
+      that hold statistics constant combine ("ignores-mean+ignores-variance", :func:`merge`).
     """
 
     centre: bool = True
@@ -139,7 +146,9 @@ class Mistake:
     """A named wrong recipe: ``changes`` to the family member's reference recipe.
 
     ``norms``: the members it applies to; ``fitted``: "factor" (an output off by a fitted
-    constant: ``output`` names it) or "eps" (a hard-coded eps) when a parameter is fitted;
+    constant: ``output`` names it), "eps" (a hard-coded eps) or "half" (the precision is the
+    float16 case's: the recipe is fitted to the float16 checks only) when a parameter is
+    fitted;
     ``references``: public issues and pull requests of real projects that made it.
     """
 
@@ -228,6 +237,11 @@ def mistakes() -> tuple[Mistake, ...]:
         _m("float32-compute", "computes in float32 whatever the input dtype (x.float() "
            "inside the layer, cast back)", references=("huggingface/transformers#29402",),
            compute="float32"),
+        Mistake("no-float32-upcast", "computes in the input's half precision (no float32 "
+                "upcast): x^2 overflows float16 above ~256 and eps below ~6e-8 is 0 in it",
+                (("compute", "float16"),), FAMILY,
+                ("pytorch/pytorch#133085", "pytorch/pytorch#41527", "deepspeedai/DeepSpeed#581"),
+                fitted="half"),
         # -- the statistics' axes --
         _m("per-sample-statistics", "BatchNorm with per-sample statistics (over every axis "
            "but the batch axis, as LayerNorm)", ("batchnorm",), axes="per-sample"),
@@ -238,6 +252,9 @@ def mistakes() -> tuple[Mistake, ...]:
            ("facebookresearch/ConvNeXt#112",), axes="per-sample"),
         _m("batch-statistics", "statistics over the batch, per feature (a BatchNorm), not "
            "over the features of each row", ("layernorm", "rmsnorm"), axes="over-batch"),
+        _m("statistics-over-axis-1", "statistics over axis 1 (T of a (B, T, C) input: "
+           "written for (N, D) inputs), per sample and feature, not over the features C",
+           ("layernorm", "rmsnorm"), axes="axis-1"),
         _m("instancenorm-with-batch", "InstanceNorm whose statistics include the batch axis "
            "(a BatchNorm)", ("instancenorm",), ("pytorch/pytorch#4348",), axes="with-batch"),
         _m("groupnorm-nhwc-reshape", "GroupNorm on (N, H, W, C) reshaped to (N, G, -1) "
@@ -255,6 +272,8 @@ def mistakes() -> tuple[Mistake, ...]:
         _m("missing-1/N", "dx uses batch sums where the means belong (a missing 1/N)",
            dx="sums-for-means"),
         _m("dgamma-uses-x", "dgamma = sum(dy * x) instead of sum(dy * xhat)", dgamma="uses-x"),
+        _m("dgamma-dbeta-swapped", "dgamma and dbeta swapped: dgamma = sum(dy), dbeta = "
+           "sum(dy * xhat)", STANDARDIZING, dgamma="swapped"),
         # -- weight normalization --
         _m("weightnorm-norm-over-dim-1", "weight norm taken over axis 1 only (per (o, h, w) "
            "of a conv weight) instead of over every axis but the output axis", WEIGHTNORM,
@@ -316,6 +335,22 @@ def _second_moment(recipe: Recipe) -> Mean:
     return batch_var(x) if recipe.centre and recipe.variance != "one-pass" else batch_mean(x**2)
 
 
+#: dx rules that hold a statistic constant: rule -> the statistic held (they combine)
+HOLDS = {"ignores-mean": lambda recipe: Mean(x), "ignores-variance": _second_moment}
+
+
+def merge(a: dict, b: dict) -> dict | None:
+    """Two mistakes' recipe changes as one, or None when they change the same thing (two dx
+    rules that each hold a statistic constant hold both: dx = gamma * dy / sqrt(var + eps),
+    every statistic treated as a constant, is ignores-mean + ignores-variance)."""
+    shared = set(a) & set(b)
+    if not shared:
+        return {**a, **b}
+    if shared == {"dx"} and {a["dx"], b["dx"]} <= set(HOLDS) and a["dx"] != b["dx"]:
+        return {**a, **b, "dx": "+".join(sorted((a["dx"], b["dx"])))}
+    return None
+
+
 def _dx(recipe: Recipe, y) -> sp.Expr:
     loss = batch_sum(g * y)
     rule = recipe.dx
@@ -323,12 +358,10 @@ def _dx(recipe: Recipe, y) -> sp.Expr:
         return derivative(loss, x)
     if rule == "no-gamma":
         return derivative(batch_sum(g * forward_expression(recipe, scale_one=True)), x)
-    if rule == "ignores-mean":
-        return derivative(loss, x, hold=[Mean(x)])
     if rule == "mean-term-twice":  # the term through Mean(x) counted once more
         return 2 * derivative(loss, x) - derivative(loss, x, hold=[Mean(x)])
-    if rule == "ignores-variance":
-        return derivative(loss, x, hold=[_second_moment(recipe)])
+    if set(rule.split("+")) <= set(HOLDS):
+        return derivative(loss, x, hold=[HOLDS[r](recipe) for r in rule.split("+")])
     if rule == "sums-for-means":  # every coupling term (each carries one 1/N) times N
         naive = g * derivative(y, x, through_stats=False)  # every statistic held constant
         return naive + N * (derivative(loss, x) - naive)
@@ -374,6 +407,8 @@ def outputs(recipe: AnyRecipe, role: str) -> dict:
                 g * derivative(y, gamma_w, through_stats=False)
         if recipe.shift:
             out["dbeta_w"] = g * derivative(y, beta_w, through_stats=False)
+        if recipe.dgamma == "swapped" and {"dgamma_w", "dbeta_w"} <= set(out):
+            out["dgamma_w"], out["dbeta_w"] = out["dbeta_w"], out["dgamma_w"]
     return out
 
 
@@ -426,6 +461,8 @@ def _plan(recipe: Recipe, problem: Problem, shape):
             return flat, lambda a: back(a.reshape(rows_shape)), (0,)
         if axes == "per-sample" and ndim >= 3:
             return last, back, tuple(range(1, ndim))
+        if axes == "axis-1" and fa != 1:  # the input's own axis 1, in its own layout
+            return (lambda a: a), (lambda a: a), (1,)
         return None
     if norm == "groupnorm":
         n, c, k = shape[0], shape[fa], problem.groups
@@ -458,8 +495,8 @@ def predict(recipe: AnyRecipe, role: str, problem: Problem, inputs: dict,
     (y, dx, dgamma/dweight, dbeta), as float64 arrays; None when the recipe does not apply.
 
     ``inputs``: x, dy, and the (C,) parameters (gamma, beta, or weight), as the user got them
-    (weight norm: v, dw, g).  The recipe runs in the inputs' precision (``compute="input"``)
-    or in float32.
+    (weight norm: v, dw, g).  The recipe runs in the inputs' precision (``compute="input"``),
+    in float32 or in float16.
     """
     if isinstance(recipe, WeightNormRecipe):
         return _predict_weight_norm(recipe, role, problem, inputs)
@@ -468,7 +505,7 @@ def predict(recipe: AnyRecipe, role: str, problem: Problem, inputs: dict,
     if plan is None:
         return None
     to_view, from_view, axes = plan
-    dtype = np.float32 if recipe.compute == "float32" else x_.dtype
+    dtype = x_.dtype if recipe.compute == "input" else np.dtype(recipe.compute)
     pname = "weight" if problem.norm == "rmsnorm" else "gamma"
     gamma_ = inputs[pname]
     beta_ = inputs.get("beta", np.zeros_like(gamma_))
