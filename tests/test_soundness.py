@@ -362,3 +362,180 @@ def test_every_search_point_respects_the_symbols_assumptions(facts):
             assert all(allows(sample, v) for v in samples[sample]), (mode, samples)
     assert not allows(sp.Symbol("p", positive=True), 0)
     assert not allows(sp.Symbol("n", integer=True), sp.Rational(1, 2))
+
+
+# --- 7. the adversarial review of the prover ---------------------------------------------
+# Each false PROVED it found, now PROVED on the domain where the claim as given is defined
+# (computed before any strategy rewrites it), next to a true claim with no domain and a
+# false variant that is REFUTED.
+
+xh0 = standardize(x, 0)
+
+
+@pytest.mark.parametrize("lhs, rhs, domain", [
+    # a pole that is neither a power nor a log: undefined where the function is
+    (sp.cot(a) * sp.sin(a), sp.cos(a), {"sin(a) != 0"}),
+    (sp.tan(a) * sp.cos(a), sp.sin(a), {"cos(a) != 0"}),
+    (sp.coth(a) * sp.tanh(a), 1, {"a != 0"}),
+    (sp.csc(a) * sp.sin(a), 1, {"sin(a) != 0"}),
+    (sp.gamma(a + 1), a * sp.gamma(a), {"gamma(a + 1) is finite", "gamma(a) is finite"}),
+    (sp.cot(var) * sp.sin(var), sp.cos(var), {"sin(Mean((x - Mean(x))**2)) != 0"}),
+    # the cases strategy's rewritten spelling (|z| = z sign(z)) cancels z/z
+    (sp.Abs(a) / a + sp.Abs(b) / b, sp.sign(a) + sp.sign(b), {"a != 0", "b != 0"}),
+    (Mean(sp.Abs(x) / x), Mean(sp.sign(x)), {"x != 0"}),
+    (Mean(sp.Abs(x - Mean(x)) / (x - Mean(x))), Mean(sp.sign(x - Mean(x))),
+     {"x - Mean(x) != 0"}),
+    # xhat at eps = 0 is undefined on a constant batch
+    (Mean(sp.Max(xh0, 0)), Mean(sp.Max(-xh0, 0)), {"Mean((x - Mean(x))**2) > 0"}),
+    # standardize(a x) divides by sqrt(a**2 Var): read as its factors
+    (standardize(a * x, 0), sp.sign(a) * standardize(x, 0), {"Mean((x - Mean(x))**2) > 0", "a != 0"}),
+])
+def test_a_proof_includes_where_the_claim_as_given_is_defined(lhs, rhs, domain):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status is Status.PROVED, verdict
+    assert set(verdict.domain) == domain, verdict
+
+
+@pytest.mark.parametrize("lhs, rhs", [
+    (sp.sin(a)**2 + sp.cos(a)**2, 1),
+    (sp.tanh(a) * sp.cosh(a), sp.sinh(a)),
+    (Mean(sp.Max(xhat, 0)), Mean(sp.Max(-xhat, 0))),   # eps > 0: xhat defined everywhere
+    (sp.Abs(a) * sp.sign(a), a),
+])
+def test_a_claim_defined_everywhere_is_proved_without_a_domain(lhs, rhs):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status is Status.PROVED and verdict.domain == (), verdict
+
+
+@pytest.mark.parametrize("lhs, rhs", [
+    (sp.cot(a) * sp.sin(a), sp.sin(a)),
+    (sp.coth(a) * sp.tanh(a), a),
+    (sp.Abs(a) / a + sp.Abs(b) / b, sp.sign(a) - sp.sign(b)),
+    (Mean(sp.Abs(x) / x), 1),
+    (Mean(sp.Max(xh0, 0)), 0),
+])
+def test_the_false_variants_of_the_review_claims_are_refuted(lhs, rhs):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status is Status.REFUTED, verdict
+    _check_counterexample(verdict, lhs, rhs)
+
+
+def test_a_point_where_one_side_only_is_undefined_is_excluded_or_reported():
+    from symbn.prove.definedness import conditions
+    from symbn.prove.sampling import GAP, find_counterexample
+    lhs, rhs = sp.cot(a) * sp.sin(a), sp.cos(a)     # lhs is nan at a = 0, rhs is 1
+    notes: list = []
+    assert find_counterexample(lhs, rhs, tries=24, notes=notes) is None
+    assert any(n.startswith(GAP) and "a = 0" in n for n in notes), notes
+    notes = []
+    find_counterexample(lhs, rhs, tries=24, conditions=conditions(lhs, rhs), notes=notes)
+    assert not any(n.startswith(GAP) for n in notes), notes   # sin(a) != 0 excludes a = 0
+
+
+@pytest.mark.parametrize("lhs, rhs", [
+    (Mean(xh0**2), 1),
+    (sp.sqrt(var) / sp.sqrt(var), 1),
+    (Mean(x / x), 1),
+    (Mean(g * x**2) / Mean(x**2) * Mean(x**2), Mean(g * x**2)),
+    (sp.exp(sp.log(a)), a),
+])
+def test_a_construction_says_what_sympy_cancelled_is_unknown(lhs, rhs):
+    verdict = _verdict(lhs, rhs)
+    assert verdict.status is Status.PROVED and verdict.method.startswith("construction")
+    assert BUILT in verdict.domain, verdict
+
+
+def test_a_construction_keeps_the_conditions_of_what_is_left():
+    verdict = _verdict(1 / a, 1 / a)
+    assert verdict.status is Status.PROVED and set(verdict.domain) == {"a != 0", BUILT}
+
+
+@pytest.mark.parametrize("name, condition", [
+    ("jacobian-null-xhat", "Mean((x - Mean(x))**2) > 0"),
+    ("invariance-rmsnorm-weight-matrix-re-scaling", "Mean(x**2) > 0"),
+    ("invariance-rmsnorm-dataset-re-scaling", "Mean(x**2) > 0"),
+])
+def test_the_catalogues_eps_zero_constructions_state_their_domain(name, condition):
+    from symbn.identities import CATALOGUE
+    identity = next(i for i in CATALOGUE if i.name == name)
+    verdict = identity.claim().prove(BUDGET)
+    assert verdict.status is Status.PROVED and condition in verdict.domain, verdict
+
+
+def test_a_relation_already_true_is_an_error_and_a_string_is_read_with_the_claims_symbols():
+    with pytest.raises(AssumptionError, match="True before prove sees it.*'a > 0'"):
+        prove(sp.sqrt(a**2), a, assume=[sp.Symbol("a", positive=True) > 0])
+    verdict = _verdict(sp.sqrt(a**2), a, assume=["a > 0"])
+    assert verdict.status is Status.PROVED and verdict.assumptions == ("a > 0",)
+    verdict = _verdict(sp.sqrt(a**2), a, assume=["a < 0"])
+    assert verdict.status is Status.REFUTED and verdict.assumptions == ("a < 0",)
+    assert verdict.counterexample.constants[next(iter(verdict.counterexample.constants))] < 0
+    for text, message in (("a +", "cannot read"), ("a > 2", "sign condition"),
+                          ("zeta > 0", "no symbol named 'zeta'")):
+        with pytest.raises(AssumptionError, match=message):
+            prove(sp.sqrt(a**2), a, assume=[text])
+
+
+def test_only_symbns_own_n_is_the_batch_size():
+    user_n = sp.Symbol("N", real=True)
+    verdict = _verdict(Mean(x) * user_n, 2 * Mean(x), where={user_n: 2})
+    assert verdict.status is Status.PROVED, verdict
+    verdict = _verdict(Mean(x) * user_n, 2 * Mean(x), where={user_n: 3})
+    assert verdict.status is Status.REFUTED and user_n not in verdict.counterexample.constants
+    assert _verdict(N * Mean(x), 2 * Mean(x), where={N: 2}).status is Status.PROVED
+
+
+def _declared(symbol, value) -> bool:
+    return all(getattr(sp.sympify(value), f"is_{fact}") is held
+               for fact, held in symbol.assumptions0.items())
+
+
+@pytest.mark.parametrize("symbol, true, false", [
+    (sp.Symbol("k", odd=True), (sp.floor(sp.Symbol("k", odd=True) / 2),
+                                (sp.Symbol("k", odd=True) - 1) / 2),
+     (sp.floor(sp.Symbol("k", odd=True) / 2), sp.Symbol("k", odd=True) / 2)),
+    (sp.Symbol("t", imaginary=True),
+     (sp.Symbol("t", imaginary=True)**2 + sp.Abs(sp.Symbol("t", imaginary=True))**2, 0),
+     (sp.Symbol("t", imaginary=True)**2 - sp.Abs(sp.Symbol("t", imaginary=True))**2, 0)),
+    # SymPy's Heaviside(0) is 1/2, so Heaviside(p - 2) = 1 is false at p = 2
+    (sp.Symbol("p", prime=True), (sp.Heaviside(sp.Symbol("p", prime=True) - 1), 1),
+     (sp.Heaviside(sp.Symbol("p", prime=True) - 2), 1)),
+    (sp.Symbol("e", even=True), (2 * sp.floor(sp.Symbol("e", even=True) / 2), sp.Symbol("e", even=True)),
+     (sp.floor(sp.Symbol("e", even=True) / 2), sp.Symbol("e", even=True))),
+])
+def test_the_search_honours_every_declaration(symbol, true, false):
+    assert _verdict(*true).status is not Status.REFUTED
+    verdict = _verdict(*false)
+    assert verdict.status is Status.REFUTED, verdict
+    assert _declared(symbol, verdict.counterexample.constants[symbol]), verdict.counterexample
+
+
+def test_a_declaration_the_search_cannot_honour_leaves_the_claim_unsampled():
+    r = sp.Symbol("r", irrational=True)
+    verdict = _verdict(sp.floor(r), r)
+    assert verdict.status is Status.UNDECIDED
+    assert any("cannot pick a value for r" in note for note in verdict.attempts), verdict.attempts
+    assert _verdict((r + 1)**2, r**2 + 2 * r + 1).status is Status.PROVED
+
+
+def test_explicit_samples_with_where_n_are_checked_at_every_sample():
+    x0, x1, x2 = symbn.core.explicit_symbols(x, 3)
+    verdict = _verdict(x - Mean(x), x0 - (x0 + x1 + x2) / 3, where={N: 3})
+    assert verdict.status is Status.REFUTED, verdict      # false at samples 1 and 2
+    assert _verdict(x, x0, where={N: 3}).status is Status.REFUTED
+    assert _verdict(Mean(x), (x0 + x1 + x2) / 3, where={N: 3}).status is Status.PROVED
+    assert _verdict(x + 1, 1 + x, where={N: 3}).status is Status.PROVED   # no Mean: no error
+
+
+def test_lists_are_matrices_and_bad_sides_are_one_clear_error():
+    assert _verdict([a, b], [a, b]).status is Status.PROVED
+    assert _verdict((a, b), (a, b + 1)).status is Status.REFUTED
+    assert _verdict([[a, a * b]], [[a, b * a]]).status is Status.PROVED
+    for lhs, rhs, error, message in (
+            (None, None, TypeError, "lhs is None"), (a, None, TypeError, "rhs is None"),
+            ("a +", "a", ValueError, "the string 'a \\+'"),
+            ([a, b], [a], ValueError, "2x1 matrix with a 1x1 one"),
+            ([[a], [a, b]], [a], ValueError, "not a matrix"),
+            (object(), a, ValueError, "cannot read")):
+        with pytest.raises(error, match=message):
+            prove(lhs, rhs)

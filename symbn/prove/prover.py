@@ -22,6 +22,7 @@ matrices entry by entry.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 
@@ -208,12 +209,11 @@ def _sign_condition(relation, symbols):
 def _parsed_condition(text: str, symbols):
     """``"a > 0"`` read with the claim's symbols: (symbol, kind), or (None, None) when the
     symbol's declaration already says so."""
-    names = {}
-    for s in symbols:
-        names.setdefault(s.name, []).append(s)
-    local = {name: found[0] for name, found in names.items() if len(found) == 1}
+    # every name a plain symbol (not SymPy's zeta or N), so that it stays a relation;
+    # then matched to the claim's symbol by name
+    local = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*", text)}
     try:
-        relation = sp.parse_expr(text, local_dict=local, evaluate=False)
+        relation = sp.parse_expr(text, local_dict=local)
     except (sp.SympifyError, SyntaxError, TypeError, TokenError) as error:
         raise AssumptionError(f"assume=[{text!r}]: cannot read it as a condition "
                               f"({type(error).__name__}): write it like 'gamma > 0'") from None
