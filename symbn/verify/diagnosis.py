@@ -158,7 +158,10 @@ def diagnose(kind, observations, *, checks=(), scale_offset=0) -> Diagnosis:
     if factored:
         return fit.diagnosis(factored, [correct], wrong)
     singles = []
+    params_right = all(correct.per_output[n] <= FIT for n in names if _factor_key(n) != "dx")
     for screened in (True, False):
+        if not screened and params_right:
+            break  # a mistake that changes a right output fits neither alone nor in a pair
         singles += [c for c in fit.singles(screened) if c is not None]
         ranked = sorted([correct, *singles], key=lambda c: c.residual)
         # among fits, one without a fitted constant first (no eps, not eps = 1e-12)
