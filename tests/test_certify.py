@@ -369,7 +369,8 @@ def _proved_certificate(lhs, rhs):
 ])
 def test_a_domain_that_does_not_imply_the_proofs_conditions_is_not_confirmed(lhs, rhs, needed):
     data = _proved_certificate(lhs, rhs)
-    assert check(data).confirmed is True
+    result = check(data)
+    assert result.confirmed is True and result.lines[-1].startswith("domain: the stated one")
     for domain in ([], ["a + 1 != 0"]):
         data["domain"] = domain
         result = check(data)
@@ -425,7 +426,10 @@ FORGED = {
     "sqrt(a**2) == a, rationalized, a both positive and negative":
         {**_forged_rationalized("sqrt(a**2) == a", "sqrt(a**2) - a", samples=["x"],
                                 positive=["a"]), "negative": ["a"]},
-    "(a**2-1)/(a-1) == a+1 with x**0, empty domain":
+    "sqrt(a**2) == a, general, a assumed positive but declared of any sign":
+        _forged_general("sqrt(a**2) == a", "sqrt(a**2) - a", samples=["x"],
+                        signs={"a": "positive"}),
+    "(a**2-1)/(a-1) == a+1, empty domain":
         _forged_rationalized("(a**2 - 1)/(a - 1) == a + 1", "(a**2 - 1)/(a - 1) - a - 1",
                              samples=["x"]),
 }

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import random
+import re
 from dataclasses import dataclass
 
 import flint
@@ -116,6 +117,17 @@ def _samples(data, variables) -> list[str]:
     return samples
 
 
+def _signs_declared(variables, signs: dict) -> None:
+    """Each sign a check assumes is one its variable is declared with, such as 'symbol a
+    (positive, nonnegative)': an assumption appears in the claim, never only in a list."""
+    for name, sign in signs.items():
+        meaning = variables.get(name)
+        words = re.search(r"\(([^()]*)\)$", meaning) if isinstance(meaning, str) else None
+        if not words or sign not in [w.strip() for w in words.group(1).split(",")]:
+            raise Malformed(f"{name} is assumed {sign}, but its declaration {meaning!r} "
+                            f"does not say {sign}")
+
+
 def _claim(data) -> ast.expr:
     """lhs - rhs of the claim's text ``[label: ]lhs == rhs``.  A name it uses that the
     certificate does not declare (one that cancels in lhs - rhs) is compared as a
@@ -137,8 +149,9 @@ def _difference(left, right) -> ast.expr:
 
 
 def _domain_unmet(data, trees, radicals, variables, samples, name_signs, atoms=None):
-    """None when the stated domain implies every condition the check relies on (each
-    divisor nonzero, each root's argument >= 0, each radicand > 0); else the reason."""
+    """(None, the line saying so) when the stated domain implies every condition the check
+    relies on (each divisor nonzero, each root's argument >= 0, each radicand > 0); else
+    (the reason, None)."""
     domain = stated(data.get("domain", []))
     signs = Signs(name_signs, atoms or {})
     kw = dict(names=sorted(variables), signs=signs, samples=samples, atoms=atoms,
@@ -154,11 +167,14 @@ def _domain_unmet(data, trees, radicals, variables, samples, name_signs, atoms=N
             missing = unmet(conditions, domain + evident + [(b, POS) for _, b in radicals],
                             **kw)
     except Vacuous as why:
-        return f"python-flint: a vacuous domain: {why}"
+        return f"python-flint: a vacuous domain: {why}", None
     if missing:
         shown = "; ".join(sorted(set(missing)))
-        return f"python-flint: the stated domain does not imply {shown[:400]}"
-    return None
+        return f"python-flint: the stated domain does not imply {shown[:400]}", None
+    count = len(conditions) + len(radicals)
+    return None, (f"domain: the stated one ({len(domain)} condition(s)) and the signs imply "
+                  f"the {count} condition(s) the reduction relies on (divisors nonzero, "
+                  "roots' arguments >= 0, radicands > 0)")
 
 
 def _given(positive, negative) -> str:
@@ -191,6 +207,8 @@ def _check_rationalized(data, rng) -> Result:
     if positive & negative:
         return Result(None, (f"a vacuous domain: {', '.join(sorted(positive & negative))} "
                              "both positive and negative",))
+    _signs_declared(variables, {n: "positive" for n in positive - {n for n, _ in radicals}}
+                    | {n: "negative" for n in negative})
     names = sorted(set(variables) | used)
     try:
         relations_declared = _change_of_variables(residual, substitutions, radicals, names)
@@ -207,8 +225,8 @@ def _check_rationalized(data, rng) -> Result:
     if linked is not True:
         return Result(None, (linked,))
     name_signs = {n: POS if n in positive else NEG if n in negative else ANY for n in variables}
-    unmet_domain = _domain_unmet(data, [residual], radicals, variables, samples, name_signs,
-                                 atoms)
+    unmet_domain, domain_line = _domain_unmet(data, [residual, *(b for _, b in radicals)],
+                                              radicals, variables, samples, name_signs, atoms)
     if unmet_domain:
         return Result(None, (unmet_domain,))
     d = _degree(residual, substitutions, names)
@@ -232,13 +250,13 @@ def _check_rationalized(data, rng) -> Result:
     if relations or ctx.nvars() > len(names):
         lines.append("exact evaluation at points: not applicable (a square root or function "
                      "left as an atom has no rational value)")
-        return Result(True, tuple(lines))
+        return Result(True, (*lines, domain_line))
     zeros = _points(residual, substitutions, names, positive, negative, rng)
     if zeros is not True:
         return Result(None if "drew only" in zeros else False, (lines[0], zeros))
     lines.append(f"exact evaluation at {POINTS} random integer points (|S| = 2^{POINT_BITS}): "
                  f"all 0 ({_bound(d, POINTS)})")
-    return Result(True, tuple(lines))
+    return Result(True, (*lines, domain_line))
 
 
 def _linked(data, residual, variables, samples, atoms, positive, negative):
@@ -376,6 +394,7 @@ def _check_general(data, rng) -> Result:
     samples = _samples(data, variables)
     extra = names_in(text) - set(variables)
     signs = _field(data, "signs", dict)
+    _signs_declared(variables, signs)
     integers = set(_field(data, "integer", list))
     batch_symbol = data.get("batch_symbol")
     lines = []
@@ -401,7 +420,8 @@ def _check_general(data, rng) -> Result:
                              "certificate's residual (in moment form)",))
     name_signs = {n: {"positive": POS, "negative": NEG, "nonnegative": NONNEG,
                       "nonpositive": NONPOS}.get(signs.get(n), ANY) for n in variables}
-    unmet_domain = _domain_unmet(data, [residual], [], variables, samples, name_signs)
+    unmet_domain, domain_line = _domain_unmet(data, [residual], [], variables, samples,
+                                              name_signs)
     if unmet_domain:
         return Result(None, (unmet_domain,))
     confirmed = False
@@ -433,6 +453,8 @@ def _check_general(data, rng) -> Result:
     if isinstance(tested, str) and tested.startswith("REFUTED"):
         return Result(False, tuple(lines) + (tested[len("REFUTED "):],))
     lines.append(tested)
+    if confirmed:
+        lines.append(domain_line)
     return Result(True if confirmed else None, tuple(lines))
 
 
