@@ -460,3 +460,6 @@ def test_the_claims_text_must_be_the_residual():
     data["claim"] = "c, no equation"
     with pytest.raises(Malformed, match="lhs == rhs"):
         check(data)
+    data["claim"] = "Mean(x) == x: " + data["residual"] + " == 0"  # an equation in the label
+    with pytest.raises(Malformed, match="label"):
+        check(data)

@@ -16,6 +16,11 @@ Two kinds of certificate:
   independent variables, square roots as atoms R with R**2 == X) when it is a polynomial
   identity there, and by exact evaluation on random concrete batches: a nonzero value at a
   valid batch refutes; zeros at random batches alone confirm nothing.
+
+Either kind is first tied to its claim (the text ``[label: ]lhs == rhs`` is the residual in
+moment form; the per-sample variables and sign assumptions are the declared ones) and to
+its stated domain, which must imply every condition the check relies on
+(:mod:`symbn.certify.domain`); otherwise nothing is confirmed.
 """
 
 from __future__ import annotations
@@ -133,7 +138,9 @@ def _claim(data) -> ast.expr:
     certificate does not declare (one that cancels in lhs - rhs) is compared as a
     per-sample variable, the most general kind."""
     text = _field(data, "claim", str)
-    _, _, equation = text.rpartition(": ") if ": " in text else ("", "", text)
+    label, _, equation = text.partition(": ") if ": " in text else ("", "", text)
+    if "=" in label:  # the one equation in the text is the one checked
+        raise Malformed(f"the claim's label {label[:80]!r} holds an equation")
     try:
         node = ast.parse(equation, mode="eval").body
     except SyntaxError:
