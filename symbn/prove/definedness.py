@@ -105,6 +105,9 @@ def readable(found: list[Condition]) -> tuple[str, ...]:
             if condition.expr.is_finite is not True:
                 texts.append(f"{condition.expr} is finite")
             continue
+        if not _small(condition.expr):  # expanding it could take longer than any budget
+            texts.append(f"{condition.expr} {condition.kind} 0")
+            continue
         frozen, atoms, known = _freeze(condition.expr)
         frozen = sp.factor_terms(sp.expand(frozen))
         # B > 0 for a B known >= 0 (a variance) is B != 0: a**2 Var > 0 reads a != 0, Var > 0
@@ -118,6 +121,12 @@ def readable(found: list[Condition]) -> tuple[str, ...]:
             if not _holds(relation, known):
                 texts.append(_readable(relation, atoms))
     return tuple(dict.fromkeys(texts))
+
+
+def _small(expr) -> bool:
+    """True when expanding ``expr`` is cheap: no integer power above 16, few operations."""
+    return sp.count_ops(expr) <= 400 and not any(
+        p.exp.is_Integer and abs(p.exp) > 16 for p in expr.atoms(sp.Pow))
 
 
 def substituted(found: list[Condition], transform) -> list[Condition]:

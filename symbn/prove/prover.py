@@ -36,7 +36,7 @@ from symbn.core.explicit import ExplicitSymbol
 from symbn.prove.budget import run_with_budget
 from symbn.prove.certificate import second_check
 from symbn.prove.definedness import Condition, conditions, readable
-from symbn.prove.sampling import GAP, find_counterexample
+from symbn.prove.sampling import GAP, UNSAMPLED, find_counterexample
 from symbn.prove.strategies import EMPTY, STRATEGIES
 from symbn.prove.verdict import Counterexample, Status, Verdict
 
@@ -182,7 +182,8 @@ def _sign_condition(relation, symbols):
     if relation is sp.false:
         raise AssumptionError("an assumption in assume=[...] is False as written: it "
                               "contradicts a symbol's declared assumptions (eps < 0 for a "
-                              "positive eps)")
+                              "positive eps); if the claim's symbol is declared otherwise, "
+                              "state it on that symbol or as a string ('a < 0')")
     if relation is sp.true:
         raise AssumptionError(
             "an assumption in assume=[...] is True before prove sees it: SymPy evaluated "
@@ -448,7 +449,9 @@ def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start,
     if counterexample is not None:
         return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
                        reduced, counterexample, evidence=_RECHECKED)
-    return verdict(Status.UNDECIDED, "no strategy reduced the residual to 0", reduced)
+    unsampled = [note for note in attempts if UNSAMPLED in note]
+    return verdict(Status.UNDECIDED, "no strategy reduced the residual to 0"
+                   + (f"; {unsampled[0].split(': ', 1)[1]}" if unsampled else ""), reduced)
 
 
 def _proved(verdict, stage: _Stage, defined: Definedness, attempts) -> Verdict:

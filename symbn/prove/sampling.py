@@ -29,6 +29,10 @@ _CONFIRM_DIGITS = 60
 BOUNDARIES = ("wide", "constant batch", "zeros", "wide", "radicand zero", "batch of one")
 
 
+#: how the note about a symbol the search cannot sample begins
+UNSAMPLED = "the counterexample search cannot pick a value for"
+
+
 class Unsampleable(ValueError):
     """A symbol whose declared assumptions the search cannot honour with a rational value
     (irrational, transcendental, ...): the search does not sample it."""
@@ -36,7 +40,7 @@ class Unsampleable(ValueError):
     def __init__(self, symbol: sp.Symbol):
         declared = getattr(symbol, "_assumptions_orig", symbol.assumptions0)
         facts = sorted(f for f, v in declared.items() if v and f != "commutative")
-        super().__init__(f"the counterexample search cannot pick a value for {symbol} that is "
+        super().__init__(f"{UNSAMPLED} {symbol} that is "
                          f"{', '.join(facts)} as declared, so it did not sample the claim")
         self.symbol = symbol
 
