@@ -463,3 +463,14 @@ def test_the_claims_text_must_be_the_residual():
     data["claim"] = "Mean(x) == x: " + data["residual"] + " == 0"  # an equation in the label
     with pytest.raises(Malformed, match="label"):
         check(data)
+
+
+def test_nonzero_samples_of_both_signs_can_have_a_zero_mean():
+    # 1/x is nonzero at every sample, yet Mean(1/x) is 0 for x = [1, -1]
+    data = _forged_general("1/Mean(1/x) == 1/Mean(1/x)", "1/Mean(1/x) - 1/Mean(1/x)",
+                           samples=["x"])
+    data["domain"] = ["x != 0"]
+    result = check(data)
+    assert result.confirmed is None and "does not imply Mean(1 / x) != 0" in result.lines[0]
+    data["domain"] = ["x != 0", "Mean(1/x) != 0"]
+    assert check(data).confirmed is True

@@ -96,8 +96,9 @@ class Signs:
         name = node.func.id
         if name == "sqrt":
             return _root(self.of(node.args[0]))
-        if name == "Mean":  # the mean of values that all lie in a sign set lies in it
-            return self.of(node.args[0])
+        if name == "Mean":  # values all > 0 (>= 0, ...) have a mean > 0 (>= 0, ...)
+            s = self.of(node.args[0])
+            return s if s in (POS, NEG, NONNEG, NONPOS, ZERO) else ANY  # +/- can mean 0
         if name == "Abs":
             return _mul(self.of(node.args[0]), self.of(node.args[0]))
         return POS if name == "exp" else ANY
