@@ -124,6 +124,10 @@ def cmd_verify(args, console) -> int:
                             feature_axis=args.feature_axis, framework=args.framework,
                             timeout=args.timeout, traceback=getattr(args, "traceback", False))
     except VerifyError as error:
+        if args.json:  # a JSON reader gets the error too, not an empty stdout
+            import json
+            console.print(json.dumps({"error": str(error), "exit_status": EXIT_USAGE}),
+                          markup=False, highlight=False, soft_wrap=True)
         raise UsageError(str(error)) from None
     terminal.render(console, document.verify_document(report), as_json=args.json)
     return EXIT_OK if report.ok else EXIT_UNEXPECTED

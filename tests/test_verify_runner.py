@@ -252,7 +252,7 @@ def test_every_report_lists_what_was_and_was_not_checked():
 
 
 def test_nothing_checked_is_never_correct():
-    report = check("robust:three_arguments", "bn-forward")
+    report = check("robust:raises_inside", "bn-forward", layout="NC")
     assert not report.ok and not report.checks and not report.checked
 
 
@@ -271,13 +271,14 @@ def test_os_exit_is_reported_as_a_crash():
     assert "exited with status 3" in problem.message
 
 
-def test_a_failed_call_shows_the_expected_signature_once():
+def test_a_function_that_cannot_take_the_arguments_is_not_verified_exit_2_with_the_signature():
+    """Review finding 9: no user code ran, so no verdict; --json still gets a JSON object."""
     done = run("verify", "robust:three_arguments", "--kind", "bn-forward", "--json")
-    assert done.returncode == 1
-    [problem] = json.loads(done.stdout)["problems"]
-    assert "takes 3 positional arguments but 4 were given" in problem["message"]
-    assert problem["message"].endswith("symbn calls f(x, gamma, beta, eps) -> y")
-    assert len(problem["cases"]) > 10
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error.startswith("not verified: signature mismatch: three_arguments(x, gamma, beta)")
+    assert error.endswith("symbn calls f(x, gamma, beta, eps) -> y")
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
 
 def test_an_error_is_one_problem_with_its_cases_and_traceback_shows_the_users_line():
@@ -325,3 +326,127 @@ def test_a_function_defined_in_main_runs_in_process():
     report = verify(cell["forward"], "bn-forward", layout="NC")
     assert report.ok
     assert any("ran in this process" in line for line in report.not_checked)
+
+
+# -- review findings (tests/fixtures/verify_runner/: one fixture per finding) -------------------
+
+@pytest.mark.parametrize("name", ["forward_unpack", "forward_assert", "forward_raise"])
+def test_nd_code_that_refuses_other_ranks_its_own_way_is_correct_on_nc(name):
+    """Finding 3: a layout on which every call raises before any output is not supported."""
+    report = check(f"rank_checks:{name}", "batchnorm-forward")
+    assert report.ok and not report.problems, report.problems
+    assert {c.layout for c in report.checks} == {"NC"}
+    unsupported = [line for line in report.not_checked if "not supported" in line]
+    assert [line.split()[1] for line in unsupported] == ["NCL", "NCHW"]
+    assert all("rank_checks.py, line" in line for line in unsupported)
+
+
+def test_a_btc_only_llm_c_pair_is_correct_and_nc_is_not_supported():
+    report = check("rank_checks:layernorm_forward,layernorm_backward", "layernorm-pair")
+    assert report.ok and {c.layout for c in report.checks} == {"BTC"}
+    assert any(line.startswith("layout NC ") and "not supported" in line
+               for line in report.not_checked)
+
+
+def test_an_error_on_every_rank_is_a_fault_not_unsupported_layouts():
+    report = check("rank_checks:forward_name_error", "batchnorm-forward")
+    assert not report.ok and not any("not supported" in n for n in report.not_checked)
+    problem, hint = report.problems
+    assert problem.message.startswith("raised NameError") and "rank_checks.py" in problem.message
+    assert hint.message == ("no call gave outputs to compare; symbn calls "
+                            "f(x, gamma, beta, eps) -> y")
+
+
+@pytest.mark.parametrize("name,kind", [("layernorm", "layernorm-forward"),
+                                       ("batchnorm_via_helper", "batchnorm-forward")])
+def test_numpy_code_in_a_module_that_imports_torch_is_called_with_numpy(name, kind):
+    """Finding 4: the framework is the one the function's own code refers to (np.sqrt, also
+    through a helper of its module), not whatever the module imported."""
+    report = check(f"numpy_in_torch_module:{name}", kind)
+    assert report.framework == "numpy"
+    assert report.ok, (report.problems, failing(report))
+
+
+def test_groupnorm_that_ignores_its_groups_argument_is_wrong_and_named():
+    """Finding 2: the number of groups varies (2 and 3), so a hard-coded 2 is caught."""
+    wrong = check("groups_ignored:group_norm_two_groups", "groupnorm-forward")
+    assert not wrong.ok
+    assert {c.case.split()[-1] for c in failing(wrong)} == {"groups=3"}
+    assert any("ignores its groups argument" in p.message for p in wrong.problems)
+    right = check("groups_ignored:group_norm", "groupnorm-forward")
+    assert right.ok and any(c.case.endswith("groups=3") for c in right.checks)
+
+
+@pytest.mark.parametrize("name,kind,arguments", [
+    ("forward_subtracts_in_place", "batchnorm-forward", "argument x"),
+    ("forward_scales_gamma", "batchnorm-forward", "argument gamma"),
+    ("backward_zeroes_after", "batchnorm-backward", "argument dy"),
+    ("torch_forward_in_place", "batchnorm-forward", "argument x"),
+])
+def test_code_that_changes_its_callers_arrays_is_wrong_with_one_problem(name, kind, arguments):
+    """Finding 8: the values are right (computed before the damage), the caller's arrays not."""
+    report = check(f"in_place:{name}", kind, layout="NC", dtypes=("float64", "float32"))
+    assert not report.ok
+    assert all(c.passed for c in report.checks) and report.checks
+    [problem] = report.problems
+    assert problem.message.startswith(f"modifies its {arguments} in place")
+    assert len(problem.cases) > 5
+
+
+def test_a_keyword_only_eps_and_eps_second_are_called_by_name():
+    """Finding 9: parameters named as symbn's arguments get them by name."""
+    for name in ("keyword_only_eps", "eps_second"):
+        report = check(f"signatures:{name}", "batchnorm-forward", layout="NC")
+        assert report.ok, (name, report.problems)
+
+
+def test_a_function_without_eps_is_not_verified_rather_than_wrong():
+    with pytest.raises(VerifyError, match=r"not verified: signature mismatch: no_eps\(x, gamma"):
+        check("signatures:no_eps", "batchnorm-forward")
+
+
+def test_returning_none_names_the_output_without_a_hint_about_argument_order():
+    report = check("signatures:returns_none", "batchnorm-forward", layout="NC")
+    [problem] = report.problems
+    assert problem.message == "y is not an array (NoneType)"
+
+
+@pytest.mark.parametrize("options,message", [
+    (("--layout", "OI"), "layout OI is not a batchnorm layout"),
+    (("--layout", "NC", "--kind", "weightnorm-forward"), "layout NC is not a weightnorm layout"),
+])
+def test_a_weight_layout_for_an_activation_norm_is_a_usage_error(options, message):
+    """Finding 14."""
+    args = ["verify", "nd_only:forward", *options]
+    if "--kind" not in options:
+        args += ["--kind", "bn-forward"]
+    done = run(*args)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_a_usage_error_with_json_prints_a_json_error_object():
+    """Finding 13."""
+    done = run("verify", "nd_only:forward", "--kind", "bn-forward", "--layout", "OI", "--json")
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {"error": done.stderr.strip().removeprefix("error: "),
+                                       "exit_status": 2}
+
+
+def test_case_labels_say_the_eps_and_groups_the_code_got():
+    """Finding 11: no eps on weight norm's cases; a pair forward keeping its own eps is run
+    (and labelled) with the eps assumed; the table shows a failing case's numbers."""
+    weight = check("pairs:weightnorm_forward,weightnorm_backward", "weightnorm-pair")
+    assert weight.checks and not any("eps" in c.case for c in weight.checks)
+    own = check("rank_checks:layernorm_forward,layernorm_backward", "layernorm-pair")
+    assert {c.case.split("eps=")[1].split()[0] for c in own.checks} == {"1e-05"}
+
+
+def test_the_table_shows_a_failing_case_and_one_case_is_singular():
+    """Finding 11: the worst case per output is a failing one when any failed (a passing
+    stress case can have a larger error under its larger tolerance); "in 1 case"."""
+    from symbn.report.data import verify_data
+    wrong = check("groups_ignored:group_norm_two_groups", "groupnorm-forward", layout="NC")
+    for worst in verify_data(wrong)["worst"]:
+        assert not worst["passed"] and worst["case"].endswith("groups=3")
+    done = run("verify", "robust:segfaults", "--kind", "bn-forward")
+    assert "(in 1 case: " in done.stdout

@@ -112,14 +112,16 @@ def verify_data(report: VerifyReport) -> dict[str, Any]:
     d = report.diagnosis
     checks = [check_row_data(c) for c in report.checks]
     worst: dict[tuple[str, str], dict[str, Any]] = {}
+    rank: dict[tuple[str, str], tuple[bool, float]] = {}
     for c in checks:
-        key = (c["output"], c["dtype"])
-        entry = worst.setdefault(key, {"output": key[0], "dtype": key[1], "case": c["case"],
-                                       "max_abs": c["max_abs"], "max_rel": c["max_rel"],
-                                       "passed": True})
-        if (c["max_rel"] or 0) > (entry["max_rel"] or 0):
-            entry.update(case=c["case"], max_abs=c["max_abs"], max_rel=c["max_rel"])
-        entry["passed"] = entry["passed"] and c["passed"]
+        # a failing case before any passing one (its numbers are the ones over tolerance)
+        key, this = (c["output"], c["dtype"]), (not c["passed"], c["max_rel"] or 0)
+        if key not in rank or this > rank[key]:
+            rank[key] = this
+            worst[key] = {"output": key[0], "dtype": key[1], "case": c["case"],
+                          "max_abs": c["max_abs"], "max_rel": c["max_rel"],
+                          "passed": c["passed"] and worst.get(key, {}).get("passed", True)}
+        worst[key]["passed"] = worst[key]["passed"] and c["passed"]
     return {
         "target": report.target, "kind": report.kind, "framework": report.framework,
         "ok": report.ok, "checked": list(report.checked), "not_checked": list(report.not_checked),

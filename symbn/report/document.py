@@ -220,7 +220,8 @@ def verify_document(report: VerifyReport) -> Section:
                _error(w["max_rel"], ".2e"), "pass" if w["passed"] else "FAIL")
               for w in facts["worst"]))]
     for p in facts["problems"]:
-        cases = f" (in {len(p['cases'])} cases: {', '.join(p['cases'])})" if p["cases"] else ""
+        n = len(p["cases"])
+        cases = f" (in {n} case{'s' if n > 1 else ''}: {', '.join(p['cases'])})" if n else ""
         children.append(Paragraph(f"problem: {p['message']}{cases}"))
     if facts["checked"]:
         children.append(Paragraph("checked:"))

@@ -45,15 +45,21 @@ HINTS = {"mean offset": "x = 1e4 + N(0, 1): a one-pass variance E[x^2] - E[x]^2 
 
 @dataclass(frozen=True)
 class Case:
-    """One call: a canonical shape, eps, a seed, and the stress case's name (or None)."""
+    """One call: a canonical shape, eps (None for a kind without one), a seed, the stress
+    case's name (or None) and, for groupnorm, the number of groups (None: ``GROUPS``)."""
 
     shape: tuple[int, ...]
-    eps: float
+    eps: float | None
     seed: int = 0
     stress: str | None = None
+    groups: int | None = None
 
     def label(self, layout: Layout) -> str:
-        text = f"{'x'.join(map(str, layout.shape(self.shape)))} eps={self.eps:g}"
+        text = "x".join(map(str, layout.shape(self.shape)))
+        if self.eps is not None:
+            text += f" eps={self.eps:g}"
+        if self.groups is not None:
+            text += f" groups={self.groups}"
         return f"{text} [{self.stress}]" if self.stress else text
 
     def inputs(self, kind: Kind, layout: Layout, dtype: str) -> dict[str, np.ndarray]:
@@ -87,6 +93,13 @@ def _make_constant(x, kind: Kind, layout: Layout) -> None:
 
 def grid(kind: Kind, layout: Layout) -> tuple[Case, ...]:
     return tuple(Case(shape, eps) for shape, eps in SHAPES[layout.ndim])
+
+
+def group_cases(layout: Layout) -> tuple[Case, ...]:
+    """For a groupnorm function: the first shape with C = 12 split into 3 groups (4 channels
+    each), so code that ignores its ``groups`` argument (hard-codes 2) is caught."""
+    (n, _, *spatial), eps = SHAPES[layout.ndim][0]
+    return (Case((n, 12, *spatial), eps, groups=3),)
 
 
 def stress_cases(kind: Kind, layout: Layout, dtypes) -> tuple[tuple[Case, str], ...]:

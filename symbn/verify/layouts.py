@@ -52,6 +52,8 @@ def make_layout(norm: Norm, ndim: int, feature_axis: int) -> Layout:
 #: the names --layout accepts (BTC: a (batch, time, channel) input, channel last)
 NAMED = {"NC": (2, 1), "NCL": (3, 1), "NLC": (3, 2), "BTC": (3, 2), "NCHW": (4, 1),
          "NHWC": (4, 3), "OI": (2, 0), "OIHW": (4, 0)}
+#: weight normalization's layouts (a norm per output row): no input of another norm has them
+WEIGHT_LAYOUTS = ("OI", "OIHW")
 
 
 def layouts_for(norm: Norm, feature_axis: int | None = None, name: str | None = None) \
@@ -64,6 +66,11 @@ def layouts_for(norm: Norm, feature_axis: int | None = None, name: str | None = 
         if key not in NAMED:
             raise LayoutError(f"unknown layout {name!r}; use one of {', '.join(NAMED)}")
         ndim, axis = NAMED[key]
+        if (key in WEIGHT_LAYOUTS) != (norm.statistics == "rows"):
+            named = ("OI, OIHW (weight layouts)" if norm.statistics == "rows"
+                     else ", ".join(n for n in NAMED if n not in WEIGHT_LAYOUTS))
+            raise LayoutError(f"layout {key} is not a {norm.name} layout; use one of {named} "
+                              "(or --feature-axis)")
         if ndim not in norm.ndims:
             raise LayoutError(f"{norm.name} takes {'-D, '.join(map(str, norm.ndims))}-D inputs, "
                               f"not the {ndim}-D layout {key}")

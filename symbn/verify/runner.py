@@ -22,19 +22,25 @@ its float64 mean-offset case, ``mode`` telling them apart) and the report's chec
 returns a Diagnosis.
 
 Layouts: with ``layout`` None every layout of the kind (at the feature axis given, or the
-kind's default) is tried; one on which every float64 call fails with a shape or broadcast
-error is *not supported* -- listed once in not_checked, not a fault -- unless the user named it.
+kind's default) is tried; one on which every float64 call raises before giving any output (a
+shape error, ``N, D = x.shape``, ``assert x.ndim == 2``) is *not supported* -- listed once in
+not_checked, not a fault -- unless the user named it or no layout is supported at all.
+
+Arguments go by name when the function's parameters carry symbn's names (any order, a
+keyword-only eps); a function that cannot take them at all is not verified (VerifyError).
+A call that changes its arguments in place is a fault: the caller's arrays are corrupted.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 
 import numpy as np
 
 from symbn.backends.compare import compare
-from symbn.verify.cases import HINTS, Case, grid, stress_cases
+from symbn.verify.cases import HINTS, Case, grid, group_cases, stress_cases
 from symbn.verify.kinds import DEFAULT_EPS, GROUPS, Kind, UnknownKind, get_kind
 from symbn.verify.layouts import Layout, LayoutError, layouts_for
 from symbn.verify.model import Observation, OutputCheck, VerifyReport
@@ -51,7 +57,11 @@ STOPPED = {"timeout": "stopped after the time limit ran out",
 
 class VerifyError(ValueError):
     """The code cannot be verified at all (unknown kind, bad layout, a module that does not
-    import): one line for the user, exit status 2."""
+    import, a function that cannot take symbn's arguments): one line, exit status 2."""
+
+
+class _Mismatch(Exception):
+    """A function whose signature cannot take symbn's arguments: nothing of it ran."""
 
 
 def parse_target(spec: str) -> Target:
@@ -127,11 +137,13 @@ def verify(target, kind: str, *, layout: str | None = None, feature_axis: int | 
         except TargetError as error:
             where = f"\n{error.traceback.rstrip()}" if traceback and error.traceback else ""
             raise VerifyError(f"{error}{where}") from None
-        run.candidates = ((framework,) if framework else
-                          tuple(dict.fromkeys((*loaded.frameworks, "numpy"))))
+        run.candidates = (framework,) if framework else loaded.frameworks
         run.own_eps = (spec.role == "pair" and spec.has_eps
                        and loaded.positional[0] == len(_call_names(spec)))
         run.all_layouts(chosen, dtypes, stress)
+    except _Mismatch as error:
+        raise VerifyError(f"not verified: signature mismatch: {error}; symbn calls "
+                          f"{spec.signature}") from None
     finally:
         runner.close()
     run.summarize()
@@ -160,6 +172,10 @@ class _Run:
         self.stopped: str | None = None  # why the remaining cases did not run
         self.observations: list[Observation] = []
         self.supported: list[Layout] = []
+        # layouts on which every float64 call raised: (layout, [(case, Outcome, inputs)])
+        self.refused: list[tuple[Layout, list]] = []
+        self.passed_by_groups: dict[int, bool] = {}  # groupnorm: did every check pass, per G
+        self.returned = False  # some call returned (its outputs may still be unusable)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -168,15 +184,11 @@ class _Run:
             if self.stopped:
                 self.report.note_not_checked(f"layout {layout.name}: not run ({self.stopped})")
                 continue
-            cases = grid(self.kind, layout)
+            cases = self.grid(layout)
             results = [self.case(layout, case, "float64") for case in cases]
-            shape_errors = [r for r, _ in filter(None, results)
-                            if r.error is not None and r.error.shape]
-            if len(shape_errors) == len(cases) and not self.explicit:
-                self.report.note_not_checked(
-                    f"layout {layout.name} ({layout.ndim}-D, feature axis {layout.feature_axis}):"
-                    f" not supported by the code: every call raised a shape error "
-                    f"({shape_errors[0].error.line})")
+            if not self.explicit and all(r is not None and r[0].status == "raised"
+                                         for r in results):
+                self.refused.append((layout, list(zip(cases, results))))
                 continue
             for outcome, case in zip(results, cases):
                 self.record(layout, case, "float64", outcome)
@@ -190,7 +202,34 @@ class _Run:
                 for case, dtype in stress_cases(self.kind, layout, self.dtypes(dtypes)):
                     if case.stress == "tiny eps" and self.own_eps:
                         continue
+                    case = self.called(case)
                     self.record(layout, case, dtype, self.case(layout, case, dtype))
+
+    def grid(self, layout: Layout) -> tuple[Case, ...]:
+        """The grid as this kind is called: eps as the code gets it (none for weightnorm; its
+        own, assumed ``DEFAULT_EPS``, for a pair forward without one), groupnorm's groups."""
+        cases = grid(self.kind, layout)
+        if self.kind.norm.name == "groupnorm":
+            cases = (*(replace(c, groups=GROUPS) for c in cases), *group_cases(layout))
+        return tuple(self.called(c) for c in cases)
+
+    def called(self, case: Case) -> Case:
+        if not self.kind.has_eps:
+            return replace(case, eps=None)
+        return replace(case, eps=DEFAULT_EPS) if self.own_eps else case
+
+    def refused_layouts(self) -> None:
+        """Layouts on which every call raised: not supported when another layout ran (the code
+        is written for those), else every error is the code's fault and is reported."""
+        for layout, ran in self.refused:
+            if self.supported:
+                first = ran[0][1][0].error
+                self.report.note_not_checked(
+                    f"layout {layout.name} ({layout.ndim}-D, feature axis {layout.feature_axis}):"
+                    f" not supported by the code: every call raised ({first.line})")
+            else:
+                for case, outcome in ran:
+                    self.record(layout, case, "float64", outcome)
 
     @property
     def limit(self) -> float:
@@ -210,6 +249,7 @@ class _Run:
         """Run one case: (Outcome, its inputs), or None when it was not run (stopped)."""
         if self.stopped:
             return None
+        case = self.called(case)
         inputs = case.inputs(self.kind, layout, dtype)
         frameworks = (self.framework,) if self.framework else self.candidates
         first = None
@@ -217,6 +257,8 @@ class _Run:
             if dtype in LOW_PRECISION and framework == "numpy":
                 continue
             outcome = self.runner.run(self.job(framework, dtype, case, inputs), self.limit)
+            if outcome.error is not None and outcome.error.type == "SignatureMismatch":
+                raise _Mismatch(outcome.error.message)
             if outcome.status == "done" and self.framework is None:
                 self.framework = framework
             if outcome.status in ("timeout", "crashed"):  # the remaining cases are not run
@@ -227,13 +269,14 @@ class _Run:
         return first
 
     def job(self, framework, dtype, case: Case, inputs) -> Job:
-        values = {**inputs, "eps": case.eps, "groups": GROUPS}
-        args = tuple(values[name] for name in _call_names(self.kind))
+        values = {**inputs, "eps": case.eps, "groups": case.groups or GROUPS}
+        names = _call_names(self.kind)
+        args = tuple(values[name] for name in names)
         if self.kind.role != "pair":
-            return Job(framework, dtype, args)
+            return Job(framework, dtype, args, names=names)
         param = {"mode": "train", "eps": case.eps} if self.kind.has_eps else None
         return Job(framework, dtype, args, upstream=inputs["d" + self.kind.norm.output],
-                   param=param)
+                   param=param, names=names)
 
     # -- judging ---------------------------------------------------------------------------
 
@@ -263,12 +306,19 @@ class _Run:
                 report.problem(f"raised {error.line}{where}", label,
                                key=f"raised {error.type} {error.origin or error.line}")
             return
+        self.returned = True
+        if outcome.modified:
+            many = len(outcome.modified) > 1
+            report.problem(f"modifies its argument{'s' if many else ''} "
+                           f"{' and '.join(outcome.modified)} in place: the caller's array"
+                           f"{'s are' if many else ' is'} changed (work on a copy, or out-of-place"
+                           " operations)", label, key=f"modifies {outcome.modified}")
         got = self.outputs(outcome.value, label)
         if got is None:
             return
-        eps = DEFAULT_EPS if self.own_eps else case.eps
-        want = reference_outputs(self.kind, layout, inputs, eps=eps, groups=GROUPS)
-        stats = statistics_view(self.kind, layout, inputs[self.kind.norm.input], GROUPS)
+        eps, groups = case.eps, case.groups or GROUPS
+        want = reference_outputs(self.kind, layout, inputs, eps=eps, groups=groups)
+        stats = statistics_view(self.kind, layout, inputs[self.kind.norm.input], groups)
         tol = tolerance(dtype, _reduction_size(self.kind, layout, case),
                         0.0 if stats is None else centring_ratio(*stats, eps))
         values = {}
@@ -283,11 +333,13 @@ class _Run:
             report.checks.append(OutputCheck(case.label(layout), layout.name, dtype,
                                              case.stress or "train", name, max_abs, max_rel,
                                              tol, passed))
+            if case.groups is not None:
+                self.passed_by_groups[groups] = self.passed_by_groups.get(groups, True) and passed
         # the mean-offset case too: a one-pass variance shows only there
         if dtype == "float64" and case.stress in (None, "mean offset") \
                 and len(values) == len(want):
             self.observations.append(Observation(case.label(layout), layout, inputs, values,
-                                                 want, eps, GROUPS, case.stress or "train"))
+                                                 want, eps, groups, case.stress or "train"))
 
     def outputs(self, returned, label):
         """{output name: Leaf} from what the code returned, or None (a problem recorded)."""
@@ -344,23 +396,38 @@ class _Run:
         if good and bad:
             self.report.problem(
                 f"right on {', '.join(good)} but wrong on {', '.join(bad)}, which it accepts "
-                f"without an error: if it is meant for {' and '.join(good)} inputs only, "
-                f"check just those with --layout", key="layouts")
+                f"without an error: a bug if it is meant for {' and '.join(bad)} inputs; if it "
+                f"is meant for {' and '.join(good)} inputs only, check just those with "
+                f"--layout", key="layouts")
+
+    def groups_advice(self) -> None:
+        """GroupNorm right with ``GROUPS`` groups and wrong with another number: the code does
+        not use its groups argument."""
+        right = sorted(g for g, ok in self.passed_by_groups.items() if ok)
+        wrong = sorted(g for g, ok in self.passed_by_groups.items() if not ok)
+        if right and wrong:
+            self.report.problem(
+                f"right with {', '.join(map(str, right))} groups but wrong with "
+                f"{', '.join(map(str, wrong))}: the code ignores its groups argument (a "
+                f"hard-coded number of groups?)", key="groups")
 
     def summarize(self) -> None:
         report, kind = self.report, self.kind
         report.framework = self.framework
         if self.stopped:
             report.note_not_checked(f"the remaining cases: not run ({self.stopped})")
+        self.refused_layouts()
         self.layout_advice()
-        if not self.supported and not self.stopped:
+        self.groups_advice()
+        if not self.supported and not self.stopped and self.refused and all(
+                outcome.error.shape for _, ran in self.refused for _, (outcome, _) in ran):
             report.problem(f"no layout could be checked: every call raised a shape error; "
                            f"symbn calls {kind.signature} (choose one with --layout or "
                            f"--feature-axis)", key="no layout")
-        elif not report.checks and not self.stopped and not any(  # unless already shown
-                p.key == "signature" or p.key.startswith("returned by") for p in report.problems):
-            report.problem(f"no call gave outputs to compare; symbn calls {kind.signature} "
-                           "(is that the order of your arguments?)", key="no result")
+        elif not report.checks and not self.stopped and not self.returned and not any(
+                p.key == "signature" for p in report.problems):  # unless already shown
+            report.problem(f"no call gave outputs to compare; symbn calls {kind.signature}",
+                           key="no result")
         checks = report.checks
         if checks:  # every line below is read off the comparisons that ran
             report.note_checked(f"outputs {', '.join(dict.fromkeys(c.output for c in checks))} "
@@ -432,7 +499,7 @@ def _reduction_size(kind: Kind, layout: Layout, case: Case) -> int:
     every value that shares the parameter)."""
     n, c, *spatial = case.shape
     s = int(np.prod(spatial)) if spatial else 1
-    statistic = {"batchnorm": n * s, "instancenorm": s, "groupnorm": c // GROUPS * s,
+    statistic = {"batchnorm": n * s, "instancenorm": s, "groupnorm": c // (case.groups or GROUPS) * s,
                  "layernorm": c, "rmsnorm": c, "weightnorm": n * s}[kind.norm.name]
     return max(statistic, n * s)
 

@@ -22,6 +22,7 @@ the report says so.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import os
@@ -54,7 +55,9 @@ class Job:
     ``args``: the call's arguments, arrays as float64 NumPy arrays (converted to
     ``framework``'s arrays of ``dtype`` here), other values as they are; for a pair,
     ``upstream`` is dy for the backward and ``param`` the forward's trailing dict (passed when
-    the forward takes one more positional argument than ``args``).
+    the forward takes one more positional argument than ``args``); ``names``: symbn's name
+    for each argument (a function whose parameters have those names gets them by name: any
+    order, keyword-only eps).
     """
 
     framework: str
@@ -62,6 +65,7 @@ class Job:
     args: tuple
     upstream: np.ndarray | None = None
     param: dict | None = None
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,12 +109,18 @@ class PairError(Exception):
     """A pair's forward did not return (y, cache)."""
 
 
+def _own_error(error: Exception) -> CallError:
+    """symbn's own finding about the call (no traceback of the user's code to show)."""
+    return CallError(type(error).__name__, str(error), "",
+                     at_call=isinstance(error, TypeError), shape=False)
+
+
 def _framework_array(a, framework: str, dtype: str):
     if framework == "numpy":
         return a.astype(dtype)
-    if framework == "torch":
+    if framework == "torch":  # a copy: in-process code that writes into x must not reach ours
         import torch
-        return torch.from_numpy(np.ascontiguousarray(a)).to(getattr(torch, dtype))
+        return torch.from_numpy(np.array(a, order="C")).to(getattr(torch, dtype))
     import jax
     jax.config.update("jax_enable_x64", True)  # else float64 inputs silently become float32
     import jax.numpy as jnp
@@ -149,21 +159,115 @@ def positional_count(fn) -> int | None:
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
-def execute(functions: tuple, job: Job) -> Returned | tuple[Returned, Returned]:
-    """Run ``job``: one function, or a pair (forward, backward) -> (forward's y, gradients)."""
+#: other names a parameter may carry for symbn's argument (matched by name when every argument
+#: finds its parameter)
+_SYNONYMS = {"eps": ("epsilon", "variance_epsilon"), "groups": ("num_groups",)}
+
+
+def bind(fn, names: tuple[str, ...], args: tuple) -> tuple[tuple, dict]:
+    """(positional, keyword) arguments for calling ``fn`` with symbn's ``args`` named ``names``.
+
+    When every name is a parameter of ``fn`` (or a synonym, as ``epsilon`` for ``eps``) the
+    values go by name, so ``f(x, eps, gamma, beta)`` and a keyword-only ``eps`` are called
+    right; otherwise they go by position, and a keyword-only parameter named like a trailing
+    argument gets that one by name.  ``SignatureMismatch`` when no call can fit."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return args, {}
+    keywords = {n: p for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                                 p.KEYWORD_ONLY)}
+    found = {}
+    for name in names:
+        hit = next((n for n in (name, *_SYNONYMS.get(name, ())) if n in keywords), None)
+        if hit is None or hit in found.values():
+            break
+        found[name] = hit
+    else:
+        call = (), {found[n]: a for n, a in zip(names, args)}
+        return _fits(fn, params, names, *call)
+    positional, keyword = list(args), {}
+    while positional and len(names) > len(keyword):
+        name = names[len(args) - len(keyword) - 1]
+        p = next((keywords[n] for n in (name, *_SYNONYMS.get(name, ()))
+                  if n in keywords and keywords[n].kind is keywords[n].KEYWORD_ONLY), None)
+        if p is None:
+            break
+        keyword[p.name] = positional.pop()
+    return _fits(fn, params, names, tuple(positional), keyword)
+
+
+class SignatureMismatch(TypeError):
+    """symbn's arguments cannot be passed to the user's function: no user code ran."""
+
+
+def _fits(fn, params, names, args, kwargs):
+    try:
+        inspect.Signature(list(params.values())).bind(*args, **kwargs)
+    except TypeError as error:
+        raise SignatureMismatch(f"{getattr(fn, '__name__', 'the function')}"
+                                f"({', '.join(params)}) cannot take symbn's arguments "
+                                f"({', '.join(names)}): {error}") from None
+    return args, kwargs
+
+
+def _is_tensor(value) -> bool:
+    return type(value).__module__.split(".")[0] == "torch"
+
+
+def _snapshot(values) -> list:
+    """Copies of the array arguments, to see afterwards which ones the call changed (JAX
+    arrays are immutable)."""
+    return [v.clone() if _is_tensor(v) else v.copy() if isinstance(v, np.ndarray)
+            else None for v in values]
+
+
+def _changed(before, after) -> bool:
+    if before is None:
+        return False
+    if _is_tensor(before):
+        import torch
+        return not torch.equal(torch.nan_to_num(before), torch.nan_to_num(after)) \
+            or before.shape != after.shape
+    return not np.array_equal(before, after, equal_nan=True)
+
+
+def execute(functions: tuple, job: Job) -> tuple[Returned | tuple[Returned, Returned],
+                                                  tuple[str, ...]]:
+    """Run ``job``: one function, or a pair (forward, backward) -> (forward's y, gradients);
+    with the names of the arguments the call modified in place (compared with copies taken
+    before the call: the caller's arrays must not change)."""
     convert = lambda a: _framework_array(a, job.framework, job.dtype)  # noqa: E731
     args = tuple(convert(a) if isinstance(a, np.ndarray) else a for a in job.args)
+    names = job.names or tuple(f"argument {i + 1}" for i in range(len(args)))
+    before = _snapshot(args)
     if len(functions) == 1:
-        return _export(functions[0](*args))
+        positional, keyword = bind(functions[0], names, args)
+        value = _export(functions[0](*positional, **keyword))
+        return value, _modified(names, before, args)
     forward, backward = functions
+    call = args
     if job.param is not None and positional_count(forward) in (None, len(args) + 1):
-        args = (*args, dict(job.param))
-    result = forward(*args)
+        call = (*args, dict(job.param))
+    result = forward(*call)
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         raise PairError(f"the forward returned {type(result).__name__}; a pair's forward "
                         "returns (y, cache)")
     out, cache = result
-    return _export(out), _export(backward(convert(job.upstream), cache))
+    upstream = convert(job.upstream)
+    kept = _snapshot((upstream,))
+    grads = _export(backward(upstream, cache))
+    return (_export(out), grads), (*_modified(names, before, args),
+                                   *_modified(("the upstream gradient",), kept, (upstream,)))
+
+
+def _modified(names, before, after) -> tuple[str, ...]:
+    return tuple(n for n, b, a in zip(names, before, after) if _changed(b, a))
+
+
+#: symbn's own package folder: its frames are not the user's (a user's folder may be named
+#: symbn too, as a clone of this repository is).
+_SYMBN_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def _library_dirs() -> tuple[str, ...]:
@@ -181,7 +285,7 @@ def call_error(error: BaseException) -> CallError:
               and not f.filename.endswith(os.path.join("importlib", "__init__.py"))]
     libraries = _library_dirs()
     own = [f for f in frames if not os.path.abspath(f.filename).startswith(libraries)
-           and os.sep + os.path.join("symbn", "") not in os.path.abspath(f.filename)]
+           and not os.path.abspath(f.filename).startswith(_SYMBN_PACKAGE)]
     text = "".join(traceback.format_list(frames)) + "".join(
         traceback.format_exception_only(type(error), error))
     origin = f"{os.path.basename(own[-1].filename)}, line {own[-1].lineno}" if own else ""
@@ -225,11 +329,12 @@ class Outcome:
     value: object = None
     error: CallError | None = None
     detail: str = ""
+    modified: tuple[str, ...] = ()  # the arguments the call changed in place
 
 
 @dataclass(frozen=True)
 class Loaded:
-    frameworks: tuple[str, ...]  # the frameworks the user's module imported
+    frameworks: tuple[str, ...]  # the frameworks to try, in order (see frameworks_of)
     positional: tuple[int | None, ...]  # per function
 
 
@@ -279,7 +384,7 @@ class Worker:
         self._connection.send(vars(job))
         status, value = self._receive(timeout)
         if status == "done":
-            return Outcome("done", _decode(value))
+            return Outcome("done", _decode(value[0]), modified=value[1])
         if status == "raised":
             return Outcome("raised", error=CallError(**value))
         self.close()
@@ -309,7 +414,9 @@ class Worker:
         self._log.seek(0)
         # faulthandler's dump lists the innermost frame first: the user's line that crashed
         frames = re.findall(r'File "([^"]+)", line (\d+)', self._log.read().decode(errors="replace"))
+        libraries = _library_dirs()  # a crash inside ctypes or NumPy: name the user's line
         own = [(f, n) for f, n in frames if os.path.abspath(f) != os.path.abspath(__file__)]
+        own = [(f, n) for f, n in own if not os.path.abspath(f).startswith(libraries)] or own
         where = f" ({os.path.basename(own[0][0])}, line {own[0][1]})" if own else ""
         return f"the worker process {how} {when}{where}"
 
@@ -336,15 +443,51 @@ def _decode(value):
     return _decode(value[1]), _decode(value[2])
 
 
-def _frameworks_of(functions) -> tuple[str, ...]:
-    """The frameworks the functions' modules use (their globals hold torch/jax objects)."""
-    used = set()
-    for fn in functions:
-        for value in getattr(fn, "__globals__", {}).values():
-            root = (getattr(value, "__name__", None) if inspect.ismodule(value)
-                    else getattr(value, "__module__", None)) or ""
-            used.add(root.split(".")[0])
-    return tuple(f for f in ("torch", "jax") if f in used)
+def _root(value) -> str:
+    name = (getattr(value, "__name__", None) if inspect.ismodule(value)
+            else getattr(value, "__module__", None))
+    return name.split(".")[0] if isinstance(name, str) else ""
+
+
+def _unwrap(fn):
+    """The function under functools.partial and decorators (functools.wraps)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    return inspect.unwrap(fn) if callable(fn) else fn
+
+
+def _names_used(fn, seen: set) -> set[str]:
+    """The root modules of the globals ``fn``'s code refers to, following the functions of
+    the user's own module that it calls (and nested functions and lambdas)."""
+    fn = _unwrap(fn)
+    code, space = getattr(fn, "__code__", None), getattr(fn, "__globals__", None)
+    if code is None or space is None or fn in seen:
+        return set()
+    seen.add(fn)
+    used, codes = set(), [code]
+    while codes:
+        c = codes.pop()
+        codes.extend(k for k in c.co_consts if inspect.iscode(k))
+        for name in c.co_names:
+            value = space.get(name)
+            if value is None:
+                continue
+            if inspect.isfunction(value) and value.__module__ == fn.__module__:
+                used |= _names_used(value, seen)
+            else:
+                used.add(_root(value))
+    return used
+
+
+def frameworks_of(functions, imported=()) -> tuple[str, ...]:
+    """The frameworks to call ``functions`` with, in order: the ones their own code refers to
+    (``np.sqrt`` -> numpy; a NumPy function in a module that also imports torch is NumPy
+    code), else the frameworks their module imported (``imported``) then NumPy."""
+    used = set().union(*(_names_used(fn, set()) for fn in functions))
+    named = tuple(f for f in FRAMEWORKS[1:] if f in used)
+    if named or "numpy" in used:
+        return (*named, *(("numpy",) if "numpy" in used else ()))
+    return tuple(dict.fromkeys((*imported, "numpy")))
 
 
 class InProcess:
@@ -354,7 +497,10 @@ class InProcess:
 
     def __init__(self, functions: tuple):
         self.functions = functions
-        self.loaded = Loaded(_frameworks_of(functions), tuple(map(positional_count, functions)))
+        imported = tuple(f for f in FRAMEWORKS[1:] if f in {
+            _root(v) for fn in functions for v in getattr(_unwrap(fn), "__globals__", {}).values()})
+        self.loaded = Loaded(frameworks_of(functions, imported),
+                             tuple(map(positional_count, functions)))
 
     def launch(self) -> None:
         pass
@@ -364,9 +510,10 @@ class InProcess:
 
     def run(self, job: Job, timeout: float) -> Outcome:
         try:
-            return Outcome("done", execute(self.functions, job))
-        except PairError as error:
-            return Outcome("raised", error=CallError("PairError", str(error), "", False, False))
+            value, modified = execute(self.functions, job)
+            return Outcome("done", value, modified=modified)
+        except (PairError, SignatureMismatch) as error:
+            return Outcome("raised", error=_own_error(error))
         except (Exception, SystemExit) as error:  # noqa: BLE001 -- the user's, reported
             return Outcome("raised", error=call_error(error))
 
@@ -417,8 +564,8 @@ def _load(paths, module_name, names):
             what = "has no function" if value is None else "has a non-callable"
             return "error", f"module {module_name!r} {what} {name!r}"
         functions.append(value)
-    frameworks = tuple(f for f in ("torch", "jax") if f in sys.modules)
-    return "ready", (tuple(functions), frameworks)
+    imported = tuple(f for f in FRAMEWORKS[1:] if f in sys.modules)
+    return "ready", (tuple(functions), frameworks_of(functions, imported))
 
 
 def _serve(read_fd: int, write_fd: int) -> None:
@@ -436,9 +583,10 @@ def _serve(read_fd: int, write_fd: int) -> None:
         except EOFError:
             return
         try:
-            reply = ("done", _encode(execute(functions, job)))
-        except PairError as error:
-            reply = ("raised", vars(CallError("PairError", str(error), "", False, False)))
+            value, modified = execute(functions, job)
+            reply = ("done", (_encode(value), modified))
+        except (PairError, SignatureMismatch) as error:
+            reply = ("raised", vars(_own_error(error)))
         except BaseException as error:  # noqa: BLE001 -- includes SystemExit from user code
             reply = ("raised", vars(call_error(error)))
         connection.send(reply)
