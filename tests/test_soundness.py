@@ -448,6 +448,9 @@ def test_a_construction_says_what_sympy_cancelled_is_unknown(lhs, rhs):
 def test_a_construction_keeps_the_conditions_of_what_is_left():
     verdict = _verdict(1 / a, 1 / a)
     assert verdict.status is Status.PROVED and set(verdict.domain) == {"a != 0", BUILT}
+    # a condition inside a mean holds at every sample of the explicit form
+    verdict = _verdict(Mean(1 / x), Mean(1 / x), where={N: 2})
+    assert verdict.status is Status.PROVED and set(verdict.domain) == {"x0 != 0", "x1 != 0", BUILT}
 
 
 @pytest.mark.parametrize("name, condition", [

@@ -128,7 +128,3 @@ def _small(expr) -> bool:
     return sp.count_ops(expr) <= 400 and not any(
         p.exp.is_Integer and abs(p.exp) > 16 for p in expr.atoms(sp.Pow))
 
-
-def substituted(found: list[Condition], transform) -> list[Condition]:
-    """The conditions after the claim's assumptions (``transform``: where=, assume=)."""
-    return list(dict.fromkeys(Condition(c.kind, transform(c.expr)) for c in found))

@@ -114,11 +114,12 @@ def _assumptions(exprs, where, assume):
     every_sample = batch_size is not None and any(
         isinstance(s, ExplicitSymbol) for e in exprs for s in e.free_symbols)
 
-    def transform(expr):
+    def transform(expr, every: bool = False):
+        """``every``: at every sample (a condition inside a mean holds at each)."""
         expr = sp.sympify(expr).xreplace(substitutions)
         if batch_size is None:
             return [expr]
-        if every_sample:
+        if every_sample or every:
             return instantiate_all(expr, batch_size)
         return [_instantiate(expr, batch_size)]
     if every_sample:
@@ -273,8 +274,9 @@ def prove(lhs, rhs=0, *, where=None, assume=(), budget: float = DEFAULT_BUDGET,
     lhs, rhs = _side(lhs, "lhs"), _side(rhs, "rhs")
     found = conditions(lhs, rhs)  # the claim as given, before anything rewrites it
     (lhs, rhs), statements, transform = _assumptions((lhs, rhs), where, assume)
-    found = [Condition(c.kind, e) for c in found for e in transform(c.expr)]
-    defined = Definedness(readable(found), tuple(dict.fromkeys(found)))
+    found = list(dict.fromkeys(Condition(c.kind, e) for c in found
+                               for e in transform(c.expr, every=True)))
+    defined = Definedness(readable(found), tuple(found))
     if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
         return _prove_matrix(sp.Matrix(lhs), sp.Matrix(rhs), statements, deadline, tries, seed,
                              start, defined)
