@@ -450,3 +450,9 @@ def test_the_table_shows_a_failing_case_and_one_case_is_singular():
         assert not worst["passed"] and worst["case"].endswith("groups=3")
     done = run("verify", "robust:segfaults", "--kind", "bn-forward")
     assert "(in 1 case: " in done.stdout
+
+
+def test_a_crash_inside_a_library_names_the_users_line():
+    [problem] = check("crash_in_library:forward", "bn-forward").problems
+    assert "killed by SIGSEGV" in problem.message
+    assert problem.message.endswith("(crash_in_library.py, line 9)")
