@@ -107,11 +107,12 @@ def _channels_first(x, feature_axis):
     return np.moveaxis(x, feature_axis, 1)
 
 
-def run_oracle(name: str, batches, x_eval, *, feature_axis: int, new_weight: float, eps: float,
-               initial_mean, initial_var, gamma, beta) -> OracleRun:
+def run_oracle(name: str, batches, x_eval, *, feature_axis: int, new_weight: float | None,
+               eps: float, initial_mean, initial_var, gamma, beta) -> OracleRun:
     """Train the real layer of convention ``name`` on ``batches`` (momentum, eps and initial
     running statistics as given, ``new_weight`` translated into the framework's momentum),
-    then run it in eval mode on ``x_eval``; every array in float64."""
+    then run it in eval mode on ``x_eval``; every array in float64.  ``new_weight`` None is
+    PyTorch's momentum=None (a cumulative average), which only the pytorch layer has."""
     if name not in LAYERS:
         raise ValueError(f"no oracle for convention {name!r}; use one of {', '.join(LAYERS)}")
     module = _import(name)

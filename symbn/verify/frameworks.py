@@ -32,8 +32,10 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+#: names a constructor gives its feature size (nanoGPT's LayerNorm takes ``ndim``)
 CHANNEL_NAMES = ("num_features", "num_channels", "features", "channels", "dim", "hidden_size",
-                 "d_model", "n_embd", "c", "C")
+                 "d_model", "n_embd", "ndim", "n_features", "feature_size", "embed_dim",
+                 "hidden_dim", "n_embed", "n_state", "in_channels", "c", "C")
 EPS_NAMES = ("eps", "epsilon", "variance_epsilon")
 SCALE_NAMES = ("weight", "gamma", "scale", "g", "w")
 SHIFT_NAMES = ("bias", "beta", "offset", "shift", "b")
@@ -47,6 +49,10 @@ FLAX_SWITCHES = {"train": False, "training": False, "is_training": False,
 
 class TargetError(ValueError):
     """The object cannot be constructed or called as symbn needs (the message says how to fix)."""
+
+
+#: an object without a momentum attribute
+NO_MOMENTUM = object()
 
 
 class CallError(RuntimeError):
@@ -63,6 +69,10 @@ class Instance(ABC):
     eps: float
     gamma: np.ndarray | None  # None: the object has no scale parameter (taken as 1)
     beta: np.ndarray | None
+    #: running statistics kept as plain tensor attributes, not registered buffers
+    plain_stats: tuple[str, ...] = ()
+    #: the momentum attribute of the constructed object, NO_MOMENTUM when it has none
+    momentum: object = None
 
     @abstractmethod
     def train(self, x, dy) -> dict:
@@ -106,9 +116,18 @@ class Target(ABC):
         return f"eps: each case's, passed to {self.name}"
 
     def channels(self) -> int | None:
-        """The channel count of an object constructed before symbn saw it (None: symbn
-        constructs it, or it takes any)."""
-        return None
+        """The channel count fixed before symbn's cases: by an object constructed before
+        symbn saw it, or by the feature size given with ``--init`` (None: any)."""
+        return init_channels(self.init)
+
+    def takes_momentum(self) -> bool:
+        """Whether ``--init 'momentum=...'`` reaches the object (a class symbn constructs
+        with a momentum argument)."""
+        try:
+            return isinstance(self.obj, type) and \
+                "momentum" in inspect.signature(self.obj).parameters
+        except (TypeError, ValueError):
+            return False
 
     def chosen(self) -> tuple[dict, str]:
         """The eps and momentum the user chose, and where: ``--init`` for a class symbn
@@ -129,13 +148,27 @@ def _leaf(name: str) -> str:
     return name.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _pick(named: dict, names, shape):
-    """The entry of ``named`` whose last name component is in ``names`` and of ``shape``."""
+def per_channel(shape, channels: int) -> bool:
+    """Whether an array of ``shape`` holds one value per channel along one axis: (C,), and
+    the broadcastable (1, C, 1, 1), (1, C), (1, 1, C) of from-scratch code."""
+    shape = tuple(shape)
+    return shape.count(channels) == 1 and all(d in (1, channels) for d in shape)
+
+
+def _pick(named: dict, names, channels: int):
+    """The entry of ``named`` whose last name component is in ``names`` and which holds one
+    value per channel (:func:`per_channel`)."""
     for candidate in names:
         for key, value in named.items():
-            if _leaf(key) == candidate and tuple(np.shape(value)) == tuple(shape):
+            if _leaf(key) == candidate and per_channel(np.shape(value), channels):
                 return key
     return None
+
+
+def _get(obj, path: str):
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 def constructor_arguments(cls, init: dict, *, channels, eps, groups, param_shape,
@@ -164,6 +197,18 @@ def constructor_arguments(cls, init: dict, *, channels, eps, groups, param_shape
             raise TargetError(f"cannot construct {cls.__qualname__}: its argument {name!r} has no "
                               f"default; pass it with --init '{name}=...'")
     return kwargs
+
+
+def init_channels(init: dict) -> int | None:
+    """The feature size ``--init`` gives, under any of :data:`CHANNEL_NAMES` or as a
+    one-axis ``normalized_shape``."""
+    for name in (*CHANNEL_NAMES, "normalized_shape"):
+        value = init.get(name)
+        if isinstance(value, (tuple, list)) and len(value) == 1:
+            value = value[0]
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
 
 
 def takes_eps(cls) -> bool:
@@ -244,11 +289,13 @@ class _TorchInstance(Instance):
         wrt = [xt, *params.values()]
         grads = torch.autograd.grad(y, wrt, self.tensor(dy), allow_unused=True)
         out = {"y": _float64(y), "dtype": str(y.dtype).removeprefix("torch.")}
-        for name, grad in zip(("dx", *params), grads):
-            if grad is None:
-                raise CallError(f"{name[1:]} receives no gradient: the output does not depend "
-                                "on it through autograd")
-            out[name] = _float64(grad)
+        for name, grad, wrt_tensor in zip(("dx", *params), grads, wrt):
+            if grad is None and name == "dx":
+                raise CallError("x receives no gradient: the output does not depend on it "
+                                "through autograd")
+            if grad is None:  # the output does not use the parameter: its gradient is 0
+                grad = self.torch.zeros_like(wrt_tensor)
+            out[name] = _float64(grad) if name == "dx" else _float64(grad).reshape(-1)
         return out
 
     def hvp(self, x, dy, v) -> np.ndarray:
@@ -274,19 +321,36 @@ class _TorchModuleInstance(_TorchInstance):
         self.module = module.to(self.dtype)
         named = dict(module.named_parameters())
         channels = len(gamma)
-        self.scale = _pick(named, SCALE_NAMES, (channels,))
-        self.shift = _pick(named, SHIFT_NAMES, (channels,))
+        self.scale = _pick(named, SCALE_NAMES, channels)
+        self.shift = _pick(named, SHIFT_NAMES, channels)
         with self.torch.no_grad():
             for key, value in ((self.scale, gamma), (self.shift, beta)):
                 if key is not None and value is not None:
-                    named[key].copy_(self.tensor(value))
+                    named[key].copy_(self.tensor(value).reshape(named[key].shape))
         self.named = named
         self.gamma = gamma if self.scale else None
         self.beta = beta if self.shift else None
-        buffers = dict(module.named_buffers())
-        self.stats = (_pick(buffers, MEAN_NAMES, (channels,)),
-                      _pick(buffers, VAR_NAMES, (channels,)))
-        self.buffers = buffers
+        self.momentum = getattr(module, "momentum", NO_MOMENTUM)
+        stats = dict(module.named_buffers())
+        plain = self._plain_tensors(module)
+        self.stats = (_pick(stats, MEAN_NAMES, channels) or _pick(plain, MEAN_NAMES, channels),
+                      _pick(stats, VAR_NAMES, channels) or _pick(plain, VAR_NAMES, channels))
+        self.plain_stats = tuple(k for k in self.stats if k in plain)
+        with self.torch.no_grad():  # converted as module.to() converts a buffer
+            for key in self.plain_stats:
+                owner, _, leaf = key.rpartition(".")
+                sub = _get(module, owner) if owner else module
+                setattr(sub, leaf, plain[key].to(self.dtype))
+
+    def _plain_tensors(self, module) -> dict:
+        """Tensor attributes that are neither parameters nor buffers, by qualified name."""
+        found = {}
+        for prefix, sub in module.named_modules():
+            for name, value in vars(sub).items():
+                if isinstance(value, self.torch.Tensor) and \
+                        not isinstance(value, self.torch.nn.Parameter):
+                    found[f"{prefix}.{name}" if prefix else name] = value
+        return found
 
     def forward(self, xt):
         self.module.train()
@@ -303,7 +367,9 @@ class _TorchModuleInstance(_TorchInstance):
     def running(self):
         if None in self.stats:
             return None
-        return tuple(self.buffers[k].detach().numpy().astype(np.float64) for k in self.stats)
+        # a copy: the module updates its statistics in place
+        return tuple(np.array(_get(self.module, k).detach().double().numpy().reshape(-1))
+                     for k in self.stats)
 
     def evaluate(self, x):
         with self.torch.no_grad():
@@ -335,19 +401,41 @@ class TorchModule(Target):
         return inst
 
     def channels(self):
-        if self.is_class:
-            return None
-        count = getattr(self.obj, "num_features", None) or getattr(self.obj, "num_channels", None)
-        if count is None:
-            count = next((p.shape[0] for n, p in self.obj.named_parameters()
-                          if _leaf(n) in SCALE_NAMES and p.dim() == 1), None)
-        return int(count) if count else None
+        if not self.is_class:
+            return _module_channels(self.obj)
+        if not hasattr(self, "_channels"):
+            self._channels = init_channels(self.init)
+            if self._channels is None and self.init and not _names_channels(self.obj):
+                # --init gave the feature size under a name symbn does not know: the
+                # constructed module's scale says it
+                try:
+                    self._channels = _module_channels(self.obj(**self.init))
+                except Exception:  # noqa: BLE001 -- reported when symbn constructs it
+                    self._channels = None
+        return self._channels
 
     def eps_statement(self, default_eps):
         if self.is_class and takes_eps(self.obj) and not any(n in self.init for n in EPS_NAMES):
             return f"eps: each case's, passed to {self.name}()"
         return "eps: the module's own (its eps attribute), else " \
                f"{default_eps:g} (the convention's default)"
+
+
+def _names_channels(cls) -> bool:
+    try:
+        return any(n in CHANNEL_NAMES or n == "normalized_shape"
+                   for n in inspect.signature(cls).parameters)
+    except (TypeError, ValueError):
+        return False
+
+
+def _module_channels(module) -> int | None:
+    count = getattr(module, "num_features", None) or getattr(module, "num_channels", None)
+    if count is None:
+        count = next((max(p.shape) for n, p in module.named_parameters()
+                      if _leaf(n) in SCALE_NAMES and p.dim() >= 1
+                      and per_channel(p.shape, max(p.shape))), None)
+    return int(count) if count else None
 
 
 class _TorchCallInstance(_TorchInstance):
@@ -445,7 +533,7 @@ class _JaxInstance(Instance):
 
         y, dx, dparams = self.traced(run, self._array(x), self.differentiable(), self._array(dy))
         return {"y": _float64(y), "dtype": np.asarray(y).dtype.name, "dx": _float64(dx),
-                **{k: _float64(g) for k, g in dparams.items()}}
+                **{k: _float64(g).reshape(-1) for k, g in dparams.items()}}
 
     def hvp(self, x, dy, v):
         jax, params = self.jax, self.differentiable()
@@ -507,17 +595,18 @@ class _FlaxInstance(_JaxInstance):
         variables = {k: self._cast(v) for k, v in variables.items()}
         params = {"/".join(k): v for k, v in self.flatten(variables.get("params", {})).items()}
         channels = len(gamma)
-        self.scale = _pick(params, SCALE_NAMES, (channels,))
-        self.shift = _pick(params, SHIFT_NAMES, (channels,))
+        self.scale = _pick(params, SCALE_NAMES, channels)
+        self.shift = _pick(params, SHIFT_NAMES, channels)
         self.gamma = gamma if self.scale else None
         self.beta = beta if self.shift else None
         for key, value in ((self.scale, gamma), (self.shift, beta)):
             if key is not None and value is not None:
-                params[key] = self._array(value)
+                params[key] = self._array(value).reshape(np.shape(params[key]))
         self.params = params
+        self.momentum = getattr(module, "momentum", NO_MOMENTUM)
         self.state = {k: v for k, v in variables.items() if k != "params"}
         stats = {"/".join(k): v for k, v in self.flatten(self.state.get("batch_stats", {})).items()}
-        self.stats = (_pick(stats, MEAN_NAMES, (channels,)), _pick(stats, VAR_NAMES, (channels,)))
+        self.stats = (_pick(stats, MEAN_NAMES, channels), _pick(stats, VAR_NAMES, channels))
 
     def _cast(self, tree):
         # Flax keeps batch_stats in float32 whatever the dtype; cast to the inputs' dtype so a
@@ -560,7 +649,7 @@ class _FlaxInstance(_JaxInstance):
         if None in self.stats:
             return None
         stats = {"/".join(k): v for k, v in self.flatten(self.state["batch_stats"]).items()}
-        return tuple(np.asarray(stats[k], dtype=np.float64) for k in self.stats)
+        return tuple(np.asarray(stats[k], dtype=np.float64).reshape(-1) for k in self.stats)
 
     def evaluate(self, x):
         return np.asarray(self.traced(lambda x, p: self._apply(x, p, False)[0],

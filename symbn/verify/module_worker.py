@@ -7,7 +7,11 @@ the usage error) to a file.  The parent sees:
 * an import that raises or exits (``sys.exit``, ``os._exit``): a usage error, exit 2;
 * an import that does not finish within ``IMPORT_SECONDS``: a usage error;
 * a child that dies during the run (a segfault, ``os._exit``): a problem, at once;
-* a run that does not finish within its limit, counted from the end of the import: a problem.
+* a phase (train mode on one layout, second order, the training steps, eval mode) that does
+  not finish within its limit: a problem naming the phase.  Each phase may take ``--timeout``
+  per call it makes, and at least ``CALLS_PER_RUN`` times ``--timeout`` (the framework's
+  first call compiles); the child tells the parent on a pipe as each phase starts, with the
+  report so far, so what finished before a hang or a crash stays in the report.
 
 The user's prints go nowhere (the report is the only output); its last stderr lines are kept
 for a crash's message.
@@ -30,21 +34,21 @@ from symbn.verify.modules import IN_PROCESS, load_object, verify_module_spec
 from symbn.verify.runner import VerifyError
 from symbn.verify.worker import IMPORT_SECONDS, INSIDE_WORKER
 
-#: the whole run of a module may take this many times the per-call ``--timeout``
+#: a phase of a module's run may take at least this many times the per-call ``--timeout``
 CALLS_PER_RUN = 20
 
 
 def run_isolated(spec: str, kind: str, *, timeout: float, **options) -> VerifyReport:
     """``verify_module_spec(spec, kind, **options)`` in a child; ``timeout`` per call."""
-    limit = CALLS_PER_RUN * timeout
     with tempfile.TemporaryDirectory(prefix="symbn-module-") as tmp:
-        request, result, errors = (Path(tmp) / n for n in ("request", "result", "stderr"))
+        request, result, errors, partial = (Path(tmp) / n for n in
+                                            ("request", "result", "stderr", "partial"))
         request.write_bytes(pickle.dumps((spec, kind, options)))
         read_fd, write_fd = os.pipe()
         with open(errors, "wb") as stderr:
             child = subprocess.Popen(
                 [sys.executable, "-m", "symbn.verify.module_worker", str(request), str(result),
-                 str(write_fd)], pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
+                 str(write_fd), str(partial)], pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=stderr, cwd=os.getcwd(),
                 env={**os.environ, INSIDE_WORKER: "1", "PYTHONPATH": _pythonpath()})
         os.close(write_fd)
@@ -60,24 +64,34 @@ def run_isolated(spec: str, kind: str, *, timeout: float, **options) -> VerifyRe
                                          f"{_last_line(errors)}")
                 raise VerifyError(f"importing {spec.partition(':')[0]!r} did not finish "
                                      f"within {IMPORT_SECONDS:g} s")
-            try:
-                child.wait(limit)
-            except subprocess.TimeoutExpired:
+            phase, calls = "setting up", 0
+            while _wait_readable(read_fd, max(calls, CALLS_PER_RUN) * timeout):
+                if not os.read(read_fd, 1):
+                    break  # the child ended
+                phase, calls, _ = pickle.loads(partial.read_bytes())
+            else:
                 _stop(child)
-                return _stopped(spec, kind, f"did not finish within {limit:g} s after the "
-                                f"import ({CALLS_PER_RUN} x --timeout)")
+                seconds = max(calls, CALLS_PER_RUN) * timeout
+                return _stopped(spec, kind, partial, phase, f"{phase} did not finish within "
+                                f"{seconds:g} s ({max(calls, CALLS_PER_RUN)} x --timeout)")
+            child.wait()
         finally:
             os.close(read_fd)
         if not result.exists():
-            return _stopped(spec, kind, f"the worker crashed ({_status(child.returncode)})"
-                            f"{_last_line(errors)}")
+            return _stopped(spec, kind, partial, phase, f"the worker crashed during {phase} "
+                            f"({_status(child.returncode)}){_last_line(errors)}")
         outcome, value = pickle.loads(result.read_bytes())
     if outcome == "usage":
         raise VerifyError(value)
-    value.not_checked = [line for line in value.not_checked if line != IN_PROCESS]
-    value.note_checked(f"ran in a worker process: crash protection, {limit:g} s for the whole "
-                       f"run after the import ({CALLS_PER_RUN} x --timeout)")
-    return value
+    return _in_worker(value, timeout)
+
+
+def _in_worker(report: VerifyReport, timeout: float) -> VerifyReport:
+    report.not_checked = [line for line in report.not_checked if line != IN_PROCESS]
+    report.note_checked(f"ran in a worker process: crash protection; each phase (train mode on "
+                        f"a layout, second order, training steps, eval mode) within --timeout "
+                        f"({timeout:g} s) per call, at least {CALLS_PER_RUN} x --timeout")
+    return report
 
 
 def _pythonpath() -> str:
@@ -111,14 +125,31 @@ def _last_line(path: Path) -> str:
     return f"; its last words: {lines[-1].strip()}" if lines else ""
 
 
-def _stopped(spec, kind, why) -> VerifyReport:
-    report = VerifyReport(target=spec, kind=kind)
+def _stopped(spec, kind, partial: Path, phase: str, why) -> VerifyReport:
+    """The report of what finished before the phase that hung or crashed, and that problem."""
+    if partial.exists():
+        report = pickle.loads(partial.read_bytes())[2]
+        report.not_checked = [line for line in report.not_checked if line != IN_PROCESS]
+        report.note_not_checked(f"{phase} and what follows it: not run to the end ({why})")
+    else:
+        report = VerifyReport(target=spec, kind=kind)
+        report.note_not_checked(f"everything: not run to the end ({why})")
     report.problem(why, key="stopped")
-    report.note_not_checked(f"everything: not run to the end ({why})")
     return report
 
 
-def _serve(request: str, result: str, fd: int) -> None:
+def _progress(fd: int, partial: str):
+    """Tell the parent a phase starts: the report so far in ``partial``, then a byte on the
+    pipe (written whole before the byte, so the parent never reads half a file)."""
+    def progress(phase: str, calls: int, report: VerifyReport) -> None:
+        tmp = f"{partial}.tmp"
+        Path(tmp).write_bytes(pickle.dumps((phase, calls, report)))
+        os.replace(tmp, partial)
+        os.write(fd, b"P")
+    return progress
+
+
+def _serve(request: str, result: str, fd: int, partial: str) -> None:
     spec, kind, options = pickle.loads(Path(request).read_bytes())
     try:
         load_object(spec)  # imported now, so the time limit starts after it
@@ -127,7 +158,8 @@ def _serve(request: str, result: str, fd: int) -> None:
         return
     os.write(fd, b"I")
     try:
-        report = verify_module_spec(spec, kind, isolate=False, **options)
+        report = verify_module_spec(spec, kind, isolate=False,
+                                    progress=_progress(fd, partial), **options)
     except VerifyError as error:
         Path(result).write_bytes(pickle.dumps(("usage", str(error))))
         return
@@ -135,4 +167,4 @@ def _serve(request: str, result: str, fd: int) -> None:
 
 
 if __name__ == "__main__":
-    _serve(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    _serve(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4])

@@ -33,7 +33,7 @@ from symbn.bn.conventions import Convention
 from symbn.verify import conventions as oracles
 from symbn.verify import running, second_order
 from symbn.verify.cases import grid, stress_cases
-from symbn.verify.frameworks import (CallError, SecondOrderUnavailable, Target,
+from symbn.verify.frameworks import (NO_MOMENTUM, CallError, SecondOrderUnavailable, Target,
                                      TargetError, target_for)
 from symbn.verify.kinds import DEFAULT_EPS, GROUPS, KINDS
 from symbn.verify.layouts import Layout, LayoutError, from_canonical, layouts_for, to_canonical
@@ -125,11 +125,20 @@ def verify_module_spec(spec: str, kind: str, *, init: str | None = None,
                          init=parse_init(init), convention=convention, name=spec, **options)
 
 
+def _no_progress(phase: str, calls: int, report: VerifyReport) -> None:
+    """The default ``progress``: nothing watches the phases in-process."""
+
+
 def verify_module(obj, *, norm: str = "batchnorm", init: dict | None = None,
                   convention: str | None = None, feature_axis: int | None = None,
                   layout: str | None = None, dtypes=DTYPES, framework: str | None = None,
-                  name: str | None = None, steps: int = running.STEPS) -> VerifyReport:
+                  name: str | None = None, steps: int = running.STEPS,
+                  progress=_no_progress) -> VerifyReport:
     """Verify ``obj`` as a ``norm`` (one of :data:`symbn.verify.second_order.SUPPORTED`).
+
+    ``progress(phase, calls, report)`` is called as each phase starts (train mode on a
+    layout, second order, the training steps, eval mode) with the number of calls it makes
+    and the report so far: the worker keeps it, so a phase that hangs loses only itself.
 
     The frameworks' warnings about the user's object (PyTorch's on an unused num_features,
     JAX's on dtypes) are silenced: the report says what ran, nothing else prints.
@@ -137,11 +146,11 @@ def verify_module(obj, *, norm: str = "batchnorm", init: dict | None = None,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes,
-                              framework, name, steps)
+                              framework, name, steps, progress)
 
 
 def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, framework, name,
-                   steps) -> VerifyReport:
+                   steps, progress) -> VerifyReport:
     if norm not in second_order.SUPPORTED:
         raise VerifyError(f"a module of {norm!r} cannot be verified; use one of "
                           f"{', '.join(second_order.SUPPORTED)}")
@@ -162,7 +171,7 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
     default_eps = conv.eps if conv else DEFAULT_EPS
     supported, float64_runs = [], []
     for lay in layouts:
-        runs = _train_checks(target, kind, lay, dtypes, default_eps, report)
+        runs = _train_checks(target, kind, lay, dtypes, default_eps, report, progress)
         if runs is not None:
             supported.append(lay)
             float64_runs += runs
@@ -190,6 +199,7 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
                                 f"{' or '.join(missing)} parameter (taken as "
                                 f"{' and '.join('1' if p != 'beta' else '0' for p in missing)})")
     failed = [c for c in report.checks if not c.passed]
+    progress("second order", len(float64_runs), report)
     _second_order(kind, float64_runs, report)
     if failed:
         report.diagnosis = _diagnose(kind, float64_runs, failed)
@@ -197,7 +207,7 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
     if norm == "batchnorm":
         if target.stateful and conv is not None:
             _running_checks(target, kind, max(supported, key=lambda lay: lay.ndim), conv,
-                            report, steps)
+                            report, steps, progress)
         else:
             report.note_not_checked(f"running statistics, eval mode: not applicable (a "
                                     f"{target.what} keeps no state)")
@@ -228,7 +238,7 @@ def _params(kind, a):
     return a[params[0]], (a[params[1]] if len(params) > 1 else None)
 
 
-def _train_checks(target, kind, layout, dtypes, default_eps, report):
+def _train_checks(target, kind, layout, dtypes, default_eps, report, progress=_no_progress):
     """Train-mode checks on ``layout``: the float64 runs for the second order, or None when
     every call failed there (the layout is then reported as not supported, once)."""
     failures, rows, runs = [], [], []
@@ -240,6 +250,7 @@ def _train_checks(target, kind, layout, dtypes, default_eps, report):
     fixed_eps = target.chosen()[0].get("eps") is not None  # then "tiny eps" cannot be run
     stress = [(_sized(target, case), dtype) for case, dtype in stress_cases(kind, layout, dtypes)
               if not (fixed_eps and case.stress == "tiny eps")]
+    progress(f"train mode on {layout.name}", len(calls + stress), report)
     for case, dtype in calls + stress:
         a = case.inputs(kind, layout, dtype)
         label = case.label(layout)
@@ -400,27 +411,43 @@ def _diagnose(kind, runs, failed):
     return diagnose(kind, observations, checks=failed)
 
 
-def _new_weight(conv: Convention, chosen: dict, where: str) -> tuple[float, str]:
-    """The expected weight of the new batch statistic, and how it was set."""
-    if "momentum" not in chosen:
-        momentum = conv.new_weight if conv.name == "pytorch" else 1 - conv.new_weight
-        return conv.new_weight, f"momentum {momentum:g} (the {conv.name} default)"
-    momentum = chosen["momentum"]
-    if not isinstance(momentum, (int, float)) or isinstance(momentum, bool) \
-            or not 0 < momentum < 1:
-        raise VerifyError(f"momentum={momentum!r} ({where}): symbn checks running statistics "
-                          "updated with a momentum between 0 and 1 (PyTorch's momentum=None, a "
-                          "cumulative average, is not one of the conventions)")
+def _new_weight(conv: Convention, chosen: dict, where: str,
+                own=NO_MOMENTUM) -> tuple[float | None, str, bool]:
+    """The expected weight of the new batch statistic (None: PyTorch's cumulative average,
+    weight 1/k at step k), how it was set, and whether it is the convention's default taken
+    for want of any other.  The constructed object's own ``momentum`` attribute (what its
+    update reads) comes first, then ``--init``'s, then the convention's default."""
+    default = conv.new_weight if conv.name == "pytorch" else 1 - conv.new_weight
+    if own is not NO_MOMENTUM and (own is None or isinstance(own, (int, float))):
+        momentum = own
+        source = where if chosen.get("momentum", NO_MOMENTUM) == own else "its momentum attribute"
+    elif "momentum" in chosen:
+        momentum, source = chosen["momentum"], where
+    else:
+        return conv.new_weight, f"momentum {default:g} (the {conv.name} default)", True
+    if momentum is None:
+        if conv.name != "pytorch":
+            raise VerifyError(f"momentum=None ({source}) is PyTorch's cumulative average; the "
+                              f"{conv.name} convention has none: use --convention pytorch")
+        return None, f"momentum None ({source}): a cumulative average, weight 1/k at step k", \
+            False
+    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) \
+            or not 0 < momentum <= 1:
+        raise VerifyError(f"momentum={momentum!r} ({source}): symbn checks running statistics "
+                          "updated with a momentum in (0, 1], or None (PyTorch's cumulative "
+                          "average)")
     weight = momentum if conv.name == "pytorch" else 1 - momentum
-    return weight, f"momentum {momentum:g} ({where})"
+    differs = (f", the {conv.name} default" if momentum == default else
+               f"; the {conv.name} default is {default:g}")
+    return weight, f"momentum {momentum:g} ({source}{differs})", False
 
 
-def _running_checks(target, kind, layout, conv: Convention, report, steps):
+def _running_checks(target, kind, layout, conv: Convention, report, steps,
+                    progress=_no_progress):
     case = _cases(target, kind, layout)[0]
     a = case.inputs(kind, layout, "float64")
     gamma, beta = _params(kind, a)
     chosen, where = target.chosen()
-    new_weight, momentum_text = _new_weight(conv, chosen, where)
     given_eps = chosen.get("eps")
     try:
         inst = target.instance(a["x"], gamma, beta, eps=None, dtype="float64", groups=None,
@@ -428,6 +455,13 @@ def _running_checks(target, kind, layout, conv: Convention, report, steps):
     except Exception as error:  # noqa: BLE001 -- the user's constructor, reported
         report.problem(f"constructing with its defaults raised {type(error).__name__}: {error}")
         return
+    new_weight, momentum_text, assumed = _new_weight(conv, chosen, where, inst.momentum)
+    if inst.plain_stats:
+        report.problem(f"{' and '.join(inst.plain_stats)}: plain tensor attributes, not "
+                       "registered buffers: module.to(), .double() and .cuda() leave them as "
+                       "they were and state_dict() does not save them (register them with "
+                       "self.register_buffer(name, tensor)); symbn converted them to float64 "
+                       "itself to check the update", key="plain-tensor-stats")
     eps = given_eps if given_eps is not None else conv.eps
     if given_eps is None and inst.eps is not None and inst.eps != conv.eps:
         report.problem(f"default eps is {inst.eps:g}; the {conv.name} convention's is "
@@ -450,7 +484,9 @@ def _running_checks(target, kind, layout, conv: Convention, report, steps):
                                        batches=batches, x_eval=x_eval,
                                        feature_axis=layout.feature_axis,
                                        gamma=effective_gamma, beta=effective_beta,
-                                       own_eps=inst.eps)
+                                       own_eps=inst.eps,
+                                       progress=lambda phase, calls: progress(phase, calls,
+                                                                              report))
     except oracles.OracleUnavailable as error:
         report.note_not_checked(f"running statistics: not run ({error})")
         return
@@ -471,13 +507,24 @@ def _running_checks(target, kind, layout, conv: Convention, report, steps):
                                          tol, passed))
     for mistake, description in result.mistakes:
         report.problem(f"{mistake}: {description}", key=mistake)
+    hint = ""
+    if assumed:
+        takes = target.takes_momentum()
+        hint = (f": symbn assumed {momentum_text}, as {target.name} has no momentum attribute; "
+                "if it uses another, " + ("pass it with --init 'momentum=...'" if takes else
+                                          "give the module a momentum attribute"))
     for output, rel in result.unexplained:
         report.problem(f"{output} differs from the {conv.name} convention (max rel {rel:.2g}) "
-                       "and from every known running-statistics mistake", key=f"{output} differs")
+                       "and from every known running-statistics mistake"
+                       + (hint if output.startswith("running") else ""),
+                       key=f"{output} differs")
     unbiased = "unbiased n/(n-1)" if conv.unbiased_running_var else "biased"
-    report.note_checked(f"running statistics: running mean and variance after {steps} training "
-                        f"steps on {layout.name}, {conv.name} convention: {momentum_text}, "
-                        f"eps {eps:g}, {unbiased} running variance")
+    if "running mean" in result.observed:
+        report.note_checked(f"running statistics: running mean and variance after {steps} "
+                            f"training steps on {layout.name}, {conv.name} convention: "
+                            f"{momentum_text}, eps {eps:g}, {unbiased} running variance")
+    else:
+        report.note_not_checked(f"running statistics: not compared ({target.name} keeps none)")
     report.note_checked(f"eval mode: y with the running statistics, {layout.name}, float64")
     oracle = result.oracle
     oracle_tol = (tolerance(oracle.dtype, a["x"].size, 0.0) * (steps + 1) * 10

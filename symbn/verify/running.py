@@ -93,13 +93,17 @@ class RunningResult:
     oracle_error: float   # max rel difference between the oracle and the derivation
 
 
-def expected_running(convention: Convention | None, batches, mean, var, feature_axis):
-    """The derivation's running statistics after ``batches`` (None: never updated)."""
+def expected_running(convention: Convention | None, batches, mean, var, feature_axis,
+                     cumulative: bool = False):
+    """The derivation's running statistics after ``batches`` (None: never updated);
+    ``cumulative``: PyTorch's momentum=None, the k-th batch statistic weighted 1/k (a
+    cumulative average), the convention's weight otherwise."""
     mean, var = np.array(mean, np.float64), np.array(var, np.float64)
     if convention is None:
         return mean, var
-    for x in batches:
-        mean, var = bn_kernels.running_update(x, mean, var, convention, feature_axis=feature_axis)
+    for k, x in enumerate(batches, start=1):
+        step = dataclasses.replace(convention, new_weight=1 / k) if cumulative else convention
+        mean, var = bn_kernels.running_update(x, mean, var, step, feature_axis=feature_axis)
     return np.asarray(mean), np.asarray(var)
 
 
@@ -125,29 +129,36 @@ def training_batches(shape, feature_axis, steps=STEPS, seed=11):
             for k in range(steps + 1)]
 
 
-def check_running(instance, convention: Convention, *, new_weight: float, eps: float,
+def check_running(instance, convention: Convention, *, new_weight: float | None, eps: float,
                   batches, x_eval, feature_axis: int, gamma, beta,
-                  own_eps: float | None = None) -> RunningResult:
+                  own_eps: float | None = None, progress=None) -> RunningResult:
     """Train ``instance`` on ``batches``, read its running statistics, run it in eval mode on
     ``x_eval``; expected values from the derivation, confirmed by the convention's real layer.
+    ``new_weight`` None: PyTorch's cumulative average (momentum=None).
     ``own_eps``: the module's own eps when it differs from the convention's (a fault reported
-    on its own), so an eval output that only reflects it is not called unexplained."""
-    target = dataclasses.replace(convention, new_weight=new_weight)
+    on its own), so an eval output that only reflects it is not called unexplained.
+    ``progress(phase, calls)`` is told as the training steps and eval mode start."""
+    cumulative = new_weight is None
+    target = convention if cumulative else dataclasses.replace(convention, new_weight=new_weight)
     initial = instance.running()
     channels = x_eval.shape[feature_axis]
     start = initial if initial is not None else (np.zeros(channels), np.ones(channels))
+    if progress:
+        progress("training steps", len(batches))
     for x in batches:
         instance.step(x)
     observed = {}
     final = instance.running()
     if final is not None:
         observed["running mean"], observed["running var"] = final
+    if progress:
+        progress("eval mode", 1)
     observed["eval y"] = np.asarray(instance.evaluate(x_eval), dtype=np.float64)
 
     def eval_y(mean, var, eps=eps):
         return bn_kernels.evaluate(x_eval, gamma, beta, eps, mean, var, feature_axis=feature_axis)
 
-    mean, var = expected_running(target, batches, *start, feature_axis)
+    mean, var = expected_running(target, batches, *start, feature_axis, cumulative)
     expected = {"running mean": mean, "running var": var, "eval y": eval_y(mean, var)}
     oracle = oracles.run_oracle(convention.name, batches, x_eval, feature_axis=feature_axis,
                                 new_weight=new_weight, eps=eps, initial_mean=start[0],
@@ -158,7 +169,7 @@ def check_running(instance, convention: Convention, *, new_weight: float, eps: f
     if final is not None and max(_relative(final[0], mean), _relative(final[1], var)) > FIT:
         fits = []
         for m in running_mistakes(target):
-            wrong = expected_running(m.convention, batches, *start, feature_axis)
+            wrong = expected_running(m.convention, batches, *start, feature_axis, cumulative)
             fits.append((max(_residual(final[0], wrong[0], mean),
                              _residual(final[1], wrong[1], var)), m))
         residual, best = min(fits, key=lambda f: f[0])
