@@ -276,7 +276,10 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--framework", choices=("numpy", "torch", "jax"),
                    help="the arrays to call with (default: found by trying)")
     p.add_argument("--timeout", type=_positive_seconds, default=10.0, metavar="SECONDS",
-                   help="time one call may take, once the module is imported (default 10)")
+                   help="time one call may take, once the module is imported (default 10); "
+                        "NAME-module: each phase (train mode on a layout, second order, "
+                        "training steps, eval mode) may take this per call, at least 20 times "
+                        "it")
     p.add_argument("--init", metavar="ARGS", help="NAME-module: constructor arguments, e.g. "
                    "'num_features=3, momentum=0.2' (required ones symbn cannot infer)")
     p.add_argument("--convention", choices=("pytorch", "flax", "keras"),
