@@ -130,7 +130,10 @@ def _stopped(spec, kind, partial: Path, phase: str, why) -> VerifyReport:
     if partial.exists():
         report = pickle.loads(partial.read_bytes())[2]
         report.not_checked = [line for line in report.not_checked if line != IN_PROCESS]
-        report.note_not_checked(f"{phase} and what follows it: not run to the end ({why})")
+        # the running statistics are compared after eval mode: both are lost with either
+        lost = ("running statistics and eval mode" if phase in ("training steps", "eval mode")
+                else f"{phase} and what follows it")
+        report.note_not_checked(f"{lost}: not run to the end ({why})")
     else:
         report = VerifyReport(target=spec, kind=kind)
         report.note_not_checked(f"everything: not run to the end ({why})")
