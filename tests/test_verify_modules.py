@@ -424,3 +424,19 @@ def test_the_feature_size_from_init_sizes_every_case():
                            init=parse_init("ndim=6"), dtypes=("float64",))
     assert report.ok, report.problems
     assert {c.case.split(" ")[0].split("x")[-1] for c in report.checks} == {"6"}
+
+
+def test_an_assumed_momentum_that_does_not_fit_says_how_to_give_the_module_its_own():
+    report = verify_module(review_modules.HiddenMomentum, layout="NCHW", dtypes=("float64",))
+    assert {"running mean differs", "running var differs"} <= keys(report)
+    messages = [p.message for p in report.problems if p.key == "running mean differs"]
+    assert messages[0].endswith(
+        "symbn assumed momentum 0.1 (the pytorch default), as HiddenMomentum has no momentum "
+        "attribute; if it uses another, give the module a momentum attribute")
+
+
+def test_a_feature_size_under_an_unknown_name_is_read_from_the_constructed_module():
+    report = verify_module(review_modules.LayerNormOtherName, norm="layernorm",
+                           init={"width_of_features": 6}, dtypes=("float64",))
+    assert report.ok, report.problems
+    assert {c.case.split(" ")[0].split("x")[-1] for c in report.checks} == {"6"}
