@@ -181,6 +181,10 @@ def diagnose(kind, observations, *, checks=(), scale_offset=0) -> Diagnosis:
     consistent = [c for c in singles if c.precision and fit.consistent(c)]
     if consistent:
         return fit.diagnosis(consistent[0], ranked, wrong)
+    rounded = next(fit.precision_pairs(informative[:PAIRS],
+                                       [c for c in singles if c.precision]), None)
+    if rounded is not None:
+        return fit.diagnosis(rounded, ranked, wrong)
     ranking = sorted([*ranked, *pairs], key=lambda c: c.residual)
     return _unknown(wrong, tuple((c.name, c.residual) for c in ranking))
 
@@ -235,13 +239,17 @@ class _Fit:
             recipe = m.recipe(self.reference)
             if recipe == self.reference or not _affects(recipe, self.reference, self.role):
                 continue
+            backward_rule = {"dx", "dgamma"} & dict(m.changes).keys()
+            if backward_rule and self.role == "forward":
+                continue  # its forward is another entry's (eps-outside-sqrt-in-closed-form)
             values = ([v for v in HARD_CODED_EPS
                        if not all(o.eps == v for o in self.observations)]
                       if m.fitted == "eps" else [None])
             for value in values:
-                description = m.description + ("" if value is None else f" (eps = {value:g})")
-                if self.role == "pair" and screened and _affects(recipe, self.reference,
-                                                                 "forward"):
+                description = m.describe(self.norm) + ("" if value is None else
+                                                       f" (eps = {value:g})")
+                if self.role == "pair" and screened and not backward_rule and _affects(
+                        recipe, self.reference, "forward"):
                     yield self.candidate(m.name, f"{description}, in the forward only (the "
                                          "backward is the correct one's)", recipe, (m,),
                                          eps_value=value, forward_only=True)
@@ -339,20 +347,36 @@ class _Fit:
                     user == deviation == math.inf
                     or deviation / CONSISTENT <= user <= deviation * CONSISTENT):
                 return None
-        return _Candidate(mistake.name, mistake.description, self.correct_predictions,
+        return _Candidate(mistake.name, mistake.describe(self.norm), self.correct_predictions,
                           (mistake,), recipe, residual=max(self.correct_residuals()))
 
     def correct_residuals(self):
         return [_relative(o.outputs[n], p[n], where_defined=True)
                 for o, p in zip(self.observations, self.correct_predictions) for n in self.names]
 
-    def consistent(self, c) -> bool:
-        """The user's deviation has the size the precision recipe's own deviation has."""
-        deviated = False
-        for o, p in zip(self.observations, c.predictions):
+    def precision_pairs(self, formulas, precisions):
+        """A formula mistake computed the way a precision recipe computes (float32, one
+        pass): each pair whose rounding is the user's deviation from the formula mistake."""
+        for f, p in itertools.product(formulas, precisions):
+            changes = merge(dict(f.mistakes[0].changes), dict(p.mistakes[0].changes))
+            if changes is None:
+                continue
+            c = self.candidate(f"{f.name} + {p.name}", f"{f.description}; and "
+                               f"{p.description}", self.reference.changed(**changes),
+                               (f.mistakes[0], p.mistakes[0]), eps_value=f.eps_value)
+            if c is not None and self.consistent(c, f.predictions):
+                yield c
+
+    def consistent(self, c, baseline=None) -> bool:
+        """The user's deviation has the size the precision recipe's own deviation has, from
+        the derivation (or from ``baseline``: a formula mistake's predictions, computed
+        exactly, for a precision recipe applied to that mistake)."""
+        deviated, defined = False, baseline is not None  # a wrong formula may be undefined
+        baseline = baseline or [o.expected for o in self.observations]
+        for o, p, b in zip(self.observations, c.predictions, baseline):
             for n in self.names:
-                user = _relative(o.outputs[n], o.expected[n])
-                recipe = _relative(p[n], o.expected[n])
+                user = _relative(o.outputs[n], b[n], where_defined=defined)
+                recipe = _relative(p[n], b[n], where_defined=defined)
                 if user <= FIT and recipe <= FIT:
                     continue
                 deviated = True

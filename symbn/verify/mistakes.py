@@ -163,6 +163,11 @@ class Mistake:
     def recipe(self, reference: AnyRecipe) -> AnyRecipe:
         return reference.changed(**dict(self.changes))
 
+    def describe(self, norm: str) -> str:
+        """The description worded for the family member it is applied to: its {c}, {var},
+        {gamma}, ... are RMSNorm's x, Mean(x^2), weight (:data:`TERMS`) for an RMSNorm."""
+        return self.description.format_map(TERMS["rmsnorm" if norm == "rmsnorm" else "other"])
+
     @property
     def outputs(self) -> dict:
         """BatchNorm's y, dx and per-value parameter gradients under this mistake, as
@@ -185,6 +190,16 @@ class Mistake:
                 if not np.allclose(wrong[name], right[name], rtol=1e-12, atol=0)}
 
 
+#: the words of a description, per family member: RMSNorm's statistic is Mean(x^2), it has a
+#: weight and no mean; the standardizing members centre on mu and divide by the variance's root
+TERMS = {
+    "other": {"c": "(x - mu)", "var": "var", "gamma": "gamma", "stat": "the variance",
+              "xhat": "xhat", "dy_mean": "Mean(dy) - "},
+    "rmsnorm": {"c": "x", "var": "Mean(x^2)", "gamma": "weight", "stat": "Mean(x^2)",
+                "xhat": "x/sqrt(Mean(x^2) + eps)", "dy_mean": ""},
+}
+
+
 def correct() -> Mistake:
     """No mistake: BatchNorm's own recipe (``correct().outputs`` are the derived outputs)."""
     return Mistake("correct", "the correct BatchNorm")
@@ -203,9 +218,13 @@ def mistakes() -> tuple[Mistake, ...]:
     """The library: every entry a wrong recipe (see each description and reference)."""
     return (
         # -- the forward formula (each gradient then derived from the wrong formula) --
-        _m("eps-outside-sqrt", "eps outside the square root: (x - mu)/(sqrt(var) + eps)",
+        _m("eps-outside-sqrt", "eps outside the square root: {c}/(sqrt({var}) + eps)",
            references=("tracel-ai/burn#2185", "allenai/OLMo#281", "codertimo/BERT-pytorch#30"),
            eps="outside"),
+        _m("eps-outside-sqrt-in-closed-form", "eps outside the square root, std = "
+           "sqrt({var}) + eps, in the forward and in the closed-form backward dx = {gamma}/std"
+           " * (dy - {dy_mean}xhat * Mean(dy * xhat)) (which is not the derivative of that "
+           "forward)", references=("tracel-ai/burn#2185",), eps="outside", dx="closed-form"),
         _m("unbiased-variance", "normalizes with the unbiased variance N/(N-1) Var(x) "
            "(torch.std / var without unbiased=False)", STANDARDIZING,
            ("harvardnlp/annotated-transformer#119", "harvardnlp/annotated-transformer#122",
@@ -214,18 +233,18 @@ def mistakes() -> tuple[Mistake, ...]:
            "precision: it cancels when |mean| >> std", STANDARDIZING,
            ("pytorch/pytorch#51102", "pytorch/pytorch#55044", "microsoft/onnxruntime#21935"),
            variance="one-pass"),
-        _m("no-eps", "no eps: (x - mu)/sqrt(var), which divides by 0 on a constant channel",
+        _m("no-eps", "no eps: {c}/sqrt({var}), which divides by 0 on a constant channel",
            references=("pytorch/pytorch#41527",), eps="none"),
         Mistake("eps-hard-coded", "eps hard-coded, the eps argument ignored",
                 (("eps", "hard-coded"),), FAMILY, ("huggingface/transformers#19454",),
                 fitted="eps"),
-        _m("squared-std", "(var + eps)^2 where the standard deviation sqrt(var + eps) belongs",
+        _m("squared-std", "({var} + eps)^2 where sqrt({var} + eps) belongs",
            references=("131250208/TPlinker-joint-extraction#37",), root="squared"),
-        _m("divides-by-rsqrt", "divides by rsqrt(var + eps), i.e. multiplies by the rms",
+        _m("divides-by-rsqrt", "divides by rsqrt({var} + eps), i.e. multiplies by the rms",
            references=("mosaicml/llm-foundry#371", "mosaicml/llm-foundry#372"),
            root="rsqrt-divide"),
         _m("beta-ignored", "beta ignored: y = gamma * xhat", STANDARDIZING, shift=False),
-        _m("gamma-ignored", "gamma ignored: y = xhat + beta", scale="none"),
+        _m("gamma-ignored", "{gamma} ignored: y = {xhat} + beta", scale="none"),
         _m("rmsnorm-subtracts-mean", "RMSNorm that subtracts the mean (a LayerNorm without "
            "beta)", ("rmsnorm",), centre=True),
         _m("mean-not-subtracted", "the mean is not subtracted: x / sqrt(Mean(x^2) + eps) "
@@ -261,17 +280,17 @@ def mistakes() -> tuple[Mistake, ...]:
            "without moving the channels first: groups mix channels and positions",
            ("groupnorm",), ("tensorflow/addons#751",), axes="nhwc-reshape"),
         # -- the backward pass (the forward is right) --
-        _m("dx-without-gamma", "dx computed from dy instead of dy * gamma",
+        _m("dx-without-gamma", "dx computed from dy instead of dy * {gamma}",
            references=("denizyuret/Knet.jl#288", "karpathy/llm.c#763"), dx="no-gamma"),
         _m("ignores-mean", "dx misses the mean-gradient term (Mean(x) held constant)",
            STANDARDIZING, ("apache/mxnet#1053", "mlpack/mlpack#1923"), dx="ignores-mean"),
         _m("mean-term-twice", "dx subtracts the mean-gradient term twice (an accumulator not "
            "zeroed)", STANDARDIZING, ("tenstorrent/tt-metal#53204",), dx="mean-term-twice"),
-        _m("ignores-variance", "dx misses the variance-gradient term (the variance held "
+        _m("ignores-variance", "dx misses the variance-gradient term ({stat} held "
            "constant)", dx="ignores-variance"),
         _m("missing-1/N", "dx uses batch sums where the means belong (a missing 1/N)",
            dx="sums-for-means"),
-        _m("dgamma-uses-x", "dgamma = sum(dy * x) instead of sum(dy * xhat)", dgamma="uses-x"),
+        _m("dgamma-uses-x", "d{gamma} = sum(dy * x) instead of sum(dy * {xhat})", dgamma="uses-x"),
         _m("dgamma-dbeta-swapped", "dgamma and dbeta swapped: dgamma = sum(dy), dbeta = "
            "sum(dy * xhat)", STANDARDIZING, dgamma="swapped"),
         # -- weight normalization --
@@ -307,6 +326,15 @@ def by_name(name: str) -> Mistake:
 
 def forward_expression(recipe: Recipe, scale_one: bool = False) -> sp.Expr:
     """y for the generic sample, as the recipe computes it (``scale_one``: gamma replaced by 1)."""
+    c, second = _statistics(recipe)
+    scale = {"gamma": gamma_w, "none": 1, "one-plus-gamma": 1 + gamma_w}[recipe.scale]
+    if scale_one and recipe.scale != "none":
+        scale = 1
+    return scale * c / _denominator(recipe, second) + (beta_w if recipe.shift else 0)
+
+
+def _statistics(recipe: Recipe) -> tuple[sp.Expr, sp.Expr]:
+    """(the centred or plain x, the statistic under the root), as the recipe computes them."""
     if recipe.centre:
         c = x - batch_mean(x)
         second = batch_mean(x**2) - batch_mean(x)**2 if recipe.variance == "one-pass" \
@@ -315,19 +343,19 @@ def forward_expression(recipe: Recipe, scale_one: bool = False) -> sp.Expr:
         c, second = x, batch_mean(x**2)
     if recipe.variance == "unbiased":
         second = N / (N - 1) * second
+    return c, second
+
+
+def _denominator(recipe: Recipe, second: sp.Expr) -> sp.Expr:
+    """What the centred (or plain) x is divided by, built from the statistic ``second``."""
     e = 0 if recipe.eps == "none" else eps
     if recipe.eps == "outside":
-        denominator = sp.sqrt(second) + e
-    elif recipe.root == "squared":
-        denominator = (second + e) ** 2
-    elif recipe.root == "rsqrt-divide":
-        denominator = 1 / sp.sqrt(second + e)
-    else:
-        denominator = sp.sqrt(second + e)
-    scale = {"gamma": gamma_w, "none": 1, "one-plus-gamma": 1 + gamma_w}[recipe.scale]
-    if scale_one and recipe.scale != "none":
-        scale = 1
-    return scale * c / denominator + (beta_w if recipe.shift else 0)
+        return sp.sqrt(second) + e
+    if recipe.root == "squared":
+        return (second + e) ** 2
+    if recipe.root == "rsqrt-divide":
+        return 1 / sp.sqrt(second + e)
+    return sp.sqrt(second + e)
 
 
 def _second_moment(recipe: Recipe) -> Mean:
@@ -362,10 +390,26 @@ def _dx(recipe: Recipe, y) -> sp.Expr:
         return 2 * derivative(loss, x) - derivative(loss, x, hold=[Mean(x)])
     if set(rule.split("+")) <= set(HOLDS):
         return derivative(loss, x, hold=[HOLDS[r](recipe) for r in rule.split("+")])
+    if rule == "closed-form":
+        return _closed_form_dx(recipe)
     if rule == "sums-for-means":  # every coupling term (each carries one 1/N) times N
         naive = g * derivative(y, x, through_stats=False)  # every statistic held constant
         return naive + N * (derivative(loss, x) - naive)
     raise ValueError(f"unknown dx rule {rule!r}")
+
+
+def _closed_form_dx(recipe: Recipe) -> sp.Expr:
+    """The textbook closed form of dx, derived for the root sqrt(var + eps), then evaluated
+    with the recipe's own denominator as std (sqrt(var) + eps for eps outside): dx =
+    gamma/std * (dy - Mean(dy) - xhat Mean(dy xhat)), xhat = (x - mu)/std.  Derived: the
+    correct recipe's dx with eps = std^2 - var, so that its sqrt(var + eps) is std."""
+    exact = recipe.changed(eps="inside", root="sqrt", dx="derived")
+    _, second = _statistics(exact)
+    std = sp.Dummy("std", positive=True)
+    derived = _dx(exact, forward_expression(exact)).subs(eps, std**2 - second)
+    if derived.has(eps):  # the root did not reduce to std: the closed form is not stated
+        raise ValueError(f"no closed-form dx for {exact}")
+    return derived.subs(std, _denominator(recipe, second))
 
 
 def _weight_norm_outputs(recipe: WeightNormRecipe, role: str) -> dict:
@@ -516,7 +560,9 @@ def predict(recipe: AnyRecipe, role: str, problem: Problem, inputs: dict,
               "gamma_w": to_view(_per_value(gamma_, x_.shape, fa).astype(dtype)),
               "beta_w": to_view(_per_value(beta_, x_.shape, fa).astype(dtype))}
     with np.errstate(all="ignore"):
-        out = kernel(recipe, role)(axes=axes, epsilon=eps_value, **values)
+        # the precision is the values' dtype: one kernel serves every compute
+        out = kernel(recipe.changed(compute="input"), role)(axes=axes, epsilon=eps_value,
+                                                            **values)
     shared = tuple(i for i in range(x_.ndim) if i != fa)
     result = {}
     for name, value in out.items():
