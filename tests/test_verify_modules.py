@@ -440,3 +440,10 @@ def test_a_feature_size_under_an_unknown_name_is_read_from_the_constructed_modul
                            init={"width_of_features": 6}, dtypes=("float64",))
     assert report.ok, report.problems
     assert {c.case.split(" ")[0].split("x")[-1] for c in report.checks} == {"6"}
+
+
+def test_a_per_channel_parameter_of_an_unknown_name_is_said_not_checked():
+    report = verify_module(review_modules.ExtraScale, layout="NCHW", dtypes=("float64",))
+    assert report.ok, report.problems  # alpha stays 1
+    assert any(line.startswith("parameter alpha (one value per channel): neither the scale nor "
+                               "the shift") for line in report.not_checked)

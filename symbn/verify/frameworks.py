@@ -73,6 +73,8 @@ class Instance(ABC):
     plain_stats: tuple[str, ...] = ()
     #: the momentum attribute of the constructed object, NO_MOMENTUM when it has none
     momentum: object = None
+    #: parameters of one value per channel that are neither the scale nor the shift by name
+    unrecognized: tuple[str, ...] = ()
 
     @abstractmethod
     def train(self, x, dy) -> dict:
@@ -328,6 +330,8 @@ class _TorchModuleInstance(_TorchInstance):
                 if key is not None and value is not None:
                     named[key].copy_(self.tensor(value).reshape(named[key].shape))
         self.named = named
+        self.unrecognized = tuple(k for k, v in named.items() if k not in (self.scale, self.shift)
+                                  and per_channel(v.shape, channels))
         self.gamma = gamma if self.scale else None
         self.beta = beta if self.shift else None
         self.momentum = getattr(module, "momentum", NO_MOMENTUM)
@@ -603,6 +607,8 @@ class _FlaxInstance(_JaxInstance):
             if key is not None and value is not None:
                 params[key] = self._array(value).reshape(np.shape(params[key]))
         self.params = params
+        self.unrecognized = tuple(k for k, v in params.items() if k not in (self.scale, self.shift)
+                                  and per_channel(np.shape(v), channels))
         self.momentum = getattr(module, "momentum", NO_MOMENTUM)
         self.state = {k: v for k, v in variables.items() if k != "params"}
         stats = {"/".join(k): v for k, v in self.flatten(self.state.get("batch_stats", {})).items()}

@@ -73,13 +73,14 @@ def run_isolated(spec: str, kind: str, *, timeout: float, **options) -> VerifyRe
                 _stop(child)
                 seconds = max(calls, CALLS_PER_RUN) * timeout
                 return _stopped(spec, kind, partial, phase, f"{phase} did not finish within "
-                                f"{seconds:g} s ({max(calls, CALLS_PER_RUN)} x --timeout)")
+                                f"{seconds:g} s ({max(calls, CALLS_PER_RUN)} x --timeout)",
+                                timeout)
             child.wait()
         finally:
             os.close(read_fd)
         if not result.exists():
             return _stopped(spec, kind, partial, phase, f"the worker crashed during {phase} "
-                            f"({_status(child.returncode)}){_last_line(errors)}")
+                            f"({_status(child.returncode)}){_last_line(errors)}", timeout)
         outcome, value = pickle.loads(result.read_bytes())
     if outcome == "usage":
         raise VerifyError(value)
@@ -125,15 +126,15 @@ def _last_line(path: Path) -> str:
     return f"; its last words: {lines[-1].strip()}" if lines else ""
 
 
-def _stopped(spec, kind, partial: Path, phase: str, why) -> VerifyReport:
+def _stopped(spec, kind, partial: Path, phase: str, why, timeout: float) -> VerifyReport:
     """The report of what finished before the phase that hung or crashed, and that problem."""
     if partial.exists():
         report = pickle.loads(partial.read_bytes())[2]
-        report.not_checked = [line for line in report.not_checked if line != IN_PROCESS]
         # the running statistics are compared after eval mode: both are lost with either
         lost = ("running statistics and eval mode" if phase in ("training steps", "eval mode")
                 else f"{phase} and what follows it")
         report.note_not_checked(f"{lost}: not run to the end ({why})")
+        _in_worker(report, timeout)
     else:
         report = VerifyReport(target=spec, kind=kind)
         report.note_not_checked(f"everything: not run to the end ({why})")

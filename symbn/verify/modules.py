@@ -198,6 +198,11 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
         report.note_not_checked(f"{', '.join('d' + p for p in missing)}: {target.name} has no "
                                 f"{' or '.join(missing)} parameter (taken as "
                                 f"{' and '.join('1' if p != 'beta' else '0' for p in missing)})")
+    unrecognized = float64_runs[0].instance.unrecognized if float64_runs else ()
+    if unrecognized:
+        report.note_not_checked(f"parameter {', '.join(unrecognized)} (one value per channel): "
+                                "neither the scale nor the shift by its name (weight, gamma, "
+                                "scale; bias, beta, shift), so kept at its initial value")
     failed = [c for c in report.checks if not c.passed]
     progress("second order", len(float64_runs), report)
     _second_order(kind, float64_runs, report)
