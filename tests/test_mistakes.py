@@ -304,3 +304,100 @@ def test_a_float16_failure_of_another_size_is_not_called_no_upcast():
     assert 1e-2 < check.max_rel < 0.1
     d = diagnose("rmsnorm-forward", observations, checks=(check,))
     assert d.fits and d.name == "correct", d.message
+
+
+def _eps_outside_backward(closed_form):
+    """A hand-written BatchNorm backward with std = sqrt(var) + eps: the textbook closed form
+    gamma/std (dy - Mean(dy) - xhat Mean(dy xhat)), or the true derivative of the eps-outside
+    forward (its variance term carries 1/(sqrt(var) std), not 1/std^2)."""
+    def run(inputs, eps, problem):
+        fa = problem.feature_axis
+        x, dy = (np.moveaxis(inputs[k], fa, -1) for k in ("x", "dy"))
+        axes = tuple(range(x.ndim - 1))
+        xmu = x - x.mean(axes)
+        sd = np.sqrt((xmu ** 2).mean(axes))
+        std = sd + eps
+        g = dy * inputs["gamma"]
+        coupling = (g * xmu).mean(axes) / (std ** 2 if closed_form else sd * std)
+        dx = (g - g.mean(axes) - xmu * coupling) / std
+        return {"dx": np.moveaxis(dx, -1, fa), "dgamma": (dy * xmu / std).sum(axes),
+                "dbeta": dy.sum(axes)}
+    return run
+
+
+@pytest.mark.parametrize("closed_form,name", [(True, "eps-outside-sqrt-in-closed-form"),
+                                              (False, "eps-outside-sqrt")])
+def test_an_eps_outside_backward_is_named_closed_form_or_derived(closed_form, name):
+    kind = "batchnorm-backward"
+    observations = observe(kind, _eps_outside_backward(closed_form))
+    d = diagnose(kind, observations)
+    assert d.fits and d.mistakes == (name,) and d.residual <= FIT, d.message
+    assert "eps outside the square root" in d.message
+
+
+def test_the_closed_form_with_eps_outside_differs_from_the_derivative_of_its_forward():
+    """The two eps-outside backwards are distinct (each REFUTES the other's outputs), and the
+    library's closed form is the hand-written one to 1e-12."""
+    o = observe("batchnorm-backward", _eps_outside_backward(True))[1]  # eps = 0.1: visible
+    problem = M.Problem("batchnorm", o.layout.feature_axis)
+    closed, derived = (M.predict(M.by_name(n).recipe(M.REFERENCE["batchnorm"]), "backward",
+                                 problem, o.inputs, o.eps)["dx"]
+                       for n in ("eps-outside-sqrt-in-closed-form", "eps-outside-sqrt"))
+    scale = np.max(np.abs(o.outputs["dx"]))
+    assert scale > 1e-3
+    assert np.max(np.abs(closed - o.outputs["dx"])) <= 1e-12 * scale
+    assert np.max(np.abs(derived - o.outputs["dx"])) > 1e-3 * scale
+
+
+def test_a_pair_with_the_eps_outside_std_cached_for_the_closed_form_is_named():
+    kind = "batchnorm-pair"
+    backward = _eps_outside_backward(True)
+
+    def pair(inputs, eps, problem):
+        x = np.moveaxis(inputs["x"], problem.feature_axis, -1)
+        axes = tuple(range(x.ndim - 1))
+        xmu = x - x.mean(axes)
+        y = inputs["gamma"] * xmu / (np.sqrt((xmu ** 2).mean(axes)) + eps) + inputs["beta"]
+        return {"y": np.moveaxis(y, -1, problem.feature_axis), **backward(inputs, eps, problem)}
+    d = diagnose(kind, observe(kind, pair))
+    assert d.fits and d.mistakes == ("eps-outside-sqrt-in-closed-form",), d.message
+
+
+def _rmsnorm_eps_outside(dtype, perturbation=0.0):
+    """x / (sqrt(Mean(x^2)) + eps) * weight computed in ``dtype`` (x.float() for float32)."""
+    def run(inputs, eps, problem):
+        x = np.moveaxis(inputs["x"], problem.feature_axis, -1).astype(dtype)
+        y = x / (np.sqrt((x * x).mean(-1, keepdims=True)) + dtype(eps)) \
+            * inputs["weight"].astype(dtype)
+        y = y.astype(np.float64) * (1 + perturbation)
+        return {"y": np.moveaxis(y, -1, problem.feature_axis)}
+    return run
+
+
+def test_float32_compute_and_a_formula_mistake_are_named_as_a_pair():
+    d = diagnose("rmsnorm-forward", observe("rmsnorm-forward",
+                                            _rmsnorm_eps_outside(np.float32)))
+    assert d.fits and set(d.mistakes) == {"eps-outside-sqrt", "float32-compute"}, d.message
+    assert "x/(sqrt(Mean(x^2)) + eps)" in d.message and "float32" in d.message
+
+
+def test_a_formula_mistake_off_by_more_than_float32_rounding_is_not_that_pair():
+    d = diagnose("rmsnorm-forward", observe("rmsnorm-forward",
+                                            _rmsnorm_eps_outside(np.float64, 1e-4)))
+    assert not d.fits, d.message
+
+
+def test_each_description_is_worded_for_the_member_it_is_applied_to():
+    for m in M.mistakes():
+        for norm in m.norms:
+            text = m.describe(norm)
+            assert "{" not in text and "}" not in text, (m.name, norm)
+            if norm == "rmsnorm":
+                assert not re.search(r"\bmu\b|\bgamma\b|\bvar\b", text), (m.name, text)
+    eps_outside = M.by_name("eps-outside-sqrt")
+    assert eps_outside.describe("rmsnorm").endswith("x/(sqrt(Mean(x^2)) + eps)")
+    assert eps_outside.describe("layernorm").endswith("(x - mu)/(sqrt(var) + eps)")
+    d = diagnose("rmsnorm-forward", observe("rmsnorm-forward",
+                                            _rmsnorm_eps_outside(np.float64)))
+    assert d.mistakes == ("eps-outside-sqrt",) and "x/(sqrt(Mean(x^2)) + eps)" in d.message
+    assert "(x - mu)" not in d.message

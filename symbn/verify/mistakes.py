@@ -240,7 +240,8 @@ def mistakes() -> tuple[Mistake, ...]:
                 fitted="eps"),
         _m("squared-std", "({var} + eps)^2 where sqrt({var} + eps) belongs",
            references=("131250208/TPlinker-joint-extraction#37",), root="squared"),
-        _m("divides-by-rsqrt", "divides by rsqrt({var} + eps), i.e. multiplies by the rms",
+        _m("divides-by-rsqrt", "divides by rsqrt({var} + eps), i.e. multiplies by "
+           "sqrt({var} + eps)",
            references=("mosaicml/llm-foundry#371", "mosaicml/llm-foundry#372"),
            root="rsqrt-divide"),
         _m("beta-ignored", "beta ignored: y = gamma * xhat", STANDARDIZING, shift=False),
