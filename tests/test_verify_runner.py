@@ -456,3 +456,16 @@ def test_a_crash_inside_a_library_names_the_users_line():
     [problem] = check("crash_in_library:forward", "bn-forward").problems
     assert "killed by SIGSEGV" in problem.message
     assert problem.message.endswith("(crash_in_library.py, line 9)")
+
+
+def test_code_naming_no_framework_says_when_another_framework_gives_other_values():
+    """Finding 4: methods only (x.var) in a module importing torch: checked on tensors, where
+    x.var is unbiased (WRONG), and the report says NumPy arrays give other values."""
+    report = check("numpy_in_torch_module:batchnorm_methods_only", "batchnorm-forward",
+                   layout="NC", dtypes=("float64",), stress=False)
+    assert report.framework == "torch" and not report.ok
+    assert report.diagnosis.name == "unbiased-variance"
+    assert any(n.startswith("NumPy arrays: the code also runs on them and gives other values")
+               and "--framework numpy" in n for n in report.not_checked)
+    assert check("numpy_in_torch_module:batchnorm_methods_only", "batchnorm-forward",
+                 layout="NC", framework="numpy").ok

@@ -261,12 +261,29 @@ class _Run:
                 raise _Mismatch(outcome.error.message)
             if outcome.status == "done" and self.framework is None:
                 self.framework = framework
+                self.other_frameworks(frameworks, dtype, case, inputs, outcome)
             if outcome.status in ("timeout", "crashed"):  # the remaining cases are not run
                 self.stopped = STOPPED[outcome.status]
             if outcome.status != "raised" or self.framework:
                 return outcome, inputs
             first = first or (outcome, inputs)
         return first
+
+    def other_frameworks(self, frameworks, dtype, case, inputs, first) -> None:
+        """Code that names no framework (only methods: x.mean, x.var) runs on several; when
+        another framework also runs it and gives other values (x.var is unbiased on PyTorch
+        tensors), say which one was checked and how to pick the other."""
+        for other in frameworks[frameworks.index(self.framework) + 1:]:
+            if self.stopped or (dtype in LOW_PRECISION and other == "numpy"):
+                continue
+            outcome = self.runner.run(self.job(other, dtype, case, inputs), self.limit)
+            if outcome.status in ("timeout", "crashed"):
+                self.stopped = STOPPED[outcome.status]
+            if outcome.status == "done" and not _same_values(first.value, outcome.value):
+                self.report.note_not_checked(
+                    f"{ARRAYS[other]}: the code also runs on them and gives other values than "
+                    f"on {ARRAYS[self.framework]} (checked); if it is written for "
+                    f"{ARRAYS[other]}, verify with --framework {other}")
 
     def job(self, framework, dtype, case: Case, inputs) -> Job:
         values = {**inputs, "eps": case.eps, "groups": case.groups or GROUPS}
@@ -466,6 +483,21 @@ class _Run:
             report.note_not_checked("time limit and crash protection: the code ran in this "
                                     "process (it cannot be imported by name: defined in "
                                     "__main__, a notebook or a script)")
+
+
+def _leaves(value) -> list:
+    if isinstance(value, tuple):  # a pair: (forward's, backward's)
+        return [leaf for part in value for leaf in _leaves(part)]
+    return [leaf.array for leaf in value.items]
+
+
+def _same_values(a, b) -> bool:
+    """Two frameworks' results of one call agree (to float64 rounding)."""
+    left, right = _leaves(a), _leaves(b)
+    return len(left) == len(right) and all(
+        x is None and y is None or x is not None and y is not None and x.shape == y.shape
+        and np.allclose(x, y, rtol=1e-9, atol=1e-12, equal_nan=True)
+        for x, y in zip(left, right))
 
 
 def _named(returned, names) -> dict | None:
