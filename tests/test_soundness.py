@@ -432,6 +432,15 @@ def test_a_point_where_one_side_only_is_undefined_is_excluded_or_reported():
     assert not any(n.startswith(GAP) for n in notes), notes   # sin(a) != 0 excludes a = 0
 
 
+def test_a_proof_whose_domain_misses_a_one_sided_undefined_point_is_not_proved(monkeypatch):
+    # were the claim's definedness conditions lost, the search's point a = 0 (lhs nan,
+    # rhs 1) would still keep the proof from being a bare PROVED
+    import sys
+    monkeypatch.setattr(sys.modules["symbn.prove.prover"], "conditions", lambda *sides: [])
+    verdict = _verdict(sp.cot(a) * sp.sin(a), sp.cos(a))
+    assert verdict.status is Status.UNDECIDED and "undefined on one side only" in verdict.method
+
+
 @pytest.mark.parametrize("lhs, rhs", [
     (Mean(xh0**2), 1),
     (sp.sqrt(var) / sp.sqrt(var), 1),
