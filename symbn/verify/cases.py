@@ -3,7 +3,8 @@
 Shapes are canonical (N, C, *S) and are moved into each layout (symbn.verify.layouts).  Every
 C differs from the other axes' sizes, so code written for another layout fails with a shape
 error instead of silently normalizing the wrong axis; every C is even (groupnorm uses
-``GROUPS`` = 2 groups of 3 or more values: with 2 values per group dx is pure cancellation).
+``GROUPS`` = 2 groups of 3 or more values: with 2 values per group dx is pure cancellation;
+``group_cases`` adds a 12-channel case in 3 groups, for code that ignores its groups).
 The upstream gradient dy is random, never constant (dx would be 0).
 
 Stress cases (each named in the report), on the first shape of the rank:

@@ -112,9 +112,10 @@ def verify(target, kind: str, *, layout: str | None = None, feature_axis: int | 
     """Check ``target`` (``"module:function"``, ``"module:forward,backward"``, a function or a
     (forward, backward) tuple) as ``kind`` against symbn's derivation.
 
-    ``framework``: numpy, torch or jax (default: the frameworks the code's module imports are
-    tried, then NumPy); ``dtypes``: default float64 and float32, plus float16 and bfloat16
-    for PyTorch and JAX code; ``traceback``: problems carry the user's own frames.
+    ``framework``: numpy, torch or jax (default: the one the function's own code refers to;
+    for code naming none, the frameworks its module imports, then NumPy); ``dtypes``: default
+    float64 and float32, plus float16 and bfloat16 for PyTorch and JAX code; ``traceback``:
+    problems carry the user's own frames.
     """
     if os.environ.get(INSIDE_WORKER):
         raise VerifyError("symbn.verify was called while the module under verification was "
