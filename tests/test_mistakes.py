@@ -401,3 +401,15 @@ def test_each_description_is_worded_for_the_member_it_is_applied_to():
                                             _rmsnorm_eps_outside(np.float64)))
     assert d.mistakes == ("eps-outside-sqrt",) and "x/(sqrt(Mean(x^2)) + eps)" in d.message
     assert "(x - mu)" not in d.message
+
+
+def test_a_one_pass_variance_and_a_formula_mistake_are_named_as_a_pair():
+    def one_pass_eps_outside(inputs, eps, problem):
+        x = np.moveaxis(inputs["x"], problem.feature_axis, -1)
+        mean = x.mean(-1, keepdims=True)
+        var = (x * x).mean(-1, keepdims=True) - mean * mean
+        y = inputs["gamma"] * (x - mean) / (np.sqrt(var) + eps) + inputs["beta"]
+        return {"y": np.moveaxis(y, -1, problem.feature_axis)}
+    d = diagnose("layernorm-forward", observe("layernorm-forward", one_pass_eps_outside,
+                                              offset=3e5))
+    assert d.fits and set(d.mistakes) == {"eps-outside-sqrt", "one-pass-variance"}, d.message
