@@ -6,8 +6,11 @@
    the claim's symbols by name; anything symbn cannot apply is an :class:`AssumptionError`.
 2. Try to refute at exact rational points, random and at the boundaries.
 3. Run the symbolic strategies (:mod:`symbn.prove.strategies`).  PROVED only when one
-   reduces lhs - rhs to exactly 0, on the domain it states; every PROVED is then checked
-   a second time, independently (:func:`symbn.prove.certificate.second_check`).
+   reduces lhs - rhs to exactly 0, on the domain it states joined with where the claim as
+   given is defined (:mod:`symbn.prove.definedness`, computed before anything rewrites
+   it; a claim already 0 as built says that what SymPy cancelled is unknown); every
+   PROVED is then checked a second time, independently
+   (:func:`symbn.prove.certificate.second_check`).
 4. Otherwise search harder for a counterexample; failing that, UNDECIDED with the residual.
 
 ``budget`` bounds the whole call: every stage runs in a child process killed at the
