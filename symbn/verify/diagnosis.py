@@ -31,7 +31,10 @@ How the fit goes (each step only when the one before found nothing):
    (when they change different things), compiled and fitted like one;
 4. precision recipes (float32 compute, one-pass variance): they cannot be reproduced to
    rounding, so they fit when the user's deviation from the derivation is of the size the
-   recipe's own deviation is (within a factor ``CONSISTENT``) in every case.
+   recipe's own deviation is (within a factor ``CONSISTENT``) in every case;
+5. a formula mistake computed by a precision recipe (RMSNorm's x.float() with eps outside
+   the root): fitted by the same rule, the deviations measured from the formula mistake's
+   exact predictions instead of the derivation.
 
 Values right in float64 but wrong in float16 (``checks``) are fitted by the same rule against
 the correct recipe run in float16 (no float32 upcast), on each failing float16 case's own

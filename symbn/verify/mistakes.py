@@ -79,7 +79,9 @@ class Recipe:
     * ``compute``: the precision it runs in ("input", "float32", or "float16": the no-upcast
       mistake, applied to the float16 cases only; NumPy has no bfloat16 to run it in);
     * ``dx``, ``dgamma``: "derived" or a wrong derivation rule (:func:`outputs`; dgamma
-      "swapped": the parameters' gradients returned in each other's place); dx rules
+      "swapped": the parameters' gradients returned in each other's place; dx "closed-form":
+      the textbook closed form with the recipe's denominator as std, :func:`_closed_form_dx`);
+      dx rules
       that hold statistics constant combine ("ignores-mean+ignores-variance", :func:`merge`).
     """
 
