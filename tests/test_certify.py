@@ -474,3 +474,21 @@ def test_nonzero_samples_of_both_signs_can_have_a_zero_mean():
     assert result.confirmed is None and "does not imply Mean(1 / x) != 0" in result.lines[0]
     data["domain"] = ["x != 0", "Mean(1/x) != 0"]
     assert check(data).confirmed is True
+
+
+def test_a_domain_line_the_checker_cannot_reason_with_only_makes_it_assume_less():
+    # "gamma(a) is finite" (a pole outside the engine's functions) and "sin(a) != 0" are
+    # left out of what the checker assumes: harder to confirm, never easier
+    from symbn import prove
+
+    a_real = sp.Symbol("a", real=True)
+    verdict = prove(sp.gamma(a_real) * (a_real + 1), sp.gamma(a_real) * a_real + sp.gamma(a_real),
+                    budget=60)
+    assert verdict.proved and "gamma(a) is finite" in verdict.domain
+    data = certificate_data(sp.gamma(a_real) * (a_real + 1) - sp.gamma(a_real) * a_real
+                            - sp.gamma(a_real), verdict.certificate,
+                            claim="gamma(a)*(a + 1) == gamma(a)*a + gamma(a)")
+    data["domain"] = [*data["domain"], "sin(a) != 0"]
+    assert check(data).confirmed is True
+    data["domain"] = ["1 > 2"]
+    assert check(data).confirmed is not True

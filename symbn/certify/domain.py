@@ -150,6 +150,8 @@ def stated(domain) -> list[tuple[ast.expr, frozenset]]:
         raise Malformed("the field 'domain' must be a list of conditions such as 'a - 1 != 0'")
     out = []
     for text in domain:
+        if text.endswith(" is finite"):
+            continue  # "f(z) is finite": not reasoned with; leaving it out only assumes less
         try:
             node = ast.parse(text, mode="eval").body
         except SyntaxError:
@@ -158,8 +160,11 @@ def stated(domain) -> list[tuple[ast.expr, frozenset]]:
                 and type(node.ops[0]) in _RELATIONS):
             raise Malformed(f"the domain condition {text!r} is not 'L op R' with op one of "
                             "!=, >, >=, <, <=")
-        left = parse(f"({ast.unparse(node.left)}) - ({ast.unparse(node.comparators[0])})",
-                     f"the domain condition {text!r}")
+        try:
+            left = parse(f"({ast.unparse(node.left)}) - ({ast.unparse(node.comparators[0])})",
+                         f"the domain condition {text!r}")
+        except (Malformed, Refused):
+            continue  # a function the engine does not know (sin(a) != 0): assume less, as above
         out.append((left, _RELATIONS[type(node.ops[0])]))
     return out
 
