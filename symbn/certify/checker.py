@@ -90,7 +90,7 @@ def _field(data, key, kind):
     return value
 
 
-def _pairs(data, key) -> list[tuple[str, object]]:
+def _pairs(data, key) -> list[tuple[str, ast.expr]]:
     pairs = _field(data, key, list)
     if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
         raise Malformed(f"the field {key!r} must be a list of [name, expression] pairs")

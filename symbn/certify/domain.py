@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import cast
 
 from symbn.certify.engine import Malformed, Refused, Undefined, constant_exponent, parse
 from symbn.certify.forms import exact_forms
@@ -138,7 +139,7 @@ def needed(tree) -> list[tuple[ast.expr, frozenset]]:
                 found.append((node.left, NONNEG))
             if e < 0:
                 nonzero(node.left)
-        elif isinstance(node, ast.Call) and node.func.id == "sqrt":
+        elif isinstance(node, ast.Call) and cast(ast.Name, node.func).id == "sqrt":  # parse() allows named calls only
             found.append((node.args[0], NONNEG))
     return found
 

@@ -133,7 +133,7 @@ class RatFunc:
     def __eq__(self, other):
         return (self.num * other.den - other.num * self.den).is_zero()
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as __eq__ compares values; typeshed types object.__hash__ as a method
 
     def normalized(self):
         """The same function with num, den coprime and den monic: a canonical key."""
