@@ -24,6 +24,7 @@ import dataclasses
 import math
 import os
 import warnings
+from typing import Any, cast
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,7 +67,7 @@ def parse_init(text: str | None) -> dict:
     if not text:
         return {}
     try:
-        call = ast.parse(f"f({text})", mode="eval").body
+        call = cast(ast.Call, ast.parse(f"f({text})", mode="eval").body)  # f(...) parses as a call
         if call.args:
             raise ValueError("positional value")
         return {k.arg: ast.literal_eval(k.value) for k in call.keywords}
@@ -98,7 +99,7 @@ def load_object(spec: str):
     except Exception as error:  # noqa: BLE001 -- the user's module failed while importing
         raise VerifyError(f"importing {target.module!r} raised {type(error).__name__}: "
                           f"{error}") from None
-    obj = module
+    obj: Any = module
     for part in target.names[0].split("."):
         obj = getattr(obj, part, None)
     if obj is None:

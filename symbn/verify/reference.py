@@ -7,6 +7,8 @@ canonical view of the input (symbn.verify.layouts), moved back to the user's lay
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from symbn.kernels import family
@@ -32,7 +34,8 @@ def reference_outputs(kind: Kind, layout: Layout, inputs: dict, *, eps: float | 
         member = "layernorm" if norm.name == "layernorm" else norm.name
         params = [inputs[p] for p in norm.params]
         gamma, beta = params[0], (params[1] if len(params) > 1 else None)
-        out = family.normalize(member, canon(x), canon(upstream), gamma, beta, eps,
+        # beta is None only for rmsnorm, which normalize does not read; eps: every norm but weightnorm has one
+        out = family.normalize(member, canon(x), canon(upstream), gamma, cast(np.ndarray, beta), cast(float, eps),
                                groups=groups)
         values = {"y": back(out["y"]), "dx": back(out["dx"])}
         for p, derived in zip(norm.params, ("dgamma", "dbeta")):
@@ -46,7 +49,8 @@ def warm_kernels(kind: Kind) -> None:
         kind.norm.name, family.standardize_kernel)()
 
 
-def statistics_view(kind: Kind, layout: Layout, x: np.ndarray, groups: int | None = None):
+def statistics_view(kind: Kind, layout: Layout, x: np.ndarray,
+                    groups: int | None = None) -> tuple[np.ndarray, tuple[int, ...]] | None:
     """(view of x, the axes each statistic reduces) as the family kernels see them, or None
     for the members that do not centre (rmsnorm, weightnorm)."""
     if kind.norm.name in ("rmsnorm", "weightnorm"):

@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import replace
+from typing import cast
 
 import numpy as np
 
@@ -90,8 +91,9 @@ def _runner(target, kind: Kind):
         raise VerifyError(f"{kind.name} needs {wanted} function{'s' if wanted > 1 else ''}")
     label = ",".join(getattr(f, "__qualname__", repr(f)) for f in functions)
     names = tuple(_importable_name(f) for f in functions)
-    if all(names) and len({n[0] for n in names}) == 1:
-        return f"{names[0][0]}:{label}", Worker(Target(names[0][0], tuple(n[1] for n in names)))
+    found = cast(tuple[tuple[str, str], ...], names)  # read only when all(names): none is None
+    if all(names) and len({n[0] for n in found}) == 1:
+        return f"{found[0][0]}:{label}", Worker(Target(found[0][0], tuple(n[1] for n in found)))
     return label, InProcess(functions)
 
 
@@ -283,7 +285,7 @@ class _Run:
             if outcome.status == "done" and not _same_values(first.value, outcome.value):
                 self.report.note_not_checked(
                     f"{ARRAYS[other]}: the code also runs on them and gives other values than "
-                    f"on {ARRAYS[self.framework]} (checked); if it is written for "
+                    f"on {ARRAYS[cast(str, self.framework)]} (checked); if it is written for "
                     f"{ARRAYS[other]}, verify with --framework {other}")
 
     def job(self, framework, dtype, case: Case, inputs) -> Job:
@@ -337,8 +339,9 @@ class _Run:
         eps, groups = case.eps, case.groups or GROUPS
         want = reference_outputs(self.kind, layout, inputs, eps=eps, groups=groups)
         stats = statistics_view(self.kind, layout, inputs[self.kind.norm.input], groups)
+        # stats: a centring norm, and every centring norm has an eps
         tol = tolerance(dtype, _reduction_size(self.kind, layout, case),
-                        0.0 if stats is None else centring_ratio(*stats, eps))
+                        0.0 if stats is None else centring_ratio(*stats, cast(float, eps)))
         values = {}
         for name, expected in want.items():
             leaf = got[name]
@@ -450,7 +453,7 @@ class _Run:
         if checks:  # every line below is read off the comparisons that ran
             report.note_checked(f"outputs {', '.join(dict.fromkeys(c.output for c in checks))} "
                                 f"against symbn's derivation ({_convention(kind)})")
-            shapes = {}
+            shapes: dict[str, set[str]] = {}
             for c in checks:
                 shapes.setdefault(c.layout, set()).add(c.case)
             report.note_checked("layouts: " + ", ".join(f"{name} ({len(cases)} cases)"
@@ -458,10 +461,10 @@ class _Run:
             ran = [d for d in ("float64", "float32", *LOW_PRECISION)
                    if any(c.dtype == d for c in checks)]
             report.note_checked(f"dtypes: {', '.join(ran)} (output dtype = input dtype), "
-                                f"{ARRAYS[self.framework]}")
+                                f"{ARRAYS[cast(str, self.framework)]}")
             if kind.norm.name == "batchnorm":
                 report.note_checked("mode: training (batch statistics)")
-            stressed = {}
+            stressed: dict[str, set[str]] = {}
             for c in checks:
                 if c.mode != "train":
                     stressed.setdefault(c.mode, set()).add(c.dtype)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -89,7 +90,7 @@ class RunningResult:
     observed: dict        # the module's values (missing when it keeps none)
     mistakes: list        # (name, description) pairs that reproduce the observed values
     unexplained: list     # (output, max rel) that no known mistake reproduces
-    oracle: oracles.OracleRun | None
+    oracle: oracles.OracleRun
     oracle_error: float   # max rel difference between the oracle and the derivation
 
 
@@ -139,16 +140,16 @@ def check_running(instance, convention: Convention, *, new_weight: float | None,
     on its own), so an eval output that only reflects it is not called unexplained.
     ``progress(phase, calls)`` is told as the training steps and eval mode start."""
     cumulative = new_weight is None
-    target = convention if cumulative else dataclasses.replace(convention, new_weight=new_weight)
+    target = convention if cumulative else dataclasses.replace(convention, new_weight=cast(float, new_weight))
     initial = instance.running()
     channels = x_eval.shape[feature_axis]
-    start = initial if initial is not None else (np.zeros(channels), np.ones(channels))
+    start: tuple[np.ndarray, np.ndarray] = initial if initial is not None else (np.zeros(channels), np.ones(channels))
     if progress:
         progress("training steps", len(batches))
     for x in batches:
         instance.step(x)
     observed = {}
-    final = instance.running()
+    final: tuple[np.ndarray, np.ndarray] | None = instance.running()
     if final is not None:
         observed["running mean"], observed["running var"] = final
     if progress:

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
+from typing import IO, Any, cast
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 
@@ -177,7 +178,7 @@ def bind(fn, names: tuple[str, ...], args: tuple) -> tuple[tuple, dict]:
         return args, {}
     keywords = {n: p for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD,
                                                                  p.KEYWORD_ONLY)}
-    found = {}
+    found: dict[str, str] = {}
     for name in names:
         hit = next((n for n in (name, *_SYNONYMS.get(name, ())) if n in keywords), None)
         if hit is None or hit in found.values():
@@ -186,7 +187,7 @@ def bind(fn, names: tuple[str, ...], args: tuple) -> tuple[tuple, dict]:
     else:
         call = (), {found[n]: a for n, a in zip(names, args)}
         return _fits(fn, params, names, *call)
-    positional, keyword = list(args), {}
+    positional, keyword = list(args), cast(dict[str, Any], {})
     while positional and len(names) > len(keyword):
         name = names[len(args) - len(keyword) - 1]
         p = next((keywords[n] for n in (name, *_SYNONYMS.get(name, ()))
@@ -345,9 +346,10 @@ class Worker:
 
     def __init__(self, target: Target):
         self.target = target
-        self._process = None
-        self._connection = None
-        self._log = None
+        # all three are set by launch() and cleared by close()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._connection: _Duplex | None = None
+        self._log: IO[bytes] | None = None
         self.loaded: Loaded | None = None
 
     def launch(self) -> None:
@@ -381,7 +383,7 @@ class Worker:
 
     def run(self, job: Job, timeout: float) -> Outcome:
         """One job; after a timeout or a crash the worker is gone (the runner stops)."""
-        self._connection.send(vars(job))
+        cast(_Duplex, self._connection).send(vars(job))  # launched
         status, value = self._receive(timeout)
         if status == "done":
             return Outcome("done", _decode(value[0]), modified=value[1])
@@ -402,7 +404,7 @@ class Worker:
 
     def _crash_detail(self, importing) -> str:
         try:
-            code = self._process.wait(5)
+            code = cast(subprocess.Popen[bytes], self._process).wait(5)  # launched
         except subprocess.TimeoutExpired:
             code = None
         when = "while importing the module" if importing else "while running your code"
@@ -411,9 +413,10 @@ class Worker:
             how = f"was killed by {signal.Signals(-code).name}"
         else:
             how = f"exited with status {code} (os._exit, or a fatal error in native code)"
-        self._log.seek(0)
+        log = cast(IO[bytes], self._log)  # launched
+        log.seek(0)
         # faulthandler's dump lists the innermost frame first: the user's line that crashed
-        frames = re.findall(r'File "([^"]+)", line (\d+)', self._log.read().decode(errors="replace"))
+        frames = re.findall(r'File "([^"]+)", line (\d+)', log.read().decode(errors="replace"))
         libraries = _library_dirs()  # a crash inside ctypes or NumPy: name the user's line
         own = [(f, n) for f, n in frames if os.path.abspath(f) != os.path.abspath(__file__)]
         own = [(f, n) for f, n in own if not os.path.abspath(f).startswith(libraries)] or own
@@ -424,8 +427,8 @@ class Worker:
         if self._process is not None:
             self._process.kill()
             self._process.wait()
-            self._connection.close()
-            self._log.close()
+            cast(_Duplex, self._connection).close()  # set with _process
+            cast(IO[bytes], self._log).close()
             self._process = None
 
 
@@ -584,7 +587,7 @@ def _serve(read_fd: int, write_fd: int) -> None:
             return
         try:
             value, modified = execute(functions, job)
-            reply = ("done", (_encode(value), modified))
+            reply: tuple[str, Any] = ("done", (_encode(value), modified))
         except (PairError, SignatureMismatch) as error:
             reply = ("raised", vars(_own_error(error)))
         except BaseException as error:  # noqa: BLE001 -- includes SystemExit from user code
