@@ -81,7 +81,7 @@ def second_check(residual, certificate: Certificate | None = None, *, seed: int 
 def _entrywise(residual, seed) -> SecondCheck:
     checks = [second_check(entry, seed=seed) for entry in residual]
     if any(c.confirmed is False for c in checks):
-        confirmed = False
+        confirmed: bool | None = False
     else:
         confirmed = True if all(c.confirmed for c in checks) else None
     lines = sorted({line for c in checks for line in c.evidence})

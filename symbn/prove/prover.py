@@ -27,7 +27,9 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import sympy as sp
 from sympy.core.relational import Relational
@@ -40,7 +42,7 @@ from symbn.prove.budget import run_with_budget
 from symbn.prove.certificate import second_check
 from symbn.prove.definedness import Condition, conditions, readable
 from symbn.prove.sampling import GAP, UNSAMPLED, find_counterexample
-from symbn.prove.strategies import EMPTY, STRATEGIES
+from symbn.prove.strategies import EMPTY, STRATEGIES, Reduction
 from symbn.prove.verdict import Counterexample, Status, Verdict
 
 DEFAULT_BUDGET = 5.0
@@ -425,6 +427,7 @@ def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start,
         stages = _budgeted(_first_pass, ([(lhs, rhs)], tries, seed, defined.conditions), deadline,
                            "counterexample search and rationalize", attempts)
         first = stages[0] if stages else None
+    later: tuple[tuple[str, Callable[..., Reduction]], ...]
     reduced, later = residual, STRATEGIES
     if first is None and residual == 0:
         return verdict(Status.PROVED, "construction (lhs - rhs is 0 once built)", residual,
@@ -476,7 +479,7 @@ def _proved(verdict, stage: _Stage, defined: Definedness, attempts) -> Verdict:
     if gaps:
         return verdict(Status.UNDECIDED, f"{stage.method} reduced it to 0, but {gaps[0]}",
                        stage.residual)
-    built = (BUILT,) if stage.method.startswith("construction") else ()
+    built = (BUILT,) if cast(str, stage.method).startswith("construction") else ()  # a proof names its method
     domain = tuple(dict.fromkeys(defined.domain + tuple(stage.domain) + built))
     return verdict(Status.PROVED, stage.method, sp.S.Zero, domain=domain,
                    evidence=evidence, certificate=stage.certificate)

@@ -228,7 +228,7 @@ def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0, conditions=
     notes = [] if notes is None else notes
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     free = lhs.free_symbols | rhs.free_symbols
-    applied = {}
+    applied: dict[object, list[AppliedUndef]] = {}  # the function -> its applications
     for a in (lhs.atoms(AppliedUndef) | rhs.atoms(AppliedUndef)):
         applied.setdefault(a.func, []).append(a)
     rng = random.Random(seed)
