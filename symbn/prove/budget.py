@@ -30,7 +30,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable, cast
 
 from symbn.prove.worker import Outcome, read_frame, write_frame
 
@@ -50,7 +50,7 @@ class _Worker:
 
     command = (sys.executable, "-m", "symbn.prove.worker")
 
-    def __init__(self):
+    def __init__(self) -> None:
         env = dict(os.environ)
         # the worker imports this very symbn, wherever the caller found it
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
@@ -61,7 +61,7 @@ class _Worker:
         self.process = subprocess.Popen(
             list(self.command), stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self._log, env=env)
-        self._replies: queue.Queue = queue.Queue()
+        self._replies: queue.Queue[bytes | None] = queue.Queue()
         self._ready = False
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -72,14 +72,14 @@ class _Worker:
                 raise _WorkerDied(self._stop_and_explain())
             self._ready = True
 
-    def _read(self):
+    def _read(self) -> None:
         while True:
-            frame = read_frame(self.process.stdout)
+            frame = read_frame(cast(BinaryIO, self.process.stdout))  # a PIPE: never None
             self._replies.put(frame)
             if frame is None:
                 return
 
-    def _reply(self, seconds: float | None):
+    def _reply(self, seconds: float | None) -> object:
         """The next reply; _TIMEOUT if none came in time; None if the worker is gone."""
         try:
             frame = self._replies.get(timeout=seconds)
@@ -87,11 +87,11 @@ class _Worker:
             return _TIMEOUT
         return None if frame is None else pickle.loads(frame)
 
-    def run(self, fn, args, seconds: float) -> Outcome:
+    def run(self, fn: Callable[..., object], args: tuple[object, ...], seconds: float) -> Outcome:
         """Raises _WorkerDied when the worker does not answer (it is then stopped)."""
         payload = pickle.dumps((fn, args))  # may raise: the worker is untouched
         self.wait_ready()
-        write_frame(self.process.stdin, payload)
+        write_frame(cast(BinaryIO, self.process.stdin), payload)  # a PIPE: never None
         try:
             reply = self._reply(None if math.isinf(seconds) else seconds + GRACE_SECONDS)
         except BaseException:  # Ctrl-C while waiting: the task is abandoned with its worker
@@ -103,7 +103,7 @@ class _Worker:
             return Outcome(False)
         if reply is None:
             raise _WorkerDied(self._stop_and_explain())
-        return reply
+        return cast(Outcome, reply)  # the worker replies with an Outcome
 
     def _stop_and_explain(self) -> str:
         self.stop()
@@ -115,7 +115,7 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def stop(self):
+    def stop(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
@@ -155,7 +155,7 @@ def _stop_all() -> None:
             _idle.pop().stop()
 
 
-def run_with_budget(fn: Callable, args: tuple, seconds: float) -> Outcome:
+def run_with_budget(fn: Callable[..., object], args: tuple[object, ...], seconds: float) -> Outcome:
     """``fn(*args)`` in the worker; Outcome(finished=False) after ``seconds``.
 
     Thread-safe: concurrent calls use separate workers.  A worker that dies or stops

@@ -19,12 +19,13 @@ point where one side is undefined is excluded by the domain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from symbn.core import Mean, depends_on_sample, evaluate_at_batch
+from symbn.core import Mean, SampleSymbol, depends_on_sample, evaluate_at_batch
 from symbn.prove.strategies import EMPTY, _freeze, _holds, _is_radical, _nonzero_factors, _readable
 
 #: functions finite at every real argument (an undefined function is generic and smooth)
@@ -32,7 +33,7 @@ FINITE = (sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.tanh, sp.atan, sp.erf, sp
           sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside, sp.Piecewise, sp.floor,
           sp.ceiling, sp.frac, sp.re, sp.im, sp.Derivative, AppliedUndef, Mean)
 #: a function's condition on its argument z: (kind, expression compared with 0)
-_POLES = {
+_POLES: dict[object, Callable[[sp.Expr], tuple[str, sp.Expr]]] = {
     sp.tan: lambda z: ("!=", sp.cos(z)), sp.sec: lambda z: ("!=", sp.cos(z)),
     sp.cot: lambda z: ("!=", sp.sin(z)), sp.csc: lambda z: ("!=", sp.sin(z)),
     sp.coth: lambda z: ("!=", z), sp.csch: lambda z: ("!=", z),
@@ -50,7 +51,7 @@ class Condition:
     kind: str
     expr: sp.Expr
 
-    def holds_at(self, samples: dict, constants: dict) -> bool:
+    def holds_at(self, samples: dict[SampleSymbol, list[sp.Expr]], constants: dict[sp.Symbol, sp.Expr]) -> bool:
         """False when the condition fails (or cannot be evaluated) at some sample of the
         point; True when it holds at every sample."""
         m = len(next(iter(samples.values()))) if samples else 1
@@ -71,7 +72,7 @@ class Condition:
         return True
 
 
-def conditions(*exprs) -> list[Condition]:
+def conditions(*exprs: object) -> list[Condition]:
     """The conditions for ``exprs`` to be defined on the reals, unsimplified."""
     found: list[Condition] = []
     for expr in exprs:
@@ -80,7 +81,7 @@ def conditions(*exprs) -> list[Condition]:
     return list(dict.fromkeys(found))
 
 
-def _own(e) -> list[Condition]:
+def _own(e: sp.Basic) -> list[Condition]:
     if isinstance(e, sp.Pow):
         if _is_radical(e):
             return [Condition(">" if e.exp.is_negative else ">=", e.base)]
@@ -123,7 +124,7 @@ def readable(found: list[Condition]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(texts))
 
 
-def _small(expr) -> bool:
+def _small(expr: sp.Expr) -> bool:
     """True when expanding ``expr`` is cheap: no integer power above 16, few operations."""
     return sp.count_ops(expr) <= 400 and not any(
         p.exp.is_Integer and abs(p.exp) > 16 for p in expr.atoms(sp.Pow))

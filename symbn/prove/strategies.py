@@ -55,7 +55,7 @@ class Reduction:
     certificate: Certificate | None = None
 
 
-def _freeze(residual):
+def _freeze(residual: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr], dict[sp.Expr, str]]:
     """(frozen residual, atoms, known): :func:`freeze_moments_signed`, and the frozen
     radicands known to be positive / nonnegative before freezing (a variance of any
     expression plus eps: moment form forgets that Mean((h - Mean(h))**2) >= 0)."""
@@ -133,7 +133,7 @@ def _reduce_modulo_radical(expr):
     return reduced, parts
 
 
-def _is_radical(e) -> bool:
+def _is_radical(e: sp.Basic) -> bool:
     return e.is_Pow and e.exp.is_Rational and not e.exp.is_Integer
 
 
@@ -219,7 +219,7 @@ def _conditions(expr, known) -> list:
     return list(dict.fromkeys(c for c in found if not _holds(c, known)))
 
 
-def _nonzero_factors(denominator) -> list:
+def _nonzero_factors(denominator: sp.Expr) -> list[Relational]:
     """``denominator != 0`` as conditions on its factors: a radical factor needs its
     radicand > 0, a power its base != 0, a factor known nonzero nothing."""
     found = []
@@ -237,7 +237,7 @@ def _nonzero_factors(denominator) -> list:
     return found
 
 
-def _holds(condition, known) -> bool:
+def _holds(condition: Relational, known: dict[sp.Expr, str]) -> bool:
     """True when ``condition`` (B > 0, B >= 0, B != 0) is known to hold everywhere."""
     if type(condition)(condition.lhs, condition.rhs) is sp.true:
         return True
@@ -271,7 +271,7 @@ def _quadratic_sign(base):
 _OPERATORS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.Unequality: "!="}
 
 
-def _readable(condition, atoms) -> str:
+def _readable(condition: Relational, atoms: dict[sp.Dummy, sp.Expr]) -> str:
     return f"{_factored(condition.lhs.xreplace(atoms))} {_OPERATORS[type(condition)]} 0"
 
 

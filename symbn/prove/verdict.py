@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 if TYPE_CHECKING:  # the record strategies fill; imported for the type only
+    from symbn.core import SampleSymbol
     from symbn.prove.certificate import Certificate
 
 
@@ -34,14 +35,14 @@ class Counterexample:
     ``sample``; ``constants`` gives every other symbol.  Values are exact where possible.
     """
 
-    constants: dict
+    constants: dict[sp.Symbol, sp.Expr]
     lhs: sp.Expr
     rhs: sp.Expr
-    samples: dict = field(default_factory=dict)
+    samples: dict[SampleSymbol, list[sp.Expr]] = field(default_factory=dict)
     batch_size: int | None = None
     sample: int = 0
     #: undefined functions instantiated for this point: {f: Lambda(t, polynomial)}
-    functions: dict = field(default_factory=dict)
+    functions: dict[sp.Function, sp.Lambda] = field(default_factory=dict)
 
     def describe(self) -> str:
         parts = []
@@ -86,7 +87,7 @@ class Verdict:
         where = f" where {' and '.join(self.domain)}" if self.domain else ""
         return f"{self.status}{where} ({self.method})"
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         raise TypeError("a Verdict is three-valued: compare verdict.status with Status.PROVED")
 
     @property
