@@ -20,7 +20,9 @@ explicit-batch cross-check lives with the identity (:mod:`symbn.identities.recor
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
@@ -44,9 +46,9 @@ class Certificate:
 
     strategy: str
     residual: sp.Expr
-    atoms: dict
-    substitutions: tuple
-    radicals: tuple
+    atoms: dict[sp.Dummy, sp.Expr]
+    substitutions: tuple[tuple[sp.Expr, sp.Expr], ...]
+    radicals: tuple[tuple[sp.Symbol, sp.Expr], ...]
     numerator: sp.Expr
     denominator: sp.Expr
     domain: tuple[str, ...] = ()
@@ -61,7 +63,8 @@ class SecondCheck:
     evidence: tuple[str, ...]
 
 
-def second_check(residual, certificate: Certificate | None = None, *, seed: int = 0) -> SecondCheck:
+def second_check(residual: sp.Expr | sp.MatrixBase, certificate: Certificate | None = None, *,
+                 seed: int = 0) -> SecondCheck:
     """Re-check a PROVED of ``residual == 0`` (lhs - rhs, as built) independently."""
     residual = sp.sympify(residual)
     if isinstance(residual, sp.MatrixBase):
@@ -78,7 +81,7 @@ def second_check(residual, certificate: Certificate | None = None, *, seed: int 
     return SecondCheck(result.confirmed, result.lines)
 
 
-def _entrywise(residual, seed) -> SecondCheck:
+def _entrywise(residual: sp.MatrixBase, seed: int) -> SecondCheck:
     checks = [second_check(entry, seed=seed) for entry in residual]
     if any(c.confirmed is False for c in checks):
         confirmed: bool | None = False
@@ -94,13 +97,13 @@ def _entrywise(residual, seed) -> SecondCheck:
 class _Printer(StrPrinter):
     """SymPy's str printer with every symbol printed under its certificate name."""
 
-    def __init__(self, names: dict):
+    def __init__(self, names: dict[sp.Basic, str]) -> None:
         # terms in SymPy's own (canonical) order: sorting them for reading costs more than
         # the rest of the certificate, and the checker parses them in any order
         super().__init__({"order": "none"})
         self._names = names
 
-    def _print_Symbol(self, expr):
+    def _print_Symbol(self, expr: sp.Basic) -> str:
         return self._names[expr]
 
     _print_Dummy = _print_Symbol
@@ -111,7 +114,7 @@ def _identifier(text: str) -> str:
     return name if name[0].isalpha() else "v_" + name
 
 
-def _assumption_words(symbol) -> str:
+def _assumption_words(symbol: sp.Symbol) -> str:
     words = [w for w in ("positive", "nonnegative", "negative", "nonpositive", "integer")
              if symbol.assumptions0.get(w)]
     return f" ({', '.join(words)})" if words else ""
@@ -120,11 +123,11 @@ def _assumption_words(symbol) -> str:
 class _Names:
     """Unique identifiers for symbols, and what each stands for."""
 
-    def __init__(self):
-        self.names: dict = {}
+    def __init__(self) -> None:
+        self.names: dict[sp.Basic, str] = {}
         self.meanings: dict[str, str] = {}
 
-    def add(self, symbol, stem: str, meaning: str) -> str:
+    def add(self, symbol: sp.Basic, stem: str, meaning: str) -> str:
         if symbol in self.names:
             return self.names[symbol]
         taken = set(self.names.values())
@@ -136,7 +139,7 @@ class _Names:
         self.meanings[name] = meaning
         return name
 
-    def symbols(self, exprs) -> None:
+    def symbols(self, exprs: Iterable[object]) -> None:
         for expr in exprs:
             for s in sorted(sp.sympify(expr).free_symbols, key=sp.default_sort_key):
                 if isinstance(s, sp.Dummy):
@@ -149,7 +152,8 @@ class _Names:
         return _Printer(self.names)
 
 
-def certificate_data(residual, certificate: Certificate | None = None, *, claim: str = "") -> dict:
+def certificate_data(residual: sp.Expr, certificate: Certificate | None = None, *,
+                     claim: str = "") -> dict[str, Any]:
     """The JSON certificate that :mod:`symbn.certify` checks (kind "rationalized" for a
     :class:`Certificate`, "general" for the residual alone)."""
     residual = sp.sympify(residual)
@@ -204,11 +208,11 @@ def _equation(claim: str, residual: str) -> str:
     return f"{claim}: {residual} == 0" if claim else f"{residual} == 0"
 
 
-def _general_data(residual, claim: str) -> dict:
+def _general_data(residual: sp.Expr, claim: str) -> dict[str, Any]:
     names = _Names()
     names.symbols([residual])
     free = residual.free_symbols
-    signs = {}
+    signs: dict[str, str] = {}
     for s in free:
         for word in ("positive", "nonnegative", "negative", "nonpositive"):
             if s.assumptions0.get(word):
