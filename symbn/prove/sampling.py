@@ -15,12 +15,23 @@ higher precision before it is reported.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from symbn.core import N, SampleSymbol, evaluate_at_batch
 from symbn.prove.verdict import Counterexample
+
+if TYPE_CHECKING:  # the conditions a point is checked against; imported for the type only
+    from symbn.prove.definedness import Condition
+
+# a point: each per-sample variable's m values, every other symbol's value, and each
+# undefined function's polynomial
+_Samples = dict[SampleSymbol, list[sp.Expr]]
+_Constants = dict[sp.Symbol, sp.Expr]
+_Functions = dict[Any, sp.Lambda]
 
 BATCH_SIZES = (3, 4, 2, 5)
 _SEARCH_DIGITS = 30
@@ -62,7 +73,7 @@ def random_value(symbol: sp.Symbol, rng: random.Random, mode: str = "small") -> 
     raise Unsampleable(symbol)
 
 
-def _candidate(symbol, rng, mode):
+def _candidate(symbol: sp.Symbol, rng: random.Random, mode: str) -> sp.Expr:
     if symbol.is_zero:
         return sp.S.Zero
     wide = mode == "wide"
@@ -92,17 +103,17 @@ def _candidate(symbol, rng, mode):
     return value if rng.random() < 0.5 else -value
 
 
-def allows(symbol: sp.Symbol, value) -> bool:
+def allows(symbol: sp.Symbol, value: object) -> bool:
     """True when ``value`` has every property ``symbol`` is declared to have or lack."""
     value = sp.sympify(value)
     return all(getattr(value, f"is_{fact}") is held
                for fact, held in symbol.assumptions0.items())
 
 
-def _batch(symbol, m, rng, mode):
+def _batch(symbol: sp.Symbol, m: int, rng: random.Random, mode: str) -> list[sp.Expr]:
     if mode == "constant batch":
         return [random_value(symbol, rng)] * m
-    values: list = []
+    values: list[sp.Expr] = []
     while len(values) < m:
         v = random_value(symbol, rng, mode)
         if v not in values or mode == "zeros":
@@ -110,7 +121,8 @@ def _batch(symbol, m, rng, mode):
     return values
 
 
-def random_point(free: set, rng: random.Random, batch_size: int, mode: str = "small"):
+def random_point(free: set[sp.Basic], rng: random.Random, batch_size: int,
+                 mode: str = "small") -> tuple[_Samples, _Constants]:
     """(samples, constants) for the symbols ``free``, on a batch of ``batch_size`` samples."""
     sample_vars = sorted((s for s in free if isinstance(s, SampleSymbol)), key=str)
     samples = {v: _batch(v, batch_size, rng, mode) for v in sample_vars}
@@ -124,7 +136,8 @@ def random_point(free: set, rng: random.Random, batch_size: int, mode: str = "sm
     return samples, constants
 
 
-def _radicand_zero(exprs, samples: dict, constants: dict, rng) -> None:
+def _radicand_zero(exprs: Iterable[sp.Expr], samples: _Samples, constants: _Constants,
+                   rng: random.Random) -> None:
     """Move one symbol so that a square root's radicand vanishes: a constant, or a sample
     variable at every sample (its radicand is then 0 for the whole batch)."""
     known = {**constants, **{v: values[0] for v, values in samples.items()}}
@@ -147,9 +160,9 @@ def _radicand_zero(exprs, samples: dict, constants: dict, rng) -> None:
                 return
 
 
-def _polynomials(functions, rng) -> dict:
+def _polynomials(functions: dict[Any, list[AppliedUndef]], rng: random.Random) -> _Functions:
     """A random polynomial (degree <= 3, rational coefficients) for each undefined function."""
-    found = {}
+    found: _Functions = {}
     for f in sorted(functions, key=str):
         nargs = max(len(a.args) for a in functions[f])
         ts = sp.symbols(f"t:{nargs}", real=True)
@@ -159,7 +172,7 @@ def _polynomials(functions, rng) -> dict:
     return found
 
 
-def _with_functions(expr, functions: dict):
+def _with_functions(expr: sp.Expr, functions: _Functions) -> sp.Expr:
     if not functions:
         return expr
     for f, body in functions.items():
@@ -167,14 +180,15 @@ def _with_functions(expr, functions: dict):
     return expr.doit(deep=True)
 
 
-def _value(expr, samples, constants, sample, functions=None):
+def _value(expr: object, samples: Mapping[SampleSymbol, Sequence[Any]], constants: Mapping[sp.Symbol, Any],
+           sample: int, functions: _Functions | None = None) -> sp.Expr:
     expr = _with_functions(sp.sympify(expr), functions or {})
     if samples:
         expr = evaluate_at_batch(expr, samples, sample)
     return sp.sympify(expr).xreplace(constants)
 
 
-def _differs(lhs, rhs, digits):
+def _differs(lhs: sp.Expr, rhs: sp.Expr, digits: int) -> bool | None:
     """True/False when the two numbers surely differ / agree to ``digits``; None if undefined.
 
     Complex values are compared too: a claim about real symbols that gives two different
@@ -196,12 +210,12 @@ def _differs(lhs, rhs, digits):
 _INFINITE = (sp.zoo, sp.nan, sp.oo, -sp.oo)
 
 
-def _floats(values: dict) -> dict:
+def _floats(values: Mapping[Any, Any]) -> dict[Any, Any]:
     return {k: [sp.N(x, 40) for x in v] if isinstance(v, list) else sp.N(v, 40)
             for k, v in values.items()}
 
 
-def confirm(cx: Counterexample, lhs, rhs) -> bool:
+def confirm(cx: Counterexample, lhs: sp.Expr, rhs: sp.Expr) -> bool:
     """Re-evaluate both sides from the counterexample's recorded values, at higher precision."""
     left = _value(lhs, cx.samples, cx.constants, cx.sample, cx.functions)
     right = _value(rhs, cx.samples, cx.constants, cx.sample, cx.functions)
@@ -215,8 +229,9 @@ def satisfies_assumptions(cx: Counterexample) -> bool:
     return all(allows(s, x) for s, x in values)
 
 
-def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0, conditions=(),
-                        notes: list | None = None) -> Counterexample | None:
+def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, *, tries: int = 12, seed: int = 0,
+                        conditions: Iterable[Condition] = (),
+                        notes: list[str] | None = None) -> Counterexample | None:
     """Evaluate lhs and rhs at ``tries`` exact points; a confirmed difference or None.
 
     Even tries are small random points; each odd one visits the next boundary of
@@ -228,7 +243,7 @@ def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0, conditions=
     notes = [] if notes is None else notes
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     free = lhs.free_symbols | rhs.free_symbols
-    applied: dict[object, list[AppliedUndef]] = {}  # the function -> its applications
+    applied: dict[Any, list[AppliedUndef]] = {}  # the function -> its applications
     for a in (lhs.atoms(AppliedUndef) | rhs.atoms(AppliedUndef)):
         applied.setdefault(a.func, []).append(a)
     rng = random.Random(seed)
@@ -272,7 +287,8 @@ def find_counterexample(lhs, rhs, *, tries: int = 12, seed: int = 0, conditions=
 GAP = "undefined on one side only:"
 
 
-def _defined_value(expr, samples, constants, sample, functions):
+def _defined_value(expr: sp.Expr, samples: Mapping[SampleSymbol, Sequence[Any]],
+                   constants: Mapping[sp.Symbol, Any], sample: int, functions: _Functions) -> sp.Expr | None:
     """The value of ``expr`` at the point, or None where it is undefined there."""
     try:
         value = _value(expr, samples, constants, sample, functions)
@@ -284,7 +300,7 @@ def _defined_value(expr, samples, constants, sample, functions):
     return value
 
 
-def _describe(samples, constants, sample) -> str:
+def _describe(samples: _Samples, constants: _Constants, sample: int) -> str:
     parts = [f"{k} = {list(map(str, v))}" for k, v in samples.items()]
     parts += [f"{k} = {v}" for k, v in constants.items()]
     return ", ".join(parts) + (f" (sample {sample})" if samples else "")

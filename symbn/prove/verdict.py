@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -42,7 +42,7 @@ class Counterexample:
     batch_size: int | None = None
     sample: int = 0
     #: undefined functions instantiated for this point: {f: Lambda(t, polynomial)}
-    functions: dict[sp.Function, sp.Lambda] = field(default_factory=dict)
+    functions: dict[Any, sp.Lambda] = field(default_factory=dict)
 
     def describe(self) -> str:
         parts = []
