@@ -3,8 +3,6 @@ expected outputs (against PyTorch's own layers, on every layout), the tolerance 
 
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
 from symbn.verify.kinds import ALIASES, KINDS, NORMS, UnknownKind, get_kind
 from symbn.verify.layouts import LayoutError, from_canonical, layouts_for, to_canonical
@@ -71,6 +69,8 @@ def test_canonical_view_round_trips_on_every_layout(norm):
 
 def _torch_outputs(kind, lay, a):
     """PyTorch's layers on the same inputs, moved to the same layout: the oracle."""
+    import torch  # here, not at the top: collecting the suite should not import torch
+    import torch.nn.functional as F
     n = kind.norm
     fa = lay.feature_axis
     xt = torch.tensor(a[n.input], requires_grad=True)
@@ -121,11 +121,13 @@ def test_reference_outputs_agree_with_pytorch_on_every_layout(norm):
 
 
 def test_unit_roundoff_is_half_the_machine_epsilon_of_each_dtype():
+    import torch
     for name in ("float64", "float32", "float16", "bfloat16"):
         assert UNIT_ROUNDOFF[name] == torch.finfo(getattr(torch, name)).eps / 2
 
 
 def test_rounding_to_bfloat16_matches_pytorch():
+    import torch
     x = np.random.default_rng(2).normal(size=1000) * 10
     assert np.array_equal(round_to(x, "bfloat16"),
                           torch.tensor(x).to(torch.bfloat16).double().numpy())
