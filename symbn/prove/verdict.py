@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
+from symbn.display import Displayable
+
 if TYPE_CHECKING:  # the record strategies fill; imported for the type only
     from symbn.core import SampleSymbol
     from symbn.prove.certificate import Certificate
@@ -57,8 +59,8 @@ class Counterexample:
                 f"rhs = {sp.N(self.rhs, 8)}")
 
 
-@dataclass(frozen=True)
-class Verdict:
+@dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
+class Verdict(Displayable, document="verdict"):
     """The outcome of one proof attempt.
 
     ``residual`` is lhs - rhs after the last reduction tried (0 when PROVED);
@@ -81,11 +83,6 @@ class Verdict:
     evidence: tuple[str, ...] = ()
     #: the data an independent checker needs to re-check a PROVED (symbn.prove.certificate).
     certificate: Certificate | None = None
-
-    def __str__(self) -> str:
-        """``PROVED where Mean((x - Mean(x))**2) > 0 (rationalize)``, ``REFUTED (...)``."""
-        where = f" where {' and '.join(self.domain)}" if self.domain else ""
-        return f"{self.status}{where} ({self.method})"
 
     def __bool__(self) -> bool:
         raise TypeError("a Verdict is three-valued: compare verdict.status with Status.PROVED")

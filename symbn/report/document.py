@@ -22,7 +22,10 @@ from symbn.report import data
 if TYPE_CHECKING:  # types only: a list of identities needs neither SymPy nor the records
     import sympy as sp
 
-    from symbn.identities import CheckedIdentity
+    from symbn.bn import BatchNormDerivation
+    from symbn.identities import CheckedIdentity, Identity
+    from symbn.kernels import Kernel
+    from symbn.prove import Verdict
     from symbn.verify.model import VerifyReport
 
 
@@ -72,14 +75,15 @@ Block = Paragraph | Items | Math | Code | Table | Section
 
 # -- wording: each sentence is written here once, from the facts --------------------------
 
-def verdict_lines(v: dict[str, Any], expected: str) -> tuple[str, ...]:
+def verdict_lines(v: dict[str, Any], expected: str | None) -> tuple[str, ...]:
     """A verdict's facts as lines: status and domain, method, time, cached flag, whether
-    expected; then assumptions, the evidence (the second check of a PROVED), the
-    counterexample and the strategies tried."""
+    expected (when an expectation is given); then assumptions, the evidence (the second
+    check of a PROVED), the counterexample and the strategies tried."""
     status = v["status"] + (" where " + " and ".join(v["domain"]) if v["domain"] else "")
     when = f"{v['seconds']:.2f} s" + (", cached" if v["cached"] else "")
-    mark = "as expected" if v["status"] == expected else f"UNEXPECTED, expected {expected}"
-    lines = [f"{status} by {v['method']} ({when}), {mark}"]
+    mark = "" if expected is None else ", as expected" if v["status"] == expected else \
+        f", UNEXPECTED, expected {expected}"
+    lines = [f"{status} by {v['method']} ({when}){mark}"]
     if v["assumptions"]:
         lines.append("assuming " + ", ".join(v["assumptions"]))
     lines += ["evidence: " + e for e in v["evidence"]]
@@ -110,12 +114,39 @@ def identity_list(facts: Sequence[dict[str, Any]]) -> Section:
         ("name", "tags", "expected", "controls", "statement"), rows),), data=facts)
 
 
+def _identity_paragraphs(facts: dict[str, Any]) -> list[Block]:
+    """An identity's statement, source and tags."""
+    return [Paragraph(facts["statement"], emphasis=True),
+            Paragraph(f"Source: {facts['source']}. Tags: {', '.join(facts['tags']) or 'none'}.")]
+
+
+def verdict_section(v: Verdict) -> Section:
+    """One verdict on its own (no expectation to compare with): its first line is the title;
+    the residual is shown when it is UNDECIDED."""
+    facts = data.verdict_data(v)
+    first, *rest = verdict_lines(facts, None)
+    children: list[Block] = [Items(tuple(rest))] if rest else []
+    if facts["status"] == "UNDECIDED":
+        children.append(Math("residual", v.residual))
+    return Section(first, tuple(children), data=facts)
+
+
+def identity_section(i: Identity) -> Section:
+    """An identity before it is checked: statement, source, tags, the verdict it should
+    get, its controls and explicit cross-checks (nothing is built or proved)."""
+    facts = data.identity_data(i)
+    sizes = ", ".join(map(str, facts["explicit_sizes"]))
+    children = [*_identity_paragraphs(facts), Items((
+        f"expected: {facts['expected']}",
+        "controls (must be REFUTED): " + (", ".join(facts["controls"]) or "none"),
+        "explicit cross-checks at m = " + sizes if sizes else "no explicit cross-checks"))]
+    return Section(f"{facts['name']}: {facts['title']}", tuple(children), data=facts)
+
+
 def checked_section(c: CheckedIdentity, *, steps: bool = True) -> Section:
     """One identity: statement, source, derivation steps, verdict, controls, cross-checks."""
     facts = data.checked_data(c)
-    children: list[Block] = [
-        Paragraph(facts["statement"], emphasis=True),
-        Paragraph(f"Source: {facts['source']}. Tags: {', '.join(facts['tags']) or 'none'}.")]
+    children: list[Block] = _identity_paragraphs(facts)
     if steps:
         children += [Math(label, expr) for label, expr in c.claim.steps]
     children.append(Items(verdict_lines(facts["verdict"], facts["expected"])))
@@ -156,12 +187,38 @@ def summary_section(results: list[CheckedIdentity], rows: tuple = ()) -> Section
         ok=facts["unexpected"] == 0 and not facts.get("numeric checks failed"))
 
 
+def kernel_part(k: Kernel) -> Section:
+    """One generated kernel: what it computes from what, how to call it, its source."""
+    samples = [str(s) for s in k.samples]
+    constants = [str(c) for c in k.constants]
+    call = ", ".join(f"{a}=..." for a in samples + constants)
+    return Section(f"Kernel {k.name}", (
+        Paragraph(f"Computes {', '.join(k.outputs)} from the per-sample "
+                  f"{', '.join(samples)} and the batch constants {', '.join(constants) or 'none'}"
+                  f"; call it with arrays by name and the axes its batch means reduce over: "
+                  f"{k.name}({call}, axes=AXES)."),
+        Code(k.source)), data={"name": k.name, "outputs": list(k.outputs),
+                               "arguments": samples + constants, "source": k.source})
+
+
 def kernel_section(kernels: Sequence[Any]) -> Section:
-    children: list[Block] = []
-    for k in kernels:
-        children += [Paragraph(k.name, emphasis=True), Code(k.source)]
-    return Section("Generated NumPy kernels", tuple(children),
+    return Section("Generated NumPy kernels", tuple(kernel_part(k) for k in kernels),
                    data={k.name: k.source for k in kernels})
+
+
+def derivation_section(d: BatchNormDerivation) -> Section:
+    """BN's forward and its derived backward, for the generic sample."""
+    import sympy as sp  # loaded with the derivation already
+
+    parts = {"xhat": d.xhat, "y": d.y, "L": d.loss, "dL/dx": d.dx, "dL/dgamma": d.dgamma,
+             "dL/dbeta": d.dbeta}
+    return Section(f"Batch normalization, derived (eps = {sp.sstr(d.eps)})", (
+        Paragraph(f"Training mode for the generic sample {d.x} with upstream gradient {d.g}: "
+                  "biased batch variance, eps inside the square root; the backward is "
+                  f"derived by differentiating L = sum_i {d.g}_i y_i through the batch mean "
+                  "and variance."),
+        *(Math(label, expr) for label, expr in parts.items())),
+        data={"eps": sp.sstr(d.eps), **{label: sp.sstr(e) for label, e in parts.items()}})
 
 
 def check_section(rows: Sequence[Any]) -> Section:

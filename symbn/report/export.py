@@ -40,9 +40,10 @@ _LATEX_ESCAPES = str.maketrans({c: "\\" + c for c in "&%$#_{}"} | {
     "<": "$<$", ">": "$>$", "|": "$|$"})  # no < > | glyphs in the default OT1 text font
 
 
-def to_markdown(document: Section) -> str:
+def to_markdown(document: Section, *, top_level: int = 1) -> str:
+    """The document as Markdown; its top heading at ``top_level`` (a notebook output: 3)."""
     out = []
-    for b, level in _walk(document):
+    for b, level in _walk(document, top_level):
         if isinstance(b, str):
             out.append("#" * min(level, 6) + " " + b)
         elif isinstance(b, Items):
@@ -64,17 +65,22 @@ def _tex(text: str) -> str:
     return text.translate(_LATEX_ESCAPES)
 
 
-def to_latex(document: Section) -> str:
+def to_latex(document: Section, *, standalone: bool = True, top_level: int = 1) -> str:
+    """A LaTeX document; or, not ``standalone``, its body alone, for a notebook output
+    (nbconvert's PDF export), with plain display math and its top heading at ``top_level``."""
     body = []
-    for b, level in _walk(document):
+    for b, level in _walk(document, top_level):
         if isinstance(b, str):
-            command = {1: "section*", 2: "subsection*"}.get(level, "paragraph")
+            command = {1: "section*", 2: "subsection*", 3: "subsubsection*"}.get(level,
+                                                                                "paragraph")
             body.append(f"\\{command}{{{_tex(b)}}}")
         elif isinstance(b, Items):
             body.append("\\begin{itemize}\n" + "\n".join("\\item " + _tex(line) for line in b.lines)
                         + "\n\\end{itemize}")
         elif isinstance(b, Paragraph):
             body.append(f"\\emph{{{_tex(b.text)}}}" if b.emphasis else _tex(b.text))
+        elif isinstance(b, Math) and not standalone:
+            body.append(f"{_tex(b.label)}:\n\\[{_latex(b.expr)}\\]")
         elif isinstance(b, Math):
             body.append(f"{_tex(b.label)}:\n\\begin{{center}}\\fiteq{{{_latex(b.expr)}}}"
                         "\\end{center}")
@@ -85,6 +91,8 @@ def to_latex(document: Section) -> str:
             rows += [" & ".join(map(_tex, r)) + r" \\" for r in b.rows]
             body.append(f"\\begin{{longtable}}{{{'l' * len(b.header)}}}\n"
                         + "\n".join(rows) + "\n\\end{longtable}")
+    if not standalone:
+        return "\n\n".join(body) + "\n"
     return ("\\documentclass[10pt]{article}\n"
             "\\usepackage[margin=2cm,landscape]{geometry}\n"
             "\\usepackage{amsmath,graphicx,longtable}\n" + _FIT_EQUATION +
@@ -109,9 +117,11 @@ math { font-size: 1.15em; }
 """
 
 
-def to_html(document: Section) -> str:
+def to_html(document: Section, *, standalone: bool = True, top_level: int = 1) -> str:
+    """A standalone HTML page; or, not ``standalone``, a fragment for a notebook output (no
+    page style: it would restyle the whole notebook), its top heading at ``top_level``."""
     body = []
-    for b, level in _walk(document):
+    for b, level in _walk(document, top_level):
         if isinstance(b, str):
             n = min(level, 6)
             body.append(f"<h{n}>{html.escape(b)}</h{n}>")
@@ -135,6 +145,8 @@ def to_html(document: Section) -> str:
             rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
                            for r in b.rows)
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    if not standalone:
+        return "<div class=\"symbn\">\n" + "\n".join(body) + "\n</div>\n"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>symbn report</title><style>" + _CSS + "</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")

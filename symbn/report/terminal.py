@@ -6,6 +6,7 @@ piped.  Rendering only: the words and numbers come from the tree.
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -103,6 +104,16 @@ def render(console: Console, document: Section, *, as_json: bool = False) -> Non
     for top in ([document] if document.title else list(document.children)):
         for renderable in _renderables(top, top=top is document, width=console.width):
             console.print(renderable)
+
+
+def to_text(document: Section, width: int = 100) -> str:
+    """The document as plain text, laid out as on a terminal without colour (``str()`` of a
+    result).  Never Jupyter's display: that shows the result's own HTML."""
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False,
+                      force_jupyter=False, highlight=False, emoji=False)
+    render(console, document)
+    text: str = console.file.getvalue()  # type: ignore[attr-defined]
+    return "\n".join(line.rstrip() for line in text.splitlines())
 
 
 @contextlib.contextmanager
