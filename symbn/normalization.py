@@ -1,0 +1,410 @@
+"""A normalization of your own, declared by its formula: derived, proved, compiled, checked.
+
+A declaration names the output ``y`` of one generic value ``x`` in the general batch form
+(statistics are :class:`~symbn.core.Mean` over the reduction set), the reduction set
+(``over="batch"``: one statistic per channel over the batch, as BatchNorm; ``"features"``:
+one per sample over its features, as LayerNorm and RMSNorm), the learnable parameters, and
+the *held* quantities: symbols in ``y`` whose value is a formula of the statistics but
+which the backward pass treats as constants (a stop-gradient, as Batch Renormalization's
+r and d; Ioffe 2017, section 3)::
+
+    renorm = Normalization("batch-renorm", gamma * ((x - mu) / s * r + d) + beta,
+                           params=(gamma, beta), held={r: s / sigma_r, d: (mu - mu_r) / sigma_r})
+
+From it symbn
+
+* derives y, dx and each parameter's gradient from L = sum_i g_i y_i with
+  :func:`symbn.core.derivative` (through every statistic; a held symbol is a constant
+  while differentiating, replaced by its definition afterwards) -- :meth:`derivation`;
+* proves the cells of its row of the invariance matrix (the columns, and how each acts on
+  the reduction set, are :mod:`symbn.identities.invariance`'s) -- :meth:`invariance`;
+* compiles the derivation with :func:`symbn.kernels.compile_kernel` -- :meth:`kernel`;
+* checks the kernel against PyTorch's or JAX's autograd applied to the same formula, printed
+  for that framework by SymPy's printers (``Mean`` as the framework's mean over the
+  reduction axis, a held quantity through ``detach`` / ``stop_gradient``) -- :meth:`check`.
+
+A parameter that is a plain symbol is one value per kept position (per channel for
+``over="batch"``): its gradient is a batch scalar.  A parameter declared with
+:func:`symbn.core.sample_symbols` is one value per element (LayerNorm's per-feature gamma
+for ``over="features"``): its gradient is per element.  Other free symbols (eps, running
+statistics) are constants, given one value per kept position.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.printing.numpy import JaxPrinter
+from sympy.printing.pytorch import TorchPrinter
+
+from symbn.backends.compare import TOLERANCE, CheckRow, compare
+from symbn.bn.batchnorm import eps as _eps
+from symbn.bn.batchnorm import g as _g
+from symbn.bn.batchnorm import gradients
+from symbn.bn.batchnorm import x as _x
+from symbn.core import N, SampleSymbol, explicit_symbols, instantiate
+from symbn.identities.invariance import EFFECTS, MATRIX, SOURCE, TRANSFORMS, _per_value
+from symbn.identities.record import CheckedIdentity, Claim, Identity, check, control
+from symbn.kernels import Kernel, compile_kernel
+from symbn.prove import Status
+from symbn.report.document import Section, check_section, matrix_sections
+
+#: The reduction sets a declaration may name -> the invariance-matrix row whose effects of
+#: the transformations it shares (a transformation acts on the values a statistic is taken
+#: over; which values those are is all that matters).
+REDUCTIONS = {"batch": "batchnorm", "features": "layernorm"}
+#: The axis of an (N, C) input each reduction set is taken over, in :meth:`check`.
+AXIS = {"batch": 0, "features": 1}
+BACKENDS = ("torch", "jax")
+
+
+class DeclarationError(ValueError):
+    """A normalization declaration symbn cannot use: the message says what and how to fix it."""
+
+
+@dataclass(frozen=True)
+class NormalizationDerivation:
+    """y, dx and {parameter: gradient} of a declared normalization, general batch form.
+
+    ``held`` says how the held quantities were treated: True (as declared, constants while
+    differentiating) or False (differentiated through: the stop-gradient forgotten).
+    """
+
+    name: str
+    y: sp.Expr
+    dx: sp.Expr
+    gradients: Mapping[sp.Symbol, sp.Expr]
+    held: bool
+
+    @property
+    def outputs(self) -> dict[str, sp.Expr]:
+        """{"y": y, "dx": dx, "d<param>": gradient}: the kernel's outputs."""
+        return {"y": self.y, "dx": self.dx,
+                **{f"d{p}": d for p, d in self.gradients.items()}}
+
+
+@dataclass(frozen=True)
+class NumericCheck:
+    """A kernel against a framework's autograd on the same formula: one row per output."""
+
+    name: str
+    backend: str
+    rows: tuple[CheckRow, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.rows)
+
+    @property
+    def max_rel(self) -> dict[str, float]:
+        return {r.quantity: r.max_rel for r in self.rows}
+
+    def document(self) -> Section:
+        """The rows as the report's table of numeric checks."""
+        return check_section(self.rows)
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """A normalization declared by its formula (see the module docstring).
+
+    ``y``: the output of the generic value ``x``; ``params``: learnable parameters;
+    ``held``: {symbol in y: its definition}, constants for the backward pass; ``over``:
+    ``"batch"`` or ``"features"``; ``eps``: the symbol set to 0 where scale invariance is
+    proved (as the invariance matrix does; the exact law for eps > 0 is a rescaled eps).
+    """
+
+    name: str
+    y: sp.Expr
+    params: tuple[sp.Symbol, ...] = ()
+    held: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    over: str = "batch"
+    x: SampleSymbol = _x
+    eps: sp.Symbol = _eps
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "y", sp.sympify(self.y))
+        object.__setattr__(self, "params", tuple(self.params))
+        object.__setattr__(self, "held", dict(self.held))
+        _validate(self)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.y, self.params, tuple(self.held.items()), self.over))
+
+    @property
+    def forward(self) -> sp.Expr:
+        """y with every held quantity replaced by its definition: the value the layer outputs."""
+        return self.y.xreplace(self.held)
+
+    @property
+    def constants(self) -> tuple[sp.Symbol, ...]:
+        """The free symbols of y and of the held definitions that are neither x, parameters
+        nor held (eps, running statistics), in name order."""
+        free = self.y.free_symbols.union(*(sp.sympify(d).free_symbols
+                                           for d in self.held.values()))
+        free -= {self.x, N, *self.params, *self.held}
+        return tuple(sorted(free, key=str))
+
+    def derivation(self, *, held: bool = True) -> NormalizationDerivation:
+        """y, dx, d<param> from L = sum_i g_i y_i, through every batch statistic.
+
+        ``held=False`` differentiates through the held quantities too: a wrong derivation
+        (the stop-gradient forgotten), to show that :meth:`check` can fail."""
+        return _derive(self, held)
+
+    def kernel(self, *, held: bool = True) -> Kernel:
+        """The derivation compiled to NumPy: outputs y, dx, d<param>."""
+        return _kernel(self, held)
+
+    def invariance(self, *, budget: float = 10.0) -> list[CheckedIdentity]:
+        """Each cell of this normalization's row of the invariance matrix, proved or refuted.
+
+        A new normalization has no expected row: a cell is what the prover finds (PROVED or
+        REFUTED; UNDECIDED is reported as such and counts as not as expected).  A PROVED
+        cell is backed as the catalogue's are: its wrong variant (eps > 0 for a scaling,
+        each value moved differently otherwise) must be REFUTED, and a cell that holds by
+        Mean's linearity as built is re-proved on m = 2, 3 explicit samples."""
+        return [_cell(self, column, budget) for column in range(len(TRANSFORMS))]
+
+    def invariance_document(self, *, budget: float = 10.0,
+                            with_rows: Sequence[CheckedIdentity] = ()) -> Section:
+        """The row as the invariance table of the report (after ``with_rows``: catalogue
+        cells, e.g. BatchNorm's, to read it beside)."""
+        return matrix_sections([*with_rows, *self.invariance(budget=budget)])[0]
+
+    def check(self, backend: str = "torch", *, held: bool = True, shape: tuple[int, int] = (6, 5),
+              seed: int = 0) -> NumericCheck:
+        """The kernel of :meth:`derivation` (``held`` as there) against ``backend``'s autograd
+        of the declared formula, float64, on an (N, C) input reduced over :data:`AXIS`.
+
+        x, the upstream gradient g, the parameters and the constants are random (fixed
+        ``seed``; g never constant, positive symbols get positive values); an output passes
+        when max |kernel - reference| / max |reference| <= 1e-12 and the reference is
+        neither zero nor constant."""
+        return _check(self, backend, held, shape, seed)
+
+
+def _validate(n: Normalization) -> None:
+    """One clear error for a declaration symbn cannot use."""
+    if n.over not in REDUCTIONS:
+        raise DeclarationError(
+            f"{n.name}: unknown reduction set over={n.over!r}; a statistic is taken over "
+            f"{' or '.join(repr(k) for k in REDUCTIONS)} (BatchNorm: 'batch', LayerNorm: "
+            "'features')")
+    if not isinstance(n.x, SampleSymbol):
+        raise DeclarationError(f"{n.name}: the input {n.x} must be a per-sample variable "
+                               "(symbn.sample_symbols), not a batch constant")
+    forward = n.forward
+    if n.x not in forward.atoms(SampleSymbol):
+        raise DeclarationError(f"{n.name}: the formula {forward} does not depend on the input "
+                               f"{n.x}; write y in terms of {n.x} (and Mean(...) of it)")
+    for p in n.params:
+        if not isinstance(p, sp.Symbol) or p == n.x:
+            raise DeclarationError(f"{n.name}: parameter {p} must be a symbol other than the "
+                                   f"input {n.x}")
+        if p not in forward.free_symbols:
+            raise DeclarationError(f"{n.name}: parameter {p} is not in the formula {forward}; "
+                                   "remove it from params or use it in y")
+    for h, definition in n.held.items():
+        if not isinstance(h, sp.Symbol) or isinstance(h, SampleSymbol) or h in n.params:
+            raise DeclarationError(f"{n.name}: held quantity {h} must be a plain symbol, not "
+                                   "a parameter or a per-sample variable")
+        if h not in n.y.free_symbols:
+            raise DeclarationError(f"{n.name}: held quantity {h} is not in the formula {n.y}")
+        if set(n.held) & sp.sympify(definition).free_symbols:
+            raise DeclarationError(f"{n.name}: the definition of held {h} ({definition}) uses "
+                                   "another held quantity; write it out")
+    if _g in forward.atoms(SampleSymbol):
+        raise DeclarationError(f"{n.name}: {_g} is the upstream gradient; name the formula's "
+                               "variables otherwise")
+    others = forward.atoms(SampleSymbol) - {n.x, *n.params}
+    if others:
+        raise DeclarationError(f"{n.name}: per-sample variables {sorted(map(str, others))} are "
+                               "neither the input nor parameters; declare them in params")
+
+
+@functools.cache
+def _derive(n: Normalization, held: bool) -> NormalizationDerivation:
+    # Held quantities are plain symbols while differentiating (constants: their derivative
+    # is 0), replaced by their definitions afterwards; held=False replaces them first.
+    y = n.y if held else n.forward
+    d = gradients(y, (n.x, *n.params), _g)
+    return NormalizationDerivation(
+        name=n.name if held else f"{n.name} (held quantities differentiated)",
+        y=n.forward, dx=d[n.x].xreplace(n.held),
+        gradients={p: d[p].xreplace(n.held) for p in n.params}, held=held)
+
+
+@functools.cache
+def _kernel(n: Normalization, held: bool) -> Kernel:
+    name = n.name.replace("-", "_") + ("" if held else "_held_differentiated")
+    return compile_kernel(_derive(n, held).outputs, name)
+
+
+# -- invariance ---------------------------------------------------------------------------
+
+def _moved(expr: sp.Expr, x: sp.Symbol, kind: str) -> sp.Expr:
+    """``expr`` with every value of ``x`` transformed by the effect ``kind``."""
+    return expr.xreplace({x: EFFECTS[kind](x)})
+
+
+def _claim(n: Normalization, kind: str, at_eps_zero: bool) -> Claim:
+    before = n.forward
+    after = _moved(before, n.x, kind)
+    where = {n.eps: 0} if kind.startswith("scale") and at_eps_zero and before.has(n.eps) else {}
+    return Claim(after, before, where=where,
+                 steps=(("after the transformation", after), ("before", before)))
+
+
+def _explicit_claim(n: Normalization, kind: str, m: int) -> Claim:
+    """The claim on m explicit samples, each transformed one by one (no Mean rules)."""
+    before = instantiate(n.forward, m)
+    after = before.xreplace({s: EFFECTS[kind](s) for s in explicit_symbols(n.x, m)})
+    where = {n.eps: 0} if kind.startswith("scale") and before.has(n.eps) else {}
+    return Claim(after, before, where=where)
+
+
+def _cell(n: Normalization, column: int, budget: float) -> CheckedIdentity:
+    kind, transform = MATRIX[REDUCTIONS[n.over]][1][column], TRANSFORMS[column]
+    name = f"invariance-{n.name}-{transform.replace(' ', '-')}"
+    claim = _claim(n, kind, True)
+    verdict = claim.prove(budget)
+    statement = (f"{n.name} is {'not ' if verdict.status is Status.REFUTED else ''}invariant "
+                 f"to {transform} (acts on its reduction set as: {kind})")
+    tags, table = ("invariance", n.name), ("invariance", n.name, transform)
+    if verdict.status is Status.REFUTED:
+        refuted = dataclasses.replace(control(name, statement, lambda: claim), source=SOURCE,
+                                      tags=tags, table=table)
+        return CheckedIdentity(refuted, claim, verdict, (), ())
+    scales = kind.startswith("scale") and n.forward.has(n.eps)
+    wrong = (control(f"{name}-eps", f"{statement}, also for eps > 0",
+                     lambda: _claim(n, kind, False)) if scales else
+             control(f"{name}-per-value", f"{n.name} is invariant when each value moves "
+                     "differently", lambda: _claim(n, _per_value(kind), True)))
+    by_construction = verdict.method.startswith("construction")
+    identity = Identity(name=name, title=f"{n.name}: {transform}", statement=statement,
+                        build=lambda: claim, controls=(wrong,),
+                        explicit_sizes=(2, 3) if by_construction else (),
+                        explicit=lambda m: _explicit_claim(n, kind, m), source=SOURCE,
+                        tags=tags, table=table)
+    return CheckedIdentity(
+        identity, claim, verdict, (check(wrong, budget=budget, explicit=False),),
+        tuple((m, identity.explicit_claim(m).prove(budget)) for m in identity.explicit_sizes))
+
+
+# -- the numeric check against a framework's autograd ------------------------------------
+
+class _TorchMeanPrinter(TorchPrinter):
+    """SymPy's PyTorch printer; a batch mean is ``torch.mean`` over the reduction axes."""
+
+    def _print_Mean(self, expr: sp.Expr) -> str:
+        return f"torch.mean({self._print(expr.args[0])}, dim=axes, keepdim=True)"
+
+
+class _JaxMeanPrinter(JaxPrinter):
+    """SymPy's JAX printer; a batch mean is ``jax.numpy.mean`` over the reduction axes."""
+
+    def _print_Mean(self, expr: sp.Expr) -> str:
+        return f"jax.numpy.mean({self._print(expr.args[0])}, axis=axes, keepdims=True)"
+
+
+_AXES = sp.Symbol("axes")
+
+
+def _translated(n: Normalization, backend: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """(y(x, params, constants, held, N, axes), held(x, params, constants, N, axes)): the
+    declared formula and the held definitions, printed for ``backend`` by SymPy."""
+    printer = {"torch": _TorchMeanPrinter, "jax": _JaxMeanPrinter}[backend]
+    inputs = [n.x, *n.params, *n.constants]
+    held = list(n.held)
+    y = sp.lambdify([*inputs, *held, N, _AXES], n.y, modules=backend, printer=printer)
+    definitions = sp.lambdify([*inputs, N, _AXES], [n.held[h] for h in held], modules=backend,
+                              printer=printer)
+    return y, definitions
+
+
+def _random_inputs(n: Normalization, shape: tuple[int, int], seed: int) -> dict[str, np.ndarray]:
+    """x, g (both non-constant), per-element parameters of x's shape, per-position parameters
+    and constants of the kept shape; positive symbols get values in [0.5, 2]."""
+    rng = np.random.default_rng(seed)
+    axis = AXIS[n.over]
+    kept = tuple(1 if i == axis else k for i, k in enumerate(shape))
+
+    def draw(s: sp.Symbol, size: tuple[int, ...]) -> np.ndarray:
+        return rng.uniform(0.5, 2.0, size) if s.is_positive else rng.normal(size=size)
+    values = {"x": rng.normal(size=shape) * 1.5 + 0.4, "g": rng.normal(size=shape)}
+    for s in (*n.params, *n.constants):
+        values[str(s)] = draw(s, shape if isinstance(s, SampleSymbol) else kept)
+    return values
+
+
+def _reference_torch(n: Normalization, values: dict[str, np.ndarray],
+                     axis: int) -> dict[str, np.ndarray]:
+    import torch
+
+    y_of, held_of = _translated(n, "torch")
+    tensors = {k: torch.tensor(v, dtype=torch.float64) for k, v in values.items()}
+    leaves = [tensors[str(s)].requires_grad_() for s in (n.x, *n.params)]
+    inputs = [*leaves, *(tensors[str(c)] for c in n.constants)]
+    size = values["x"].shape[axis]
+    definitions = held_of(*inputs, size, (axis,))
+    y = y_of(*inputs, *(d.detach() for d in definitions), size, (axis,))
+    y = y.expand(values["x"].shape)
+    grads = torch.autograd.grad((tensors["g"] * y).sum(), leaves)
+    return {"y": y.detach().numpy(), **{name: d.numpy() for name, d in zip(
+        ["dx", *(f"d{p}" for p in n.params)], grads)}}
+
+
+def _reference_jax(n: Normalization, values: dict[str, np.ndarray],
+                   axis: int) -> dict[str, np.ndarray]:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    y_of, held_of = _translated(n, "jax")
+    constants = [jax.numpy.asarray(values[str(c)]) for c in n.constants]
+    size, shape = values["x"].shape[axis], values["x"].shape
+
+    def forward(*leaves: Any) -> Any:
+        definitions = held_of(*leaves, *constants, size, (axis,))
+        return jax.numpy.broadcast_to(y_of(*leaves, *constants, *(
+            jax.lax.stop_gradient(d) for d in definitions), size, (axis,)), shape)
+    leaves = [jax.numpy.asarray(values[str(s)]) for s in (n.x, *n.params)]
+    y, pullback = jax.vjp(forward, *leaves)
+    grads = pullback(jax.numpy.asarray(values["g"]))
+    return {"y": np.asarray(y), **{name: np.asarray(d) for name, d in zip(
+        ["dx", *(f"d{p}" for p in n.params)], grads)}}
+
+
+def _check(n: Normalization, backend: str, held: bool, shape: tuple[int, int],
+           seed: int) -> NumericCheck:
+    if backend not in BACKENDS:
+        raise DeclarationError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    values = _random_inputs(n, shape, seed)
+    axis = AXIS[n.over]
+    start = time.perf_counter()
+    # The reference always runs the formula as declared: held quantities stop the gradient.
+    reference = {"torch": _reference_torch, "jax": _reference_jax}[backend](n, values, axis)
+    kernel = _kernel(n, held)
+    actual = kernel(axes=(axis,), **values)
+    seconds = time.perf_counter() - start
+    case = f"{'x'.join(map(str, shape))} over {n.over} (axis {axis}), seed {seed}"
+    rows = []
+    for output in kernel.outputs:
+        max_abs, max_rel, passed, note = compare(actual[output],
+                                                 np.reshape(reference[output],
+                                                            np.shape(actual[output])),
+                                                 TOLERANCE["float64"])
+        rows.append(CheckRow(backend, f"{kernel.name} {case}", output, "float64", max_abs,
+                             max_rel, TOLERANCE["float64"], passed, seconds, note))
+    return NumericCheck(kernel.name, backend, tuple(rows))
+
+
+__all__ = ["AXIS", "BACKENDS", "DeclarationError", "Normalization", "NormalizationDerivation",
+           "NumericCheck", "REDUCTIONS"]
