@@ -27,9 +27,9 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, Protocol, TypeAlias, TypeVar, cast
 
 import sympy as sp
 from sympy.core.relational import Relational
@@ -39,10 +39,10 @@ from sympy.parsing.sympy_parser import TokenError
 from symbn.core import N, SampleSymbol, instantiate, instantiate_all
 from symbn.core.explicit import ExplicitSymbol
 from symbn.prove.budget import run_with_budget
-from symbn.prove.certificate import second_check
+from symbn.prove.certificate import Certificate, second_check
 from symbn.prove.definedness import Condition, conditions, readable
 from symbn.prove.sampling import GAP, UNSAMPLED, find_counterexample
-from symbn.prove.strategies import EMPTY, STRATEGIES, Reduction
+from symbn.prove.strategies import EMPTY, STRATEGIES, Strategy
 from symbn.prove.verdict import Counterexample, Status, Verdict
 
 DEFAULT_BUDGET = 5.0
@@ -59,12 +59,29 @@ _RECHECKED = ("the counterexample was re-evaluated exactly at 60 digits from its
               "values, which satisfy every assumption",)
 _KEPT_FACTS = ("integer", "real", "positive", "negative", "nonnegative", "nonpositive", "nonzero")
 
+#: one side of a claim, as the prover works on it: a SymPy expression, or a matrix
+#: (compared entry by entry)
+Side: TypeAlias = sp.Expr | sp.MatrixBase
+#: what :func:`prove` accepts for a side: a :data:`Side`, a number, a string SymPy parses,
+#: or a matrix written as a list or tuple (of rows)
+SideLike: TypeAlias = Side | int | float | str | Sequence[Any]
+#: ``where=``: the claim's symbols (or their names) and the values they take
+Where: TypeAlias = Mapping[sp.Symbol | str, object]
+#: ``assume=``: sign conditions on one symbol each, as relations or strings ('a > 0')
+Assume: TypeAlias = Iterable[sp.Basic | str]
+#: a sign condition: (the fact SymPy knows it by, the operator it is written with)
+_Kind: TypeAlias = tuple[str, str]
+#: the second check of a proof: (confirmed: True, False or None for not checked, evidence)
+_Check: TypeAlias = tuple[bool | None, tuple[str, ...]]
+_T = TypeVar("_T")
+
 
 class AssumptionError(ValueError):
     """An assumption symbn cannot apply."""
 
 
-def apply_assumptions(exprs, where=None, assume=()):
+def apply_assumptions(exprs: Iterable[Side], where: Where | None = None,
+                      assume: Assume = ()) -> tuple[list[Side], tuple[str, ...]]:
     """(exprs with the assumptions applied, their readable statements).
 
     Keys of ``where`` and symbols in ``assume`` are matched to the claim's symbols by
@@ -77,12 +94,22 @@ def apply_assumptions(exprs, where=None, assume=()):
     return exprs, statements
 
 
-def _assumptions(exprs, where, assume):
+class _Transform(Protocol):
+    """The assumptions applied to one expression: its instances, one per sample checked;
+    ``every``: at every sample (a condition inside a mean holds at each)."""
+
+    def __call__(self, expr: object, every: bool = False) -> list[sp.Expr]: ...
+
+
+def _assumptions(exprs: Iterable[Side], where: Where | None,
+                 assume: Assume) -> tuple[list[Side], tuple[str, ...], _Transform]:
     """:func:`apply_assumptions`, and the function that applies them to any expression
     (it returns the list of the expression's instances, one per sample checked)."""
     exprs = [sp.sympify(e) for e in exprs]
-    symbols = set().union(*(e.free_symbols for e in exprs))
-    substitutions, statements, batch_size = {}, [], None
+    symbols: set[sp.Symbol] = set().union(*(e.free_symbols for e in exprs))
+    substitutions: dict[sp.Symbol, sp.Basic] = {}
+    statements: list[str] = []
+    batch_size: int | None = None
     for key, value in (where or {}).items():
         if _is_batch_size(key, symbols) and batch_size is None:
             batch_size = _batch_size(value)
@@ -97,12 +124,13 @@ def _assumptions(exprs, where, assume):
             raise AssumptionError(f"where={{{key!r}: {value!r}}}: the value is not an expression "
                                   f"SymPy understands ({error})") from None
         statements.append(f"{symbol} = {value}")
-    relations: dict = {}
+    relations: dict[sp.Symbol, list[_Kind]] = {}
     for relation in assume:
-        symbol, kind = _sign_condition(relation, symbols)
-        if symbol is None:
+        condition = _sign_condition(relation, symbols)
+        if condition is None:
             statements.append(str(relation))  # a string stating what the symbol declares
             continue
+        symbol, kind = condition
         if symbol in substitutions:
             raise AssumptionError(
                 f"assume=[{relation}] is about {symbol}, which where= already sets to "
@@ -119,7 +147,7 @@ def _assumptions(exprs, where, assume):
     every_sample = batch_size is not None and any(
         isinstance(s, ExplicitSymbol) for e in exprs for s in e.free_symbols)
 
-    def transform(expr, every: bool = False):
+    def transform(expr: object, every: bool = False) -> list[sp.Expr]:
         """``every``: at every sample (a condition inside a mean holds at each)."""
         expr = sp.sympify(expr).xreplace(substitutions)
         if batch_size is None:
@@ -134,21 +162,21 @@ def _assumptions(exprs, where, assume):
     return exprs, tuple(statements), transform
 
 
-def _is_batch_size(key, symbols) -> bool:
+def _is_batch_size(key: object, symbols: set[sp.Symbol]) -> bool:
     """True for symbn's own N, or the name "N" when no symbol of the claim is so named
     (a user's Symbol("N") is a plain symbol)."""
     if isinstance(key, str):
         return key == N.name and not any(s.name == N.name and s != N for s in symbols)
-    return key == N
+    return bool(key == N)
 
 
-def _name(key) -> str | None:
+def _name(key: object) -> str | None:
     if isinstance(key, str):
         return key
-    return key.name if isinstance(key, sp.Symbol) else None
+    return cast(str, key.name) if isinstance(key, sp.Symbol) else None
 
 
-def _claim_symbol(key, symbols: set, where: str):
+def _claim_symbol(key: object, symbols: set[sp.Symbol], where: str) -> sp.Symbol:
     """The claim's symbol that ``key`` (a Symbol or its name) names."""
     name = _name(key)
     if name is None:
@@ -166,22 +194,22 @@ def _claim_symbol(key, symbols: set, where: str):
                           "(with different assumptions): pass the claim's own Symbol")
 
 
-def _batch_size(value) -> int:
-    value = sp.sympify(value)
-    if not (value.is_Integer and value >= 1):
-        raise AssumptionError(f"where={{N: {value}}}: the batch size must be a positive integer")
-    return int(value)
+def _batch_size(value: object) -> int:
+    size = sp.sympify(value)
+    if not (size.is_Integer and size >= 1):
+        raise AssumptionError(f"where={{N: {size}}}: the batch size must be a positive integer")
+    return int(size)
 
 
-def _instantiate(expr, m: int):
+def _instantiate(expr: Side, m: int) -> Side:
     """The explicit form at batch size m; sample 0 stands for every sample by symmetry."""
     if isinstance(expr, sp.MatrixBase):
         return expr.applyfunc(lambda e: instantiate(e, m))
     return instantiate(expr, m)
 
 
-def _sign_condition(relation, symbols):
-    """(the claim's symbol, (fact, operator)) for ``symbol op 0``; (None, None) if known."""
+def _sign_condition(relation: sp.Basic | str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind] | None:
+    """(the claim's symbol, (fact, operator)) for ``symbol op 0``; None if known."""
     if isinstance(relation, str):
         return _parsed_condition(relation, symbols)
     relation = sp.sympify(relation)
@@ -209,12 +237,12 @@ def _sign_condition(relation, symbols):
         raise AssumptionError(f"assume=[{relation}] contradicts what {symbol} is declared to "
                               f"be ({', '.join(f for f in _KEPT_FACTS if getattr(symbol, 'is_' + f))})")
     if stated is sp.true:
-        return None, None
+        return None
     return symbol, kind
 
 
-def _parsed_condition(text: str, symbols):
-    """``"a > 0"`` read with the claim's symbols: (symbol, kind), or (None, None) when the
+def _parsed_condition(text: str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind] | None:
+    """``"a > 0"`` read with the claim's symbols: (symbol, kind), or None when the
     symbol's declaration already says so."""
     # every name a plain symbol (not SymPy's zeta or N), so that it stays a relation;
     # then matched to the claim's symbol by name
@@ -234,11 +262,11 @@ def _parsed_condition(text: str, symbols):
     if stated is sp.false:
         raise AssumptionError(f"assume=[{text!r}] contradicts what {symbol} is declared to be")
     if stated is sp.true:
-        return None, None
+        return None
     return symbol, kind
 
 
-def _with_facts(symbol, facts):
+def _with_facts(symbol: sp.Symbol, facts: list[str]) -> sp.Symbol:
     """``symbol`` with its own facts and ``facts`` (a Symbol of the same kind and name)."""
     own = {f: True for f in _KEPT_FACTS if symbol.assumptions0.get(f) is True}
     try:
@@ -255,7 +283,7 @@ def _with_facts(symbol, facts):
     return type(symbol)(*symbol.__getnewargs_ex__()[0], **merged)
 
 
-def _check_budget(budget) -> float:
+def _check_budget(budget: float) -> float:
     try:
         seconds = float(budget)
     except (TypeError, ValueError):
@@ -265,8 +293,8 @@ def _check_budget(budget) -> float:
     return seconds
 
 
-def prove(lhs, rhs=0, *, where=None, assume=(), budget: float = DEFAULT_BUDGET,
-          tries: int = 12, seed: int = 0) -> Verdict:
+def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assume: Assume = (),
+          budget: float = DEFAULT_BUDGET, tries: int = 12, seed: int = 0) -> Verdict:
     """Prove or refute ``lhs == rhs`` for every value of every symbol.
 
     ``budget`` is the time in seconds the whole call may take (plus :data:`OVERHEAD`).
@@ -276,19 +304,19 @@ def prove(lhs, rhs=0, *, where=None, assume=(), budget: float = DEFAULT_BUDGET,
     """
     start = time.perf_counter()
     deadline = start + _check_budget(budget)
-    lhs, rhs = _side(lhs, "lhs"), _side(rhs, "rhs")
-    found = conditions(lhs, rhs)  # the claim as given, before anything rewrites it
-    (lhs, rhs), statements, transform = _assumptions((lhs, rhs), where, assume)
+    given = _side(lhs, "lhs"), _side(rhs, "rhs")
+    found = conditions(*given)  # the claim as given, before anything rewrites it
+    (left, right), statements, transform = _assumptions(given, where, assume)
     found = list(dict.fromkeys(Condition(c.kind, e) for c in found
                                for e in transform(c.expr, every=True)))
     defined = Definedness(readable(found), tuple(found))
-    if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
-        return _prove_matrix(sp.Matrix(lhs), sp.Matrix(rhs), statements, deadline, tries, seed,
+    if isinstance(left, sp.MatrixBase) or isinstance(right, sp.MatrixBase):
+        return _prove_matrix(sp.Matrix(left), sp.Matrix(right), statements, deadline, tries, seed,
                              start, defined)
-    return _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start, defined)
+    return _prove_scalar(left, right, statements, deadline, tries, seed, start, defined)
 
 
-def _side(side, name: str):
+def _side(side: SideLike | None, name: str) -> Side:
     """One side of a claim as a SymPy expression or matrix (a list or tuple is a matrix);
     anything else is one clear TypeError or ValueError."""
     if side is None:
@@ -322,7 +350,7 @@ BUILT = ("lhs - rhs was 0 as built: a factor SymPy cancelled while building the 
          "(x/x -> 1) is unknown to the prover, and so is its condition")
 
 
-def _remaining(deadline) -> float:
+def _remaining(deadline: float) -> float:
     return deadline - time.perf_counter()
 
 
@@ -333,22 +361,24 @@ class _Stage:
 
     counterexample: Counterexample | None = None
     method: str | None = None
-    residual: object = None
+    residual: sp.Expr | None = None
     domain: tuple[str, ...] = ()
-    certificate: object | None = None
-    check: tuple = (None, ())
+    certificate: Certificate | None = None
+    check: _Check = (None, ())
     notes: tuple[str, ...] = ()
 
 
-def _first_pass(pairs, tries, seed, found=()):
+def _first_pass(pairs: Sequence[tuple[sp.Expr, sp.Expr]], tries: int, seed: int,
+                found: Iterable[Condition] = ()) -> list[_Stage]:
     """In one child process, for each (lhs, rhs): the counterexample search, then
     ``rationalize`` and the second check of a proof.  One round trip decides most claims.
     ``found``: the claim's definedness conditions (a point they exclude is no gap)."""
     return [_quick(lhs, rhs, tries, seed, found) for lhs, rhs in pairs]
 
 
-def _quick(lhs, rhs, tries, seed, found=()) -> _Stage:
-    notes: list = []
+def _quick(lhs: sp.Expr, rhs: sp.Expr, tries: int, seed: int,
+           found: Iterable[Condition] = ()) -> _Stage:
+    notes: list[str] = []
     try:
         counterexample = find_counterexample(lhs, rhs, tries=tries, seed=seed,
                                              conditions=found, notes=notes)
@@ -365,7 +395,8 @@ def _quick(lhs, rhs, tries, seed, found=()) -> _Stage:
     return _strategy(name, strategy, residual, tuple(notes))
 
 
-def _strategy(name, strategy, residual, notes=()) -> _Stage:
+def _strategy(name: str, strategy: Strategy, residual: sp.Expr,
+              notes: tuple[str, ...] = ()) -> _Stage:
     """One strategy, and the second check of its proof, in the same child process."""
     try:
         reduction = strategy(residual)
@@ -379,7 +410,7 @@ def _strategy(name, strategy, residual, notes=()) -> _Stage:
                   check=_second_check(residual, reduction.certificate), notes=notes)
 
 
-def _second_check(residual, certificate):
+def _second_check(residual: sp.Expr, certificate: Certificate | None) -> _Check:
     """(confirmed, evidence) of :func:`symbn.prove.certificate.second_check`."""
     try:
         result = second_check(residual, certificate)
@@ -388,7 +419,8 @@ def _second_check(residual, certificate):
     return result.confirmed, tuple(result.evidence)
 
 
-def _budgeted(fn, args, deadline, label, attempts):
+def _budgeted(fn: Callable[..., _T], args: tuple[object, ...], deadline: float, label: str,
+              attempts: list[str]) -> _T | None:
     """``fn(*args)`` in a child until the deadline; None (and a note) if it did not finish."""
     if _remaining(deadline) <= 0:
         attempts.append(f"{label}: not run, the budget was spent")
@@ -400,22 +432,25 @@ def _budgeted(fn, args, deadline, label, attempts):
     if outcome.error:
         attempts.append(f"{label}: failed: {outcome.error.strip().splitlines()[-1]}")
         return None
-    return outcome.value
+    return cast(_T, outcome.value)  # what fn returned, back from the worker
 
 
-def _find(lhs, rhs, tries, seed, found):
-    notes: list = []
+def _find(lhs: sp.Expr, rhs: sp.Expr, tries: int, seed: int,
+          found: Iterable[Condition]) -> tuple[Counterexample | None, list[str]]:
+    notes: list[str] = []
     return find_counterexample(lhs, rhs, tries=tries, seed=seed, conditions=found,
                                notes=notes), notes
 
 
-def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start,
-                  defined: Definedness = Definedness(), first=None) -> Verdict:
+def _prove_scalar(lhs: sp.Expr, rhs: sp.Expr, statements: tuple[str, ...], deadline: float,
+                  tries: int, seed: int, start: float, defined: Definedness = Definedness(),
+                  first: _Stage | None = None) -> Verdict:
     """``first``: the first pass's result for this claim, when a matrix ran it already;
     ``defined``: where the claim as given is defined (every PROVED's domain includes it)."""
-    attempts: list = []
+    attempts: list[str] = []
 
-    def verdict(status, method, residual, counterexample=None, **extra):
+    def verdict(status: Status, method: str, residual: sp.Expr,
+                counterexample: Counterexample | None = None, **extra: Any) -> Verdict:
         return Verdict(status, method, statements, residual,
                        time.perf_counter() - start, counterexample, tuple(attempts), **extra)
 
@@ -427,7 +462,7 @@ def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start,
         stages = _budgeted(_first_pass, ([(lhs, rhs)], tries, seed, defined.conditions), deadline,
                            "counterexample search and rationalize", attempts)
         first = stages[0] if stages else None
-    later: tuple[tuple[str, Callable[..., Reduction]], ...]
+    later: tuple[tuple[str, Strategy], ...]
     reduced, later = residual, STRATEGIES
     if first is None and residual == 0:
         return verdict(Status.PROVED, "construction (lhs - rhs is 0 once built)", residual,
@@ -462,7 +497,8 @@ def _prove_scalar(lhs, rhs, statements, deadline, tries, seed, start,
                    + (f"; {unsampled[0].split(': ', 1)[1]}" if unsampled else ""), reduced)
 
 
-def _proved(verdict, stage: _Stage, defined: Definedness, attempts) -> Verdict:
+def _proved(verdict: Callable[..., Verdict], stage: _Stage, defined: Definedness,
+            attempts: list[str]) -> Verdict:
     """PROVED after the independent second check, on the domain where the claim as given
     is defined and the strategy's own; UNDECIDED if the second check disagrees, if the
     claim is defined nowhere, or if the search met a point where one side only is
@@ -485,13 +521,16 @@ def _proved(verdict, stage: _Stage, defined: Definedness, attempts) -> Verdict:
                    evidence=evidence, certificate=stage.certificate)
 
 
-def _prove_matrix(lhs, rhs, statements, deadline, tries, seed, start, defined) -> Verdict:
+def _prove_matrix(lhs: sp.MatrixBase, rhs: sp.MatrixBase, statements: tuple[str, ...],
+                  deadline: float, tries: int, seed: int, start: float,
+                  defined: Definedness) -> Verdict:
     if lhs.shape != rhs.shape:
         raise ValueError(f"prove: cannot compare a {lhs.shape[0]}x{lhs.shape[1]} matrix with "
                          f"a {rhs.shape[0]}x{rhs.shape[1]} one: give both sides the same shape")
     pairs = list(zip(lhs, rhs))
-    firsts = _budgeted(_first_pass, (pairs, tries, seed, defined.conditions), deadline,
-                       "counterexample search and rationalize", []) or [None] * len(pairs)
+    firsts: Sequence[_Stage | None] = _budgeted(
+        _first_pass, (pairs, tries, seed, defined.conditions), deadline,
+        "counterexample search and rationalize", []) or [None] * len(pairs)
     entries = [(_prove_scalar(a, b, statements, deadline, tries, seed, start, defined, first),
                 index)
                for index, ((a, b), first) in enumerate(zip(pairs, firsts))]

@@ -55,6 +55,10 @@ class Reduction:
     certificate: Certificate | None = None
 
 
+#: a strategy: the residual lhs - rhs in, its :class:`Reduction` out
+Strategy = Callable[[sp.Expr], Reduction]
+
+
 def _freeze(residual: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr], dict[sp.Expr, str]]:
     """(frozen residual, atoms, known): :func:`freeze_moments_signed`, and the frozen
     radicands known to be positive / nonnegative before freezing (a variance of any
