@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from symbn.backends import BACKENDS, Backend
+from symbn.display import Displayable
 from symbn.kernels import batchnorm as kernels
 
 #: max |actual - reference| / max |reference|.  float32 gets its own, looser bound.
@@ -74,6 +75,10 @@ class CheckRow:
     skipped: str | None = None
 
 
+class CheckTable(Displayable, list[CheckRow], document="checks"):
+    """The rows of a run of checks: a list, shown as the report's table (str(), Jupyter)."""
+
+
 def compare(actual, reference, tolerance) -> tuple[float, float, bool, str]:
     """(max abs error, max relative error, passed, note); a trivial reference never passes."""
     actual = np.asarray(actual, dtype=np.float64)
@@ -124,7 +129,7 @@ def dtypes_for(backend: Backend) -> tuple[str, ...]:
 FAMILY_SHAPES = ((4, 6, 3, 3), (16, 6))
 
 
-def run_family_checks(shapes=FAMILY_SHAPES, groups=2) -> list[CheckRow]:
+def run_family_checks(shapes=FAMILY_SHAPES, groups=2) -> CheckTable:
     """LayerNorm, InstanceNorm, GroupNorm, RMSNorm, BatchNorm and weight normalization against
     PyTorch's functionals, in float64 and float32 (groups of 3 or more values: with 2, dx is
     pure cancellation, as for BN with 2 values per channel)."""
@@ -135,8 +140,8 @@ def run_family_checks(shapes=FAMILY_SHAPES, groups=2) -> list[CheckRow]:
     assert isinstance(torch, TorchBackend)  # the family is checked against PyTorch alone
     reason = torch.unavailable_reason()
     if reason is not None:
-        return [CheckRow("torch", "family", "all", "all", skipped=reason)]
-    rows = []
+        return CheckTable([CheckRow("torch", "family", "all", "all", skipped=reason)])
+    rows = CheckTable()
     for dtype in ("float64", "float32"):
         for shape in shapes:
             for name in family.FAMILY:
@@ -178,9 +183,9 @@ def _rows(backend, case, dtype, ours, reference, seconds):
     return rows
 
 
-def run_checks(backends=None, grid=GRID) -> list[CheckRow]:
+def run_checks(backends=None, grid=GRID) -> CheckTable:
     """One row per backend x case x quantity x dtype; one skipped row per missing backend."""
-    rows = []
+    rows = CheckTable()
     for backend in (backends or BACKENDS.values()):
         reason = backend.unavailable_reason()
         if reason is not None:

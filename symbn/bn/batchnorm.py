@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symbn.core import batch_mean, batch_sum, batch_var, derivative, sample_symbols
+from symbn.display import Displayable
 
 #: eps > 0 is the default; pass ``eps=0`` to a function here for the eps-free case.
 eps = sp.Symbol("epsilon", positive=True)
@@ -80,8 +81,8 @@ def gradients(y: sp.Expr, wrt: Iterable[sp.Symbol], upstream: sp.Expr = g) -> di
     return {v: derivative(loss, v) for v in wrt}
 
 
-@dataclass(frozen=True)
-class BatchNormDerivation:
+@dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
+class BatchNormDerivation(Displayable, document="derivation"):
     """BN forward and backward for the generic sample, in the general batch form.
 
     ``loss`` is L = sum_i g_i * y_i, so g is the upstream gradient dL/dy; ``dx`` is

@@ -22,6 +22,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from symbn.core import Mean, N, SampleSymbol, centred_terms, depends_on_sample
+from symbn.display import Displayable
 
 _AXES = sp.Symbol("axes")
 
@@ -59,8 +60,8 @@ class KernelInputError(ValueError):
     """Arrays that do not fit a kernel: the message says which and how to fix it."""
 
 
-@dataclass(frozen=True)
-class Kernel:
+@dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display (its source)
+class Kernel(Displayable, document="kernel"):
     """A compiled kernel: call it with arrays by name and the reduction ``axes``.
 
     Inputs it does not use are ignored (a missing one is an error), so one dict of

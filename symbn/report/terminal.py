@@ -53,7 +53,9 @@ def _styled(text: str, style: str = "") -> Text:
 
 
 def _table(table: Table, title: str | None = None) -> RichTable:
-    out = RichTable(*table.header, title=title, title_justify="left")
+    out = RichTable(title=title, title_justify="left")
+    for heading in table.header:
+        out.add_column(heading, overflow="fold")  # a narrow column wraps, never hides a fact
     for row in table.rows:
         out.add_row(*(_styled(cell) for cell in row))
     return out
@@ -106,7 +108,7 @@ def render(console: Console, document: Section, *, as_json: bool = False) -> Non
             console.print(renderable)
 
 
-def to_text(document: Section, width: int = 100) -> str:
+def to_text(document: Section, width: int = 120) -> str:
     """The document as plain text, laid out as on a terminal without colour (``str()`` of a
     result).  Never Jupyter's display: that shows the result's own HTML."""
     console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False,

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from symbn.display import Displayable
+
 
 @dataclass(frozen=True)
 class OutputCheck:
@@ -54,8 +56,8 @@ class Observation:
     mode: str = "train"
 
 
-@dataclass
-class VerifyReport:
+@dataclass(repr=False)  # str(), repr() and Jupyter's display: Displayable
+class VerifyReport(Displayable, document="verify"):
     target: str
     kind: str
     checks: list[OutputCheck] = field(default_factory=list)
