@@ -6,11 +6,15 @@ those against real autograd.
 
 What a user needs is here: the batch form (:mod:`symbn.core`), BN and its symbols
 ``x, g, gamma, beta, eps`` (:mod:`symbn.bn`), the prover (:mod:`symbn.prove`) and the
-kernel compiler (:mod:`symbn.kernels`).  Everything else stays in its module.
+kernel compiler (:mod:`symbn.kernels`), and claims of your own: ``claim`` and the records
+the catalogue uses (:mod:`symbn.claims`, :mod:`symbn.identities.record`), ``run_claims`` for a
+script.  Everything else stays in its module.
 
 ``from symbn import *`` never shadows a SymPy name: ``gamma`` and ``beta`` (SymPy's gamma
 and beta functions) are imported by name only, ``from symbn import gamma, beta``, and the
-symbolic batch size stays ``symbn.core.N`` (``sympy.N`` evaluates numerically).
+symbolic batch size stays ``symbn.core.N`` (``sympy.N`` evaluates numerically); so is
+``Identity``, symbn's claim record (``sympy.Identity`` is the identity matrix):
+``from symbn import Identity``.
 """
 
 # The one version source: pyproject.toml reads it (dynamic version), the cache keys on it.
@@ -25,10 +29,13 @@ _PUBLIC = {
     "symbn.bn": ("BatchNormDerivation", "batchnorm", "batchnorm_eval", "batchnorm_explicit",
                  "derive_batchnorm", "dx_closed_form", "standardize"),
     "symbn.bn.batchnorm": ("beta", "eps", "g", "gamma", "x"),
+    "symbn.claims": ("ClaimError", "ClaimFileError", "claim"),
+    "symbn.cli": ("run_claims",),
     "symbn.core": ("Mean", "batch_mean", "batch_sum", "batch_var", "derivative",
                    "evaluate_at_batch", "explicit_symbols", "instantiate", "moment_form",
                    "sample_symbols"),
     "symbn.kernels": ("Kernel", "KernelInputError", "compile_kernel"),
+    "symbn.identities.record": ("CheckedIdentity", "Claim", "Identity", "check", "control"),
     "symbn.prove": ("AssumptionError", "Counterexample", "Status", "Verdict", "prove"),
 }
 _HOME = {name: module for module, names in _PUBLIC.items() for name in names}
@@ -65,6 +72,10 @@ _sys.modules[__name__].__class__ = _Package
 __all__ = [
     "AssumptionError",
     "BatchNormDerivation",
+    "CheckedIdentity",
+    "Claim",
+    "ClaimError",
+    "ClaimFileError",
     "Counterexample",
     "Kernel",
     "KernelInputError",
@@ -77,7 +88,10 @@ __all__ = [
     "batchnorm",
     "batchnorm_eval",
     "batchnorm_explicit",
+    "check",
+    "claim",
     "compile_kernel",
+    "control",
     "derivative",
     "derive_batchnorm",
     "dx_closed_form",
@@ -88,6 +102,7 @@ __all__ = [
     "instantiate",
     "moment_form",
     "prove",
+    "run_claims",
     "sample_symbols",
     "standardize",
     "x",

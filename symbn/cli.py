@@ -81,10 +81,21 @@ def _write_certificates(results, args, console) -> None:
                                f"the checker does not read): {', '.join(missing)}")
 
 
-def cmd_prove(args, console) -> int:
-    from symbn import identities
+def _selected(args):
+    """The catalogue names and tags, and the claims files and folders, on the command line
+    (symbn.claims says which argument is which); with ``claims`` given to :func:`main`, those
+    claims (after any the command line names)."""
+    from symbn.claims import collect_namespace, select
 
-    results = _run_identities(identities.select(args.names), args, console)
+    if args.claims is None:
+        return select(args.names)
+    own = collect_namespace(args.claims, args.claims.get("__file__", "<claims>")) \
+        if isinstance(args.claims, dict) else list(args.claims)
+    return [*(select(args.names) if args.names else ()), *own]
+
+
+def cmd_prove(args, console) -> int:
+    results = _run_identities(_selected(args), args, console)
     _write_certificates(results, args, console)
     terminal.render(console, document.prove_document(results, steps=not args.brief),
                     as_json=args.json)
@@ -148,12 +159,13 @@ def cmd_report(args, console) -> int:
     from symbn.report.export import EXPORTERS
     from symbn.report.kernels import catalogue_kernels
 
-    from symbn import identities
-
-    results = _run_identities(identities.select(()), args, console)
+    results = _run_identities(_selected(args), args, console)
     _write_certificates(results, args, console)
-    kernels = catalogue_kernels()
-    rows = compare.run_checks(grid=compare.QUICK_GRID) + compare.run_family_checks()
+    # the kernels and numeric checks are the catalogue's BN: in the whole report only
+    whole = not args.names and args.claims is None
+    kernels = catalogue_kernels() if whole else []
+    rows = compare.run_checks(grid=compare.QUICK_GRID) + compare.run_family_checks() \
+        if whole else []
     report = document.report_document(results, kernels, rows)
     terminal.render(console, report, as_json=args.json)
     for fmt, render in EXPORTERS.items():
@@ -291,6 +303,11 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_verify)
 
 
+_SELECTOR_HELP = ("catalogue identity names or tags (default: all), and claims files or "
+                  "folders (a path ends in .py or contains a /): every module-level claim, "
+                  "as pytest collects tests")
+
+
 def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     """The command line; with ``verify=False`` the verify command has no arguments (enough
     for any other command, and for the list of commands)."""
@@ -319,8 +336,9 @@ def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_list)
 
-    p = commands.add_parser("prove", help="prove identities (all, or by name or tag)")
-    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG")
+    p = commands.add_parser("prove", help="prove identities (all, or by name or tag) and the "
+                            "claims in your files and folders")
+    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG_OR_PATH", help=_SELECTOR_HELP)
     p.add_argument("--brief", action="store_true", help="verdicts without derivation steps")
     p.add_argument("--certificates", type=Path, metavar="DIR", help="also write one JSON "
                    "certificate per PROVED claim (check them with python -m symbn.certify DIR)")
@@ -349,7 +367,9 @@ def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_selftest)
 
     p = commands.add_parser("report", help="the whole story: derivations, verdicts, kernels")
-    proof_options(p)
+    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG_OR_PATH", help=_SELECTOR_HELP
+                   + "; with any, the report holds only those claims (no kernels or numeric "
+                   "checks)")
     for fmt, what in (("markdown", "Markdown with LaTeX math"), ("latex", "a standalone LaTeX "
                       "document"), ("html", "a standalone HTML page, math in MathML")):
         p.add_argument(f"--{fmt}", type=Path, metavar="PATH", help=f"also write {what}")
@@ -361,9 +381,12 @@ def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv=None, *, claims=None) -> int:
+    """The command; ``claims`` (for :func:`run_claims`): claims to prove besides those the
+    command line names, or a module's namespace to collect them from."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(verify="verify" in argv).parse_args(argv)
+    args.claims = claims
     console = terminal.make_console(color=not args.no_color)
     errors = terminal.make_console(color=not args.no_color, stderr=True)
     try:
@@ -373,11 +396,27 @@ def main(argv=None) -> int:
         terminal.print_error(errors, str(error))
         return EXIT_USAGE
     except Exception as error:  # noqa: BLE001 -- a bug in symbn: one line, status 3
+        loaded = sys.modules.get("symbn.claims")  # a bad claims file is a usage error
+        if loaded is not None and isinstance(error, loaded.ClaimFileError):
+            for message in error.messages:
+                terminal.print_error(errors, message)
+            return EXIT_USAGE
         if args.traceback:
             errors.print(traceback.format_exc(), markup=False, highlight=False)
         terminal.print_error(errors, f"internal error: {type(error).__name__}: {error}"
                              + ("" if args.traceback else " (run with --traceback for details)"))
         return EXIT_INTERNAL
+
+
+def run_claims(claims, argv=None) -> int:
+    """``symbn prove`` of ``claims`` from a script: ``sys.exit(run_claims(globals()))``.
+
+    ``claims``: a module's namespace (``globals()``), collected as ``symbn prove FILE``
+    collects a file (symbn.claims), or the claims themselves.  ``argv``: the prove options
+    (default: the script's own command line, so ``python my_claims.py --json --budget 30``
+    works).  Prints the derivations and verdicts; returns the exit status: 0 when every
+    verdict is the expected one, 1 when one is not, 2 for a bad claim."""
+    return main(["prove", *(sys.argv[1:] if argv is None else argv)], claims=claims)
 
 
 if __name__ == "__main__":

@@ -120,10 +120,12 @@ def check(identity: Identity, *, budget: float = 5.0, explicit: bool = True,
     symbn's code and the claim are unchanged.
     """
     claim = build_claim(identity, cache)
-    explicit_claims = [(m, _cached(cache, ("explicit", identity.name, m),
+    catalogued = _catalogued().get(identity.name) is identity
+    # a claim of the catalogue is a function of symbn's code, cached under its name; any
+    # other (a user's file) is built again, and its verdicts are cached by their content
+    explicit_claims = [(m, _cached(cache if catalogued else None, ("explicit", identity.name, m),
                                    lambda m=m: _build(identity, m)))
                        for m in (identity.explicit_sizes if explicit else ())]
-    catalogued = _catalogued().get(identity.name) is identity
     return CheckedIdentity(
         identity=identity,
         claim=claim,
@@ -147,8 +149,11 @@ def check_all(identities: Iterable[Identity], *, budget: float = 5.0, explicit: 
 
 
 def build_claim(identity: Identity, cache=None) -> Claim:
-    """``identity.claim()``, read from the cache when it was built before."""
-    return _cached(cache, ("claim", identity.name), lambda: _build(identity, None))
+    """``identity.claim()``, read from the cache when it was built before: only a claim of
+    the catalogue, whose name and symbn's code (in every key) determine it."""
+    catalogued = _catalogued().get(identity.name) is identity
+    return _cached(cache if catalogued else None, ("claim", identity.name),
+                   lambda: _build(identity, None))
 
 
 def _build(identity: Identity, m: int | None) -> Claim:
