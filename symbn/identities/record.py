@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 import sympy as sp
 
 from symbn.core import instantiate
+from symbn.display import Displayable
 from symbn.prove import Status, Verdict, apply_assumptions, prove
 from symbn.certify import Malformed
 from symbn.prove.certificate import certificate_data
@@ -38,8 +39,8 @@ class Claim:
         return prove(self.lhs, self.rhs, where=self.where, assume=self.assume, budget=budget)
 
 
-@dataclass(frozen=True)
-class Identity:
+@dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
+class Identity(Displayable, document="identity"):
     """A claim about BN and friends, with everything needed to check and report it.
 
     ``build`` makes the claim when first needed; ``explicit(m)`` its explicit form at
@@ -74,8 +75,8 @@ def control(name: str, statement: str, build: Callable[[], Claim]) -> Identity:
                     build=build, expected=Status.REFUTED)
 
 
-@dataclass(frozen=True)
-class CheckedIdentity:
+@dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
+class CheckedIdentity(Displayable, document="checked identity"):
     """An identity's verdict, its controls' verdicts and its explicit cross-checks."""
 
     identity: Identity
