@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from symbn.identities import illustrations
 
@@ -25,6 +26,19 @@ def write_plots(directory: Path) -> list[Path]:
         plt.close(fig)
         paths.append(directory / name)
     return paths
+
+
+def figure(name: str) -> Any:
+    """One figure of :data:`FIGURES` as a matplotlib Figure, e.g. to show in a notebook
+    (Jupyter draws a returned Figure; it is closed in pyplot, so it is not drawn twice)."""
+    import matplotlib.pyplot as plt
+
+    if name not in _DRAW:
+        raise ValueError(f"no figure named {name!r}; the figures are {', '.join(_DRAW)}")
+    fig = _DRAW[name](plt)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
 
 
 def _bias_drift(plt):
