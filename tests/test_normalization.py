@@ -1,0 +1,172 @@
+"""A normalization declared by its formula: derived, proved, compiled and checked against
+PyTorch's and JAX's autograd of the same formula (symbn.normalization).
+
+torch and jax are required here: a missing backend fails these tests, it is not skipped.
+"""
+
+import io
+
+import pytest
+import sympy as sp
+from rich.console import Console
+
+from symbn import Mean, batch_var, derive_batchnorm, eps, prove, sample_symbols, standardize, x
+from symbn.bn.batchnorm import beta, gamma
+from symbn.bn.family import rms_normalize
+from symbn.identities.invariance import MATRIX, TRANSFORMS
+from symbn.identities.mock import FAMILIES, branches, p, q, t
+from symbn.normalization import DeclarationError, Normalization
+from symbn.prove import Status
+from symbn.report.terminal import render
+
+BACKENDS = ("torch", "jax")
+r, d = sp.symbols("r d", real=True)
+mu_r = sp.Symbol("mu_r", real=True)
+sigma_r = sp.Symbol("sigma_r", positive=True)
+s = sp.sqrt(batch_var(x) + eps)
+gamma_w, beta_w = sample_symbols("gamma_w beta_w")
+
+#: Batch Renormalization (Ioffe 2017), r and d unclipped and held.
+RENORM = Normalization("batch-renorm", gamma * ((x - Mean(x)) / s * r + d) + beta,
+                       params=(gamma, beta),
+                       held={r: s / sigma_r, d: (Mean(x) - mu_r) / sigma_r})
+#: The odd extension of sqrt(u + 1/4) - 1/2 of symbn.identities.mock, written without
+#: branches: sign(x) (sqrt(e^q |x| + 1/4) - 1/2) = e^q x / (sqrt(e^q |x| + 1/4) + 1/2).
+SQRT_SHIFT = Normalization(
+    "sqrt-shift",
+    sp.exp(p + q) * x / (sp.sqrt(sp.exp(q) * sp.Abs(x) + sp.Rational(1, 4)) + sp.Rational(1, 2)),
+    params=(p, q))
+BATCH_RMS = Normalization("batch-rms", gamma * rms_normalize(x) + beta, params=(gamma, beta))
+LAYERNORM = Normalization("my-layernorm", gamma_w * standardize(x) + beta_w,
+                          params=(gamma_w, beta_w), over="features")
+
+
+def _statuses(norm):
+    return tuple(c.verdict.status for c in norm.invariance())
+
+
+def _expected_row(row):
+    return tuple(Status.PROVED if holds else Status.REFUTED for holds in MATRIX[row][2])
+
+
+# -- derivation ----------------------------------------------------------------------------
+
+def test_batch_renorm_dx_is_r_times_batchnorms_and_not_batchnorms():
+    dx = RENORM.derivation().dx
+    bn = derive_batchnorm()
+    assert prove(dx, (s / sigma_r) * bn.dx).status is Status.PROVED
+    assert prove(dx, bn.dx).status is Status.REFUTED
+
+
+def test_differentiating_the_held_quantities_gives_another_dx():
+    assert prove(RENORM.derivation(held=False).dx, RENORM.derivation().dx).status \
+        is Status.REFUTED
+
+
+def test_the_forward_replaces_held_quantities_by_their_definitions():
+    assert not RENORM.forward.has(r) and not RENORM.forward.has(d)
+    assert set(RENORM.constants) == {eps, mu_r, sigma_r}
+
+
+def test_the_sqrt_shift_formula_is_the_mock_transform_on_both_sides():
+    right, left = branches(FAMILIES["sqrt-shift"])
+    assert prove(SQRT_SHIFT.forward.xreplace({x: t}), right).status is Status.PROVED
+    assert prove(SQRT_SHIFT.forward.xreplace({x: -t}), left).status is Status.PROVED
+    # its control: the same formula without the |x| (sqrt(e^q x + 1/4)) is not the transform
+    wrong = SQRT_SHIFT.forward.xreplace({sp.Abs(x): x})
+    assert prove(wrong.xreplace({x: -t}), left).status is Status.REFUTED
+
+
+# -- numeric check against autograd of the same formula ----------------------------------
+
+@pytest.mark.integration
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("norm", [RENORM, SQRT_SHIFT, BATCH_RMS, LAYERNORM], ids=lambda n: n.name)
+def test_the_kernel_matches_autograd_of_the_same_formula(norm, backend):
+    result = norm.check(backend)
+    assert [row.quantity for row in result.rows] == ["y", "dx", *(f"d{p}" for p in norm.params)]
+    assert min(result.reference_max) > 0.1  # no reference is (nearly) zero
+    assert result.passed, result.rows
+    assert all(row.max_rel <= 1e-12 for row in result.rows)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_held_quantity_differentiated_fails_the_check(backend):
+    result = RENORM.check(backend, held=False)
+    assert not result.passed
+    failed = {row.quantity: row.max_rel for row in result.rows if not row.passed}
+    assert list(failed) == ["dx"] and failed["dx"] > 1e-2
+
+
+@pytest.mark.integration
+def test_the_check_uses_a_non_constant_upstream_gradient_and_fixed_seeds():
+    first, again = RENORM.check("torch", seed=3), RENORM.check("torch", seed=3)
+    assert [row.max_abs for row in first.rows] == [row.max_abs for row in again.rows]
+    other = RENORM.check("torch", seed=4)
+    assert first.reference_max != other.reference_max
+
+
+# -- invariance row -------------------------------------------------------------------------
+
+@pytest.mark.integration
+@pytest.mark.parametrize("norm, row", [
+    (Normalization("bn", standardize(x)), "batchnorm"),
+    (LAYERNORM, "layernorm"),
+    (Normalization("rms", rms_normalize(x), over="features"), "rmsnorm"),
+], ids=lambda v: v if isinstance(v, str) else v.name)
+def test_a_declared_member_of_the_family_gets_its_catalogue_row(norm, row):
+    cells = norm.invariance()
+    assert tuple(c.verdict.status for c in cells) == _expected_row(row)
+    assert all(c.as_expected for c in cells)  # every PROVED cell's wrong variant REFUTED
+
+
+@pytest.mark.integration
+def test_rms_over_the_batch_is_scale_invariant_but_not_shift_invariant():
+    cells = BATCH_RMS.invariance()
+    assert tuple(c.verdict.status for c in cells) == (
+        Status.PROVED, Status.REFUTED, Status.PROVED, Status.PROVED, Status.REFUTED,
+        Status.REFUTED)
+    # a scaling holds at eps = 0 only: its control (eps > 0) is refuted
+    assert cells[3].verdict.assumptions and cells[3].controls[0].verdict.status \
+        is Status.REFUTED
+    # proved as built, by Mean's linearity: re-proved on explicit samples
+    assert [m for m, _ in cells[3].explicit] == [2, 3]
+    assert all(v.status is Status.PROVED for _, v in cells[3].explicit)
+
+
+@pytest.mark.integration
+def test_batch_renorm_and_sqrt_shift_are_invariant_to_nothing():
+    assert _statuses(RENORM) == (Status.REFUTED,) * len(TRANSFORMS)
+    assert _statuses(SQRT_SHIFT) == (Status.REFUTED,) * len(TRANSFORMS)
+
+
+@pytest.mark.integration
+def test_the_row_prints_as_a_row_of_the_invariance_table():
+    section = BATCH_RMS.invariance_document()
+    assert section.title == "The invariance matrix"
+    out = io.StringIO()
+    render(Console(file=out, width=200, no_color=True), section)
+    text = out.getvalue()
+    assert "batch-rms" in text and all(column in text for column in TRANSFORMS)
+    assert "UNEXPECTED" not in text
+
+
+# -- bad declarations -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("declare, names", [
+    (lambda: Normalization("n", standardize(x), over="channels"), "'channels'"),
+    (lambda: Normalization("n", gamma * standardize(x), params=(gamma, p)), "parameter p"),
+    (lambda: Normalization("n", gamma + beta, params=(gamma, beta)), "does not depend on the input"),
+    (lambda: Normalization("n", standardize(x) * r, held={d: Mean(x)}), "held quantity d"),
+    (lambda: Normalization("n", standardize(x) + gamma_w), "gamma_w"),
+], ids=["axis", "parameter", "no-input", "held", "undeclared-per-sample"])
+def test_a_bad_declaration_gets_one_clear_error(declare, names):
+    with pytest.raises(DeclarationError, match=names) as error:
+        declare()
+    assert str(error.value).count("\n") == 0
+
+
+def test_an_unknown_backend_is_named():
+    with pytest.raises(DeclarationError, match="'tensorflow'"):
+        RENORM.check("tensorflow")
