@@ -6,9 +6,10 @@ import sympy as sp
 import symbn
 from symbn import (
     Mean, batch_sum, batch_var, beta, derivative, eps, explicit_symbols, g, gamma, instantiate,
-    moment_form, prove, x,
+    moment_form, x,
 )
 from symbn.core import N
+from symbn.testing import assert_proved, assert_refuted
 
 pytestmark = pytest.mark.integration  # proves explicit forms up to m = 6
 
@@ -48,8 +49,7 @@ def test_derivative_with_respect_to_a_batch_constant_goes_inside_the_mean():
 @pytest.mark.parametrize("m", [2, 3, 4, 5, 6])
 def test_forward_general_equals_explicit(m):
     for j in (0, m - 1):
-        assert prove(instantiate(BN.y, m, j),
-                     symbn.batchnorm_explicit(explicit_symbols(x, m))[j]).proved
+        assert_proved(instantiate(BN.y, m, j), symbn.batchnorm_explicit(explicit_symbols(x, m))[j])
 
 
 @pytest.mark.parametrize("m", [2, 3, 4, 5, 6])
@@ -60,24 +60,24 @@ def test_gradients_general_equal_plain_diff_of_explicit_loss(m):
     assert loss.has(*explicit_symbols(g, m))
     for j in sorted({0, m // 2, m - 1}):
         explicit_dx = sp.diff(loss, xs[j])
-        assert prove(instantiate(BN.dx, m, j), explicit_dx).proved
-    assert prove(instantiate(BN.dgamma, m), sp.diff(loss, gamma)).proved
-    assert prove(instantiate(BN.dbeta, m), sp.diff(loss, beta)).proved
+        assert_proved(instantiate(BN.dx, m, j), explicit_dx)
+    assert_proved(instantiate(BN.dgamma, m), sp.diff(loss, gamma))
+    assert_proved(instantiate(BN.dbeta, m), sp.diff(loss, beta))
 
 
 @pytest.mark.parametrize("m", [2, 3, 5])
 def test_wrong_backward_that_ignores_the_mean_differs_from_explicit(m):
     wrong = derivative(BN.loss, x, hold=[Mean(x)])
     loss = instantiate(BN.loss, m)
-    verdict = prove(instantiate(wrong, m, 0), sp.diff(loss, explicit_symbols(x, m)[0]))
-    assert verdict.refuted and verdict.counterexample is not None
+    verdict = assert_refuted(instantiate(wrong, m, 0), sp.diff(loss, explicit_symbols(x, m)[0]))
+    assert verdict.counterexample is not None
 
 
 def test_eps_zero_is_an_explicit_option():
     bn0 = symbn.derive_batchnorm(eps=0)
     assert not bn0.y.has(eps)
-    assert prove(instantiate(bn0.dx, 3, 1),
-                 sp.diff(instantiate(bn0.loss, 3), explicit_symbols(x, 3)[1])).proved
+    assert_proved(instantiate(bn0.dx, 3, 1),
+                  sp.diff(instantiate(bn0.loss, 3), explicit_symbols(x, 3)[1]))
 
 
 def test_eval_mode_is_affine_in_x():
