@@ -30,8 +30,8 @@ batch, because the actual moments are just one choice of their values.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 from sympy.core.relational import Relational
@@ -57,6 +57,13 @@ class Reduction:
 
 #: a strategy: the residual lhs - rhs in, its :class:`Reduction` out
 Strategy = Callable[[sp.Expr], Reduction]
+#: ``pivot -> replacement`` substitutions, in the order they apply
+_Substitutions = tuple[tuple[sp.Expr, sp.Expr], ...]
+#: ``(S, B)``: the positive symbol S standing for sqrt(B)
+_Radicals = tuple[tuple[sp.Symbol, sp.Expr], ...]
+#: how a rational reduction was reached, the :class:`Certificate`'s (substitutions,
+#: radicals, numerator, denominator)
+_Parts = tuple[_Substitutions, _Radicals, sp.Expr, sp.Expr]
 
 
 def _freeze(residual: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr], dict[sp.Expr, str]]:
@@ -73,7 +80,7 @@ def _freeze(residual: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr], dict[s
     return frozen[0], atoms, known
 
 
-def rationalize(residual) -> Reduction:
+def rationalize(residual: sp.Expr) -> Reduction:
     frozen, atoms, known = _freeze(residual)
     reduced, parts = _rational_reduce(frozen)
     if reduced != 0:
@@ -84,7 +91,7 @@ def rationalize(residual) -> Reduction:
         "rationalize", frozen, atoms, substitutions, radicals, numerator, denominator, domain))
 
 
-def _rational_reduce(frozen):
+def _rational_reduce(frozen: sp.Expr) -> tuple[sp.Expr, _Parts]:
     """(reduced, (substitutions, radicals, numerator, denominator)); reduced is 0 iff the
     numerator, free of square roots where possible, expands to 0."""
     expr = _expand_radical_bases(frozen)
@@ -98,7 +105,8 @@ def _rational_reduce(frozen):
     return _numerator_form(expr, (), ())
 
 
-def _numerator_form(rational, substitutions, radicals):
+def _numerator_form(rational: sp.Expr, substitutions: Iterable[tuple[sp.Expr, sp.Expr]],
+                    radicals: Iterable[tuple[sp.Symbol, sp.Expr]]) -> tuple[sp.Expr, _Parts]:
     """A rational expression over one denominator, its numerator expanded: 0 iff it is 0.
 
     Cheaper than ``cancel``, which also computes a polynomial gcd that a zero test does
@@ -110,7 +118,7 @@ def _numerator_form(rational, substitutions, radicals):
     return reduced, (tuple(substitutions), tuple(radicals), numerator, denominator)
 
 
-def _reduce_modulo_radical(expr):
+def _reduce_modulo_radical(expr: sp.Expr) -> tuple[sp.Expr, _Parts] | None:
     """For one square-root base B: numerator a(B) + b(B)*sqrt(B); 0 when a and b expand to 0.
 
     Each sqrt(B)**k becomes S**k; the numerator over a common denominator is reduced with
@@ -131,7 +139,7 @@ def _reduce_modulo_radical(expr):
             odd += c * base ** (k // 2)
         else:
             even += c * base ** (k // 2)
-    parts = (substitutions, ((s, base),), even + odd * s, denominator)
+    parts: _Parts = (substitutions, ((s, base),), even + odd * s, denominator)
     even, odd = sp.expand(even), sp.expand(odd)
     reduced = sp.S.Zero if even == 0 and odd == 0 else (even + odd * sp.sqrt(base)) / denominator
     return reduced, parts
@@ -141,11 +149,12 @@ def _is_radical(e: sp.Basic) -> bool:
     return e.is_Pow and e.exp.is_Rational and not e.exp.is_Integer
 
 
-def _expand_radical_bases(expr):
+def _expand_radical_bases(expr: sp.Expr) -> sp.Expr:
     return expr.replace(_is_radical, lambda e: sp.Pow(sp.expand(e.base), e.exp))
 
 
-def _eliminate_radicals(expr):
+def _eliminate_radicals(
+        expr: sp.Expr) -> tuple[sp.Expr, list[tuple[sp.Expr, sp.Expr]], list[tuple[sp.Symbol, sp.Expr]]] | None:
     """Replace each square-root base B by S**2 with S > 0: (rational expr, substitutions,
     radicals), or None if it does not apply.
 
@@ -156,8 +165,9 @@ def _eliminate_radicals(expr):
     if not any(map(_is_radical, radicals)) or any(
             _is_radical(p) and p.exp.q != 2 for p in radicals):
         return None
-    used: set = set()
-    substitutions, found = [], []
+    used: set[sp.Symbol] = set()
+    substitutions: list[tuple[sp.Expr, sp.Expr]] = []
+    found: list[tuple[sp.Symbol, sp.Expr]] = []
     while True:
         bases = sorted({p.base for p in expr.atoms(sp.Pow) if _is_radical(p)}, key=sp.default_sort_key)
         if not bases:
@@ -177,7 +187,7 @@ def _eliminate_radicals(expr):
         used.add(s)
 
 
-def _linear_pivot(base, exclude):
+def _linear_pivot(base: sp.Expr, exclude: set[sp.Symbol]) -> sp.Symbol | None:
     """A symbol that ``base`` is linear in, with a nonzero numeric coefficient."""
     poly_ok = []
     for s in sorted(base.free_symbols - exclude, key=lambda s: (not s.is_positive, str(s))):
@@ -187,8 +197,8 @@ def _linear_pivot(base, exclude):
     return poly_ok[0] if poly_ok else None
 
 
-def domain_of(frozen, atoms: dict, is_zero: Callable, depth: int = 2,
-              known: dict | None = None) -> tuple[str, ...]:
+def domain_of(frozen: sp.Expr, atoms: dict[sp.Dummy, sp.Expr], is_zero: Callable[[sp.Expr], bool],
+              depth: int = 2, known: dict[sp.Expr, str] | None = None) -> tuple[str, ...]:
     """The conditions a zero of ``frozen`` found by ``is_zero`` needs, readable (atoms
     restored): radicands > 0 (>= 0, or nothing, when the boundary B = 0 is 0 as well),
     denominators != 0.  A condition known to hold is left out."""
@@ -211,7 +221,7 @@ def domain_of(frozen, atoms: dict, is_zero: Callable, depth: int = 2,
     return tuple(dict.fromkeys(domain))
 
 
-def _conditions(expr, known) -> list:
+def _conditions(expr: sp.Expr, known: dict[sp.Expr, str]) -> list[Relational]:
     found = []
     for p in sorted(expr.atoms(sp.Pow), key=sp.default_sort_key):
         if _is_radical(p):
@@ -250,7 +260,7 @@ def _holds(condition: Relational, known: dict[sp.Expr, str]) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _quadratic_sign(base):
+def _quadratic_sign(base: sp.Expr) -> str | None:
     """"positive"/"nonnegative" when ``base`` is a positive semidefinite quadratic form in
     its real variables of unknown sign plus a remainder SymPy knows is > 0 / >= 0 (the
     explicit variance plus eps); None otherwise."""
@@ -280,7 +290,7 @@ def _readable(condition: Relational, atoms: dict[sp.Dummy, sp.Expr]) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _factored(expr):
+def _factored(expr: sp.Expr) -> sp.Expr:
     """``expr``, factored where that is shorter: an explicit variance reads (x0 - x1)**2/4."""
     if expr.has(Mean) or sp.count_ops(expr) > 60:
         return expr
@@ -288,7 +298,8 @@ def _factored(expr):
     return factored if sp.count_ops(factored) < sp.count_ops(expr) else expr
 
 
-def _boundary_holds(frozen, base, atoms, is_zero, depth, others) -> bool:
+def _boundary_holds(frozen: sp.Expr, base: sp.Expr, atoms: dict[sp.Dummy, sp.Expr],
+                    is_zero: Callable[[sp.Expr], bool], depth: int, others: set[str]) -> bool:
     """True when lhs - rhs is 0 on B = 0 too, needing no condition beyond ``others``."""
     pivot = _linear_pivot(base, exclude=set())
     if pivot is None:
@@ -300,7 +311,7 @@ def _boundary_holds(frozen, base, atoms, is_zero, depth, others) -> bool:
     return set(domain_of(at, atoms, is_zero, depth - 1)) <= others
 
 
-def simplify(residual) -> Reduction:
+def simplify(residual: sp.Expr) -> Reduction:
     frozen, atoms, known = _freeze(residual)
     reduced = sp.simplify(frozen)
     if reduced != 0:
@@ -309,7 +320,7 @@ def simplify(residual) -> Reduction:
                                           depth=1, known=known))
 
 
-def cases(residual) -> Reduction:
+def cases(residual: sp.Expr) -> Reduction:
     """0 when every sign case reduces to 0; otherwise the residual unchanged.
 
     Failing that, a batch mean of a piecewise function h becomes Mean(P) for a branch-free
@@ -333,10 +344,10 @@ def cases(residual) -> Reduction:
     return Reduction(frozen.xreplace(atoms))
 
 
-def _split_cases(residual) -> Reduction | None:
+def _split_cases(residual: sp.Expr) -> Reduction | None:
     """The proof by a sign case split of ``residual``, or None."""
     frozen, atoms, known = _freeze(residual)
-    excluded: list = []
+    excluded: list[sp.Expr] = []
     if not _zero_in_every_case(frozen, _MAX_SPLITS, excluded):
         return None
     domain = domain_of(frozen, atoms, _zero_without_exclusions, known=known)
@@ -344,11 +355,11 @@ def _split_cases(residual) -> Reduction | None:
         domain + tuple(_readable(sp.Ne(a, 0), atoms) for a in excluded))))
 
 
-def _in_signs(expr):
+def _in_signs(expr: sp.Expr) -> sp.Expr:
     """Abs, Max, Min and Heaviside of real arguments written with sign(): |z| = z sign(z),
     Max(a, b) = (a + b + (a - b) sign(a - b))/2, Heaviside(z) = (1 + sign(z))/2 (SymPy's
     Heaviside(0) = 1/2), so that two spellings of one function meet as one batch mean."""
-    def real(e):
+    def real(e: sp.Basic) -> bool:
         return all(a.is_extended_real for a in e.args)
     rules = [
         (lambda e: isinstance(e, sp.Abs) and real(e), lambda e: e.args[0] * sp.sign(e.args[0])),
@@ -363,7 +374,7 @@ def _in_signs(expr):
     return expr
 
 
-def _merge_branching_means(residual):
+def _merge_branching_means(residual: sp.Expr) -> tuple[sp.Expr, tuple[str, ...]] | None:
     """(residual with its means of piecewise functions merged and made branch-free, the
     domain of the pointwise proof), or None."""
     means = sorted((m for m in residual.atoms(Mean) if m.args[0].has(*_BRANCHING)),
@@ -372,7 +383,8 @@ def _merge_branching_means(residual):
     if not means:
         return None
     # each mean on its own, where its argument is branch-free in disguise: Mean(sign(x)**2*x**2)
-    replaced, domain = {}, ()
+    replaced: dict[Mean, Mean] = {}
+    domain: tuple[str, ...] = ()
     for m in means:
         p = _branch_free(m.args[0])
         if p is not None and (pointwise := cases(m.args[0] - p)).residual == 0:
@@ -397,12 +409,12 @@ def _merge_branching_means(residual):
     return rest + Mean(p), pointwise.domain
 
 
-def _branch_free(h):
+def _branch_free(h: sp.Expr) -> sp.Expr | None:
     """``h`` with each piecewise function replaced by its branch for a positive argument
     (the argument is made a variable t > 0, SymPy evaluates, t is put back); None when
     an argument's sign cannot be isolated.  Only a candidate: H = P is then proved."""
     frozen, atoms = freeze_moments_signed(h)
-    positive = []
+    positive: list[tuple[sp.Dummy, sp.Expr]] = []
     for _ in range(_MAX_SPLITS):
         frozen = _expand_branch_arguments(frozen)
         undecided = [a for a in _branch_arguments(frozen) if _undecided_sign(a)]
@@ -422,7 +434,7 @@ def _branch_free(h):
     return frozen.xreplace(atoms)
 
 
-def _split(argument):
+def _split(argument: sp.Expr) -> tuple[sp.Expr, sp.Symbol] | None:
     """(what to split on, its pivot): the argument itself, or else one of its factors of
     undecided sign (sign(a*b) is decided by the signs of a and b)."""
     factors = [f for f in sp.Mul.make_args(sp.factor_terms(argument)) if _undecided_sign(f)]
@@ -434,7 +446,7 @@ def _split(argument):
     return None
 
 
-def _pivot(argument):
+def _pivot(argument: sp.Expr) -> sp.Symbol | None:
     """A symbol ``argument`` is linear in with a nonzero coefficient: u = argument is then
     a change of variables."""
     return next((s for s in sorted(argument.free_symbols, key=str)
@@ -442,12 +454,12 @@ def _pivot(argument):
                  and argument.coeff(s).is_nonzero), None)
 
 
-def _zero_without_exclusions(expr) -> bool:
-    excluded: list = []
+def _zero_without_exclusions(expr: sp.Expr) -> bool:
+    excluded: list[sp.Expr] = []
     return _zero_in_every_case(expr, _MAX_SPLITS, excluded) and not excluded
 
 
-def _branch_arguments(expr) -> list:
+def _branch_arguments(expr: sp.Expr) -> list[sp.Expr]:
     """The expressions whose signs decide the branches: Max(a, b) -> a - b, Abs(a) -> a,
     a Piecewise's conditions c > d -> c - d."""
     args = []
@@ -462,15 +474,15 @@ def _branch_arguments(expr) -> list:
     return [a for a in args if not a.is_number]
 
 
-def _undecided_sign(a) -> bool:
+def _undecided_sign(a: sp.Expr) -> bool:
     return a.is_positive is None and a.is_negative is None and a.is_zero is None or (
         a.is_nonnegative is None and a.is_nonpositive is None)
 
 
-def _expand_branch_arguments(expr):
+def _expand_branch_arguments(expr: sp.Expr) -> sp.Expr:
     """Branch arguments expanded (a Piecewise's conditions as c - d > 0), so that SymPy
     sees their signs after a change of variables."""
-    def expanded(e):
+    def expanded(e: sp.Basic) -> sp.Basic:
         if not isinstance(e, sp.Piecewise):
             return e.func(*[sp.expand(a) for a in e.args])
         return sp.Piecewise(*[(value, condition.xreplace({
@@ -479,7 +491,7 @@ def _expand_branch_arguments(expr):
     return expr.replace(lambda e: isinstance(e, _BRANCHING), expanded)
 
 
-def _zero_in_every_case(expr, splits: int, excluded: list) -> bool:
+def _zero_in_every_case(expr: sp.Expr, splits: int, excluded: list[sp.Expr]) -> bool:
     """True when ``expr`` is 0 in every sign case of its branch arguments.  A top-level
     zero case where ``expr`` is undefined is skipped, its argument added to ``excluded``."""
     expr = _expand_branch_arguments(expr)
@@ -487,7 +499,7 @@ def _zero_in_every_case(expr, splits: int, excluded: list) -> bool:
     if not undecided:
         if expr.atoms(*_BRANCHING) or expr.has(*_UNDEFINED):
             return False  # an argument of known sign SymPy still could not evaluate
-        return _rational_reduce(expr)[0] == 0
+        return bool(_rational_reduce(expr)[0] == 0)
     if splits == 0:
         return False
     split = _split(undecided[0])
@@ -509,7 +521,7 @@ def _zero_in_every_case(expr, splits: int, excluded: list) -> bool:
 
 
 #: Cheap first, heuristic last.
-STRATEGIES = (
+STRATEGIES: tuple[tuple[str, Strategy], ...] = (
     ("rationalize", rationalize),
     ("cases", cases),
     ("simplify", simplify),
