@@ -370,6 +370,7 @@ def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", metavar="NAME_OR_TAG_OR_PATH", help=_SELECTOR_HELP
                    + "; with any, the report holds only those claims (no kernels or numeric "
                    "checks)")
+    proof_options(p)
     for fmt, what in (("markdown", "Markdown with LaTeX math"), ("latex", "a standalone LaTeX "
                       "document"), ("html", "a standalone HTML page, math in MathML")):
         p.add_argument(f"--{fmt}", type=Path, metavar="PATH", help=f"also write {what}")

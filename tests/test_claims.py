@@ -1,0 +1,216 @@
+"""Claims files: symbn.claim states a claim; ``symbn prove PATH`` / ``symbn report PATH``
+collect claims from files and folders as pytest collects tests; a bad file is one message
+naming it, exit status 2; a user's claim is cached by its content, never by its name."""
+
+import json
+import re
+import runpy
+import textwrap
+
+import pytest
+import sympy as sp
+
+import symbn
+from symbn import Identity, Status, claim
+from symbn.claims import ClaimError, collect, is_path
+from symbn.cli import main
+
+BUDGET = ("--budget", "60")  # a budget no strategy needs on a loaded machine
+
+HEADER = """\
+import sympy as sp
+from symbn import claim
+
+a, b = sp.symbols("a b", real=True)
+"""
+COMMUTES = """
+commutes = claim("commutes", a + b, b + a, statement="a + b = b + a",
+                 controls=[claim("subtraction-commutes", a - b, b - a, expected="REFUTED")])
+"""
+
+
+def write(folder, name, *bodies):
+    """A claims file: the header, then each body dedented."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + "".join(textwrap.dedent(body) for body in bodies))
+    return path
+
+
+def run(capsys, *args):
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def names(identities):
+    return [i.name for i in identities]
+
+
+def test_a_claims_file_is_proved_with_its_control(tmp_path, capsys):
+    path = write(tmp_path, "my_claims.py", COMMUTES)
+    status, out, _ = run(capsys, "prove", str(path), "--json", *BUDGET)
+    assert status == 0
+    (result,) = json.loads(out)
+    assert result["name"] == "commutes" and result["statement"] == "a + b = b + a"
+    assert result["verdict"]["status"] == "PROVED"
+    assert [(c["name"], c["verdict"]["status"]) for c in result["controls"]] == [
+        ("subtraction-commutes", "REFUTED")]
+
+
+def test_an_unexpected_verdict_exits_1(tmp_path, capsys):
+    path = write(tmp_path, "wrong.py", 'wrong = claim("wrong", a * b, a + b)\n')
+    status, out, _ = run(capsys, "prove", str(path), *BUDGET)
+    assert status == 1 and "UNEXPECTED, expected PROVED" in out
+
+
+def test_what_a_file_collects(tmp_path):
+    path = write(tmp_path, "rules.py", COMMUTES, """
+        _private = claim("private", a, a)
+        also = commutes                                  # the same claim twice: checked once
+        wrong_variant = claim("wrong-variant", a, b, expected="REFUTED")
+        squared = claim("squared", (a + b)**2, a**2 + 2*a*b + b**2, controls=[wrong_variant])
+        PAIR = [claim("pair-1", a * b, b * a), claim("pair-2", a * 1, a)]
+        not_claims = [1, 2]
+    """)
+    # definition order; the control wrong_variant is checked as squared's control only
+    assert names(collect([path])) == ["commutes", "squared", "pair-1", "pair-2"]
+
+
+def test_a_folder_collects_its_python_files_in_path_order(tmp_path):
+    write(tmp_path, "b_second.py", 'second = claim("second", a, a)\n')
+    write(tmp_path, "a_first.py", 'first = claim("first", a, a)\n')
+    write(tmp_path, "sub/c_third.py", 'third = claim("third", a, a)\n')
+    write(tmp_path, "helpers.py", "HALF = sp.Rational(1, 2)\n")            # no claims: skipped
+    write(tmp_path, "_private.py", 'hidden = claim("hidden", a, a)\n')      # skipped by name
+    write(tmp_path, ".venv/lib.py", 'hidden2 = claim("hidden2", a, a)\n')  # skipped by name
+    write(tmp_path, "notes.txt", "not Python")
+    assert names(collect([tmp_path])) == ["first", "second", "third"]
+
+
+def test_a_file_imports_its_neighbours(tmp_path):
+    write(tmp_path, "shared_symbols.py", "c = sp.Symbol('c', positive=True)\n")
+    path = write(tmp_path, "uses.py", 'from shared_symbols import c\n'
+                 'root = claim("root", sp.sqrt(c**2), c)\n')
+    (root,) = collect([path])
+    assert root.claim().lhs == root.claim().rhs  # sqrt(c**2) = c for the positive c
+
+
+@pytest.mark.parametrize("body, message", [
+    ("x = (\n", r"bad\.py:5: syntax error: '\(' was never closed; fix the file"),
+    ("HALF = 1\n", r"bad\.py: states no claims; state one at module level"),
+    ("c = claim('c', undefined + a, a)\n",
+     r"bad\.py:5: importing it raised NameError: name 'undefined' is not defined; fix the file"),
+    ("from symbn import Identity\n"
+     "def build():\n    raise ValueError('no such formula')\n"
+     "lazy = Identity('lazy', 'lazy', 'lazy', 'mine', build)\n",
+     r"bad\.py:7: claim 'lazy' raised ValueError when built: no such formula"),
+    ("c = claim('has space', a, a)\n", r"bad\.py:5: claim name 'has space': use letters"),
+    ("c = claim('c', a, a, expected='maybe')\n", r"bad\.py:5: claim 'c': expected='maybe'"),
+    ("c = claim('c', a, a, controls=[claim('d', a, b)])\n",
+     r"claim 'c': its control 'd' is expected PROVED; a control is a wrong variant"),
+    ("c = claim('c', a, a, assume=['z > 0'])\n",
+     r"bad\.py: claim 'c': assume: the claim has no symbol named 'z'"),
+    ("import sys\nsys.exit(0)\n", r"bad\.py: exits when imported; put a script's work "
+     r"under if __name__ == \"__main__\":"),
+], ids=["syntax", "no-claims", "import-raises", "build-raises", "bad-name", "bad-expected",
+        "control-not-refuted", "bad-assumption", "exits"])
+def test_a_bad_file_is_one_message_naming_it_and_exit_2(tmp_path, capsys, body, message):
+    path = write(tmp_path, "bad.py", body)
+    status, out, err = run(capsys, "prove", str(path))
+    assert status == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"error: {path}") and "Traceback" not in err
+    assert re.search(message, err), err
+
+
+def test_every_bad_file_of_a_folder_is_named_once(tmp_path, capsys):
+    write(tmp_path, "one.py", "x = (\n")
+    write(tmp_path, "two.py", "c = claim('c', undefined, a)\n")
+    write(tmp_path, "good.py", COMMUTES)
+    status, _, err = run(capsys, "prove", str(tmp_path))
+    assert status == 2
+    assert err.strip().splitlines() == [
+        f"error: {tmp_path}/one.py:5: syntax error: '(' was never closed; fix the file",
+        f"error: {tmp_path}/two.py:5: importing it raised NameError: name 'undefined' is not "
+        "defined; fix the file"]
+
+
+def test_a_name_used_twice_is_a_clash(tmp_path, capsys):
+    write(tmp_path, "a.py", 'same = claim("same", a, a)\n')
+    write(tmp_path, "b.py", 'same = claim("same", b, b)\n')
+    status, _, err = run(capsys, "prove", str(tmp_path))
+    assert status == 2
+    assert err.strip() == (f"error: name clash: two claims are named 'same', in {tmp_path}/a.py "
+                           f"and in {tmp_path}/b.py; give each claim its own name")
+    write(tmp_path / "c", "mine.py", 'mine = claim("bias-gradient-zero", a, a)\n')
+    status, _, err = run(capsys, "prove", "bias-gradient-zero", str(tmp_path / "c"))
+    assert status == 2 and "'bias-gradient-zero' name both a claim of your files" in err
+
+
+def test_paths_and_catalogue_names_mix(tmp_path, capsys):
+    path = write(tmp_path, "mine.py", COMMUTES)
+    status, out, _ = run(capsys, "prove", "bias-shift-invariance", str(path), "--json",
+                         "--no-explicit", *BUDGET)
+    assert status == 0
+    assert [r["name"] for r in json.loads(out)] == ["bias-shift-invariance", "commutes"]
+
+
+def test_which_arguments_are_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bias").mkdir()
+    (tmp_path / "mine").mkdir()
+    assert is_path("x.py") and is_path("proofs/") and is_path("./bias") and is_path("mine")
+    assert not is_path("bias", known={"bias"}) and not is_path("backward-closed-form")
+
+
+def test_a_user_claim_is_cached_by_its_content_not_its_name(tmp_path, capsys):
+    path = write(tmp_path, "edited.py", 'c = claim("c", a + b, b + a)\n')
+    assert run(capsys, "prove", str(path), *BUDGET)[0] == 0
+    status, out, _ = run(capsys, "prove", str(path), "--json", *BUDGET)
+    assert status == 0 and json.loads(out)[0]["verdict"]["cached"]
+    write(tmp_path, "edited.py", 'c = claim("c", a + b, b + a + 1)\n')  # same name, now false
+    status, out, _ = run(capsys, "prove", str(path), "--json", *BUDGET)
+    assert status == 1
+    assert json.loads(out)[0]["verdict"]["status"] == "REFUTED"
+
+
+def test_report_of_a_claims_file_with_exports_and_certificates(tmp_path, capsys):
+    # (a + b)**2 - (a**2 + 2ab + b**2) is not 0 as built: a strategy proves it, with a
+    # certificate; a + b - (b + a) is 0 as built, nothing to certify
+    path = write(tmp_path, "mine.py", COMMUTES,
+                 'square = claim("square", (a + b)**2, a**2 + 2*a*b + b**2)\n')
+    markdown, certificates = tmp_path / "out" / "r.md", tmp_path / "certs"
+    status, out, _ = run(capsys, "report", str(path), "--markdown", str(markdown),
+                         "--certificates", str(certificates), "--jobs", "2", *BUDGET)
+    assert status == 0
+    text = markdown.read_text()
+    assert "commutes" in text and "subtraction-commutes" in text
+    assert "Generated NumPy kernels" not in text  # the catalogue's BN only in the whole report
+    assert sorted(p.name for p in certificates.iterdir()) == ["square.json"]
+
+
+def test_claim_states_the_catalogue_record():
+    a = sp.Symbol("a", real=True)
+    made = claim("abs", sp.Abs(a), a, assume=[a > 0], expected=Status.PROVED,
+                 steps=[("|a|", sp.Abs(a))], tags=("mine",), source="folklore")
+    assert isinstance(made, Identity) and made.expected is Status.PROVED
+    assert made.claim().assume == (a > 0,) and made.claim().steps == (("|a|", sp.Abs(a)),)
+    assert made.statement == "Abs(a) == a" and made.tags == ("mine",)
+    assert isinstance(claim("m", [[a, 1]], ((a, 1),)).claim().lhs, sp.ImmutableMatrix)
+    with pytest.raises(ClaimError, match="lhs is a object SymPy cannot read"):
+        claim("bad", object(), 0)
+    assert symbn.claim is claim and symbn.Identity is Identity
+
+
+def test_run_claims_proves_a_scripts_own_claims(tmp_path, capsys):
+    path = write(tmp_path, "script.py", COMMUTES, """
+        if __name__ == "__main__":
+            import sys
+            from symbn import run_claims
+            sys.exit(run_claims(globals(), ["--json", "--budget", "60"]))
+    """)
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(path), run_name="__main__")
+    assert stop.value.code == 0
+    assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["commutes"]
