@@ -36,7 +36,8 @@ _PUBLIC = {
                    "sample_symbols"),
     "symbn.kernels": ("Kernel", "KernelInputError", "compile_kernel"),
     "symbn.identities.record": ("CheckedIdentity", "Claim", "Identity", "check", "control"),
-    "symbn.prove": ("AssumptionError", "Counterexample", "Status", "Verdict", "prove"),
+    "symbn.prove": ("AssumptionError", "Counterexample", "ShapeMismatch", "Status", "Verdict",
+                    "prove"),
 }
 _HOME = {name: module for module, names in _PUBLIC.items() for name in names}
 
@@ -80,6 +81,7 @@ __all__ = [
     "Kernel",
     "KernelInputError",
     "Mean",
+    "ShapeMismatch",
     "Status",
     "Verdict",
     "batch_mean",

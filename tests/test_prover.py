@@ -111,3 +111,13 @@ def test_matrix_claims_are_proved_entrywise():
     m = sp.Matrix([[x, gamma], [gamma, x]])
     assert prove(m, m.T).status is Status.PROVED
     assert prove(m, m + sp.eye(2)).status is Status.REFUTED
+
+
+def test_lists_and_tuples_are_matrices_and_mismatched_shapes_are_one_clear_error():
+    assert prove([x, gamma], (gamma - gamma + x, gamma)).status is Status.PROVED
+    assert prove(((x, gamma),), [[x, x]]).status is Status.REFUTED
+    with pytest.raises(symbn.ShapeMismatch, match=r"^prove: lhs is a 2x1 matrix and rhs is a "
+                       r"1x2 matrix: give both sides the same shape$"):
+        prove([x, gamma], [[x, gamma]])
+    with pytest.raises(ValueError, match="lhs is a 2x1 matrix and rhs is a scalar"):
+        prove([x, gamma], x)

@@ -80,6 +80,10 @@ class AssumptionError(ValueError):
     """An assumption symbn cannot apply."""
 
 
+class ShapeMismatch(ValueError):
+    """The two sides of a matrix claim have different shapes (both are named)."""
+
+
 def apply_assumptions(exprs: Iterable[Side], where: Where | None = None,
                       assume: Assume = ()) -> tuple[list[Side], tuple[str, ...]]:
     """(exprs with the assumptions applied, their readable statements).
@@ -299,12 +303,19 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
 
     ``budget`` is the time in seconds the whole call may take (plus :data:`OVERHEAD`).
     Returns a :class:`~symbn.prove.verdict.Verdict`; never raises for a false or hard
-    claim.  Raises :class:`AssumptionError` for an assumption it cannot apply and
-    ValueError for a budget that is not a finite positive number.
+    claim.  A list or tuple (of rows) is a matrix, as is a SymPy matrix; a matrix claim
+    is proved entry by entry.  Raises :class:`AssumptionError` for an assumption it cannot
+    apply, :class:`ShapeMismatch` for sides of different shapes and ValueError for a budget
+    that is not a finite positive number.
     """
     start = time.perf_counter()
     deadline = start + _check_budget(budget)
     given = _side(lhs, "lhs"), _side(rhs, "rhs")
+    shapes = [f"a {side.rows}x{side.cols} matrix" if isinstance(side, sp.MatrixBase) else "a scalar"
+              for side in given]
+    if shapes[0] != shapes[1]:
+        raise ShapeMismatch(f"prove: lhs is {shapes[0]} and rhs is {shapes[1]}: give both "
+                            "sides the same shape")
     found = conditions(*given)  # the claim as given, before anything rewrites it
     (left, right), statements, transform = _assumptions(given, where, assume)
     found = list(dict.fromkeys(Condition(c.kind, e) for c in found
@@ -524,9 +535,6 @@ def _proved(verdict: Callable[..., Verdict], stage: _Stage, defined: Definedness
 def _prove_matrix(lhs: sp.MatrixBase, rhs: sp.MatrixBase, statements: tuple[str, ...],
                   deadline: float, tries: int, seed: int, start: float,
                   defined: Definedness) -> Verdict:
-    if lhs.shape != rhs.shape:
-        raise ValueError(f"prove: cannot compare a {lhs.shape[0]}x{lhs.shape[1]} matrix with "
-                         f"a {rhs.shape[0]}x{rhs.shape[1]} one: give both sides the same shape")
     pairs = list(zip(lhs, rhs))
     firsts: Sequence[_Stage | None] = _budgeted(
         _first_pass, (pairs, tries, seed, defined.conditions), deadline,
