@@ -5,6 +5,9 @@ A result class (a verdict, an identity, a derivation, a kernel, a verify report.
 
     class Verdict(Displayable, document="verdict"): ...
 
+or, when its module may import the report (it sits above it), builds its own titled
+:class:`~symbn.report.document.Section` in a method ``document()`` and names none.
+
 Every form is rendered from one document tree (:mod:`symbn.report.display` builds it with
 :mod:`symbn.report.document` and renders it with the report's own renderers), so ``str()``,
 the notebook's HTML, Markdown and LaTeX show the same facts, worded once.

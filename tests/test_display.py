@@ -166,3 +166,16 @@ def test_no_module_below_the_report_imports_it_when_loaded():
                 names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                          [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
                 assert not any(n.startswith("symbn.report") for n in names), source
+
+
+def test_a_result_above_the_report_can_build_its_own_document():
+    from symbn.display import Displayable
+    from symbn.report.document import Paragraph, Section
+
+    class Shown(Displayable):
+        def document(self):
+            return Section("a title", (Paragraph("a fact"),))
+
+    assert repr(Shown()) == "<Shown a title>"
+    for form, render in FORMS.items():
+        assert "a fact" in render(Shown()), form

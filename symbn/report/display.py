@@ -47,10 +47,15 @@ BUILDERS: dict[str, tuple[Callable[[Any], Section], Callable[[Section], str]]] =
 def render(result: Any, form: str) -> str:
     """``result`` (a :class:`symbn.display.Displayable`) as "text", "repr", "html",
     "markdown" or "latex"."""
-    build, summary = BUILDERS[result._document_kind]
-    doc = build(result)
+    if result._document_kind:
+        build, summary = BUILDERS[result._document_kind]
+        doc = build(result)
+        line = summary(doc)
+    else:  # a result above the report builds its own document (a titled Section)
+        doc = result.document()
+        line = str(doc.title)
     if form == "repr":
-        return f"<{type(result).__name__} {summary(doc)}>"
+        return f"<{type(result).__name__} {line}>"
     if form == "text":
         return terminal.to_text(doc)
     if form == "html":
