@@ -6,6 +6,7 @@ import json
 import re
 import runpy
 import textwrap
+from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -214,3 +215,24 @@ def test_run_claims_proves_a_scripts_own_claims(tmp_path, capsys):
         runpy.run_path(str(path), run_name="__main__")
     assert stop.value.code == 0
     assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["commutes"]
+
+
+# -- proofs/: the project's own claims files ------------------------------------------------
+
+PROOFS = Path(__file__).resolve().parents[1] / "proofs"
+
+
+def test_the_proofs_folder_is_collected_in_process():
+    """Each script states its claims through the public API, with a control each."""
+    collected = collect([PROOFS])
+    assert len(collected) >= 10 and all(i.controls for i in collected)
+    assert [i.name for i in collected][:2] == ["dx-closed-form", "dx-sums-to-zero"]  # backward.py
+    for script in sorted(PROOFS.glob("*.py")):
+        text = script.read_text()
+        assert "run_claims(globals())" in text and "symbn.cli" not in text, script.name
+
+
+def test_a_proof_script_runs_as_a_process(symbn_process):
+    done = symbn_process("--budget", "120", script=PROOFS / "inference.py", check_exit=0)
+    assert "fold-linear-into-bn" in done.stdout and "fold-forgetting-the-bias" in done.stdout
+    assert "UNEXPECTED" not in done.stdout and "\x1b[" not in done.stdout

@@ -1,9 +1,8 @@
-"""The symbn command: exit codes, JSON, errors, outputs checked before any work, proof
-scripts.  In-process through ``symbn.cli.main``; a few smoke tests through real processes."""
+"""The symbn command: exit codes, JSON, errors, outputs checked before any work (claims
+files and proofs/: test_claims.py).  In-process through ``symbn.cli.main``; a few smoke
+tests through real processes."""
 
 import json
-import re
-import runpy
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,8 @@ from symbn import cli
 from symbn.cli import main
 from symbn.identities import CATALOGUE
 
-ROOT = Path(__file__).resolve().parents[1]
 #: a budget no strategy needs on a loaded machine: verdicts must not depend on timing
 BUDGET = ("--budget", "120")
-SCRIPTS = sorted((ROOT / "proofs").glob("*.py"))
 
 
 def run(capsys, *args):
@@ -176,45 +173,6 @@ def test_check_json_rows_pass_and_name_every_quantity(capsys):
 def test_check_unknown_backend_exits_2(capsys):
     status, _, err = run(capsys, "check", "--backend", "tensorflow")
     assert status == 2 and "torch, jax, autograd, complex-step" in err
-
-
-def test_every_identity_has_a_proof_script():
-    """One script per identity; a table (the invariance matrix) has one script for all its cells."""
-    selectors = set()
-    for script in SCRIPTS:
-        selectors |= set(re.findall(r'main\(\["prove", "([^"]+)"', script.read_text()))
-    for identity in CATALOGUE:
-        assert identity.name in selectors or set(identity.tags) & selectors, identity.name
-
-
-@pytest.mark.integration
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
-def test_proof_script_exits_0(script, capsys, monkeypatch):
-    real_main = cli.main
-    monkeypatch.setattr(cli, "main", lambda argv: real_main([*argv, *BUDGET]))
-    with pytest.raises(SystemExit) as stop:
-        runpy.run_path(str(script), run_name="__main__")
-    out = capsys.readouterr().out
-    assert stop.value.code == 0, out
-    assert "as expected" in out and "UNEXPECTED" not in out
-
-
-def test_proof_scripts_with_an_unexpected_verdict_exit_1(monkeypatch, capsys):
-    import dataclasses
-
-    from symbn.prove import Status
-    wrong = dataclasses.replace(CATALOGUE[0], expected=Status.REFUTED, controls=(),
-                                explicit_sizes=())
-    monkeypatch.setattr("symbn.identities.CATALOGUE", (wrong,))
-    with pytest.raises(SystemExit) as stop:
-        runpy.run_path(str(ROOT / "proofs" / f"{wrong.name.replace('-', '_')}.py"),
-                       run_name="__main__")
-    assert stop.value.code == 1
-
-
-def test_a_proof_script_runs_as_a_process(symbn_process):
-    done = symbn_process(script=ROOT / "proofs" / "bias_gradient_zero.py", check_exit=0)
-    assert "as expected" in done.stdout and "\x1b[" not in done.stdout
 
 
 def test_the_command_runs_as_a_process_with_plain_output(symbn_process):
