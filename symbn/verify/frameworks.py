@@ -252,6 +252,43 @@ def call_arguments(fn, skip_first: bool = False):
     return roles
 
 
+class _FunctionTarget(Target):
+    """A function called with x, gamma, beta, eps in the order of its ``roles``
+    (:func:`call_arguments`, set by the subclass)."""
+
+    roles: list[str]
+
+    def eps_statement(self, default_eps):
+        if "eps" in self.roles:
+            return f"eps: each case's, passed to {self.name}"
+        return f"eps: {self.name} takes none; its own is assumed to be {default_eps:g}"
+
+
+class _CalledByRoles:
+    """The instance side of a :class:`_FunctionTarget`, mixed into a framework's instance:
+    the function, its roles and eps, and gamma and beta only where it takes them."""
+
+    gamma: np.ndarray | None
+    beta: np.ndarray | None
+
+    def bind(self, fn, roles: list[str], eps, gamma, beta) -> None:
+        self.fn, self.roles, self.eps = fn, roles, eps
+        self.gamma = gamma if "gamma" in roles else None
+        self.beta = beta if "beta" in roles else None
+
+    def given(self) -> dict:
+        """{"dgamma": gamma, "dbeta": beta} for the parameters the function takes."""
+        return {f"d{n}": v for n, v in (("gamma", self.gamma), ("beta", self.beta))
+                if v is not None}
+
+    def call(self, x, params: dict):
+        """The function at ``x`` with the parameters ``params`` ({"dgamma": ..., "dbeta":
+        ...}, framework arrays) and eps, each passed where its role says."""
+        values = {"x": x, "gamma": params.get("dgamma"), "beta": params.get("dbeta"),
+                  "eps": self.eps}
+        return self.fn(*(values[r] for r in self.roles))
+
+
 # -- PyTorch ------------------------------------------------------------------------------
 
 def _torch():
@@ -442,27 +479,22 @@ def _module_channels(module) -> int | None:
     return int(count) if count else None
 
 
-class _TorchCallInstance(_TorchInstance):
+class _TorchCallInstance(_CalledByRoles, _TorchInstance):
     """A torch.autograd.Function (through .apply) or a plain function on tensors."""
 
     def __init__(self, call, roles, eps, dtype, gamma, beta):
         super().__init__(dtype)
-        self.call, self.roles, self.eps = call, roles, eps
-        self.gamma = gamma if "gamma" in roles else None
-        self.beta = beta if "beta" in roles else None
-        self.params = {f"d{n}": self.tensor(v, grad=True)
-                       for n, v in (("gamma", self.gamma), ("beta", self.beta)) if v is not None}
+        self.bind(call, roles, eps, gamma, beta)
+        self.params = {k: self.tensor(v, grad=True) for k, v in self.given().items()}
 
     def forward(self, xt):
-        values = {"x": xt, "gamma": self.params.get("dgamma"), "beta": self.params.get("dbeta"),
-                  "eps": self.eps}
-        return self.call(*(values[r] for r in self.roles))
+        return self.call(xt, self.params)
 
     def parameters(self):
         return self.params
 
 
-class TorchFunction(Target):
+class TorchFunction(_FunctionTarget):
     """A ``torch.autograd.Function`` subclass (called as ``.apply``) or a plain function."""
 
     framework = "PyTorch"
@@ -478,11 +510,6 @@ class TorchFunction(Target):
 
     def instance(self, x, gamma, beta, *, eps, dtype, groups, seed):
         return _TorchCallInstance(self.call, self.roles, eps, dtype, gamma, beta)
-
-    def eps_statement(self, default_eps):
-        if "eps" in self.roles:
-            return f"eps: each case's, passed to {self.name}"
-        return f"eps: {self.name} takes none; its own is assumed to be {default_eps:g}"
 
 
 # -- JAX and Flax -------------------------------------------------------------------------
@@ -552,24 +579,19 @@ class _JaxInstance(Instance):
             raise SecondOrderUnavailable(f"{type(error).__name__}: {error}") from None
 
 
-class _JaxFunctionInstance(_JaxInstance):
+class _JaxFunctionInstance(_CalledByRoles, _JaxInstance):
     def __init__(self, fn, roles, eps, dtype, gamma, beta):
         super().__init__(dtype)
-        self.fn, self.roles, self.eps = fn, roles, eps
-        self.gamma = gamma if "gamma" in roles else None
-        self.beta = beta if "beta" in roles else None
+        self.bind(fn, roles, eps, gamma, beta)
 
     def differentiable(self):
-        return {f"d{n}": self._array(getattr(self, n)) for n in ("gamma", "beta")
-                if getattr(self, n) is not None}
+        return {k: self._array(v) for k, v in self.given().items()}
 
     def forward(self, x, params):
-        values = {"x": x, "gamma": params.get("dgamma"), "beta": params.get("dbeta"),
-                  "eps": self.eps}
-        return self.fn(*(values[r] for r in self.roles))
+        return self.call(x, params)
 
 
-class JaxFunction(Target):
+class JaxFunction(_FunctionTarget):
     framework, what = "JAX", "function on JAX arrays"
 
     def __init__(self, obj, init):
@@ -578,11 +600,6 @@ class JaxFunction(Target):
 
     def instance(self, x, gamma, beta, *, eps, dtype, groups, seed):
         return _JaxFunctionInstance(self.obj, self.roles, eps, dtype, gamma, beta)
-
-    def eps_statement(self, default_eps):
-        if "eps" in self.roles:
-            return f"eps: each case's, passed to {self.name}"
-        return f"eps: {self.name} takes none; its own is assumed to be {default_eps:g}"
 
 
 class _FlaxInstance(_JaxInstance):
