@@ -41,8 +41,6 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from sympy.printing.numpy import JaxPrinter
-from sympy.printing.pytorch import TorchPrinter
 
 from symbn.backends.compare import TOLERANCE, CheckRow, compare
 from symbn.bn.batchnorm import eps as _eps
@@ -303,18 +301,23 @@ def _cell(n: Normalization, column: int, budget: float) -> CheckedIdentity:
 
 # -- the numeric check against a framework's autograd ------------------------------------
 
-class _TorchMeanPrinter(TorchPrinter):
-    """SymPy's PyTorch printer; a batch mean is ``torch.mean`` over the reduction axes."""
+@functools.cache
+def _printer(backend: str) -> type:
+    """SymPy's PyTorch or JAX printer, with a batch mean printed as the framework's mean over
+    the reduction axes.  Built on first use: SymPy's PyTorch printer imports torch."""
+    if backend == "torch":
+        from sympy.printing.pytorch import TorchPrinter
 
-    def _print_Mean(self, expr: sp.Expr) -> str:
-        return f"torch.mean({self._print(expr.args[0])}, dim=axes, keepdim=True)"
+        class TorchMeanPrinter(TorchPrinter):
+            def _print_Mean(self, expr: sp.Expr) -> str:
+                return f"torch.mean({self._print(expr.args[0])}, dim=axes, keepdim=True)"
+        return TorchMeanPrinter
+    from sympy.printing.numpy import JaxPrinter
 
-
-class _JaxMeanPrinter(JaxPrinter):
-    """SymPy's JAX printer; a batch mean is ``jax.numpy.mean`` over the reduction axes."""
-
-    def _print_Mean(self, expr: sp.Expr) -> str:
-        return f"jax.numpy.mean({self._print(expr.args[0])}, axis=axes, keepdims=True)"
+    class JaxMeanPrinter(JaxPrinter):
+        def _print_Mean(self, expr: sp.Expr) -> str:
+            return f"jax.numpy.mean({self._print(expr.args[0])}, axis=axes, keepdims=True)"
+    return JaxMeanPrinter
 
 
 _AXES = sp.Symbol("axes")
@@ -323,7 +326,7 @@ _AXES = sp.Symbol("axes")
 def _translated(n: Normalization, backend: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """(y(x, params, constants, held, N, axes), held(x, params, constants, N, axes)): the
     declared formula and the held definitions, printed for ``backend`` by SymPy."""
-    printer = {"torch": _TorchMeanPrinter, "jax": _JaxMeanPrinter}[backend]
+    printer = _printer(backend)
     inputs = [n.x, *n.params, *n.constants]
     held = list(n.held)
     y = sp.lambdify([*inputs, *held, N, _AXES], n.y, modules=backend, printer=printer)
