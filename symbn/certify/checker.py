@@ -433,29 +433,10 @@ def _check_general(data, rng) -> Result:
         return Result(None, (unmet_domain,))
     confirmed = False
     try:
-        zero, d, count = _moment_form_zero(residual, names, samples, positive, negative)
-        if zero:
-            lines.append(f"python-flint: in moment form, the numerator (formal degree {d} in "
-                         f"{count} variables, moments independent) is the zero polynomial"
-                         + _given(positive, negative))
-        else:
-            lines.append("python-flint: in moment form (moments independent) the numerator "
-                         "is not the zero polynomial, which alone refutes nothing")
-        confirmed = zero
+        confirmed, line = _polynomial_zero(residual, names, samples, positive, negative)
     except Refused as why:
-        try:
-            zero, cases = zero_in_every_case(residual, names, samples=samples,
-                                             positive=positive, negative=negative)
-            if zero:
-                lines.append(f"python-flint: zero in each of the {cases} sign cases of its "
-                             "piecewise functions (each boundary substituted, exactly)"
-                             + _given(positive, negative))
-            else:
-                lines.append("python-flint: not zero in one of its sign cases, which alone "
-                             "refutes nothing")
-            confirmed = zero
-        except Refused as case_why:
-            lines.append(f"python-flint: no polynomial check ({why}; {case_why})")
+        line = f"python-flint: no polynomial check ({why})"
+    lines.append(line)
     tested = _batches(residual, sorted(variables), samples, signs, integers, batch_symbol, rng)
     if isinstance(tested, str) and tested.startswith("REFUTED"):
         return Result(False, tuple(lines) + (tested[len("REFUTED "):],))
@@ -463,6 +444,29 @@ def _check_general(data, rng) -> Result:
     if confirmed:
         lines.append(domain_line)
     return Result(True if confirmed else None, tuple(lines))
+
+
+def _polynomial_zero(residual, names, samples, positive, negative) -> tuple[bool, str]:
+    """(zero, the line that says how python-flint decided it): in moment form, else (a
+    piecewise residual) in each sign case of its piecewise functions.  Not zero refutes
+    nothing alone; Refused, with both reasons, when neither check applies."""
+    given = _given(positive, negative)
+    try:
+        zero, d, count = _moment_form_zero(residual, names, samples, positive, negative)
+    except Refused as why:
+        try:
+            zero, cases = zero_in_every_case(residual, names, samples=samples,
+                                             positive=positive, negative=negative)
+        except Refused as case_why:
+            raise Refused(f"{why}; {case_why}") from None
+        return zero, (f"python-flint: zero in each of the {cases} sign cases of its piecewise "
+                      "functions (each boundary substituted, exactly)" + given if zero else
+                      "python-flint: not zero in one of its sign cases, which alone refutes "
+                      "nothing")
+    return zero, (f"python-flint: in moment form, the numerator (formal degree {d} in {count} "
+                  "variables, moments independent) is the zero polynomial" + given if zero else
+                  "python-flint: in moment form (moments independent) the numerator is not "
+                  "the zero polynomial, which alone refutes nothing")
 
 
 def _moment_form_zero(residual, names, samples, positive, negative):
