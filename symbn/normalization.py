@@ -47,7 +47,7 @@ from symbn.bn.batchnorm import eps as _eps
 from symbn.bn.batchnorm import g as _g
 from symbn.bn.batchnorm import gradients
 from symbn.bn.batchnorm import x as _x
-from symbn.core import N, SampleSymbol, explicit_symbols, instantiate
+from symbn.core import N, SampleSymbol, depends_on_sample, explicit_symbols, instantiate
 from symbn.identities.invariance import EFFECTS, MATRIX, SOURCE, TRANSFORMS, _per_value
 from symbn.identities.record import CheckedIdentity, Claim, Identity, check, control
 from symbn.kernels import Kernel, compile_kernel
@@ -205,6 +205,9 @@ def _validate(n: Normalization) -> None:
     if n.x not in forward.atoms(SampleSymbol):
         raise DeclarationError(f"{n.name}: the formula {forward} does not depend on the input "
                                f"{n.x}; write y in terms of {n.x} (and Mean(...) of it)")
+    if not depends_on_sample(forward):
+        raise DeclarationError(f"{n.name}: the formula {forward} is one value per batch (a "
+                               f"statistic); y must be the output of the generic value {n.x}")
     for p in n.params:
         if not isinstance(p, sp.Symbol) or p == n.x:
             raise DeclarationError(f"{n.name}: parameter {p} must be a symbol other than the "

@@ -158,9 +158,10 @@ def test_the_row_prints_as_a_row_of_the_invariance_table():
     (lambda: Normalization("n", standardize(x), over="channels"), "'channels'"),
     (lambda: Normalization("n", gamma * standardize(x), params=(gamma, p)), "parameter p"),
     (lambda: Normalization("n", gamma + beta, params=(gamma, beta)), "does not depend on the input"),
+    (lambda: Normalization("n", Mean(x**2)), "one value per batch"),
     (lambda: Normalization("n", standardize(x) * r, held={d: Mean(x)}), "held quantity d"),
     (lambda: Normalization("n", standardize(x) + gamma_w), "gamma_w"),
-], ids=["axis", "parameter", "no-input", "held", "undeclared-per-sample"])
+], ids=["axis", "parameter", "no-input", "statistic", "held", "undeclared-per-sample"])
 def test_a_bad_declaration_gets_one_clear_error(declare, names):
     with pytest.raises(DeclarationError, match=names) as error:
         declare()
