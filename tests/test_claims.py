@@ -236,3 +236,10 @@ def test_a_proof_script_runs_as_a_process(symbn_process):
     done = symbn_process("--budget", "120", script=PROOFS / "inference.py", check_exit=0)
     assert "fold-linear-into-bn" in done.stdout and "fold-forgetting-the-bias" in done.stdout
     assert "UNEXPECTED" not in done.stdout and "\x1b[" not in done.stdout
+
+
+def test_the_readmes_claims_file_is_examples_my_claims():
+    """The README shows the file itself (tests/test_readme.py runs it and proves it)."""
+    root = PROOFS.parent
+    text = (root / "examples" / "my_claims.py").read_text()
+    assert f"```python\n{text}```" in (root / "README.md").read_text()

@@ -11,7 +11,8 @@ import pytest
 
 from symbn.cli import build_parser
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
 PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
 BASH_BLOCKS = re.findall(r"```bash\n(.*?)```", README, re.S)
 
@@ -35,9 +36,17 @@ def test_the_readme_has_code_to_run():
 
 
 @pytest.mark.parametrize("index", range(len(PYTHON_BLOCKS)))
-def test_python_block_runs(index):
+def test_python_block_runs(index, monkeypatch):
+    """Each block runs as a module would (from the repository's root, paths as the README
+    writes them), and the pytest tests a block defines run too."""
+    monkeypatch.chdir(ROOT)
+    namespace = {"__name__": f"readme_block_{index + 1}"}
     with contextlib.redirect_stdout(io.StringIO()) as printed:
-        exec(compile(PYTHON_BLOCKS[index], f"README.md python block {index + 1}", "exec"), {})
+        exec(compile(PYTHON_BLOCKS[index], f"README.md python block {index + 1}", "exec"),
+             namespace)
+        for name, test in list(namespace.items()):
+            if name.startswith("test_") and callable(test):
+                test()
     lines = printed.getvalue().splitlines()
     # the printed results the block's comments promise: "# 0: ..." and "# PROVED"
     for expected in re.findall(r"print\(.*\)\s+#\s*(\S+?):?\s", PYTHON_BLOCKS[index] + "\n"):
