@@ -9,6 +9,7 @@ on the kernel (``kernel.source``) for the report.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import inspect
 import math
@@ -224,7 +225,9 @@ def compile_kernel(outputs: Mapping[str, Any], name: str = "kernel", *, optimize
         printed = [Fused(e) if depends_on_sample(s) else e for e, s in zip(printed, skeletons)]
     function = sp.lambdify(
         [*samples, *constants, N, _AXES], printed,
-        modules=["numpy", {"numexpr": _numexpr_module()}] if fused else "numpy",
+        # functools: SymPy's NumPy printer writes Min and Max (a clip) with functools.reduce
+        modules=["numpy", {"functools": functools, **(
+            {"numexpr": _numexpr_module()} if fused else {})}],
         printer=_KernelPrinter, docstring_limit=0,
         cse=_cse_with_coefficients(coefficients, fused) if coefficients or fused else True,
     )
