@@ -229,20 +229,7 @@ def _sign_condition(relation: sp.Basic | str, symbols: set[sp.Symbol]) -> tuple[
             "is True), so it names no symbol of the claim.  State it on the claim's own "
             "symbol (a > 0 with the a the claim uses), or as a string assume=['a > 0'], "
             "which is read with the claim's symbols")
-    kind = _SIGNS.get(type(relation))
-    if kind is None or not isinstance(relation, Relational) or relation.rhs != 0 \
-            or not isinstance(relation.lhs, sp.Symbol):
-        raise AssumptionError(
-            f"cannot apply the assumption {relation!r}: write a sign condition on one symbol "
-            "(gamma > 0, a < 0, x >= 0, a != 0) in assume=[...], or a value in where={eps: 0}")
-    symbol = _claim_symbol(relation.lhs, symbols, "assume")
-    stated = type(relation)(symbol, 0)
-    if stated is sp.false:
-        raise AssumptionError(f"assume=[{relation}] contradicts what {symbol} is declared to "
-                              f"be ({', '.join(f for f in _KEPT_FACTS if getattr(symbol, 'is_' + f))})")
-    if stated is sp.true:
-        return None
-    return symbol, kind
+    return _on_claim_symbol(relation, repr(relation), symbols)
 
 
 def _parsed_condition(text: str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind] | None:
@@ -256,15 +243,24 @@ def _parsed_condition(text: str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _K
     except (sp.SympifyError, SyntaxError, TypeError, TokenError) as error:
         raise AssumptionError(f"assume=[{text!r}]: cannot read it as a condition "
                               f"({type(error).__name__}): write it like 'gamma > 0'") from None
+    return _on_claim_symbol(relation, repr(text), symbols)
+
+
+def _on_claim_symbol(relation: sp.Basic, written: str,
+                     symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind] | None:
+    """``symbol op 0`` (``written``: as the user gave it) stated on the claim's own symbol:
+    (symbol, kind), or None when the symbol's declaration already says so."""
     kind = _SIGNS.get(type(relation))
-    if kind is None or relation.rhs != 0 or not isinstance(relation.lhs, sp.Symbol):
+    if kind is None or not isinstance(relation, Relational) or relation.rhs != 0 \
+            or not isinstance(relation.lhs, sp.Symbol):
         raise AssumptionError(
-            f"cannot apply the assumption {text!r}: write a sign condition on one symbol "
+            f"cannot apply the assumption {written}: write a sign condition on one symbol "
             "(gamma > 0, a < 0, x >= 0, a != 0) in assume=[...], or a value in where={eps: 0}")
     symbol = _claim_symbol(relation.lhs, symbols, "assume")
     stated = type(relation)(symbol, 0)
     if stated is sp.false:
-        raise AssumptionError(f"assume=[{text!r}] contradicts what {symbol} is declared to be")
+        raise AssumptionError(f"assume=[{written}] contradicts what {symbol} is declared to "
+                              f"be ({', '.join(f for f in _KEPT_FACTS if getattr(symbol, 'is_' + f))})")
     if stated is sp.true:
         return None
     return symbol, kind
