@@ -40,6 +40,7 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any, Self
 
 import numpy as np
 import sympy as sp
@@ -57,7 +58,23 @@ FAMILY = ("batchnorm", "layernorm", "rmsnorm", "groupnorm", "instancenorm")
 
 
 @dataclass(frozen=True)
-class Recipe:
+class _Recipe:
+    """What the standardizing and the weight-norm recipes both name (each says which values
+    it takes), so that one diagnosis serves both: the reduction ``axes``, the ``root``, the
+    ``scale``, and the rules that give ``dx`` and ``dgamma``."""
+
+    axes: str = "correct"
+    root: str = "sqrt"
+    scale: str = "gamma"
+    dx: str = "derived"
+    dgamma: str = "derived"
+
+    def changed(self, **changes: Any) -> Self:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Recipe(_Recipe):
     """How a normalization is computed; each family member's correct one is in :data:`REFERENCE`.
 
     y = scale * c / denominator (+ beta_w), c = x - Mean(x) (``centre``) or x, with
@@ -88,16 +105,8 @@ class Recipe:
     centre: bool = True
     variance: str = "biased"
     eps: str = "inside"
-    root: str = "sqrt"
-    scale: str = "gamma"
     shift: bool = True
-    axes: str = "correct"
     compute: str = "input"
-    dx: str = "derived"
-    dgamma: str = "derived"
-
-    def changed(self, **changes) -> Recipe:
-        return dataclasses.replace(self, **changes)
 
     @property
     def rounding_only(self) -> bool:
@@ -113,7 +122,7 @@ REFERENCE["rmsnorm"] = Recipe(centre=False, shift=False)
 GEMMA_RMSNORM = Recipe(centre=False, shift=False, scale="one-plus-gamma")
 
 @dataclass(frozen=True)
-class WeightNormRecipe:
+class WeightNormRecipe(_Recipe):
     """How weight normalization is computed: w = gain * v / ||v||, the norm of each output row
     (every axis but the feature axis 0, as PyTorch's weight_norm with dim=0), with
 
@@ -126,15 +135,6 @@ class WeightNormRecipe:
 
     Field names are the standardizing recipe's, so one diagnosis serves both.
     """
-
-    axes: str = "correct"
-    root: str = "sqrt"
-    scale: str = "gamma"
-    dx: str = "derived"
-    dgamma: str = "derived"
-
-    def changed(self, **changes) -> WeightNormRecipe:
-        return dataclasses.replace(self, **changes)
 
     rounding_only = False  # every weight-norm mistake is a formula
 
