@@ -97,6 +97,8 @@ class NumericCheck:
     rows: tuple[CheckRow, ...]
     #: max |reference| per output, in the rows' order: how far from zero each reference is
     reference_max: tuple[float, ...]
+    #: the arrays both sides were given, by name (x, g, parameters, constants)
+    inputs: Mapping[str, np.ndarray]
 
     @property
     def passed(self) -> bool:
@@ -180,15 +182,16 @@ class Normalization:
         return matrix_sections([*with_rows, *self.invariance(budget=budget)])[0]
 
     def check(self, backend: str = "torch", *, held: bool = True, shape: tuple[int, int] = (6, 5),
-              seed: int = 0) -> NumericCheck:
+              seed: int = 0, constants: Mapping[sp.Symbol, Any] | None = None) -> NumericCheck:
         """The kernel of :meth:`derivation` (``held`` as there) against ``backend``'s autograd
         of the declared formula, float64, on an (N, C) input reduced over :data:`AXIS`.
 
         x, the upstream gradient g, the parameters and the constants are random (fixed
         ``seed``; g never constant, positive symbols get positive values); an output passes
         when max |kernel - reference| / max |reference| <= 1e-12 and the reference is
-        neither zero nor constant."""
-        return _check(self, backend, held, shape, seed)
+        neither zero nor constant.  ``constants`` fixes some constants (a scalar or one value
+        per kept position, e.g. a clip bound) instead of drawing them."""
+        return _check(self, backend, held, shape, seed, dict(constants or {}))
 
 
 def _validate(n: Normalization) -> None:
@@ -332,8 +335,10 @@ def _translated(n: Normalization, backend: str) -> tuple[Callable[..., Any], Cal
     printer = _printer(backend)
     inputs = [n.x, *n.params, *n.constants]
     held = list(n.held)
-    y = sp.lambdify([*inputs, *held, N, _AXES], n.y, modules=backend, printer=printer)
-    definitions = sp.lambdify([*inputs, N, _AXES], [n.held[h] for h in held], modules=backend,
+    # functools: SymPy's printers write Min and Max (a clip) with functools.reduce
+    modules = [backend, {"functools": functools}]
+    y = sp.lambdify([*inputs, *held, N, _AXES], n.y, modules=modules, printer=printer)
+    definitions = sp.lambdify([*inputs, N, _AXES], [n.held[h] for h in held], modules=modules,
                               printer=printer)
     return y, definitions
 
@@ -390,11 +395,16 @@ def _reference_jax(n: Normalization, values: dict[str, np.ndarray],
         ["dx", *(f"d{p}" for p in n.params)], grads)}}
 
 
-def _check(n: Normalization, backend: str, held: bool, shape: tuple[int, int],
-           seed: int) -> NumericCheck:
+def _check(n: Normalization, backend: str, held: bool, shape: tuple[int, int], seed: int,
+           constants: dict[sp.Symbol, Any]) -> NumericCheck:
     if backend not in BACKENDS:
         raise DeclarationError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     values = _random_inputs(n, shape, seed)
+    for c, value in constants.items():
+        if c not in n.constants:
+            raise DeclarationError(f"{n.name}: {c} is not a constant of the formula; its "
+                                   f"constants are {', '.join(map(str, n.constants))}")
+        values[str(c)] = np.broadcast_to(value, values[str(c)].shape).astype(np.float64)
     axis = AXIS[n.over]
     start = time.perf_counter()
     # The reference always runs the formula as declared: held quantities stop the gradient.
@@ -410,7 +420,7 @@ def _check(n: Normalization, backend: str, held: bool, shape: tuple[int, int],
         rows.append(CheckRow(backend, f"{kernel.name} {case}", output, "float64", max_abs,
                              max_rel, TOLERANCE["float64"], passed, seconds, note))
         scales.append(float(np.max(np.abs(expected))))
-    return NumericCheck(kernel.name, backend, tuple(rows), tuple(scales))
+    return NumericCheck(kernel.name, backend, tuple(rows), tuple(scales), values)
 
 
 __all__ = ["AXIS", "BACKENDS", "DeclarationError", "Normalization", "NormalizationDerivation",

@@ -6,6 +6,7 @@ torch and jax are required here: a missing backend fails these tests, it is not 
 
 import io
 
+import numpy as np
 import pytest
 import sympy as sp
 from rich.console import Console
@@ -30,6 +31,13 @@ gamma_w, beta_w = sample_symbols("gamma_w beta_w")
 RENORM = Normalization("batch-renorm", gamma * ((x - Mean(x)) / s * r + d) + beta,
                        params=(gamma, beta),
                        held={r: s / sigma_r, d: (Mean(x) - mu_r) / sigma_r})
+r_max, d_max = sp.symbols("r_max d_max", positive=True)
+#: ... and clipped, r in [1/r_max, r_max] and d in [-d_max, d_max], as the paper trains it.
+CLIPPED = Normalization("batch-renorm-clipped", RENORM.y, params=(gamma, beta), held={
+    r: sp.Min(sp.Max(s / sigma_r, 1 / r_max), r_max),
+    d: sp.Min(sp.Max((Mean(x) - mu_r) / sigma_r, -d_max), d_max)})
+#: clip bounds under which the check's data (seed 0) is clipped on some channels, not others
+CLIP_BOUNDS = {r_max: 1.3, d_max: 0.4}
 #: The odd extension of sqrt(u + 1/4) - 1/2 of symbn.identities.mock, written without
 #: branches: sign(x) (sqrt(e^q |x| + 1/4) - 1/2) = e^q x / (sqrt(e^q |x| + 1/4) + 1/2).
 SQRT_SHIFT = Normalization(
@@ -63,6 +71,16 @@ def test_differentiating_the_held_quantities_gives_another_dx():
         is Status.REFUTED
 
 
+def test_clipped_batch_renorm_is_r_times_batchnorm_and_is_batchnorm_before_relaxing():
+    dx, bn = CLIPPED.derivation().dx, derive_batchnorm()
+    assert prove(dx, CLIPPED.held[r] * bn.dx).status is Status.PROVED
+    assert prove(dx, bn.dx).status is Status.REFUTED
+    # r_max = 1, d_max = 0 (the start of training): exactly BatchNorm, forward and backward
+    start = {r_max: 1, d_max: 0}
+    assert prove(CLIPPED.forward.xreplace(start), bn.y).status is Status.PROVED
+    assert prove(dx.xreplace(start), bn.dx).status is Status.PROVED
+
+
 def test_the_forward_replaces_held_quantities_by_their_definitions():
     assert not RENORM.forward.has(r) and not RENORM.forward.has(d)
     assert set(RENORM.constants) == {eps, mu_r, sigma_r}
@@ -92,8 +110,21 @@ def test_the_kernel_matches_autograd_of_the_same_formula(norm, backend):
 
 @pytest.mark.integration
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_held_quantity_differentiated_fails_the_check(backend):
-    result = RENORM.check(backend, held=False)
+def test_clipped_batch_renorm_matches_autograd_with_the_clip_active_on_some_channels(backend):
+    result = CLIPPED.check(backend, constants=CLIP_BOUNDS)
+    assert result.passed and min(result.reference_max) > 0.1, result.rows
+    # not vacuous: some channels' dx is clipped (differs from the unclipped), some not
+    values = result.inputs
+    same = np.isclose(CLIPPED.kernel()(**values)["dx"], RENORM.kernel()(**values)["dx"],
+                      rtol=1e-12, atol=0).all(axis=0)
+    assert same.any() and not same.all()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("norm", [RENORM, CLIPPED], ids=lambda n: n.name)
+def test_a_held_quantity_differentiated_fails_the_check(norm, backend):
+    result = norm.check(backend, held=False, constants=CLIP_BOUNDS if norm is CLIPPED else {})
     assert not result.passed
     failed = {row.quantity: row.max_rel for row in result.rows if not row.passed}
     assert list(failed) == ["dx"] and failed["dx"] > 1e-2
@@ -138,6 +169,7 @@ def test_rms_over_the_batch_is_scale_invariant_but_not_shift_invariant():
 @pytest.mark.integration
 def test_batch_renorm_and_sqrt_shift_are_invariant_to_nothing():
     assert _statuses(RENORM) == (Status.REFUTED,) * len(TRANSFORMS)
+    assert _statuses(CLIPPED) == (Status.REFUTED,) * len(TRANSFORMS)
     assert _statuses(SQRT_SHIFT) == (Status.REFUTED,) * len(TRANSFORMS)
 
 
@@ -171,3 +203,8 @@ def test_a_bad_declaration_gets_one_clear_error(declare, names):
 def test_an_unknown_backend_is_named():
     with pytest.raises(DeclarationError, match="'tensorflow'"):
         RENORM.check("tensorflow")
+
+
+def test_a_fixed_value_for_something_not_a_constant_is_named():
+    with pytest.raises(DeclarationError, match="gamma is not a constant"):
+        RENORM.check("torch", constants={gamma: 1.0})
