@@ -27,7 +27,11 @@ import sympy as sp
 from symbn.identities.record import CheckedIdentity, Identity, check
 from symbn.prove import Status, Verdict, prove
 
-__all__ = ["assert_as_expected", "assert_proved", "assert_refuted", "assert_verdict"]
+__all__ = ["BUDGET", "assert_as_expected", "assert_proved", "assert_refuted", "assert_verdict"]
+
+#: seconds each claim may take by default: a generous budget, so that a test's outcome does
+#: not depend on how loaded the machine is (a claim decided at once still returns at once)
+BUDGET = 60.0
 
 
 def _claim_text(lhs: Any, rhs: Any) -> str:
@@ -50,12 +54,12 @@ def assert_verdict(expected: Status | str, lhs: Any, rhs: Any = 0, *,
                    steps: Iterable[tuple[str, Any]] = (), **prove_kwargs: Any) -> Verdict:
     """``prove(lhs, rhs, **prove_kwargs)`` must come out ``expected``; returns the verdict.
 
-    ``prove_kwargs`` are :func:`symbn.prove`'s (``where``, ``assume``, ``budget``, ...);
-    ``steps``, (label, expression) pairs, are shown in the failure message as the
-    derivation."""
+    ``prove_kwargs`` are :func:`symbn.prove`'s (``where``, ``assume``, ``budget``, ...),
+    ``budget`` :data:`BUDGET` unless given; ``steps``, (label, expression) pairs, are shown
+    in the failure message as the derivation."""
     __tracebackhide__ = True
     wanted = expected if isinstance(expected, Status) else Status(str(expected).upper())
-    verdict = prove(lhs, rhs, **prove_kwargs)
+    verdict = prove(lhs, rhs, **{"budget": BUDGET, **prove_kwargs})
     if verdict.status is not wanted:
         raise AssertionError(_failure(wanted, verdict, _claim_text(lhs, rhs), steps))
     return verdict
@@ -77,7 +81,7 @@ def assert_refuted(lhs: Any, rhs: Any = 0, *, steps: Iterable[tuple[str, Any]] =
     return assert_verdict(Status.REFUTED, lhs, rhs, steps=steps, **prove_kwargs)
 
 
-def assert_as_expected(identity: Identity, *, budget: float = 5.0,
+def assert_as_expected(identity: Identity, *, budget: float = BUDGET,
                        explicit: bool = True) -> CheckedIdentity:
     """``check(identity)``: the claim gets its expected verdict, every control is REFUTED
     and every explicit cross-check agrees; returns the checked identity.  The failure

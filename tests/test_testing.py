@@ -14,17 +14,16 @@ pytest_plugins = ["pytester"]
 
 u, v = sample_symbols("u v")
 b = sp.Symbol("b", real=True)
-BUDGET = 60  # a budget no strategy needs on a loaded machine: verdicts must not depend on timing
 
 
 def test_assert_proved_returns_the_proved_verdict():
-    verdict = assert_proved(batchnorm(u + b), batchnorm(u), budget=BUDGET)
+    verdict = assert_proved(batchnorm(u + b), batchnorm(u))
     assert verdict.status is Status.PROVED
 
 
 def test_assert_proved_of_a_false_claim_shows_the_claim_and_the_counterexample():
     with pytest.raises(AssertionError) as failed:
-        assert_proved(batchnorm(u + v), batchnorm(u), budget=BUDGET)
+        assert_proved(batchnorm(u + v), batchnorm(u))
     message = str(failed.value)
     assert message.startswith("expected PROVED, got REFUTED")
     assert "claim: beta + gamma*(u + v - Mean(u) - Mean(v))" in message
@@ -32,41 +31,44 @@ def test_assert_proved_of_a_false_claim_shows_the_claim_and_the_counterexample()
 
 
 def test_assert_refuted_returns_the_counterexample_and_fails_on_a_true_claim_with_its_steps():
-    verdict = assert_refuted(sp.Abs(b), b, budget=BUDGET)
+    verdict = assert_refuted(sp.Abs(b), b)
     assert verdict.counterexample is not None and verdict.counterexample.constants[b] < 0
     with pytest.raises(AssertionError) as failed:
-        assert_refuted(sp.Abs(b), b, assume=[b > 0], steps=[("|b| for b > 0", sp.Abs(b))],
-                       budget=BUDGET)
+        assert_refuted(sp.Abs(b), b, assume=[b > 0], steps=[("|b| for b > 0", sp.Abs(b))])
     message = str(failed.value)
     assert message.startswith("expected REFUTED, got PROVED")
     assert "step |b| for b > 0: Abs(b)" in message and "verdict: PROVED" in message
 
 
-def test_an_undecided_verdict_shows_the_residual(monkeypatch):
+def test_an_undecided_verdict_shows_the_residual_and_the_budget_is_generous(monkeypatch):
     residual = sp.Symbol("left_over")
     undecided = Verdict(Status.UNDECIDED, "no strategy reduced it", (), residual, 0.5)
-    monkeypatch.setattr(symbn.testing, "prove", lambda *args, **kwargs: undecided)
+    calls = []
+    monkeypatch.setattr(symbn.testing, "prove",
+                        lambda *args, **kwargs: calls.append(kwargs) or undecided)
     with pytest.raises(AssertionError) as failed:
-        assert_verdict("proved", b, 0)
+        assert_verdict("proved", b, 0, where={b: 1})
+    assert calls == [{"budget": symbn.testing.BUDGET, "where": {b: 1}}]
+    assert symbn.testing.BUDGET >= 60  # no strategy needs it on a loaded machine
     assert "expected PROVED, got UNDECIDED" in str(failed.value)
     assert "residual (lhs - rhs after the last reduction): left_over" in str(failed.value)
 
 
 def test_matrices_as_lists_are_claims_too():
-    assert_proved([[b, 1], [2, b]], [[b, 1], [2, b]], budget=BUDGET)
+    assert_proved([[b, 1], [2, b]], [[b, 1], [2, b]])
     with pytest.raises(AssertionError, match=r"claim: Matrix\(\[\[b\]\]\) == Matrix\(\[\[b \+ 1\]\]\)"):
-        assert_proved([[b]], [[b + 1]], budget=BUDGET)
+        assert_proved([[b]], [[b + 1]])
 
 
 def test_assert_as_expected_checks_the_claim_and_its_controls():
     shift = claim("shift", batchnorm(u + b), batchnorm(u), explicit_sizes=(2,),
                   controls=[claim("per-sample-shift", batchnorm(u + v), batchnorm(u),
                                   expected="REFUTED")])
-    checked = assert_as_expected(shift, budget=BUDGET)
+    checked = assert_as_expected(shift)
     assert checked.verdict.status is Status.PROVED and checked.controls[0].verdict.refuted
     wrongly = claim("shift-refuted", batchnorm(u + b), batchnorm(u), expected="REFUTED")
     with pytest.raises(AssertionError) as failed:
-        assert_as_expected(wrongly, budget=BUDGET)
+        assert_as_expected(wrongly)
     assert str(failed.value).startswith("shift-refuted not as expected (shift-refuted is PROVED)")
     assert "UNEXPECTED, expected REFUTED" in str(failed.value)  # the report of the claim
 
