@@ -240,6 +240,7 @@ def collect(paths: Iterable[str | os.PathLike[str]]) -> list[Identity]:
     found: list[tuple[Identity, str]] = []
     messages: list[str] = []
     built: dict[int, Identity] = {}
+    imported: dict[Path, int] = {}  # claims per file: a file named twice is imported once
     for path in map(Path, paths):
         try:
             files = _files(path)
@@ -249,6 +250,10 @@ def collect(paths: Iterable[str | os.PathLike[str]]) -> list[Identity]:
         in_folder = path.is_dir()
         count = 0
         for file in files:
+            if file.resolve() in imported:
+                count += imported[file.resolve()]
+                continue
+            imported[file.resolve()] = 0
             try:
                 claims = collect_namespace(_import(file), str(file), built)
             except ClaimFileError as error:
@@ -259,6 +264,7 @@ def collect(paths: Iterable[str | os.PathLike[str]]) -> list[Identity]:
                                 "my_claim = symbn.claim('my-claim', lhs, rhs, controls=[...])")
             found += [(c, str(file)) for c in claims]
             count += len(claims)
+            imported[file.resolve()] = len(claims)
         if in_folder and count == 0 and not any(m.startswith(str(path)) for m in messages):
             messages.append(f"{path}: no claims in any of its {len(files)} Python files")
     messages += _clashes(found)

@@ -89,6 +89,11 @@ def test_a_folder_collects_its_python_files_in_path_order(tmp_path):
     assert names(collect([tmp_path])) == ["first", "second", "third"]
 
 
+def test_a_file_named_twice_is_collected_once(tmp_path):
+    path = write(tmp_path, "once.py", COMMUTES)
+    assert names(collect([path, tmp_path, tmp_path / "." / "once.py"])) == ["commutes"]
+
+
 def test_a_file_imports_its_neighbours(tmp_path):
     write(tmp_path, "shared_symbols.py", "c = sp.Symbol('c', positive=True)\n")
     path = write(tmp_path, "uses.py", 'from shared_symbols import c\n'
