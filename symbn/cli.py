@@ -15,7 +15,9 @@ import os
 import sys
 import tempfile
 import traceback
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from symbn import __version__
 
@@ -23,6 +25,13 @@ from symbn import __version__
 # list of identities start without them
 from symbn.identities.index import UnknownIdentity
 from symbn.report import document, terminal
+
+if TYPE_CHECKING:  # the records import SymPy
+    from symbn.identities.record import Identity
+
+#: what main() and run_claims() take besides the command line: a module's namespace to
+#: collect claims from, or the claims themselves
+Claims = Mapping[str, Any] | Iterable["Identity"]
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -90,7 +99,7 @@ def _selected(args):
     if args.claims is None:
         return select(args.names)
     own = collect_namespace(args.claims, args.claims.get("__file__", "<claims>")) \
-        if isinstance(args.claims, dict) else list(args.claims)
+        if isinstance(args.claims, Mapping) else list(args.claims)
     return [*(select(args.names) if args.names else ()), *own]
 
 
@@ -382,7 +391,7 @@ def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None, *, claims=None) -> int:
+def main(argv: Sequence[str] | None = None, *, claims: Claims | None = None) -> int:
     """The command; ``claims`` (for :func:`run_claims`): claims to prove besides those the
     command line names, or a module's namespace to collect them from."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -409,7 +418,7 @@ def main(argv=None, *, claims=None) -> int:
         return EXIT_INTERNAL
 
 
-def run_claims(claims, argv=None) -> int:
+def run_claims(claims: Claims, argv: Sequence[str] | None = None) -> int:
     """``symbn prove`` of ``claims`` from a script: ``sys.exit(run_claims(globals()))``.
 
     ``claims``: a module's namespace (``globals()``), collected as ``symbn prove FILE``
