@@ -62,6 +62,19 @@ def key_of(*parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _unpickle(payload: bytes) -> Any:
+    """The stored value.  A SymPy object unpickles by calling its class on its args, which
+    re-simplifies every node of an expression that was simplified when it was built; with
+    evaluation off (in this thread only) each node is rebuilt as stored, the same object
+    (equal, same hash) at a fifth of the cost, which is most of a warm run's reading."""
+    if b"sympy" not in payload:
+        return pickle.loads(payload)
+    from sympy.core.parameters import evaluate
+
+    with evaluate(False):
+        return pickle.loads(payload)
+
+
 class Cache:
     """get_or_compute(parts, compute) -> (value, hit): the cached value, or compute and store it."""
 
@@ -119,7 +132,7 @@ class Cache:
         try:
             if hashlib.sha256(payload).digest() != digest:
                 raise ValueError("checksum mismatch")
-            return True, pickle.loads(payload)
+            return True, _unpickle(payload)
         except Exception:  # noqa: BLE001 -- any damage means: rebuild, never trust
             self.rebuilt += 1
             if not self.read_only:

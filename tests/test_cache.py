@@ -124,3 +124,29 @@ def test_an_unusable_directory_is_reported_when_the_cache_is_made(tmp_path):
     blocker.write_text("")
     assert Cache(blocker / "cache").warning is not None
     assert Cache(tmp_path / "fresh").warning is None
+
+
+def test_cached_expressions_come_back_as_stored_though_read_without_evaluation(tmp_path):
+    """Entries unpickle with SymPy's evaluation off (fast): every kind of node the prover
+    stores must come back equal to what was stored, the same structure and hash."""
+    from symbn.core import Mean, SampleSymbol
+
+    x, g = SampleSymbol("x"), SampleSymbol("g")
+    a, eps = sp.Symbol("a", real=True), sp.Symbol("epsilon", positive=True)
+    f = sp.Function("f")
+    variance = Mean(x**2) - Mean(x) ** 2
+    values = [
+        (x - Mean(x)) / sp.sqrt(variance + eps) * g - sp.Rational(3, 7) * a,
+        sp.Piecewise((a, a > 0), (-a, True)) + sp.Max(a, 0) + sp.Abs(a) * sp.sign(a),
+        sp.Derivative(f(a), a) + sp.exp(-a**2) + sp.log(eps) + f(a, 2 * a),
+        sp.Matrix([[a, sp.sqrt(2) * a], [sp.I * a, sp.Float("0.1", 30)]]),
+        {"relation": sp.Ne(a, 0), "tuple": (sp.S.Half, sp.zoo, -sp.oo, sp.nan)},
+    ]
+    cache = Cache(tmp_path)
+    for k, value in enumerate(values):
+        cache.get_or_compute(("value", k), lambda value=value: value)
+    for k, value in enumerate(values):
+        read, hit = Cache(tmp_path).get_or_compute(("value", k), lambda: None)
+        assert hit and read == value and sp.srepr(read) == sp.srepr(value)
+        if isinstance(value, sp.Expr):
+            assert hash(read) == hash(value) and sp.simplify(read - value) == 0

@@ -123,9 +123,11 @@ def check(identity: Identity, *, budget: float = 5.0, explicit: bool = True,
     claim = build_claim(identity, cache)
     catalogued = _catalogued().get(identity.name) is identity
     # a claim of the catalogue is a function of symbn's code, cached under its name; any
-    # other (a user's file) is built again, and its verdicts are cached by their content
-    explicit_claims = [(m, _cached(cache if catalogued else None, ("explicit", identity.name, m),
-                                   lambda m=m: _build(identity, m)))
+    # other (a user's file) is built again, and its verdicts are cached by their content.
+    # An explicit claim is built (or read) only when its verdict is not in the cache
+    explicit_claims = [(m, lambda m=m: _cached(cache if catalogued else None,
+                                               ("explicit", identity.name, m),
+                                               lambda: _build(identity, m)))
                        for m in (identity.explicit_sizes if explicit else ())]
     return CheckedIdentity(
         identity=identity,
@@ -193,22 +195,26 @@ def _cached(cache, parts, compute):
     return compute() if cache is None else cache.get_or_compute(parts, compute)[0]
 
 
-def prove_claim(claim: Claim, budget: float, cache=None, *,
+def prove_claim(claim: Claim | Callable[[], Claim], budget: float, cache=None, *,
                 built_from: tuple[str, int | None] | None = None) -> Verdict:
-    """``claim.prove(budget)``, through the cache when one is given.
+    """``claim.prove(budget)``, through the cache when one is given; ``claim`` may be a
+    function that builds it, called only when the verdict is not cached.
 
     ``built_from``: (name, m) when the claim is the catalogue identity's (its explicit form
     at m), whose verdict is then cached under that name: the claim is a function of
     symbn's code, which every cache key includes, so the claim's full text (long to
     print) need not be in the key."""
+    build = claim if callable(claim) else lambda: claim
     if cache is None:
-        return claim.prove(budget)
+        return build().prove(budget)
     if built_from is not None:
         parts: tuple = ("verdict of", *built_from, budget)
     else:
-        where = tuple(sorted(claim.where.items(), key=str))
-        parts = ("verdict", claim.lhs, claim.rhs, where, claim.assume, budget)
-    verdict, hit = cache.get_or_compute(parts, lambda: claim.prove(budget))
+        built = build()
+        build = lambda: built  # noqa: E731 -- built once
+        where = tuple(sorted(built.where.items(), key=str))
+        parts = ("verdict", built.lhs, built.rhs, where, built.assume, budget)
+    verdict, hit = cache.get_or_compute(parts, lambda: build().prove(budget))
     return dataclasses.replace(verdict, cached=True) if hit else verdict
 
 
