@@ -88,7 +88,7 @@ def _expected(value: Status | str, name: str) -> Status:
 def claim(name: str, lhs: Any, rhs: Any = 0, *, statement: str | None = None,
           title: str | None = None, source: str = "not given", where: Mapping | None = None,
           assume: Iterable[Any] = (), expected: Status | str = Status.PROVED,
-          controls: Iterable[Identity] = (), tags: Iterable[str] = (),
+          controls: Identity | Iterable[Identity] = (), tags: Iterable[str] = (),
           steps: Iterable[tuple[str, Any]] = (), explicit_sizes: Iterable[int] = ()) -> Identity:
     """The claim ``lhs == rhs`` as an :class:`~symbn.identities.record.Identity`, the
     record the catalogue uses.
@@ -96,7 +96,7 @@ def claim(name: str, lhs: Any, rhs: Any = 0, *, statement: str | None = None,
     ``where`` substitutes values (``{eps: 0}``), ``assume`` gives sign conditions
     (``[gamma > 0]`` or ``"gamma > 0"``), as :func:`symbn.prove` takes them.  ``expected``
     is the verdict it must get (``"PROVED"``, ``"REFUTED"`` or ``"UNDECIDED"``).
-    ``controls`` are wrong variants that must be REFUTED (state each with
+    ``controls`` are wrong variants (one, or a list) that must be REFUTED (state each with
     ``claim(..., expected="REFUTED")``): a control shows the prover can say no to a claim
     close to yours.  ``steps`` are (label, expression) pairs shown as the derivation;
     ``explicit_sizes`` cross-checks a general-form claim (with ``Mean``) at those batch
@@ -106,7 +106,7 @@ def claim(name: str, lhs: Any, rhs: Any = 0, *, statement: str | None = None,
         raise ClaimError(f"claim name {name!r}: use letters, digits, '-', '_' and '.', "
                          "starting with a letter or digit (it names the certificate file)")
     left, right = _side(lhs, name, "lhs"), _side(rhs, name, "rhs")
-    controls = tuple(controls)
+    controls = (controls,) if isinstance(controls, Identity) else tuple(controls)
     for c in controls:
         if not isinstance(c, Identity):
             raise ClaimError(f"claim {name!r}: controls= holds a {type(c).__name__}; give "

@@ -204,6 +204,8 @@ def test_claim_states_the_catalogue_record():
     assert made.claim().assume == (a > 0,) and made.claim().steps == (("|a|", sp.Abs(a)),)
     assert made.statement == "Abs(a) == a" and made.tags == ("mine",)
     assert isinstance(claim("m", [[a, 1]], ((a, 1),)).claim().lhs, sp.ImmutableMatrix)
+    one = claim("one-control", a, a, controls=claim("wrong", a, a + 1, expected="REFUTED"))
+    assert [c.name for c in one.controls] == ["wrong"]
     with pytest.raises(ClaimError, match="lhs is a object SymPy cannot read"):
         claim("bad", object(), 0)
     assert symbn.claim is claim and symbn.Identity is Identity
