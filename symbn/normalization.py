@@ -27,7 +27,8 @@ A parameter that is a plain symbol is one value per kept position (per channel f
 ``over="batch"``): its gradient is a batch scalar.  A parameter declared with
 :func:`symbn.core.sample_symbols` is one value per element (LayerNorm's per-feature gamma
 for ``over="features"``): its gradient is per element.  Other free symbols (eps, running
-statistics) are constants, given one value per kept position.
+statistics, clip bounds) are constants, given one value per kept position.  A held quantity
+may clip (``Min``/``Max``), as Batch Renormalization does.
 """
 
 from __future__ import annotations
