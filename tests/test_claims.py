@@ -154,6 +154,7 @@ def test_a_name_used_twice_is_a_clash(tmp_path, capsys):
     assert status == 2 and "'bias-gradient-zero' name both a claim of your files" in err
 
 
+@pytest.mark.integration  # proves a catalogue identity
 def test_paths_and_catalogue_names_mix(tmp_path, capsys):
     path = write(tmp_path, "mine.py", COMMUTES)
     status, out, _ = run(capsys, "prove", "bias-shift-invariance", str(path), "--json",
