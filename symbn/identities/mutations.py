@@ -4,7 +4,8 @@ A prover that can say PROVED is only trustworthy if it is seen to say REFUTED fo
 that are almost right.  The suite holds
 
 * mutations of every catalogue identity: a changed coefficient, a flipped sign, an added
-  constant, a dropped term, a missing assumption;
+  constant, a dropped term, a missing assumption; an inequality's relation reversed (a
+  changed bound may still hold, having slack);
 * every known BN mistake (:mod:`symbn.verify.mistakes`) claimed equal to the correct BN;
 * a wrong batch size: "with eps = 0 no gradient reaches the input" holds at N = 2 only;
 * claims that fail only at a boundary: a constant batch, a batch of one, a radicand at 0
@@ -67,6 +68,8 @@ def _mutations_of(identity: Identity, claim: Claim) -> list[WrongClaim]:
             return Claim(lhs, rhs, claim.where, claim.assume)
         return WrongClaim(f"{identity.name}/{kind}", kind, identity.name, build)
 
+    if claim.relation != "==":
+        return [_reversed(identity, claim)]
     found = [wrong("added constant", lambda c: (c.lhs, c.rhs + _ones_like(c.rhs) / 7))]
     if _is_zero(claim.rhs):
         if _first_symbol(claim) is None:
@@ -84,6 +87,18 @@ def _mutations_of(identity: Identity, claim: Claim) -> list[WrongClaim]:
         found.append(WrongClaim(f"{identity.name}/missing assumption", "missing assumption",
                                 identity.name, lambda: _without_assumptions(claim)))
     return found
+
+
+#: an inequality's reversal: lhs <= rhs becomes lhs > rhs, false wherever the claim holds
+_REVERSED = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}
+
+
+def _reversed(identity: Identity, claim: Claim) -> WrongClaim:
+    """An inequality's wrong variant: the reversed relation (the other mutations change
+    a bound that may have slack, and a looser bound is no wrong claim)."""
+    return WrongClaim(f"{identity.name}/reversed relation", "reversed relation", identity.name,
+                      lambda: Claim(claim.lhs, claim.rhs, claim.where, claim.assume,
+                                    relation=_REVERSED[claim.relation]))
 
 
 def _without_assumptions(c: Claim) -> Claim:

@@ -20,7 +20,7 @@ from symbn.core import instantiate
 from symbn.display import Displayable
 from symbn.prove import Status, Verdict, apply_assumptions, prove
 from symbn.certify import Malformed
-from symbn.prove.certificate import certificate_data
+from symbn.prove.certificate import Certificate, certificate_data
 from symbn.prove.budget import run_with_budget
 from symbn.prove.pool import map_ordered
 
@@ -34,8 +34,15 @@ class Claim:
     where: dict = field(default_factory=dict)
     assume: tuple = ()
     steps: tuple[tuple[str, sp.Expr], ...] = ()  # the derivation, for the report
+    #: "==", or an inequality lhs <= rhs ("<=", "<", ">=", ">"): symbn.prove.inequality
+    relation: str = "=="
 
     def prove(self, budget: float) -> Verdict:
+        if self.relation != "==":
+            from symbn.prove.inequality import prove_inequality, relation_of
+
+            return prove_inequality(relation_of(self.lhs, self.relation, self.rhs),
+                                    where=self.where, assume=self.assume, budget=budget)
         return prove(self.lhs, self.rhs, where=self.where, assume=self.assume, budget=budget)
 
 
@@ -66,7 +73,8 @@ class Identity(Displayable, document="identity"):
         if self.explicit is not None:
             return self.explicit(m)
         c = self.claim()
-        return Claim(instantiate(c.lhs, m), instantiate(c.rhs, m), c.where, c.assume)
+        return Claim(instantiate(c.lhs, m), instantiate(c.rhs, m), c.where, c.assume,
+                     relation=c.relation)
 
 
 def control(name: str, statement: str, build: Callable[[], Claim]) -> Identity:
@@ -214,6 +222,8 @@ def prove_claim(claim: Claim | Callable[[], Claim], budget: float, cache=None, *
         build = lambda: built  # noqa: E731 -- built once
         where = tuple(sorted(built.where.items(), key=str))
         parts = ("verdict", built.lhs, built.rhs, where, built.assume, budget)
+        if built.relation != "==":
+            parts += (built.relation,)
     verdict, hit = cache.get_or_compute(parts, lambda: build().prove(budget))
     return dataclasses.replace(verdict, cached=True) if hit else verdict
 
@@ -237,7 +247,14 @@ def certificates(checked: CheckedIdentity) -> dict[str, dict | str]:
         if verdict.status is not Status.PROVED:
             continue
         (lhs, rhs), _ = apply_assumptions((claim.lhs, claim.rhs), claim.where, claim.assume)
-        statement = f"{stem}: {sp.sstr(lhs)} == {sp.sstr(rhs)}"
+        statement = f"{stem}: {sp.sstr(lhs)} {claim.relation} {sp.sstr(rhs)}"
+        if claim.relation != "==":  # an inequality's certificate is its own JSON
+            inequality = getattr(verdict.certificate, "to_json", None)
+            files[f"{stem}.json"] = (
+                {**inequality(), "claim": statement, "domain": list(verdict.domain),
+                 "assumptions": list(verdict.assumptions)} if inequality is not None
+                else "no certificate: the inequality's verdict carries none")
+            continue
         if verdict.certificate is not None:
             files[f"{stem}.json"] = _data(lhs - rhs, verdict, statement)
         elif isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
@@ -252,9 +269,11 @@ def certificates(checked: CheckedIdentity) -> dict[str, dict | str]:
 
 def _data(residual, verdict: Verdict, statement: str, *, with_certificate: bool = True):
     """The certificate's JSON (the verdict's domain and assumptions stated), or why not."""
+    certificate = verdict.certificate if with_certificate else None
+    if certificate is not None and not isinstance(certificate, Certificate):
+        return "no certificate: an inequality's certificate is not an equality's"
     try:
-        data = certificate_data(residual, verdict.certificate if with_certificate else None,
-                                claim=statement)
+        data = certificate_data(residual, certificate, claim=statement)
     except Malformed as why:
         return f"no certificate: {why}"
     data["domain"] = list(verdict.domain)

@@ -17,6 +17,7 @@ from symbn.display import Displayable
 if TYPE_CHECKING:  # the record strategies fill; imported for the type only
     from symbn.core import SampleSymbol
     from symbn.prove.certificate import Certificate
+    from symbn.prove.inequality import InequalityCertificate
 
 
 class Status(enum.Enum):
@@ -82,7 +83,7 @@ class Verdict(Displayable, document="verdict"):
     #: PROVED (engine and outcome), the high-precision re-evaluation of a counterexample.
     evidence: tuple[str, ...] = ()
     #: the data an independent checker needs to re-check a PROVED (symbn.prove.certificate).
-    certificate: Certificate | None = None
+    certificate: Certificate | InequalityCertificate | None = None
 
     def __bool__(self) -> bool:
         raise TypeError("a Verdict is three-valued: compare verdict.status with Status.PROVED")

@@ -1,0 +1,667 @@
+"""``prove_inequality(lhs <= rhs)``: PROVED with an exact certificate, or REFUTED at a point.
+
+The difference ``D`` (rhs - lhs for ``<=``/``<``, lhs - rhs for ``>=``/``>``) must be
+nonnegative (positive for a strict claim) for every value the assumptions allow.
+
+1. Refute first: exact rational points (concrete batches for general-form claims, the
+   boundaries too: constant batches, zeros, wide values, a batch of one) where D < 0
+   (D <= 0 for a strict claim), re-evaluated at 60 digits (exactly, when D is 0).
+2. Certify: D in moment form, each batch mean of a monomial an atom, each ``sqrt(B)`` a
+   symbol ``s > 0`` with ``s**2 = B``; D = P/Q over a common denominator.  Each factor of
+   Q gets a known sign (a positive symbol, a radicand, or a factor proved > 0 by a
+   certificate of its own; what cannot be signed is stated as the domain), and then
+   ``M * Q * D`` (a multiplier M = 1, or a mean of squares such as Mean(g**2), stated
+   ``> 0`` in the domain) is written as a nonnegative combination of squares of batch
+   constants and batch means of squares (:mod:`symbn.prove.sos`), times positive
+   symbols.  A strict claim needs one term that is a positive symbol product alone.
+3. The identity ``multiplier * D = sum of terms`` is re-verified exactly from the claim
+   (moment form, s**2 -> B, expanded: 0); a certificate that fails is discarded and the
+   verdict is UNDECIDED with the reason.
+
+The verdict's certificate (:class:`InequalityCertificate`) prints as a readable sum and
+exports JSON that :mod:`symbn.certify.inequality` re-checks with python-flint alone.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+import sympy as sp
+
+from symbn.core import Mean, N, SampleSymbol, evaluate_at_batch, moment_form
+from symbn.prove import sos
+from symbn.prove.budget import run_with_budget
+from symbn.prove.definedness import conditions, readable
+from symbn.prove.prover import DEFAULT_BUDGET, AssumptionError, apply_assumptions
+from symbn.prove.sampling import BATCH_SIZES, BOUNDARIES, Unsampleable, random_point
+from symbn.prove.verdict import Counterexample, Status, Verdict
+
+__all__ = ["InequalityCertificate", "prove_inequality", "RELATIONS"]
+
+#: relation class -> (operator, strict, sign of D = sign * (rhs - lhs))
+RELATIONS: dict[type, tuple[str, bool, int]] = {
+    sp.LessThan: ("<=", False, 1), sp.StrictLessThan: ("<", True, 1),
+    sp.GreaterThan: (">=", False, -1), sp.StrictGreaterThan: (">", True, -1),
+}
+_SEARCH_DIGITS = 30
+_CONFIRM_DIGITS = 60
+#: the most basis candidates one block may have before the search gives up on it
+_MAX_CANDIDATES = 4000
+
+
+class Unsupported(ValueError):
+    """A difference outside what the certificate search handles (the reason)."""
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A factor of the certificate's multiplier, ``expr**power``, and why it is > 0:
+    ``"positive symbol"``, ``"positive number"``, ``"domain"`` (stated in the verdict's
+    domain) or ``"proved"`` (``proof`` certifies expr > 0)."""
+
+    expr: sp.Expr
+    power: int
+    reason: str
+    proof: InequalityCertificate | None = None
+
+
+@dataclass(frozen=True)
+class InequalityCertificate:
+    """``multiplier * D = sum of terms``, every factor > 0 and every term >= 0.
+
+    D is ``rhs - lhs`` (``<=``, ``<``) or ``lhs - rhs`` (``>=``, ``>``); each term is
+    ``coefficient * multiplier * Mean(base**2)`` or ``... * base**2`` with a rational
+    coefficient >= 0 and a multiplier that is a product of positive symbols and square
+    roots.  A strict claim's certificate holds a term with base 1 and positive symbols
+    only.  ``radicands``: each square root's radicand, proved > 0 or stated in the domain.
+    """
+
+    lhs: sp.Expr
+    rhs: sp.Expr
+    relation: str
+    multiplier: tuple[Factor, ...]
+    terms: tuple[sos.Square, ...]
+    radicands: tuple[Factor, ...] = ()
+    samples: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()
+
+    @property
+    def difference(self) -> sp.Expr:
+        return self.rhs - self.lhs if self.relation in ("<=", "<") else self.lhs - self.rhs
+
+    @property
+    def difference_text(self) -> str:
+        return "(rhs - lhs)" if self.relation in ("<=", "<") else "(lhs - rhs)"
+
+    def multiplier_expr(self) -> sp.Expr:
+        return sp.Mul(*[f.expr ** f.power for f in self.multiplier])
+
+    def sum_expr(self) -> sp.Expr:
+        return sp.Add(*[term_expr(t) for t in self.terms])
+
+    def text(self) -> str:
+        """``(epsilon + Mean(...)) * (rhs - lhs) = epsilon + Mean((...)**2)``."""
+        factors = " * ".join(f"({sp.sstr(f.expr)})" + (f"**{f.power}" if f.power != 1 else "")
+                             for f in self.multiplier if f.expr != 1)
+        left = f"{factors} * {self.difference_text}" if factors else self.difference_text
+        right = " + ".join(_term_text(t) for t in self.terms) or "0"
+        return f"{left} = {right}"
+
+    def lines(self) -> tuple[str, ...]:
+        """The evidence lines of a PROVED verdict."""
+        lines = [f"certificate: {self.text()}"]
+        for f in self.multiplier + self.radicands:
+            if f.reason == "proved" and f.proof is not None:
+                proof = " + ".join(_term_text(t) for t in f.proof.terms)
+                lines.append(f"  {sp.sstr(f.expr)} > 0 as it equals {proof}")
+        lines.append("the certificate was re-verified exactly (SymPy: multiplier * "
+                     f"{self.difference_text} - sum of terms expands to 0 in moment form, "
+                     "each sqrt(B)**2 = B); every Gram matrix is PSD by an exact rational "
+                     "LDL^T")
+        return tuple(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """The certificate as plain data (``python -m symbn.certify`` re-checks it)."""
+        return {
+            "kind": "inequality",
+            "lhs": _text(self.lhs), "rhs": _text(self.rhs), "relation": self.relation,
+            "samples": list(self.samples), "positive": list(self.positive),
+            "multiplier": [_factor_json(f) for f in self.multiplier],
+            "radicands": [_factor_json(f) for f in self.radicands],
+            "terms": [{"coefficient": str(t.coefficient), "multiplier": _text(t.multiplier),
+                       "base": _text(t.base), "mean": t.in_mean} for t in self.terms],
+        }
+
+
+def _factor_json(f: Factor) -> dict[str, Any]:
+    data: dict[str, Any] = {"factor": _text(f.expr), "power": f.power, "reason": f.reason}
+    if f.proof is not None:
+        data["proof"] = f.proof.to_json()
+    return data
+
+
+def _text(expr: sp.Expr) -> str:
+    """Python syntax the certificate checker parses (rationals as integer quotients)."""
+    return sp.sstr(sp.sympify(expr), order="lex")
+
+
+def term_expr(t: sos.Square) -> sp.Expr:
+    square = Mean(t.base**2) if t.in_mean else t.base**2
+    return t.coefficient * t.multiplier * square
+
+
+def _squared(base: sp.Expr) -> str:
+    text = sp.sstr(base)
+    return f"{text}**2" if base.is_Atom or isinstance(base, Mean) else f"({text})**2"
+
+
+def _term_text(t: sos.Square) -> str:
+    inner = f"Mean({_squared(t.base)})" if t.in_mean else (
+        "" if t.base == 1 else _squared(t.base))
+    parts = [sp.sstr(c) for c in (t.coefficient, t.multiplier) if c != 1] + ([inner] if inner else [])
+    return "*".join(parts) or "1"
+
+
+# --- the ring: moment atoms, square roots --------------------------------------------
+
+
+class Ring:
+    """Batch means of monomials as symbols, each sqrt(B) a symbol s > 0 with s**2 = B."""
+
+    def __init__(self) -> None:
+        self.atoms: dict[sp.Expr, sp.Symbol] = {}   # sample monomial -> its mean's symbol
+        self.roots: dict[sp.Symbol, sp.Expr] = {}   # s -> B (in ring symbols)
+        self._root_of: dict[sp.Expr, sp.Symbol] = {}
+        self.samples: set[SampleSymbol] = set()
+
+    def mean_of(self, monomial: sp.Expr) -> sp.Expr:
+        """The symbol for Mean(monomial); 1 for the monomial 1."""
+        if monomial == 1:
+            return sp.S.One
+        if monomial not in self.atoms:
+            even = all(e % 2 == 0 for e in monomial.as_powers_dict().values())
+            self.atoms[monomial] = sp.Dummy(f"M[{monomial}]", **(
+                {"nonnegative": True} if even else {"real": True}))
+            self.samples |= monomial.free_symbols
+        return self.atoms[monomial]
+
+    def encode(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with means and square roots as the ring's symbols."""
+        expr = moment_form(sp.sympify(expr))
+        expr = expr.replace(lambda e: isinstance(e, Mean), self._mean)
+        return expr.replace(lambda e: e.is_Pow and e.exp.is_Rational and e.exp.q == 2,
+                            lambda e: self._root(e.base) ** e.exp.p)
+
+    def _mean(self, mean: Mean) -> sp.Expr:
+        arg = mean.args[0]
+        coefficient, monomial = arg.as_coeff_Mul()
+        if not all(isinstance(s, SampleSymbol) for s in monomial.free_symbols) or not \
+                all(isinstance(b, SampleSymbol) and e.is_Integer and e > 0
+                    for b, e in monomial.as_powers_dict().items()):
+            raise Unsupported(f"the batch mean {mean} is not of a monomial of sample variables")
+        return coefficient * self.mean_of(monomial)
+
+    def _root(self, base: sp.Expr) -> sp.Symbol:
+        base = sp.expand(base)
+        if base.has(*self.roots) or sp.fraction(sp.together(base))[1].free_symbols:
+            raise Unsupported(f"the radicand {base} is not a polynomial in batch constants")
+        if base not in self._root_of:
+            s = sp.Dummy(f"s{len(self.roots)}", positive=True)
+            self._root_of[base], self.roots[s] = s, base
+        return self._root_of[base]
+
+    def decode(self, expr: sp.Expr) -> sp.Expr:
+        """Back to batch means and square roots."""
+        back = {s: Mean(m) for m, s in self.atoms.items()}
+        back.update({s: sp.sqrt(self.decode(b)) for s, b in self.roots.items()})
+        return sp.sympify(expr).xreplace(back)
+
+    def reduce(self, expr: sp.Expr) -> sp.Expr:
+        """The normal form modulo s**2 = B: each root's degree 0 or 1, expanded."""
+        expr = sp.expand(expr)
+        for s, b in self.roots.items():
+            if not expr.has(s):
+                continue
+            poly = sp.Poly(expr, s)
+            expr = sp.expand(sp.Add(*[c * b ** (k // 2) * s ** (k % 2)
+                                      for (k,), c in poly.terms()]))
+        return expr
+
+
+# --- certificates --------------------------------------------------------------------
+
+
+@dataclass
+class _Search:
+    """One certificate search: the ring, the positive symbols, the domain it states."""
+
+    ring: Ring
+    positive: list[sp.Symbol]
+    domain: list[str] = field(default_factory=list)
+    depth: int = 0
+
+    def variables(self, *exprs: sp.Expr) -> list[sp.Symbol]:
+        found = set().union(*(sp.sympify(e).free_symbols for e in exprs))
+        return sorted(found, key=str)
+
+    def nonnegative(self, target: sp.Expr, strict: bool) -> list[sos.Square] | None:
+        """Terms whose sum is ``target`` (a polynomial in ring symbols), or None."""
+        target = sp.expand(target)
+        head: list[sos.Square] = []
+        if strict:
+            lead = self._positive_monomial(target)
+            if lead is None:
+                return None
+            coefficient, monomial = lead
+            head = [sos.Square(coefficient / 2, monomial, sp.S.One, False)]
+            target = sp.expand(target - coefficient / 2 * monomial)
+        reduced = self.ring.reduce(target)
+        if reduced == 0:
+            return head
+        blocks = self._blocks(reduced)
+        if not blocks:
+            return None
+        variables = self.variables(reduced, *[b.multiplier * p.constant * self.ring.mean_of(
+            p.sample**2) for b in blocks for p in b.basis])
+        problem = sos.Problem(reduced, blocks, mean_of=self.ring.mean_of, reduce=self.ring.reduce,
+                              variables=variables)
+        grams = sos.solve(problem)
+        if grams is None:
+            return None
+        return _merged(head + sos.squares(grams))
+
+    def _positive_monomial(self, target: sp.Expr) -> tuple[sp.Rational, sp.Expr] | None:
+        """(c, m): a term c*m of ``target`` with c > 0 and m a product of positive symbols."""
+        for term in sp.Add.make_args(target):
+            c, m = term.as_coeff_Mul()
+            if c > 0 and all(s in self.positive for s in m.free_symbols):
+                return sp.Rational(c), m
+        return None
+
+    def _blocks(self, target: sp.Expr) -> list[sos.Block]:
+        """One block per multiplier tau (1 and each positive symbol), each with the basis
+        pairs (b, u) whose diagonal tau * b**2 * Mean(u**2) fits the target's exponents."""
+        variables = self.variables(target)
+        poly = sp.Poly(target, *variables)
+        exps = [m for m, _ in poly.terms()]
+        lo = [min(e[k] for e in exps) for k in range(len(variables))]
+        hi = [max(e[k] for e in exps) for k in range(len(variables))]
+        degrees = (min(sum(e) for e in exps), max(sum(e) for e in exps))
+        grades = [self._grade(dict(zip(variables, e))) for e in exps]
+        sample_vars = sorted(self.ring.samples, key=str)
+        grade_lo = [min(g[k] for g in grades) for k in range(len(sample_vars))]
+        grade_hi = [max(g[k] for g in grades) for k in range(len(sample_vars))]
+        degree = max(grade_hi, default=0)
+        half = [max(0, min(h, sum(grade_hi)) // 2) for h in grade_hi]
+        samples = [sp.Mul(*[v**k for v, k in zip(sample_vars, ks)])
+                   for ks in product(*[range(h + 1) for h in half])] if degree else [sp.S.One]
+        blocks = []
+        for tau in [sp.S.One, *[s for s in self.positive if s in variables or s in self.ring.roots]]:
+            t_exp = [sp.degree(tau, v) for v in variables]
+            ranges = [range(0, max(0, (h - t)) // 2 + 1) for h, t in zip(hi, t_exp)]
+            count = 1
+            for r in ranges:
+                count *= len(r)
+            if count * len(samples) > _MAX_CANDIDATES:
+                continue
+            basis = []
+            for ks in product(*ranges):
+                b = sp.Mul(*[v**k for v, k in zip(variables, ks)])
+                if any(isinstance(v, sp.Dummy) and v in self.ring.roots and k for v, k in
+                       zip(variables, ks)):
+                    continue
+                for u in samples:
+                    if self._fits(tau * b**2 * self.ring.mean_of(u**2), variables, lo, hi,
+                                  sample_vars, grade_lo, grade_hi, degrees):
+                        basis.append(sos.Pair(b, u))
+            if basis:
+                blocks.append(sos.Block(tau, tuple(basis)))
+        return blocks
+
+    def _grade(self, exps: dict[sp.Symbol, int]) -> list[int]:
+        """A monomial's degree in each sample variable (through its moment atoms)."""
+        sample_vars = sorted(self.ring.samples, key=str)
+        grade = [0] * len(sample_vars)
+        for monomial, symbol in self.ring.atoms.items():
+            k = exps.get(symbol, 0)
+            if k:
+                powers = monomial.as_powers_dict()
+                for i, v in enumerate(sample_vars):
+                    grade[i] += k * int(powers.get(v, 0))
+        return grade
+
+    def _fits(self, diagonal: sp.Expr, variables: Sequence[sp.Symbol], lo: list[int],
+              hi: list[int], sample_vars: Sequence[sp.Symbol], grade_lo: list[int],
+              grade_hi: list[int], degrees: tuple[int, int]) -> bool:
+        powers = diagonal.as_powers_dict()
+        if any(s not in variables for s in diagonal.free_symbols):
+            return False
+        exps = {v: int(powers.get(v, 0)) for v in variables}
+        if not degrees[0] <= sum(exps.values()) <= degrees[1]:
+            return False
+        if any(not lo_k <= exps[v] <= hi_k for v, lo_k, hi_k in zip(variables, lo, hi)):
+            return False
+        grade = self._grade(exps)
+        return all(a <= g <= b for g, a, b in zip(grade, grade_lo, grade_hi))
+
+    def sign_factor(self, f: sp.Expr) -> tuple[Factor, int] | None:
+        """(the factor made positive, its sign): f or -f proved > 0, a positive symbol,
+        a radicand; None when neither sign is known."""
+        if f in self.positive:
+            return Factor(self.ring.decode(f), 1, "positive symbol"), 1
+        for b in self.ring.roots.values():
+            if sp.expand(f - b) == 0:
+                return Factor(self.ring.decode(f), 1, "radicand"), 1
+            if sp.expand(f + b) == 0:
+                return Factor(self.ring.decode(-f), 1, "radicand"), -1
+        if self.depth > 1:
+            return None
+        for sign in (1, -1):
+            inner = _Search(self.ring, self.positive, depth=self.depth + 1)
+            terms = inner.nonnegative(sign * f, strict=True)
+            if terms is not None:
+                proof = InequalityCertificate(sp.S.Zero, self.ring.decode(sign * f), "<", (),
+                                              self.decode_terms(terms),
+                                              samples=self._sample_names(),
+                                              positive=self._positive_names())
+                return Factor(self.ring.decode(sign * f), 1, "proved", proof), sign
+        return None
+
+    def _sample_names(self) -> tuple[str, ...]:
+        return tuple(sorted(str(s) for s in self.ring.samples))
+
+    def _positive_names(self) -> tuple[str, ...]:
+        return tuple(sorted(str(s) for s in self.positive if s not in self.ring.roots))
+
+    def decode_terms(self, terms: Iterable[sos.Square]) -> tuple[sos.Square, ...]:
+        return tuple(sos.Square(t.coefficient, self.ring.decode(t.multiplier),
+                                self.ring.decode(t.base), t.in_mean) for t in terms)
+
+
+def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str) -> tuple[InequalityCertificate | None,
+                                                                 tuple[str, ...], str]:
+    """(certificate, domain, why not) for ``lhs relation rhs``; the certificate is None
+    when none was found or when it did not verify exactly (the reason says which)."""
+    strict = relation in ("<", ">")
+    difference = rhs - lhs if relation in ("<=", "<") else lhs - rhs
+    ring = Ring()
+    try:
+        encoded = ring.encode(difference)
+    except Unsupported as why:
+        return None, (), str(why)
+    numerator, denominator = sp.fraction(sp.cancel(sp.together(encoded)))
+    numerator, denominator = sp.expand(numerator), sp.expand(denominator)
+    free = encoded.free_symbols
+    positive = sorted([s for s in free if s.is_positive], key=str)
+    search = _Search(ring, positive)
+    radicands = []
+    for b in ring.roots.values():
+        signed = search.sign_factor(b) if b not in positive else (
+            Factor(ring.decode(b), 1, "positive symbol"), 1)
+        if signed is not None and signed[1] == 1 and signed[0].reason != "radicand":
+            radicands.append(signed[0])
+        else:
+            text = f"{sp.sstr(ring.decode(b))} > 0"
+            search.domain.append(text)
+            radicands.append(Factor(ring.decode(b), 1, "domain"))
+    constant, factor_list = sp.factor_list(denominator)
+    factors = [Factor(sp.Abs(constant), 1, "positive number")] if abs(constant) != 1 else []
+    sign = 1 if constant > 0 else -1
+    for f, k in factor_list:
+        signed = search.sign_factor(f)
+        if signed is None:
+            if k % 2:
+                return None, (), f"the sign of the denominator's factor {ring.decode(f)} is unknown"
+            search.domain.append(f"{sp.sstr(ring.decode(f))} != 0")
+            factors.append(Factor(ring.decode(f), k, "domain"))
+            continue
+        factor, s = signed
+        factors.append(Factor(factor.expr, k, factor.reason, factor.proof))
+        sign *= s**k
+    target = sign * numerator
+    for multiplier in _multipliers(ring, positive):
+        terms = search.nonnegative(sp.expand(multiplier * target), strict)
+        if terms is None:
+            continue
+        extra = [] if multiplier == 1 else [_multiplier_factor(multiplier, ring, positive)]
+        domain = list(search.domain) + [f"{sp.sstr(f.expr)} > 0" for f in extra
+                                        if f.reason == "domain"]
+        certificate = InequalityCertificate(
+            lhs, rhs, relation, tuple(factors + extra), search.decode_terms(terms),
+            tuple(radicands), search._sample_names(), search._positive_names())
+        failure = verify(certificate)
+        if failure is not None:
+            return None, (), f"a certificate was found but did not verify exactly ({failure})"
+        return certificate, tuple(dict.fromkeys(domain)), ""
+    return None, (), "no sum-of-squares certificate was found (multipliers tried: " + ", ".join(
+        sp.sstr(ring.decode(m)) for m in _multipliers(ring, positive)) + ")"
+
+
+def _merged(terms: list[sos.Square]) -> list[sos.Square]:
+    """Equal squares with equal multipliers added into one term."""
+    found: dict[tuple[sp.Expr, sp.Expr, bool], sp.Rational] = {}
+    for t in terms:
+        key = (t.multiplier, t.base, t.in_mean)
+        found[key] = found.get(key, sp.S.Zero) + t.coefficient
+    return [sos.Square(c, m, b, in_mean) for (m, b, in_mean), c in found.items()]
+
+
+def _multipliers(ring: Ring, positive: list[sp.Symbol]) -> list[sp.Expr]:
+    """1, then each mean of a square (Mean(g**2)) and each variance, as ring expressions."""
+    found: list[sp.Expr] = [sp.S.One]
+    for v in sorted(ring.samples, key=str):
+        found.append(ring.mean_of(v**2))
+        found.append(ring.mean_of(v**2) - ring.mean_of(v) ** 2)
+    return found
+
+
+def _multiplier_factor(multiplier: sp.Expr, ring: Ring, positive: list[sp.Symbol]) -> Factor:
+    if multiplier in positive:
+        return Factor(ring.decode(multiplier), 1, "positive symbol")
+    return Factor(ring.decode(multiplier), 1, "domain")
+
+
+def verify(certificate: InequalityCertificate) -> str | None:
+    """None when ``multiplier * D - sum of terms`` is exactly 0 (moment form, each
+    sqrt(B)**2 = B) and every term and factor has the form its reason claims; else why."""
+    for t in certificate.terms:
+        if t.coefficient < 0:
+            return f"a term has the negative coefficient {t.coefficient}"
+        if not all(s.is_positive or _is_root(s) for s in sp.Mul.make_args(t.multiplier)
+                   for s in [s.base if s.is_Pow and s.exp.is_Integer and s.exp > 0 else s]):
+            return f"a term's multiplier {t.multiplier} is not a product of positive symbols"
+    ring = Ring()
+    difference = ring.encode(certificate.multiplier_expr() * certificate.difference
+                             - certificate.sum_expr())
+    numerator = sp.fraction(sp.together(difference))[0]
+    if ring.reduce(numerator) != 0:
+        return "multiplier * difference - sum of terms is not 0"
+    for f in certificate.multiplier + certificate.radicands:
+        if f.proof is not None:
+            why = verify(f.proof)
+            if why is not None:
+                return f"the proof that {f.expr} > 0: {why}"
+    if certificate.relation in ("<", ">") and not any(
+            t.base == 1 and t.coefficient > 0 and all(s.is_positive for s in t.multiplier.free_symbols)
+            for t in certificate.terms):
+        return "a strict claim's certificate has no strictly positive term"
+    return None
+
+
+def _is_root(e: sp.Expr) -> bool:
+    return e.is_Pow and e.exp == sp.S.Half
+
+
+# --- refutation ----------------------------------------------------------------------
+
+
+def _value(expr: sp.Expr, samples: dict, constants: dict, sample: int) -> sp.Expr:
+    if samples:
+        expr = evaluate_at_batch(expr, samples, sample)
+    return sp.sympify(expr).xreplace(constants)
+
+
+def _violates(value: sp.Expr, strict: bool, digits: int) -> bool:
+    """D < 0, or D <= 0 for a strict claim, surely (exactly 0 counts only when exact)."""
+    try:
+        number = sp.N(value, digits)
+    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
+        return False
+    if not number.is_comparable or number.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return False
+    if number < -(sp.Float(10) ** (-(digits // 2))) * (1 + abs(number)):
+        return True
+    if strict and abs(number) < sp.Float(10) ** (-(digits // 2)):
+        return sp.simplify(value) == 0
+    return False
+
+
+def refute(lhs: sp.Expr, rhs: sp.Expr, relation: str, *, tries: int = 24,
+           seed: int = 0) -> Counterexample | None:
+    """A point (a concrete batch, for general-form claims) where the relation fails,
+    confirmed at 60 digits; None when none was found."""
+    strict = relation in ("<", ">")
+    difference = rhs - lhs if relation in ("<=", "<") else lhs - rhs
+    free = difference.free_symbols
+    rng = random.Random(seed)
+    for k in range(tries):
+        mode = BOUNDARIES[(k // 2) % len(BOUNDARIES)] if k % 2 else "small"
+        if mode == "radicand zero":
+            mode = "zeros"
+        m = 1 if mode == "batch of one" else BATCH_SIZES[k % len(BATCH_SIZES)]
+        try:
+            samples, constants = random_point(free, rng, m, mode)
+        except Unsampleable:
+            return None
+        sample = rng.randrange(m) if samples else 0
+        try:
+            value = _value(difference, samples, constants, sample)
+        except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
+            continue
+        if _violates(value, strict, _SEARCH_DIGITS) and _violates(value, strict, _CONFIRM_DIGITS):
+            return Counterexample(constants=constants, samples=samples,
+                                  batch_size=m if samples or N in free else None, sample=sample,
+                                  lhs=_value(lhs, samples, constants, sample),
+                                  rhs=_value(rhs, samples, constants, sample))
+    return None
+
+
+# --- the verdict ---------------------------------------------------------------------
+
+
+def _decide(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int
+            ) -> tuple[Counterexample | None, InequalityCertificate | None, tuple[str, ...], str]:
+    """In the worker: refute, then certify."""
+    counterexample = refute(lhs, rhs, relation, tries=tries, seed=seed)
+    if counterexample is not None:
+        return counterexample, None, (), ""
+    try:
+        certificate, domain, why = certify(lhs, rhs, relation)
+    except Exception as error:  # noqa: BLE001 -- a claim never raises; say what failed
+        certificate, domain, why = None, (), f"the certificate search failed: {error!r}"
+    return None, certificate, domain, why
+
+
+def _extended(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int
+              ) -> Counterexample | None:
+    return refute(lhs, rhs, relation, tries=tries, seed=seed)
+
+
+def relation_of(lhs: sp.Expr, op: str, rhs: sp.Expr) -> sp.core.relational.Relational:
+    """``lhs op rhs`` as an unevaluated SymPy relation (op one of <=, <, >=, >)."""
+    for kind, (name, _, _) in RELATIONS.items():
+        if name == op:
+            relation: sp.core.relational.Relational = kind(lhs, rhs, evaluate=False)
+            return relation
+    raise ValueError(f"{op!r} is not an inequality: use one of <=, <, >=, >")
+
+
+def split(relation: object, rhs: object = None) -> tuple[sp.Expr, sp.Expr, str]:
+    """(lhs, rhs, operator) of ``lhs <= rhs`` and friends; one clear error otherwise."""
+    if relation in (True, False) or relation is sp.true or relation is sp.false:
+        raise ValueError("the inequality was evaluated to True/False by SymPy before prove "
+                         "saw it (its symbols' declarations decide it): state it with "
+                         "unevaluated sides, or use sp.Le(lhs, rhs, evaluate=False)")
+    kind = RELATIONS.get(type(relation))
+    if kind is None:
+        raise TypeError(f"prove_inequality: {relation!r} is not an inequality: write lhs <= rhs, "
+                        "lhs < rhs, lhs >= rhs or lhs > rhs")
+    if rhs is not None:
+        raise TypeError("prove_inequality: give the relation alone (lhs <= rhs), not a second side")
+    assert isinstance(relation, sp.core.relational.Relational)
+    return relation.lhs, relation.rhs, kind[0]
+
+
+def prove_inequality(relation: object, *, where: dict | None = None, assume: Sequence = (),
+                     budget: float = DEFAULT_BUDGET, tries: int = 24, seed: int = 0) -> Verdict:
+    """Prove ``lhs <= rhs`` (``<``, ``>=``, ``>``) with a certificate, or refute it.
+
+    Assumptions as for :func:`symbn.prove`: ``where`` substitutes (``where={N: 4}`` the
+    explicit form at batch size 4), ``assume`` gives sign conditions; anything that cannot
+    be applied is an :class:`AssumptionError`.  ``budget`` bounds the call (seconds).
+    """
+    start = time.perf_counter()
+    seconds = _budget(budget)
+    lhs, rhs, op = split(relation)
+    (lhs, rhs), statements = apply_assumptions((lhs, rhs), where, assume)
+    if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
+        raise ValueError("prove_inequality compares scalars: give one entry at a time")
+    defined = readable(conditions(lhs, rhs))
+    attempts: list[str] = []
+    difference = rhs - lhs if op in ("<=", "<") else lhs - rhs
+
+    def verdict(status: Status, method: str, **extra: Any) -> Verdict:
+        return Verdict(status, method, statements, extra.pop("residual", difference),
+                       time.perf_counter() - start, attempts=tuple(attempts), **extra)
+
+    outcome = run_with_budget(_decide, (lhs, rhs, op, tries, seed), seconds)
+    if not outcome.finished or outcome.error:
+        attempts.append("counterexample search and certificate: " + (
+            "the time budget ran out" if not outcome.finished else
+            f"failed: {str(outcome.error).strip().splitlines()[-1]}"))
+        return verdict(Status.UNDECIDED, "no certificate within the budget")
+    counterexample, certificate, domain, why = outcome.value
+    if counterexample is not None:
+        at = _value(difference, counterexample.samples, counterexample.constants,
+                    counterexample.sample)
+        return verdict(Status.REFUTED, "counterexample at an exact point",
+                       counterexample=counterexample, evidence=(
+                           f"at this point {_difference_name(op)} = {sp.N(at, 12)} violates "
+                           f"{op}; re-evaluated at {_CONFIRM_DIGITS} digits from its exact values, "
+                           "which satisfy every assumption",))
+    if certificate is not None:
+        return verdict(Status.PROVED, "sum-of-squares certificate", residual=sp.S.Zero,
+                       domain=tuple(dict.fromkeys(defined + domain)),
+                       evidence=certificate.lines(), certificate=certificate)
+    attempts.append(why)
+    remaining = seconds - (time.perf_counter() - start)
+    if remaining > 0:
+        extended = run_with_budget(_extended, (lhs, rhs, op, 8 * tries, seed + 1), remaining)
+        if extended.finished and not extended.error and extended.value is not None:
+            return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
+                           counterexample=extended.value, evidence=(
+                               f"re-evaluated at {_CONFIRM_DIGITS} digits from its exact values, "
+                               "which satisfy every assumption",))
+    return verdict(Status.UNDECIDED, f"no certificate: {why}")
+
+
+def _difference_name(op: str) -> str:
+    return "rhs - lhs" if op in ("<=", "<") else "lhs - rhs"
+
+
+def _budget(budget: object) -> float:
+    try:
+        seconds = float(budget)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"budget must be a number of seconds, got {budget!r}") from None
+    if not (seconds > 0 and seconds != float("inf")):
+        raise ValueError(f"budget must be a finite positive number of seconds, got {budget!r}")
+    return seconds
+
+
+__all__ += ["AssumptionError", "certify", "refute", "relation_of", "split", "verify"]

@@ -1,0 +1,254 @@
+"""Sums of squares with batch means: a numerical search, then an exact certificate.
+
+A polynomial ``T`` in batch constants (symbols, moment atoms Mean(monomial), square-root
+symbols) is shown nonnegative by writing it as
+
+    T = sum_blocks  tau * w^T G w,     G positive semidefinite, exactly rational,
+
+where ``tau`` is a product of positive symbols (1, eps, ...) and ``w`` a vector of pairs
+(b, u): a batch-constant monomial b times a per-sample monomial u.  The quadratic form
+is read with the batch mean: ``w_i w_j`` stands for ``b_i b_j Mean(u_i u_j)`` (Mean(1) = 1),
+so each block is a nonnegative combination of batch means of squares,
+``Mean((sum_i l_i b_i u_i)**2) >= 0``: Var >= 0 and Cauchy-Schwarz are such terms, and a
+block whose u are all 1 is a sum of squares of batch constants.
+
+The Gram matrices are found by a semidefinite program (cvxpy with Clarabel, imported
+only here and only when a search runs), rounded to rationals, projected exactly onto the
+coefficient equations, and accepted only if a rational LDL^T decomposition shows each one
+positive semidefinite: G = sum_k d_k l_k l_k^T with d_k >= 0.  The caller verifies the
+resulting identity again from the claim itself; nothing numerical is ever reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import product
+
+import flint
+import numpy as np
+import sympy as sp
+
+#: denominators tried when rounding the numerical Gram matrices (small ones first: an
+#: exact certificate with small denominators is found exactly, not approximately)
+DENOMINATORS = (1, 2, 4, 6, 12, 24, 60, 120, 720, 5040, 10**4, 10**6, 10**8)
+#: a Gram diagonal below this is taken to be 0 and its basis element dropped
+ZERO_DIAGONAL = 1e-7
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One basis element b*u: a batch-constant monomial b and a per-sample monomial u."""
+
+    constant: sp.Expr
+    sample: sp.Expr
+
+
+@dataclass(frozen=True)
+class Block:
+    """tau * w^T G w: ``multiplier`` tau (a product of positive symbols, or 1), basis w."""
+
+    multiplier: sp.Expr
+    basis: tuple[Pair, ...]
+
+
+@dataclass(frozen=True)
+class Square:
+    """coefficient * multiplier * Mean(base**2) (``in_mean``) or * base**2."""
+
+    coefficient: sp.Rational
+    multiplier: sp.Expr
+    base: sp.Expr
+    in_mean: bool
+
+
+class Problem:
+    """The coefficient equations of ``T = sum_blocks tau * w^T G w`` in a reduced ring.
+
+    ``mean_of(u)``: the ring's symbol for Mean(u) (1 for u = 1); ``reduce(e)``: e written
+    in the ring's variables (square roots' relations used), expanded; ``variables``: the
+    ring's variables.
+    """
+
+    def __init__(self, target: sp.Expr, blocks: Sequence[Block], *,
+                 mean_of: Callable[[sp.Expr], sp.Expr],
+                 reduce: Callable[[sp.Expr], sp.Expr], variables: Sequence[sp.Symbol]):
+        self.blocks = list(blocks)
+        self.mean_of, self.reduce, self.variables = mean_of, reduce, list(variables)
+        self.target = self._poly(target)
+        self.entries: list[tuple[int, int, int]] = []  # (block, i, j), i <= j
+        self.columns: list[dict[tuple[int, ...], Fraction]] = []
+        for k, block in enumerate(self.blocks):
+            for i, j in _upper(len(block.basis)):
+                self.entries.append((k, i, j))
+                self.columns.append(self._poly(self.value(block, i, j)))
+        self.monomials = sorted(set(self.target).union(*self.columns))
+
+    def value(self, block: Block, i: int, j: int) -> sp.Expr:
+        """The form's (i, j) entry: tau * b_i b_j Mean(u_i u_j), times 2 off the diagonal."""
+        a, b = block.basis[i], block.basis[j]
+        factor = 1 if i == j else 2
+        return factor * block.multiplier * a.constant * b.constant * self.mean_of(a.sample * b.sample)
+
+    def _poly(self, expr: sp.Expr) -> dict[tuple[int, ...], Fraction]:
+        poly = sp.Poly(self.reduce(expr), *self.variables) if self.variables else None
+        if poly is None:
+            return {(): Fraction(str(sp.Rational(expr)))}
+        return {m: Fraction(int(c.p), int(c.q)) for m, c in poly.terms() if c != 0}
+
+    def equations(self, keep: Sequence[int]) -> tuple[flint.fmpq_mat, flint.fmpq_mat]:
+        """(A, c) with A q = c over the entries ``keep``."""
+        rows = len(self.monomials)
+        A = flint.fmpq_mat(rows, len(keep))
+        c = flint.fmpq_mat(rows, 1)
+        index = {m: r for r, m in enumerate(self.monomials)}
+        for col, e in enumerate(keep):
+            for m, v in self.columns[e].items():
+                A[index[m], col] = flint.fmpq(v.numerator, v.denominator)
+        for m, v in self.target.items():
+            c[index[m], 0] = flint.fmpq(v.numerator, v.denominator)
+        return A, c
+
+
+def _upper(n: int) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(n) for j in range(i, n)]
+
+
+def solve(problem: Problem) -> list[tuple[Block, sp.Matrix]] | None:
+    """Exact PSD Gram matrices for ``problem``, or None (infeasible, or not made exact)."""
+    numeric = _numeric(problem, list(range(len(problem.entries))))
+    if numeric is None:
+        return None
+    keep = [e for e, (k, i, j) in enumerate(problem.entries)
+            if numeric[(k, i, i)] > ZERO_DIAGONAL and numeric[(k, j, j)] > ZERO_DIAGONAL]
+    A, c = problem.equations(keep)
+    rows = _independent_rows(A)
+    A = _rows(A, rows)
+    c = _rows(c, rows)
+    for denominator in DENOMINATORS:
+        q = flint.fmpq_mat(len(keep), 1, [_round(numeric[problem.entries[e]], denominator)
+                                            for e in keep])
+        projected = _project(A, c, q)
+        if projected is None:
+            return None
+        grams = _grams(problem, keep, projected)
+        if all(_ldl(g) is not None for _, g in grams):
+            return grams
+    return None
+
+
+def _numeric(problem: Problem, entries: list[int]) -> dict[tuple[int, int, int], float] | None:
+    """The SDP's Gram entries by (block, i, j), both orders; None when it finds none."""
+    import cvxpy as cp  # the solver is an optional extra: loaded only for a search
+
+    grams = [cp.Variable((len(b.basis), len(b.basis)), PSD=True) for b in problem.blocks]
+    index = {m: r for r, m in enumerate(problem.monomials)}
+    lhs: list = [0] * len(problem.monomials)
+    for e in entries:
+        k, i, j = problem.entries[e]
+        for m, v in problem.columns[e].items():
+            lhs[index[m]] = lhs[index[m]] + float(v) * grams[k][i, j]
+    constraints = [lhs[r] == float(problem.target.get(m, 0))
+                   for r, m in enumerate(problem.monomials) if not isinstance(lhs[r], int)]
+    if any(isinstance(lhs[r], int) and problem.target.get(m, 0) != 0
+           for r, m in enumerate(problem.monomials)):
+        return None  # a monomial of the target no basis element can make
+    cp_problem = cp.Problem(cp.Minimize(0), constraints)
+    try:
+        cp_problem.solve(solver=cp.CLARABEL)
+    except cp.error.SolverError:
+        return None
+    if cp_problem.status not in ("optimal", "optimal_inaccurate"):
+        return None
+    found: dict[tuple[int, int, int], float] = {}
+    for k, gram in enumerate(grams):
+        values = np.asarray(gram.value)
+        for i, j in product(range(values.shape[0]), repeat=2):
+            found[(k, i, j)] = float(values[i, j])
+    return found
+
+
+def _round(value: float, denominator: int) -> flint.fmpq:
+    return flint.fmpq(round(value * denominator), denominator)
+
+
+def _independent_rows(A: flint.fmpq_mat) -> list[int]:
+    """Row indices of A that span its row space (the pivots of A^T's echelon form)."""
+    reduced, rank = A.transpose().rref()
+    pivots, col = [], 0
+    for r in range(rank):
+        while reduced[r, col] == 0:
+            col += 1
+        pivots.append(col)
+    return pivots
+
+
+def _rows(M: flint.fmpq_mat, rows: list[int]) -> flint.fmpq_mat:
+    out = flint.fmpq_mat(len(rows), M.ncols())
+    for r, src in enumerate(rows):
+        for c in range(M.ncols()):
+            out[r, c] = M[src, c]
+    return out
+
+
+def _project(A: flint.fmpq_mat, c: flint.fmpq_mat, q: flint.fmpq_mat) -> flint.fmpq_mat | None:
+    """The exact orthogonal projection of q onto {A q = c} (A of full row rank)."""
+    if A.nrows() == 0:
+        return q
+    residual = A * q - c
+    if all(residual[r, 0] == 0 for r in range(residual.nrows())):
+        return q
+    try:
+        y = (A * A.transpose()).solve(residual)
+    except ZeroDivisionError:
+        return None
+    return q - A.transpose() * y
+
+
+def _grams(problem: Problem, keep: list[int], q: flint.fmpq_mat) -> list[tuple[Block, sp.Matrix]]:
+    """Each block's exact Gram matrix (dropped entries 0), as SymPy rationals."""
+    sizes = [len(b.basis) for b in problem.blocks]
+    mats = [[[sp.S.Zero] * n for _ in range(n)] for n in sizes]
+    for col, e in enumerate(keep):
+        k, i, j = problem.entries[e]
+        v = q[col, 0]
+        mats[k][i][j] = mats[k][j][i] = sp.Rational(int(v.p), int(v.q))
+    return [(b, sp.Matrix(m)) for b, m in zip(problem.blocks, mats)]
+
+
+def _ldl(G: sp.Matrix) -> list[tuple[sp.Rational, list[sp.Rational]]] | None:
+    """G = sum_k d_k l_k l_k^T with d_k > 0, exactly; None when G is not PSD."""
+    n = G.shape[0]
+    M = [list(G.row(i)) for i in range(n)]
+    found: list[tuple[sp.Rational, list[sp.Rational]]] = []
+    for p in range(n):
+        d = M[p][p]
+        if d < 0:
+            return None
+        if d == 0:
+            if any(M[p][j] != 0 for j in range(p, n)):
+                return None
+            continue
+        column = [M[i][p] for i in range(n)]
+        l_vec = [sp.S.Zero] * p + [column[i] / d for i in range(p, n)]
+        found.append((d, l_vec))
+        for i in range(p, n):
+            for j in range(p, n):
+                M[i][j] -= column[i] * column[j] / d
+    return found
+
+
+def squares(grams: list[tuple[Block, sp.Matrix]]) -> list[Square]:
+    """The certificate's terms: each Gram matrix's LDL^T as d_k * tau * Mean((l_k . w)^2),
+    or a plain square when every u in it is 1."""
+    terms: list[Square] = []
+    for block, G in grams:
+        decomposition = _ldl(G)
+        assert decomposition is not None, "solve() returns PSD matrices only"
+        for d, l_vec in decomposition:
+            used = [(c, pair) for c, pair in zip(l_vec, block.basis) if c != 0]
+            in_mean = any(pair.sample != 1 for _, pair in used)
+            base = sp.Add(*[c * pair.constant * pair.sample for c, pair in used])
+            terms.append(Square(sp.Rational(d), block.multiplier, base, in_mean))
+    return terms
