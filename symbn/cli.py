@@ -60,9 +60,15 @@ def _run_identities(selected, args, console):
 
 
 def cmd_list(args, console) -> int:
-    from symbn.identities.index import select_facts
+    """From the index (no SymPy), unless an argument may be a claims file or folder."""
+    from symbn.identities.index import identity_facts, select_facts
 
-    terminal.render(console, document.identity_list(select_facts(args.names)), as_json=args.json)
+    if any(n.endswith(".py") or "/" in n or os.path.exists(n) for n in args.names):
+        from symbn.claims import select
+        facts = [identity_facts(i) for i in select(args.names)]
+    else:
+        facts = select_facts(args.names)
+    terminal.render(console, document.identity_list(facts), as_json=args.json)
     return EXIT_OK
 
 
@@ -340,8 +346,8 @@ def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
                        help="claims proved at once, each in its own worker process "
                             "(default: one per core); the output is the same")
 
-    p = commands.add_parser("list", help="list the identities")
-    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG")
+    p = commands.add_parser("list", help="list the identities (and the claims of your files)")
+    p.add_argument("names", nargs="*", metavar="NAME_OR_TAG_OR_PATH", help=_SELECTOR_HELP)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_list)
 

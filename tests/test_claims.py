@@ -59,6 +59,14 @@ def test_a_claims_file_is_proved_with_its_control(tmp_path, capsys):
         ("subtraction-commutes", "REFUTED")]
 
 
+def test_list_shows_the_claims_of_a_file(tmp_path, capsys):
+    path = write(tmp_path, "mine.py", COMMUTES)
+    status, out, _ = run(capsys, "list", str(path), "--json")
+    assert status == 0
+    assert [(d["name"], d["controls"]) for d in json.loads(out)] == [
+        ("commutes", ["subtraction-commutes"])]
+
+
 def test_an_unexpected_verdict_exits_1(tmp_path, capsys):
     path = write(tmp_path, "wrong.py", 'wrong = claim("wrong", a * b, a + b)\n')
     status, out, _ = run(capsys, "prove", str(path), *BUDGET)
