@@ -48,12 +48,14 @@ from symbn.bn.batchnorm import eps as _eps
 from symbn.bn.batchnorm import g as _g
 from symbn.bn.batchnorm import gradients
 from symbn.bn.batchnorm import x as _x
-from symbn.core import N, SampleSymbol, depends_on_sample, explicit_symbols, instantiate
+from symbn.core import (N, SampleSymbol, centred_form, depends_on_sample, explicit_symbols,
+                        instantiate)
+from symbn.display import Displayable
 from symbn.identities.invariance import EFFECTS, MATRIX, SOURCE, TRANSFORMS, _per_value
 from symbn.identities.record import CheckedIdentity, Claim, Identity, check, control
 from symbn.kernels import Kernel, compile_kernel
 from symbn.prove import Status
-from symbn.report.document import Section, check_section, matrix_sections
+from symbn.report.document import Math, Paragraph, Section, check_section, matrix_sections
 
 #: The reduction sets a declaration may name -> the invariance-matrix row whose effects of
 #: the transformations it shares (a transformation acts on the values a statistic is taken
@@ -68,8 +70,8 @@ class DeclarationError(ValueError):
     """A normalization declaration symbn cannot use: the message says what and how to fix it."""
 
 
-@dataclass(frozen=True)
-class NormalizationDerivation:
+@dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
+class NormalizationDerivation(Displayable):
     """y, dx and {parameter: gradient} of a declared normalization, general batch form.
 
     ``held`` says how the held quantities were treated: True (as declared, constants while
@@ -88,9 +90,18 @@ class NormalizationDerivation:
         return {"y": self.y, "dx": self.dx,
                 **{f"d{p}": d for p, d in self.gradients.items()}}
 
+    def document(self) -> Section:
+        """y, dx (collected by centred sample variables) and each parameter's gradient."""
+        how = ("held quantities are constants in the backward pass" if self.held else
+               "held quantities differentiated through (the stop-gradient forgotten)")
+        return Section(f"{self.name}: derivation", (
+            Paragraph(f"L = sum_i g_i y_i, differentiated through every batch statistic; {how}."),
+            Math("y", self.y), Math("dL/dx", centred_form(self.dx)),
+            *(Math(f"dL/d{p}", d) for p, d in self.gradients.items())))
 
-@dataclass(frozen=True)
-class NumericCheck:
+
+@dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
+class NumericCheck(Displayable):
     """A kernel against a framework's autograd on the same formula: one row per output."""
 
     name: str
@@ -114,8 +125,8 @@ class NumericCheck:
         return check_section(self.rows)
 
 
-@dataclass(frozen=True)
-class Normalization:
+@dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
+class Normalization(Displayable):
     """A normalization declared by its formula (see the module docstring).
 
     ``y``: the output of the generic value ``x``; ``params``: learnable parameters;
@@ -140,6 +151,16 @@ class Normalization:
 
     def __hash__(self) -> int:
         return hash((self.name, self.y, self.params, tuple(self.held.items()), self.over))
+
+    def document(self) -> Section:
+        """The declaration: formula, reduction set, parameters, held quantities, constants."""
+        names = ", ".join(map(str, self.params)) or "none"
+        constants = ", ".join(map(str, self.constants)) or "none"
+        return Section(f"{self.name}: a normalization over the {self.over}", (
+            Paragraph(f"input {self.x}; parameters {names}; constants {constants}"),
+            Math("y", self.y),
+            *(Math(f"{h} (held: a constant in the backward pass)", definition)
+              for h, definition in self.held.items())))
 
     @property
     def forward(self) -> sp.Expr:

@@ -211,3 +211,17 @@ def test_an_unknown_backend_is_named():
 def test_a_fixed_value_for_something_not_a_constant_is_named():
     with pytest.raises(DeclarationError, match="gamma is not a constant"):
         RENORM.check("torch", constants={gamma: 1.0})
+
+
+# -- display --------------------------------------------------------------------------------
+
+@pytest.mark.integration
+def test_declaration_derivation_and_check_display_themselves():
+    text = str(RENORM)
+    assert "batch-renorm: a normalization over the batch" in text and "held" in text
+    assert "dL/dgamma" in str(RENORM.derivation())
+    result = RENORM.check("torch")
+    assert "dx" in str(result) and "pass" in str(result)
+    for shown in (RENORM, RENORM.derivation(), result):
+        assert "\n" not in repr(shown) and repr(shown).startswith(f"<{type(shown).__name__} ")
+        assert shown._repr_html_()
