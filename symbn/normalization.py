@@ -121,8 +121,11 @@ class NumericCheck(Displayable):
         return {r.quantity: r.max_rel for r in self.rows}
 
     def document(self) -> Section:
-        """The rows as the report's table of numeric checks."""
-        return check_section(self.rows)
+        """The rows as the report's table of numeric checks, titled with the outcome."""
+        table = check_section(self.rows)
+        outcome = "passed" if self.passed else "FAILED"
+        return Section(f"{self.name} against {self.backend} autograd of the same formula: "
+                       f"{outcome}", (table,), data=table.data, ok=table.ok)
 
 
 @dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
