@@ -349,12 +349,13 @@ class _Search:
         grade = self._grade(exps)
         return all(a <= g <= b for g, a, b in zip(grade, grade_lo, grade_hi))
 
-    def sign_factor(self, f: sp.Expr) -> tuple[Factor, int] | None:
+    def sign_factor(self, f: sp.Expr, radicand: bool = False) -> tuple[Factor, int] | None:
         """(the factor made positive, its sign): f or -f proved > 0, a positive symbol,
-        a radicand; None when neither sign is known."""
+        a radicand (unless ``radicand``: one is being signed); None when neither sign is
+        known."""
         if f in self.positive:
             return Factor(self.ring.decode(f), 1, "positive symbol"), 1
-        for b in self.ring.roots.values():
+        for b in () if radicand else self.ring.roots.values():
             if sp.expand(f - b) == 0:
                 return Factor(self.ring.decode(f), 1, "radicand"), 1
             if sp.expand(f + b) == 0:
@@ -400,10 +401,17 @@ def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str) -> tuple[InequalityCertif
     positive = sorted([s for s in free if s.is_positive], key=str)
     search = _Search(ring, positive)
     radicands = []
-    for b in ring.roots.values():
-        signed = search.sign_factor(b) if b not in positive else (
-            Factor(ring.decode(b), 1, "positive symbol"), 1)
-        if signed is not None and signed[1] == 1 and signed[0].reason != "radicand":
+    # every radicand of the claim as given (a root SymPy squared away included): each is
+    # shown > 0, or the domain states it
+    bases = {p.base for p in sp.sympify(difference).atoms(sp.Pow)
+             if p.exp.is_Rational and p.exp.q == 2}
+    encoded_bases = list(dict.fromkeys([*(sp.expand(ring.encode(b)) for b in
+                                          sorted(bases, key=sp.default_sort_key)),
+                                        *ring.roots.values()]))
+    for b in encoded_bases:
+        signed = (Factor(ring.decode(b), 1, "positive symbol"), 1) if b in positive else \
+            search.sign_factor(b, radicand=True)
+        if signed is not None and signed[1] == 1:
             radicands.append(signed[0])
         else:
             text = f"{sp.sstr(ring.decode(b))} > 0"
@@ -567,6 +575,20 @@ def _decide(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int
     return None, certificate, domain, why
 
 
+def second_check(certificate: InequalityCertificate, domain: Sequence[str]
+                 ) -> tuple[bool | None, tuple[str, ...]]:
+    """(confirmed, evidence) of :mod:`symbn.certify.inequality`, which re-reads the
+    certificate's JSON and shares nothing with the search."""
+    from symbn.certify.engine import Malformed
+    from symbn.certify.inequality import check_inequality
+
+    try:
+        result = check_inequality({**certificate.to_json(), "domain": list(domain)})
+    except Malformed as error:
+        return None, (f"the independent check found the certificate malformed: {error}",)
+    return result.confirmed, result.lines
+
+
 def _extended(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int
               ) -> Counterexample | None:
     return refute(lhs, rhs, relation, tries=tries, seed=seed)
@@ -635,9 +657,14 @@ def prove_inequality(relation: object, *, where: dict | None = None, assume: Seq
                            f"{op}; re-evaluated at {_CONFIRM_DIGITS} digits from its exact values, "
                            "which satisfy every assumption",))
     if certificate is not None:
-        return verdict(Status.PROVED, "sum-of-squares certificate", residual=sp.S.Zero,
-                       domain=tuple(dict.fromkeys(defined + domain)),
-                       evidence=certificate.lines(), certificate=certificate)
+        domain = tuple(dict.fromkeys(defined + domain))
+        confirmed, checked = second_check(certificate, domain)
+        if confirmed is True:
+            return verdict(Status.PROVED, "sum-of-squares certificate", residual=sp.S.Zero,
+                           domain=domain, evidence=certificate.lines() + checked,
+                           certificate=certificate)
+        why = "a certificate verified in SymPy was not confirmed by the independent check: " \
+            + "; ".join(checked)
     attempts.append(why)
     remaining = seconds - (time.perf_counter() - start)
     if remaining > 0:
@@ -664,4 +691,5 @@ def _budget(budget: object) -> float:
     return seconds
 
 
-__all__ += ["AssumptionError", "certify", "refute", "relation_of", "split", "verify"]
+__all__ += ["AssumptionError", "certify", "refute", "relation_of", "second_check", "split",
+            "verify"]

@@ -302,8 +302,17 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
     claim.  A list or tuple (of rows) is a matrix, as is a SymPy matrix; a matrix claim
     is proved entry by entry.  Raises :class:`AssumptionError` for an assumption it cannot
     apply, :class:`ShapeMismatch` for sides of different shapes and ValueError for a budget
-    that is not a finite positive number.
+    that is not a finite positive number.  An inequality ``prove(lhs <= rhs)`` (``<``,
+    ``>=``, ``>``; no second side) is proved with a certificate or refuted by
+    :func:`symbn.prove.inequality.prove_inequality`.
     """
+    if isinstance(lhs, (sp.LessThan, sp.StrictLessThan, sp.GreaterThan, sp.StrictGreaterThan)):
+        from symbn.prove.inequality import prove_inequality  # it imports this module
+
+        if not (isinstance(rhs, int) and rhs == 0):
+            raise TypeError("prove: give an inequality alone, prove(lhs <= rhs), not a second side")
+        return prove_inequality(lhs, where=where, assume=assume, budget=budget,
+                                tries=2 * tries, seed=seed)
     start = time.perf_counter()
     deadline = start + _check_budget(budget)
     given = _side(lhs, "lhs"), _side(rhs, "rhs")
