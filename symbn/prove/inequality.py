@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
@@ -619,7 +619,8 @@ def split(relation: object, rhs: object = None) -> tuple[sp.Expr, sp.Expr, str]:
     return relation.lhs, relation.rhs, kind[0]
 
 
-def prove_inequality(relation: object, *, where: dict | None = None, assume: Sequence = (),
+def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = None,
+                     assume: Iterable[Any] = (),
                      budget: float = DEFAULT_BUDGET, tries: int = 24, seed: int = 0) -> Verdict:
     """Prove ``lhs <= rhs`` (``<``, ``>=``, ``>``) with a certificate, or refute it.
 
