@@ -418,27 +418,43 @@ class _TorchModuleInstance(_TorchInstance):
             return _float64(self.module(self.tensor(x)))
 
 
-class TorchModule(Target):
-    framework, what, stateful = "PyTorch", "nn.Module", True
+class _ModuleTarget(Target):
+    """A module: a class symbn constructs for each case, or an object already constructed."""
 
     def __init__(self, obj, init):
         super().__init__(obj, init)
         self.is_class = isinstance(obj, type)
 
+    def construct(self, kwargs: dict):
+        """The user's class called with ``kwargs``; what it raises is one TargetError."""
+        try:
+            return self.obj(**kwargs)
+        except Exception as error:  # noqa: BLE001 -- the user's constructor, reported
+            raise TargetError(f"{self.name}({_kwargs_text(kwargs)}) raised "
+                              f"{type(error).__name__}: {error}") from None
+
+    def passes_eps(self) -> bool:
+        """Whether each case's eps reaches the module: a class whose constructor takes eps,
+        with no eps fixed by ``--init``."""
+        return self.is_class and takes_eps(self.obj) and not any(n in self.init for n in EPS_NAMES)
+
+    def module_eps(self, eps, module):
+        """The eps ``module`` runs with: the case's when passed, else its own attribute."""
+        return eps if eps is not None and self.passes_eps() else instance_eps(module)
+
+
+class TorchModule(_ModuleTarget):
+    framework, what, stateful = "PyTorch", "nn.Module", True
+
     def instance(self, x, gamma, beta, *, eps, dtype, groups, seed):
         if self.is_class:
-            kwargs = constructor_arguments(self.obj, self.init, channels=len(gamma), eps=eps,
-                                           groups=groups, param_shape=np.shape(gamma))
-            try:
-                module = self.obj(**kwargs)
-            except Exception as error:  # noqa: BLE001 -- the user's constructor, reported
-                raise TargetError(f"{self.name}({_kwargs_text(kwargs)}) raised "
-                                  f"{type(error).__name__}: {error}") from None
+            module = self.construct(constructor_arguments(
+                self.obj, self.init, channels=len(gamma), eps=eps, groups=groups,
+                param_shape=np.shape(gamma)))
         else:
             module = copy.deepcopy(self.obj)
         inst = _TorchModuleInstance(module, dtype, gamma, beta)
-        inst.eps = (eps if eps is not None and self.is_class and takes_eps(self.obj)
-                    and not any(n in self.init for n in EPS_NAMES) else instance_eps(module))
+        inst.eps = self.module_eps(eps, module)
         return inst
 
     def channels(self):
@@ -456,7 +472,7 @@ class TorchModule(Target):
         return self._channels
 
     def eps_statement(self, default_eps):
-        if self.is_class and takes_eps(self.obj) and not any(n in self.init for n in EPS_NAMES):
+        if self.passes_eps():
             return f"eps: each case's, passed to {self.name}()"
         return "eps: the module's own (its eps attribute), else " \
                f"{default_eps:g} (the convention's default)"
@@ -679,7 +695,7 @@ class _FlaxInstance(_JaxInstance):
                                       self._array(x), self.params))
 
 
-class FlaxModule(Target):
+class FlaxModule(_ModuleTarget):
     framework, what, stateful, default_feature_axis = "Flax", "flax.linen module", True, -1
 
     def __init__(self, obj, init):
@@ -692,26 +708,20 @@ class FlaxModule(Target):
             (s for s in FLAX_SWITCHES if s in fields and s not in self.init), None)
 
     def instance(self, x, gamma, beta, *, eps, dtype, groups, seed):
-        if isinstance(self.obj, type):
+        if self.is_class:
             kwargs = constructor_arguments(self.obj, self.init, channels=len(gamma), eps=eps,
                                            groups=groups, param_shape=np.shape(gamma))
             if self.field_switch:  # constructed in train mode
                 kwargs[self.field_switch] = not FLAX_SWITCHES[self.field_switch]
-            try:
-                module = self.obj(**kwargs)
-            except Exception as error:  # noqa: BLE001 -- the user's constructor, reported
-                raise TargetError(f"{self.name}({_kwargs_text(kwargs)}) raised "
-                                  f"{type(error).__name__}: {error}") from None
+            module = self.construct(kwargs)
         else:
             module = self.obj
         inst = _FlaxInstance(module, self.switch, self.field_switch, x, dtype, gamma, beta, seed)
-        inst.eps = eps if (eps is not None and isinstance(self.obj, type) and takes_eps(self.obj)
-                           and not any(n in self.init for n in EPS_NAMES)) else instance_eps(module)
+        inst.eps = self.module_eps(eps, module)
         return inst
 
     def eps_statement(self, default_eps):
-        if isinstance(self.obj, type) and takes_eps(self.obj) and \
-                not any(n in self.init for n in EPS_NAMES):
+        if self.passes_eps():
             return f"eps: each case's, passed to {self.name}()"
         return f"eps: the module's own, else {default_eps:g} (the convention's default)"
 
