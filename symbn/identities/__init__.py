@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 #: The modules whose IDENTITIES make the catalogue: the three core claims and the
 #: backward pass first, then the wider family.
 _MODULES = ("bias", "relu", "zscore", "backward", "scale", "structure", "invariance",
-            "inference", "noise", "mock", "whitening")
+            "inference", "noise", "mock", "whitening", "inequalities")
 _RECORD_NAMES = ("CheckedIdentity", "Claim", "Identity", "check", "control")
 
 

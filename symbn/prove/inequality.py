@@ -301,7 +301,7 @@ class _Search:
         samples = [sp.Mul(*[v**k for v, k in zip(sample_vars, ks)])
                    for ks in product(*[range(h + 1) for h in half])] if degree else [sp.S.One]
         blocks = []
-        for tau in [sp.S.One, *[s for s in self.positive if s in variables or s in self.ring.roots]]:
+        for tau in self._taus(variables, exps):
             t_exp = [sp.degree(tau, v) for v in variables]
             ranges = [range(0, max(0, (h - t)) // 2 + 1) for h, t in zip(hi, t_exp)]
             count = 1
@@ -322,6 +322,17 @@ class _Search:
             if basis:
                 blocks.append(sos.Block(tau, tuple(basis)))
         return blocks
+
+    def _taus(self, variables: list[sp.Symbol], exps: list[tuple[int, ...]]) -> list[sp.Expr]:
+        """1, and each positive symbol and product of two that divides a monomial of the
+        target: the multipliers of the blocks."""
+        ours = [s for s in self.positive if s in variables]
+        products = [sp.S.One, *ours, *[p * q for i, p in enumerate(ours) for q in ours[i:]]]
+
+        def divides(tau: sp.Expr) -> bool:
+            t = [sp.degree(tau, v) for v in variables]
+            return any(all(e >= k for e, k in zip(m, t)) for m in exps)
+        return [tau for tau in products if tau == 1 or divides(tau)]
 
     def _grade(self, exps: dict[sp.Symbol, int]) -> list[int]:
         """A monomial's degree in each sample variable (through its moment atoms)."""

@@ -1,0 +1,185 @@
+"""Inequalities (symbn.prove.inequality): PROVED with an exact certificate that an
+independent checker confirms, REFUTED with a counterexample that violates the relation,
+UNDECIDED when neither (never a wrong PROVED)."""
+
+import random
+
+import pytest
+import sympy as sp
+
+from symbn import prove
+from symbn.bn.batchnorm import batchnorm, eps, gamma, standardize, x
+from symbn.certify.inequality import check_inequality
+from symbn.core import Mean, N, SampleSymbol, batch_var, evaluate_at_batch
+from symbn.prove import AssumptionError, Status
+from symbn.prove.inequality import (InequalityCertificate, certify, prove_inequality,
+                                    relation_of, verify)
+from symbn.prove.sos import Square
+
+BUDGET = 120  # generous: the outcome never depends on timing
+a, b = sp.symbols("a b", real=True)
+g = SampleSymbol("g")
+xhat = standardize(x)
+
+
+def _holds(verdict_or_cx, relation, lhs, rhs):
+    """Re-evaluate a counterexample's sides from its recorded values, in the test."""
+    cx = verdict_or_cx.counterexample
+    values = [evaluate_at_batch(side, cx.samples, cx.sample) if cx.samples else side
+              for side in (lhs, rhs)]
+    left, right = (sp.N(sp.sympify(v).xreplace(cx.constants), 50) for v in values)
+    difference = right - left if relation in ("<=", "<") else left - right
+    return bool(difference > 0) if relation in ("<", ">") else bool(difference >= 0)
+
+
+def test_mean_xhat_square_below_one_is_proved_strictly_with_eps_as_the_certificate():
+    verdict = prove(Mean(xhat**2) < 1, budget=BUDGET)
+    assert verdict.status is Status.PROVED, verdict.attempts
+    assert verdict.domain == ()
+    certificate = verdict.certificate
+    assert isinstance(certificate, InequalityCertificate)
+    assert certificate.text() == "(epsilon - Mean(x)**2 + Mean(x**2)) * (rhs - lhs) = epsilon"
+    assert any("python-flint" in line and "is the zero polynomial" in line
+               for line in verdict.evidence)
+
+
+def test_strictness_matters_var_y_equals_gamma2_at_gamma_zero():
+    var_y = batch_var(batchnorm(x))
+    assert prove(var_y <= gamma**2, budget=BUDGET).status is Status.PROVED
+    strict = prove(var_y < gamma**2, budget=BUDGET)
+    assert strict.status is Status.REFUTED
+    assert strict.counterexample.constants[gamma] == 0
+    assert not _holds(strict, "<", var_y, gamma**2)
+
+
+def test_at_eps_zero_the_strict_bound_is_refuted():
+    verdict = prove(batch_var(batchnorm(x)) < gamma**2, where={eps: 0}, assume=[gamma > 0],
+                    budget=BUDGET)
+    assert verdict.status is Status.REFUTED
+    assert "epsilon = 0" in verdict.assumptions
+
+
+def test_cauchy_schwarz_states_its_multiplier_in_the_domain():
+    verdict = prove(Mean(g * xhat) ** 2 <= Mean(g**2) * Mean(xhat**2), budget=BUDGET)
+    assert verdict.status is Status.PROVED
+    assert "Mean(g**2) > 0" in verdict.domain
+    assert any(f.reason == "domain" and f.expr == Mean(g**2)
+               for f in verdict.certificate.multiplier)
+
+
+def test_a_false_inequality_is_refuted_at_a_point_that_violates_it():
+    for relation, lhs, rhs in [("<=", a * b, a**2), (">=", a**2 + b**2, 3 * a * b),
+                               ("<=", Mean(g * xhat) ** 2, Mean(g) ** 2 * Mean(xhat**2))]:
+        verdict = prove_inequality(relation_of(lhs, relation, rhs), budget=BUDGET)
+        assert verdict.status is Status.REFUTED, (relation, lhs, rhs, verdict)
+        assert not _holds(verdict, relation, lhs, rhs)
+
+
+def test_ge_and_gt_are_read_as_lhs_minus_rhs():
+    assert prove(a**2 + b**2 >= 2 * a * b, budget=BUDGET).status is Status.PROVED
+    assert prove(a**2 + b**2 > 2 * a * b, budget=BUDGET).status is Status.REFUTED  # a = b
+
+
+def test_a_nonnegative_polynomial_without_a_certificate_is_undecided_never_proved():
+    # Motzkin's polynomial is >= 0 but not a sum of squares
+    motzkin = a**4 * b**2 + a**2 * b**4 - 3 * a**2 * b**2 + 1
+    verdict = prove(motzkin >= 0, budget=BUDGET)
+    assert verdict.status is Status.UNDECIDED
+    assert "no certificate" in verdict.method
+
+
+def test_the_general_form_z_score_bound_is_not_claimed():
+    # true, but moment atoms cannot say that the sample is one of the batch
+    verdict = prove(xhat**2 <= N - 1, budget=BUDGET)
+    assert verdict.status is Status.UNDECIDED
+
+
+def test_the_explicit_z_score_bound_is_proved_and_its_half_refuted():
+    assert prove(xhat**2 <= N - 1, where={N: 4}, budget=BUDGET).status is Status.PROVED
+    assert prove(xhat**2 <= (N - 1) / 2, where={N: 4}, budget=BUDGET).status is Status.REFUTED
+
+
+def test_assumptions_are_applied_or_refused():
+    with pytest.raises(AssumptionError):
+        prove(a**2 >= 0, assume=["c > 0"], budget=BUDGET)
+    assert prove(a * b >= 0, assume=[a > 0, b > 0], budget=BUDGET).status is Status.PROVED
+    refuted = prove(a * b >= 0, assume=[a > 0], budget=BUDGET)
+    assert refuted.status is Status.REFUTED
+    assert all(value > 0 for symbol, value in refuted.counterexample.constants.items()
+               if symbol.name == "a")
+
+
+def test_bad_input_is_one_clear_error():
+    with pytest.raises(ValueError, match="evaluated to True"):
+        prove_inequality(sp.Symbol("p", positive=True) > 0)
+    with pytest.raises(TypeError, match="not an inequality"):
+        prove_inequality(sp.Eq(a, b))
+    with pytest.raises(TypeError, match="not a second side"):
+        prove(a <= b, 1)
+    with pytest.raises(ValueError, match="budget"):
+        prove(a**2 >= 0, budget=0)
+
+
+# --- certificates: the SymPy re-verification and the independent checker --------------
+
+
+def _certificate(lhs, rhs, relation):
+    certificate, domain, why = certify(lhs, rhs, relation)
+    assert certificate is not None, why
+    return certificate, list(domain)
+
+
+def _tampered(certificate, **changes):
+    terms = list(certificate.terms)
+    terms[0] = Square(**{**terms[0].__dict__, **changes})
+    return InequalityCertificate(certificate.lhs, certificate.rhs, certificate.relation,
+                                 certificate.multiplier, tuple(terms), certificate.radicands,
+                                 certificate.samples, certificate.positive)
+
+
+def test_a_tampered_certificate_is_refused_by_both_checks():
+    certificate, domain = _certificate(batch_var(batchnorm(x)), gamma**2, "<=")
+    assert verify(certificate) is None
+    assert check_inequality({**certificate.to_json(), "domain": domain}).confirmed is True
+    for changes in ({"coefficient": sp.Rational(2)}, {"coefficient": sp.Rational(-1)},
+                    {"multiplier": a}):
+        bad = _tampered(certificate, **changes)
+        assert verify(bad) is not None, changes
+        assert check_inequality({**bad.to_json(), "domain": domain}).confirmed is None, changes
+
+
+def test_a_domain_factor_needs_its_domain_line():
+    certificate, domain = _certificate(Mean(g * xhat) ** 2, Mean(g**2) * Mean(xhat**2), "<=")
+    assert check_inequality({**certificate.to_json(), "domain": domain}).confirmed is True
+    assert check_inequality({**certificate.to_json(), "domain": []}).confirmed is None
+
+
+def test_a_strict_claim_needs_a_strictly_positive_term():
+    certificate, domain = _certificate(batch_var(batchnorm(x)), gamma**2, "<=")
+    as_strict = {**certificate.to_json(), "relation": "<", "domain": domain}
+    assert check_inequality(as_strict).confirmed is None
+
+
+def test_a_certificate_is_checked_again_on_concrete_batches():
+    """Independent of moment atoms: multiplier * D and the sum, evaluated as explicit sums
+    on random rational batches, agree to 50 digits (and are not both 0)."""
+    from symbn.bn.batchnorm import derive_batchnorm
+    bn = derive_batchnorm()
+    bound = gamma**2 / (batch_var(x) + eps) * Mean(bn.g**2)
+    certificate, _ = _certificate(Mean(bn.dx**2), bound, "<=")
+    _agree_on_batches(certificate)
+
+
+def _agree_on_batches(certificate: InequalityCertificate, seed: int = 3):
+    rng = random.Random(seed)
+    left = certificate.multiplier_expr() * certificate.difference
+    right = certificate.sum_expr()
+    samples = sorted({s for s in (left + right).free_symbols if isinstance(s, SampleSymbol)}, key=str)
+    constants = sorted((left + right).free_symbols - set(samples), key=str)
+    for m in (2, 3, 5):
+        batch = {s: [sp.Rational(rng.randint(-40, 40), rng.randint(1, 9)) for _ in range(m)]
+                 for s in samples}
+        values = {c: sp.Rational(rng.randint(1, 40), rng.randint(1, 9)) for c in constants}
+        l_value, r_value = (sp.N(evaluate_at_batch(e, batch).xreplace(values), 60) for e in (left, right))
+        assert abs(r_value) > 1e-30
+        assert abs(l_value - r_value) <= 1e-45 * abs(r_value)
