@@ -6,7 +6,8 @@ Measures (median of ``--repeats``): interpreter and import start-up, ``symbn --h
 ``symbn list``; the whole identity catalogue end to end (``symbn prove --brief``, on every
 core) cold and warm, in wall time and in CPU time (the machine is shared: wall time
 counts the waits for a core, CPU time does not); the explicit-m cross-check of the
-backward pass at m = 2, 4, 8, 16; refuting wrong identities (the catalogue's controls); and the generated BN kernels
+backward pass at m = 2, 4, 8, 16; refuting wrong identities (the catalogue's controls); proving
+or refuting each catalogue inequality (a certificate search each); and the generated BN kernels
 (forward + backward) against a hand-written NumPy BN, PyTorch's F.batch_norm, and the
 memory-bandwidth floor (read x and g twice, write y and dx once) at this machine's copy
 bandwidth, measured in the same run; and ``symbn verify`` end to end (a fresh interpreter,
@@ -51,7 +52,7 @@ from symbn.prove.pool import cores
 TARGETS = {"catalogue_cold_seconds": 4.0, "catalogue_warm_seconds": 1.0, "help_seconds": 0.3,
            "list_seconds": 0.3, "refute_seconds": 0.1, "explicit_m16_seconds": 10.0,
            "kernel_over_numpy": 1.1, "verify_numpy_seconds": 3.0, "verify_torch_seconds": 10.0,
-           "verify_torch_module_seconds": 10.0,
+           "verify_torch_module_seconds": 10.0, "inequality_seconds": 10.0,
            # the compiled path at the default thread count, the worst bench shape
            "compiled_over_floor": 2.5, "compiled_over_torch_default": 1.0,
            "compiled_reused_outputs_over_floor": 2.5}
@@ -122,6 +123,21 @@ def refutations(repeats):
              for name, claim in claims.items()}
     return {"median_seconds": statistics.median(times.values()),
             "max_seconds": max(times.values()), "per_control_seconds": times}
+
+
+def inequalities(repeats):
+    """Time to prove (with a certificate) or refute each catalogue inequality, its controls
+    and its explicit sizes, the claim built beforehand; each must take <= 10 s."""
+    claims = {}
+    for identity in CATALOGUE:
+        if "inequality" in identity.tags:
+            claims[identity.name] = identity.claim()
+            claims.update({c.name: c.claim() for c in identity.controls})
+            claims.update({f"{identity.name}-m{m}": identity.explicit_claim(m)
+                           for m in identity.explicit_sizes})
+    times = {name: median_time(lambda c=claim: c.prove(60.0), repeats)
+             for name, claim in claims.items()}
+    return {"max_seconds": max(times.values()), "per_claim_seconds": times}
 
 
 def explicit_crosscheck(sizes, repeats):
@@ -328,6 +344,8 @@ def other_targets(results):
         "help_seconds": (results["startup"]["help"]["seconds"], TARGETS["help_seconds"]),
         "list_seconds": (results["startup"]["list"]["seconds"], TARGETS["list_seconds"]),
         "refute_seconds": (results["refute"]["max_seconds"], TARGETS["refute_seconds"]),
+        "inequality_seconds": (results["inequalities"]["max_seconds"],
+                               TARGETS["inequality_seconds"]),
         "explicit_m16_seconds": (m16, TARGETS["explicit_m16_seconds"]),
         "verify_numpy_seconds": (results["verify"]["numpy_seconds"],
                                  TARGETS["verify_numpy_seconds"]),
@@ -356,6 +374,8 @@ def other_rows(table, results):
         table.add_row(f"explicit backward cross-check m={m}", f"{seconds:.3f} s", "", "")
     table.add_row("refutation, median over controls", f"{results['refute']['median_seconds']:.4f} s",
                   "", "")
+    for name, seconds in results["inequalities"]["per_claim_seconds"].items():
+        table.add_row(f"inequality {name}", f"{seconds:.2f} s", "", "")
     v = results["verify"]
     for name, what in (("numpy", "a NumPy function"), ("torch", "a PyTorch function"),
                        ("torch_module", "a PyTorch nn.Module (running statistics)")):
@@ -398,7 +418,7 @@ def main(argv=None):
     if not args.kernels_only:
         results.update({
             "startup": startup(args.repeats), "catalogue": catalogue(min(args.repeats, 3)),
-            "refute": refutations(args.repeats),
+            "refute": refutations(args.repeats), "inequalities": inequalities(min(args.repeats, 3)),
             "explicit_crosscheck_seconds": explicit_crosscheck(sizes, min(args.repeats, 3))})
         results["verify"] = verify_timings(min(args.repeats, 3))
     bandwidth = copy_bandwidth(256 * 2**20, args.repeats)
