@@ -43,7 +43,7 @@ from symbn.prove.certificate import Certificate, second_check
 from symbn.prove.definedness import Condition, conditions, readable
 from symbn.prove.sampling import GAP, UNSAMPLED, find_counterexample
 from symbn.prove.strategies import EMPTY, STRATEGIES, Strategy
-from symbn.prove.verdict import Counterexample, Status, Verdict
+from symbn.prove.verdict import Counterexample, Side, Status, Verdict
 
 DEFAULT_BUDGET = 5.0
 #: time a call may take beyond its budget: the round trips to the worker process
@@ -59,9 +59,6 @@ _RECHECKED = ("the counterexample was re-evaluated exactly at 60 digits from its
               "values, which satisfy every assumption",)
 _KEPT_FACTS = ("integer", "real", "positive", "negative", "nonnegative", "nonpositive", "nonzero")
 
-#: one side of a claim, as the prover works on it: a SymPy expression, or a matrix
-#: (compared entry by entry)
-Side: TypeAlias = sp.Expr | sp.MatrixBase
 #: what :func:`prove` accepts for a side: a :data:`Side`, a number, a string SymPy parses,
 #: or a matrix written as a list or tuple (of rows)
 SideLike: TypeAlias = Side | int | float | str | Sequence[Any]

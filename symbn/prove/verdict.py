@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import sympy as sp
 
@@ -18,6 +18,10 @@ if TYPE_CHECKING:  # the record strategies fill; imported for the type only
     from symbn.core import SampleSymbol
     from symbn.prove.certificate import Certificate
     from symbn.prove.inequality import InequalityCertificate
+
+#: one side of a claim, or its residual lhs - rhs: a SymPy expression, or a matrix (its
+#: entries are compared one by one)
+Side: TypeAlias = sp.Expr | sp.MatrixBase
 
 
 class Status(enum.Enum):
@@ -71,7 +75,7 @@ class Verdict(Displayable, document="verdict"):
     status: Status
     method: str
     assumptions: tuple[str, ...]
-    residual: sp.Expr
+    residual: Side
     seconds: float
     counterexample: Counterexample | None = None
     attempts: tuple[str, ...] = ()
