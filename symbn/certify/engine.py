@@ -79,8 +79,14 @@ def _validate(node, what):
 
 def names_in(tree: ast.expr) -> set[str]:
     """The variable names an expression uses (not the functions it calls)."""
-    functions = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in functions}
+    found: set[str] = set()
+    functions: set[int] = set()
+    for n in ast.walk(tree):  # breadth first: a call comes before the name it calls
+        if isinstance(n, ast.Call):
+            functions.add(id(n.func))
+        elif isinstance(n, ast.Name) and id(n) not in functions:
+            found.add(n.id)
+    return found
 
 
 def constant_exponent(node) -> flint.fmpq:

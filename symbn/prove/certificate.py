@@ -168,7 +168,8 @@ def certificate_data(residual: sp.Expr, certificate: Certificate | None = None, 
                    *(e for pair in certificate.radicals for e in pair), certificate.numerator,
                    certificate.denominator, *certificate.atoms.values(), residual])
     show = names.printer().doprint
-    claim = _equation(claim, show(residual))
+    shown = show(residual)  # the longest text: printed once
+    claim = _equation(claim, shown)
     for d, mean in certificate.atoms.items():
         names.meanings[names.names[d]] = f"the batch moment {show(mean)}"
     for s, base in certificate.radicals:
@@ -179,7 +180,7 @@ def certificate_data(residual: sp.Expr, certificate: Certificate | None = None, 
         "claim": claim,
         "strategy": certificate.strategy,
         "variables": {n: names.meanings[n] for n in sorted(names.meanings)},
-        "claim_residual": show(residual),
+        "claim_residual": shown,
         "samples": sorted(names.names[s] for s in residual.free_symbols
                           | set().union(*(m.free_symbols for m in certificate.atoms.values()))
                           if isinstance(s, SampleSymbol)),

@@ -19,6 +19,7 @@ point where one side is undefined is excluded by the domain.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -102,26 +103,35 @@ def readable(found: list[Condition]) -> tuple[str, ...]:
     """The conditions not known to hold, readable; (EMPTY,) when one is known false."""
     texts: list[str] = []
     for condition in found:
-        if condition.kind == "finite":
-            if condition.expr.is_finite is not True:
-                texts.append(f"{condition.expr} is finite")
-            continue
-        if not _small(condition.expr):  # expanding it could take longer than any budget
-            texts.append(f"{condition.expr} {condition.kind} 0")
-            continue
-        frozen, atoms, known = _freeze(condition.expr)
-        frozen = sp.factor_terms(sp.expand(frozen))
-        # B > 0 for a B known >= 0 (a variance) is B != 0: a**2 Var > 0 reads a != 0, Var > 0
-        nonzero = condition.kind == "!=" or condition.kind == ">" and (
-            frozen.is_nonnegative or _holds(sp.GreaterThan(frozen, 0), known))
-        relations = _nonzero_factors(frozen) if nonzero else [
-            _RELATIONS[condition.kind](frozen, 0, evaluate=False)]
-        for relation in relations:
-            if type(relation)(relation.lhs, 0) is sp.false:
-                return (EMPTY,)
-            if not _holds(relation, known):
-                texts.append(_readable(relation, atoms))
+        own = _readable_one(condition)
+        if EMPTY in own:
+            return (EMPTY,)
+        texts += own
     return tuple(dict.fromkeys(texts))
+
+
+@functools.lru_cache(maxsize=4096)
+def _readable_one(condition: Condition) -> tuple[str, ...]:
+    """:func:`readable` of one condition (memoised: a catalogue run meets most of its
+    conditions several times, in a claim, its controls and its explicit forms)."""
+    if condition.kind == "finite":
+        return () if condition.expr.is_finite is True else (f"{condition.expr} is finite",)
+    if not _small(condition.expr):  # expanding it could take longer than any budget
+        return (f"{condition.expr} {condition.kind} 0",)
+    frozen, atoms, known = _freeze(condition.expr)
+    frozen = sp.factor_terms(sp.expand(frozen))
+    # B > 0 for a B known >= 0 (a variance) is B != 0: a**2 Var > 0 reads a != 0, Var > 0
+    nonzero = condition.kind == "!=" or condition.kind == ">" and (
+        frozen.is_nonnegative or _holds(sp.GreaterThan(frozen, 0), known))
+    relations = _nonzero_factors(frozen) if nonzero else [
+        _RELATIONS[condition.kind](frozen, 0, evaluate=False)]
+    texts: list[str] = []
+    for relation in relations:
+        if type(relation)(relation.lhs, 0) is sp.false:
+            return (EMPTY,)
+        if not _holds(relation, known):
+            texts.append(_readable(relation, atoms))
+    return tuple(texts)
 
 
 def _small(expr: sp.Expr) -> bool:
