@@ -21,7 +21,8 @@ BUDGET = 120
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = {"xhat-second-moment-below-1", "bn-output-variance-at-most-gamma2",
             "cauchy-schwarz-g-xhat", "bn-gradient-norm-bound", "santurkar-theorem-4.1",
-            "zscore-max", "rmsnorm-mean-square", "layernorm-mean-square"}
+            "zscore-max", "rmsnorm-mean-square", "layernorm-mean-square",
+            "santurkar-curvature-gauss-newton"}
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import sympy as sp
 
 from symbn.bn.batchnorm import batchnorm, derive_batchnorm, eps, gamma, standardize, x
 from symbn.bn.family import rms_normalize
-from symbn.core import Mean, N, SampleSymbol, batch_var
+from symbn.core import Mean, N, SampleSymbol, batch_var, directional_derivative
 from symbn.identities.record import Claim, Identity, control
 
 SANTURKAR = ("Santurkar, Tsipras, Ilyas & Madry 2018, How does batch normalization help "
@@ -22,6 +22,9 @@ SANTURKAR = ("Santurkar, Tsipras, Ilyas & Madry 2018, How does batch normalizati
 g = derive_batchnorm().g
 #: a per-element (per-feature) gain, the RMSNorm/LayerNorm weight
 w = SampleSymbol("w")
+#: a direction of the input, and the loss's curvature in BN's output (its Hessian kappa*I)
+v = SampleSymbol("v")
+kappa = sp.Symbol("kappa", positive=True)
 
 
 def _santurkar_sharp(misprint: bool = False) -> Claim:
@@ -45,6 +48,18 @@ def _santurkar_weak(scaled: bool = True) -> Claim:
     bound = (gamma**2 / (batch_var(x) + eps) if scaled else 1) * Mean(g**2)
     return Claim(Mean(bn.dx**2), bound, relation="<=",
                  steps=(("dL/dx_j, derived", bn.dx), ("the bound", bound)))
+
+
+def _gauss_newton(scaled: bool = True) -> Claim:
+    """kappa Mean((J v)**2) <= kappa gamma**2/(v + eps) (Mean(v**2) - Mean(v)**2 -
+    Mean(v*xhat)**2): J v derived as the directional derivative of y = BN(x) along a
+    per-sample direction v (the batch statistics move with x); ``scaled=False``: the bound
+    kappa Mean(v**2) without BN's factor (a control)."""
+    jv = directional_derivative(batchnorm(x), x, v)
+    bound = kappa * gamma**2 / (batch_var(x) + eps) * (
+        Mean(v**2) - Mean(v) ** 2 - Mean(v * standardize(x)) ** 2) if scaled else kappa * Mean(v**2)
+    return Claim(kappa * Mean(jv**2), bound, relation="<=",
+                 steps=(("J v = d/dt BN(x + t v) at t = 0", jv), ("the bound", bound)))
 
 
 def _zscore_max(m: int, bound: sp.Expr = N - 1) -> Claim:
@@ -127,6 +142,23 @@ IDENTITIES = (
         controls=(control("santurkar-theorem-4.1-misprint", "the bound with 1/sqrt(m) for "
                           "1/m, as printed: in mean form sqrt(N) (Mean(g)**2 + Mean(g*xhat)**2) "
                           "subtracted", lambda: _santurkar_sharp(misprint=True)),),
+    ),
+    Identity(
+        name="santurkar-curvature-gauss-newton",
+        title="Santurkar et al. Theorem 4.2, its Gauss-Newton term: curvature through BN is smaller",
+        statement="for a loss whose Hessian in BN's output is H = kappa*I (kappa > 0), along any "
+                  "direction v of the input: (Jv)^T H (Jv) <= gamma^2/sigma^2 kappa (||v||^2 - "
+                  "<1,v>^2/m - <v,xhat>^2/m), in mean form kappa Mean((J v)**2) <= kappa "
+                  "gamma**2/(v + eps) (Mean(v**2) - Mean(v)**2 - Mean(v*xhat)**2), for every "
+                  "eps > 0, J v derived as the directional derivative of BN along v.  Only the "
+                  "J^T H J term of the Hessian through BN: the term from BN's own second "
+                  "derivative (dL/dy . d^2 y[v, v]) is not covered, nor a non-isotropic H",
+        source="Santurkar, Tsipras, Ilyas & Madry 2018, Theorem 4.2 (the J^T H J term of its proof)",
+        tags=("inequality", "santurkar"),
+        build=_gauss_newton,
+        controls=(control("santurkar-curvature-unscaled", "kappa Mean((J v)**2) <= kappa "
+                          "Mean(v**2): BN never amplifies curvature (false when gamma**2 > v + eps)",
+                          lambda: _gauss_newton(scaled=False)),),
     ),
     Identity(
         name="zscore-max",
