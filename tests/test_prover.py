@@ -44,7 +44,11 @@ def test_control_is_refuted_by_a_counterexample_that_really_violates_it(wrong):
     assert cx is not None
     # Re-evaluate independently of the prover, in floating point, from the recorded point.
     lhs, rhs = apply_assumptions((claim.lhs, claim.rhs), claim.where, claim.assume)[0]
-    if isinstance(lhs, sp.MatrixBase):
+    if claim.relation != "==":  # an inequality: the point violates the relation
+        difference = _values_at(cx, rhs - lhs if claim.relation in ("<=", "<") else lhs - rhs)
+        assert difference.imag == 0
+        assert difference.real <= 0 if claim.relation in ("<", ">") else difference.real < 0
+    elif isinstance(lhs, sp.MatrixBase):
         # the counterexample gives values to the symbols of the entry it refutes
         entries = [e for e in (lhs - rhs) if e.free_symbols <= set(cx.constants)]
         assert max(abs(_values_at(cx, e)) for e in entries) > 1e-9
