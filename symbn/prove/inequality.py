@@ -41,7 +41,8 @@ from symbn.prove.prover import DEFAULT_BUDGET, AssumptionError, apply_assumption
 from symbn.prove.sampling import BATCH_SIZES, BOUNDARIES, Unsampleable, random_point
 from symbn.prove.verdict import Counterexample, Status, Verdict
 
-__all__ = ["InequalityCertificate", "prove_inequality", "RELATIONS"]
+__all__ = ["RELATIONS", "AssumptionError", "InequalityCertificate", "certify", "prove_inequality",
+           "refute", "relation_of", "second_check", "split", "verify"]
 
 #: relation class -> (operator, strict, sign of D = sign * (rhs - lhs))
 RELATIONS: dict[type, tuple[str, bool, int]] = {
@@ -702,6 +703,3 @@ def _budget(budget: object) -> float:
         raise ValueError(f"budget must be a finite positive number of seconds, got {budget!r}")
     return seconds
 
-
-__all__ += ["AssumptionError", "certify", "refute", "relation_of", "second_check", "split",
-            "verify"]
