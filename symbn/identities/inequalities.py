@@ -107,11 +107,13 @@ IDENTITIES = (
         title="Cauchy-Schwarz for the upstream gradient and xhat",
         statement="Mean(g*xhat)**2 <= Mean(g**2) * Mean(xhat**2), certified with the "
                   "multiplier Mean(g**2) (so where Mean(g**2) > 0; at Mean(g**2) = 0 both sides "
-                  "are 0)",
+                  "are 0); in the explicit form at N = 2, 3, 4 Lagrange's identity needs no "
+                  "such condition",
         source="Cauchy-Schwarz for batch means; Santurkar et al. 2018, proof of Theorem 4.1",
         tags=("inequality",),
         build=lambda: Claim(Mean(g * standardize(x)) ** 2,
                             Mean(g**2) * Mean(standardize(x) ** 2), relation="<="),
+        explicit_sizes=(2, 3, 4),
         controls=(control("cauchy-schwarz-mean-squared", "Mean(g*xhat)**2 <= Mean(g)**2 * "
                           "Mean(xhat**2) (the square of the mean for the mean of the square)",
                           lambda: Claim(Mean(g * standardize(x)) ** 2,
