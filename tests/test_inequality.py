@@ -183,3 +183,29 @@ def _agree_on_batches(certificate: InequalityCertificate, seed: int = 3):
         l_value, r_value = (sp.N(evaluate_at_batch(e, batch).xreplace(values), 60) for e in (left, right))
         assert abs(r_value) > 1e-30
         assert abs(l_value - r_value) <= 1e-45 * abs(r_value)
+
+
+def test_random_quadratic_forms_get_the_verdict_their_eigenvalues_give():
+    """A quadratic form is >= 0 exactly when its matrix is PSD: PROVED only then, REFUTED
+    (at a point where it is negative) when an eigenvalue is negative."""
+    import numpy as np
+    rng = random.Random(7)
+    c = sp.symbols("c0:3", real=True)
+    proved = refuted = 0
+    for _ in range(8):
+        L = sp.Matrix(3, 3, lambda i, j: sp.Rational(rng.randint(-3, 3), rng.randint(1, 2)))
+        shift = sp.Rational(rng.choice([-2, 0, 1]), 1)
+        M = L * L.T + shift * sp.eye(3)
+        form = sp.expand((sp.Matrix([c]) * M * sp.Matrix(c))[0])
+        verdict = prove(form >= 0, budget=BUDGET)
+        smallest = min(np.linalg.eigvalsh(np.array(M.tolist(), dtype=float)))
+        if verdict.status is Status.PROVED:
+            assert smallest > -1e-12, (M, verdict.evidence)
+            proved += 1
+        elif smallest > 1e-9:
+            raise AssertionError(f"a positive definite form was not proved: {M}, {verdict}")
+        elif smallest < -1e-9:
+            assert verdict.status is Status.REFUTED, (M, verdict)
+            assert not _holds(verdict, ">=", form, 0)
+            refuted += 1
+    assert proved and refuted
