@@ -57,21 +57,10 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def loads(payload: bytes) -> Any:
-    """``pickle.loads`` with SymPy's evaluation off in this thread.  A SymPy object
-    unpickles by calling its class on its args, which would simplify again every node of an
-    expression simplified when it was built; with evaluation off each node is rebuilt as it
-    was sent (the same object: equal, same hash) at a fifth of the cost."""
-    from sympy.core.parameters import evaluate
-
-    with evaluate(False):
-        return pickle.loads(payload)
-
-
 def run_task(frame: bytes) -> bytes:
     """The pickled Outcome of the pickled task ``(fn, args)``; an exception becomes its text."""
     try:
-        fn, args = loads(frame)
+        fn, args = pickle.loads(frame)
         outcome = Outcome(True, fn(*args))
     except BaseException:  # noqa: BLE001 -- reported to the caller, which decides
         outcome = Outcome(True, error=traceback.format_exc(limit=3))
