@@ -101,7 +101,7 @@ def test_the_explicit_z_score_bound_is_proved_and_its_half_refuted():
 
 def test_assumptions_are_applied_or_refused():
     with pytest.raises(AssumptionError):
-        prove(a**2 >= 0, assume=["c > 0"], budget=BUDGET)
+        prove(a * b >= 0, assume=["c > 0"], budget=BUDGET)
     assert prove(a * b >= 0, assume=[a > 0, b > 0], budget=BUDGET).status is Status.PROVED
     refuted = prove(a * b >= 0, assume=[a > 0], budget=BUDGET)
     assert refuted.status is Status.REFUTED
@@ -112,12 +112,14 @@ def test_assumptions_are_applied_or_refused():
 def test_bad_input_is_one_clear_error():
     with pytest.raises(ValueError, match="evaluated to True"):
         prove_inequality(sp.Symbol("p", positive=True) > 0)
+    with pytest.raises(ValueError, match="evaluated to True"):
+        prove(sp.Abs(a) >= 0)
     with pytest.raises(TypeError, match="not an inequality"):
         prove_inequality(sp.Eq(a, b))
     with pytest.raises(TypeError, match="not a second side"):
         prove(a <= b, 1)
     with pytest.raises(ValueError, match="budget"):
-        prove(a**2 >= 0, budget=0)
+        prove(a * b >= 0, budget=0)
 
 
 # --- certificates: the SymPy re-verification and the independent checker --------------
@@ -209,3 +211,17 @@ def test_random_quadratic_forms_get_the_verdict_their_eigenvalues_give():
             assert not _holds(verdict, ">=", form, 0)
             refuted += 1
     assert proved and refuted
+
+
+def test_square_roots_are_positive_symbols_with_their_relation():
+    verdict = prove(sp.sqrt(a**2 + 1) >= a, budget=BUDGET)
+    assert verdict.status is Status.PROVED, verdict.attempts
+    assert any("python-flint" in line and "relation" in line for line in verdict.evidence)
+    rms = prove(sp.sqrt(Mean(x**2)) >= Mean(x), budget=BUDGET)
+    assert rms.status is Status.PROVED and rms.domain == ("Mean(x**2) > 0",)
+    assert prove(sp.sqrt(a**2 + 1) < a, budget=BUDGET).status is Status.REFUTED
+
+
+def test_a_denominator_that_may_vanish_is_stated():
+    verdict = prove(1 / a**2 > 0, budget=BUDGET)
+    assert verdict.status is Status.PROVED and "a != 0" in verdict.domain

@@ -13,8 +13,9 @@ D = rhs - lhs (lhs - rhs for ``>=``, ``>``).  This checker confirms it when
 * every term is >= 0 by its form: c_k a rational >= 0, m_k a product of declared-positive
   symbols and square roots, the square of a real expression (inside a batch mean or not);
 * every factor of the multiplier is > 0 for its stated reason: a positive number, a
-  declared-positive symbol, a condition of the verdict's domain (``f > 0``, or ``f != 0``
-  for an even power), or a certificate of ``0 < f`` checked the same way; every square
+  declared-positive symbol, a square root or a radicand (shown > 0), a condition of the
+  verdict's domain (``f > 0``, or ``f != 0`` for an even power), or a certificate of
+  ``0 < f`` checked the same way; every square
   root's radicand is > 0 for one of those reasons too (so each root is real and > 0);
 * a strict claim's certificate has a term c * m with base 1, c > 0, m a product of
   declared-positive symbols: the sum is then > 0.
@@ -204,6 +205,10 @@ class _Checker:
         elif reason == "positive symbol":
             if not (isinstance(tree, ast.Name) and tree.id in self.positive):
                 raise _NotConfirmed(f"the factor {text} is not a declared-positive symbol")
+        elif reason == "square root":
+            if not (isinstance(tree, ast.Call) and getattr(tree.func, "id", None) == "sqrt"):
+                raise _NotConfirmed(f"the factor {text} is not a square root")
+            # its radicand is shown > 0 with every other radicand
         elif reason == "radicand":
             values, _, _ = self.values([tree] + [r["tree"] for r in self.radicands])
             if not any(values[0] == r for r in values[1:]):

@@ -62,8 +62,9 @@ class Unsupported(ValueError):
 @dataclass(frozen=True)
 class Factor:
     """A factor of the certificate's multiplier, ``expr**power``, and why it is > 0:
-    ``"positive symbol"``, ``"positive number"``, ``"domain"`` (stated in the verdict's
-    domain) or ``"proved"`` (``proof`` certifies expr > 0)."""
+    ``"positive symbol"``, ``"positive number"``, ``"square root"`` (of a radicand shown
+    > 0), ``"radicand"``, ``"domain"`` (stated in the verdict's domain) or ``"proved"``
+    (``proof`` certifies expr > 0)."""
 
     expr: sp.Expr
     power: int
@@ -140,7 +141,7 @@ class InequalityCertificate:
 
 
 def _factor_json(f: Factor) -> dict[str, Any]:
-    data: dict[str, Any] = {"factor": _text(f.expr), "power": f.power, "reason": f.reason}
+    data: dict[str, Any] = {"factor": _text(f.expr), "power": int(f.power), "reason": f.reason}
     if f.proof is not None:
         data["proof"] = f.proof.to_json()
     return data
@@ -218,8 +219,9 @@ class Ring:
 
     def decode(self, expr: sp.Expr) -> sp.Expr:
         """Back to batch means and square roots."""
-        back = {s: Mean(m) for m, s in self.atoms.items()}
-        back.update({s: sp.sqrt(self.decode(b)) for s, b in self.roots.items()})
+        back: dict[sp.Symbol, sp.Expr] = {s: Mean(m) for m, s in self.atoms.items()}
+        # a radicand holds no root (nested roots are refused), only moment atoms
+        back.update({s: sp.sqrt(b.xreplace(back)) for s, b in self.roots.items()})
         return sp.sympify(expr).xreplace(back)
 
     def reduce(self, expr: sp.Expr) -> sp.Expr:
@@ -262,8 +264,10 @@ class _Search:
             head = [sos.Square(coefficient / 2, monomial, sp.S.One, False)]
             target = sp.expand(target - coefficient / 2 * monomial)
         reduced = self.ring.reduce(target)
-        if reduced == 0:
-            return head
+        if reduced.is_number:  # a constant: a nonnegative number, or no certificate
+            return head + ([sos.Square(sp.Rational(reduced), sp.S.One, sp.S.One, False)]
+                           if reduced.is_Rational and reduced > 0 else []) \
+                if reduced.is_Rational and reduced >= 0 else None
         blocks = self._blocks(reduced)
         if not blocks:
             return None
@@ -304,7 +308,9 @@ class _Search:
         blocks = []
         for tau in self._taus(variables, exps):
             t_exp = [sp.degree(tau, v) for v in variables]
-            ranges = [range(0, max(0, (h - t)) // 2 + 1) for h, t in zip(hi, t_exp)]
+            # a root enters a basis monomial at most once (its square is its radicand)
+            ranges = [range(0, 2) if v in self.ring.roots else range(0, max(0, (h - t)) // 2 + 1)
+                      for v, h, t in zip(variables, hi, t_exp)]
             count = 1
             for r in ranges:
                 count *= len(r)
@@ -313,9 +319,6 @@ class _Search:
             basis = []
             for ks in product(*ranges):
                 b = sp.Mul(*[v**k for v, k in zip(variables, ks)])
-                if any(isinstance(v, sp.Dummy) and v in self.ring.roots and k for v, k in
-                       zip(variables, ks)):
-                    continue
                 for u in samples:
                     if self._fits(tau * b**2 * self.ring.mean_of(u**2), variables, lo, hi,
                                   sample_vars, grade_lo, grade_hi, degrees):
@@ -350,6 +353,15 @@ class _Search:
     def _fits(self, diagonal: sp.Expr, variables: Sequence[sp.Symbol], lo: list[int],
               hi: list[int], sample_vars: Sequence[sp.Symbol], grade_lo: list[int],
               grade_hi: list[int], degrees: tuple[int, int]) -> bool:
+        """Whether the diagonal entry tau * b**2 * Mean(u**2), in the reduced ring (a root
+        squared is its radicand), has a monomial within the target's exponents."""
+        return any(self._fits_monomial(m, variables, lo, hi, grade_lo, grade_hi, degrees)
+                   for m in sp.Add.make_args(self.ring.reduce(diagonal)))
+
+    def _fits_monomial(self, term: sp.Expr, variables: Sequence[sp.Symbol], lo: list[int],
+                       hi: list[int], grade_lo: list[int], grade_hi: list[int],
+                       degrees: tuple[int, int]) -> bool:
+        diagonal = term.as_coeff_Mul()[1]
         powers = diagonal.as_powers_dict()
         if any(s not in variables for s in diagonal.free_symbols):
             return False
@@ -473,7 +485,7 @@ def _merged(terms: list[sos.Square]) -> list[sos.Square]:
 
 def _multipliers(ring: Ring, positive: list[sp.Symbol]) -> list[sp.Expr]:
     """1, then each mean of a square (Mean(g**2)) and each variance, as ring expressions."""
-    found: list[sp.Expr] = [sp.S.One]
+    found: list[sp.Expr] = [sp.S.One, *ring.roots]
     for v in sorted(ring.samples, key=str):
         found.append(ring.mean_of(v**2))
         found.append(ring.mean_of(v**2) - ring.mean_of(v) ** 2)
@@ -481,6 +493,8 @@ def _multipliers(ring: Ring, positive: list[sp.Symbol]) -> list[sp.Expr]:
 
 
 def _multiplier_factor(multiplier: sp.Expr, ring: Ring, positive: list[sp.Symbol]) -> Factor:
+    if multiplier in ring.roots:
+        return Factor(ring.decode(multiplier), 1, "square root")
     if multiplier in positive:
         return Factor(ring.decode(multiplier), 1, "positive symbol")
     return Factor(ring.decode(multiplier), 1, "domain")
@@ -619,8 +633,8 @@ def split(relation: object, rhs: object = None) -> tuple[sp.Expr, sp.Expr, str]:
     """(lhs, rhs, operator) of ``lhs <= rhs`` and friends; one clear error otherwise."""
     if relation in (True, False) or relation is sp.true or relation is sp.false:
         raise ValueError("the inequality was evaluated to True/False by SymPy before prove "
-                         "saw it (its symbols' declarations decide it): state it with "
-                         "unevaluated sides, or use sp.Le(lhs, rhs, evaluate=False)")
+                         "saw it (from what SymPy knows of its sides: a declaration, Abs >= 0, "
+                         "...): state it with unevaluated sides, sp.Le(lhs, rhs, evaluate=False)")
     kind = RELATIONS.get(type(relation))
     if kind is None:
         raise TypeError(f"prove_inequality: {relation!r} is not an inequality: write lhs <= rhs, "

@@ -33,6 +33,7 @@ from typing import Any, Protocol, TypeAlias, TypeVar, cast
 
 import sympy as sp
 from sympy.core.relational import Relational
+from sympy.logic.boolalg import BooleanAtom
 
 from sympy.parsing.sympy_parser import TokenError
 
@@ -303,7 +304,8 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
     ``>=``, ``>``; no second side) is proved with a certificate or refuted by
     :func:`symbn.prove.inequality.prove_inequality`.
     """
-    if isinstance(lhs, (sp.LessThan, sp.StrictLessThan, sp.GreaterThan, sp.StrictGreaterThan)):
+    if isinstance(lhs, (sp.LessThan, sp.StrictLessThan, sp.GreaterThan, sp.StrictGreaterThan,
+                        BooleanAtom)):  # an inequality SymPy evaluated: one clear error
         from symbn.prove.inequality import prove_inequality  # it imports this module
 
         if not (isinstance(rhs, int) and rhs == 0):
