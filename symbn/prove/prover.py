@@ -304,8 +304,9 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
     ``>=``, ``>``; no second side) is proved with a certificate or refuted by
     :func:`symbn.prove.inequality.prove_inequality`.
     """
-    if isinstance(lhs, (sp.LessThan, sp.StrictLessThan, sp.GreaterThan, sp.StrictGreaterThan,
-                        BooleanAtom)):  # an inequality SymPy evaluated: one clear error
+    evaluated = isinstance(lhs, BooleanAtom) and isinstance(rhs, int) and rhs == 0
+    if evaluated or isinstance(lhs, (sp.LessThan, sp.StrictLessThan, sp.GreaterThan,
+                                     sp.StrictGreaterThan)):  # evaluated: one clear error
         from symbn.prove.inequality import prove_inequality  # it imports this module
 
         if not (isinstance(rhs, int) and rhs == 0):
