@@ -57,6 +57,10 @@ class _Worker:
         # no BLAS thread pools: NumPy comes in with symbn, the worker never needs it, and a
         # worker per caller thread must not multiply the threads
         env.update({name: "1" for name in _THREAD_POOLS})
+        # a proof rebuilds the same subexpressions many times: SymPy's caches of 1000
+        # entries per function thrash on the catalogue's larger claims (unless the user
+        # sized them)
+        env.setdefault("SYMPY_CACHE_SIZE", "10000")
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the worker
         self.process = subprocess.Popen(
             list(self.command), stdin=subprocess.PIPE,
@@ -130,11 +134,22 @@ _idle: list[_Worker] = []
 _lock = threading.Lock()
 
 
+_last = threading.local()  # the worker this thread used last
+
+
 def _take() -> _Worker:
+    """An idle worker, preferably the one this thread used last: a claim built there is
+    proved there, where SymPy's caches already hold its subexpressions."""
     with _lock:
+        mine = getattr(_last, "worker", None)
+        if mine is not None and any(w is mine for w in _idle):
+            _idle[:] = [w for w in _idle if w is not mine]
+            return cast(_Worker, mine)
         if _idle:
-            return _idle.pop()
-    return _Worker()
+            _last.worker = _idle.pop()
+            return cast(_Worker, _last.worker)
+    _last.worker = _Worker()
+    return cast(_Worker, _last.worker)
 
 
 def _give_back(worker: _Worker) -> None:
