@@ -107,13 +107,19 @@ def startup(repeats):
 def catalogue(repeats):
     """``symbn prove --brief`` over the whole catalogue, end to end: cold (``--no-cache``:
     every claim built and proved) and warm (every verdict read from a filled cache), on
-    every core (the prover's default)."""
+    every core (the prover's default).  Cold also without the inequalities (their
+    sum-of-squares search loads cvxpy in each worker), for comparison with earlier runs."""
+    equalities = [i.name for i in CATALOGUE if "inequality" not in i.tags]
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "SYMBN_CACHE_DIR": cache}
         cold = command_times(["prove", "--brief", "--no-cache"], repeats, env)
+        cold_equalities = (command_times(["prove", "--brief", "--no-cache", *equalities],
+                                         repeats, env)
+                           if len(equalities) < len(CATALOGUE) else None)
         command_times(["prove", "--brief"], 1, env)  # fills the cache
         warm = command_times(["prove", "--brief"], repeats, env)
-    return {"cold": cold, "warm": warm, "jobs": cores()}
+    return {"cold": cold, "warm": warm, "cold_without_inequalities": cold_equalities,
+            "jobs": cores()}
 
 
 def refutations(repeats):
@@ -365,7 +371,11 @@ def other_rows(table, results):
     c = results["catalogue"]
     for what, t in (("symbn --help", s["help"]), ("symbn list", s["list"]),
                     (f"catalogue cold ({c['jobs']} jobs)", c["cold"]),
+                    (f"  cold without the inequalities ({c['jobs']} jobs)",
+                     c.get("cold_without_inequalities")),
                     (f"catalogue warm ({c['jobs']} jobs)", c["warm"])):
+        if t is None:
+            continue
         unexpected = t["runs_with_unexpected_verdicts"]
         table.add_row(what, f"{t['seconds']:.2f} s wall, {t['cpu_seconds']:.2f} s CPU"
                       + (f" ({unexpected} runs with unexpected verdicts)" if unexpected else ""),
@@ -401,13 +411,31 @@ def compiled_row(case, k):
     return f"  compiled (numba) {case}", text
 
 
+def merged(path, results, part):
+    """``results`` of one part over the figures already in ``path`` (the other part's, from
+    their own run): each part's machine record (and load) is kept under ``machine_<part>``."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        old = {}
+    targets = {**old.get("targets", {}), **results["targets"]}
+    merged = {**old, **results, "targets": targets, f"machine_{part}": results["machine"]}
+    if "machine" in old and "machine_kernels" not in old and part == "prover":
+        merged["machine_kernels"] = old["machine"]  # a file a --kernels-only run wrote
+    return merged
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"))
     parser.add_argument("--quick", action="store_true", help="small kernel shapes, m up to 8")
-    parser.add_argument("--kernels-only", action="store_true",
-                        help="only the kernels (and the compiled path's compile time)")
+    part = parser.add_mutually_exclusive_group()
+    part.add_argument("--kernels-only", action="store_true",
+                      help="only the kernels (and the compiled path's compile time)")
+    part.add_argument("--prover-only", action="store_true",
+                      help="only start-up, the catalogue, refutations, the explicit "
+                           "cross-check and verify")
     args = parser.parse_args(argv)
     from rich.console import Console
     from rich.table import Table
@@ -421,16 +449,19 @@ def main(argv=None):
             "refute": refutations(args.repeats), "inequalities": inequalities(min(args.repeats, 3)),
             "explicit_crosscheck_seconds": explicit_crosscheck(sizes, min(args.repeats, 3))})
         results["verify"] = verify_timings(min(args.repeats, 3))
-    bandwidth = copy_bandwidth(256 * 2**20, args.repeats)
-    results["copy_bandwidth_gb_per_s"] = bandwidth / 1e9
-    results["kernels"] = {f"{'x'.join(map(str, s))} {d}": kernel_case(s, d, args.repeats, bandwidth)
-                          for s in shapes for d in ("float32", "float64")}
-    results["compiled_compile_seconds"] = compile_times()
+    results["targets"] = {}
+    if not args.prover_only:
+        bandwidth = copy_bandwidth(256 * 2**20, args.repeats)
+        results["copy_bandwidth_gb_per_s"] = bandwidth / 1e9
+        results["kernels"] = {f"{'x'.join(map(str, s))} {d}":
+                              kernel_case(s, d, args.repeats, bandwidth)
+                              for s in shapes for d in ("float32", "float64")}
+        results["compiled_compile_seconds"] = compile_times()
+        worst_kernel = max(k["symbn_over_numpy"] for k in results["kernels"].values())
+        results["targets"]["kernel_over_numpy"] = (worst_kernel, TARGETS["kernel_over_numpy"])
     results["machine"]["load_average_after"] = os.getloadavg()
-
-    worst_kernel = max(k["symbn_over_numpy"] for k in results["kernels"].values())
-    compiled_cases = [k for k in results["kernels"].values() if k.get("compiled_seconds")]
-    results["targets"] = {"kernel_over_numpy": (worst_kernel, TARGETS["kernel_over_numpy"])}
+    compiled_cases = [k for k in results.get("kernels", {}).values()
+                      if k.get("compiled_seconds")]
     if compiled_cases:
         results["targets"]["compiled_over_floor"] = (
             max(k["compiled_over_floor"] for k in compiled_cases), TARGETS["compiled_over_floor"])
@@ -451,8 +482,9 @@ def main(argv=None):
         table.add_column(column)
     if not args.kernels_only:
         other_rows(table, results)
-    table.add_row("copy bandwidth", f"{results['copy_bandwidth_gb_per_s']:.1f} GB/s", "", "")
-    for case, k in results["kernels"].items():
+    if not args.prover_only:
+        table.add_row("copy bandwidth", f"{results['copy_bandwidth_gb_per_s']:.1f} GB/s", "", "")
+    for case, k in results.get("kernels", {}).items():
         torch_ratio = f", {k['symbn_over_torch']:.2f}x torch" if "symbn_over_torch" in k else ""
         table.add_row(f"kernel {case}", f"{k['symbn_seconds'] * 1e3:.1f} ms: "
                       f"{k['symbn_over_numpy']:.2f}x numpy{torch_ratio}, "
@@ -463,7 +495,7 @@ def main(argv=None):
                           "", "")
         if k.get("compiled_seconds"):
             table.add_row(*compiled_row(case, k), "", "")
-    compile_seconds = results["compiled_compile_seconds"]
+    compile_seconds = results.get("compiled_compile_seconds")
     if compile_seconds:
         table.add_row("compiled BN kernel: build (2 loop orders x 2 dtypes)",
                       f"{compile_seconds['cold']['total_seconds']:.1f} s cold, "
@@ -478,6 +510,8 @@ def main(argv=None):
                       "n/a" if value is None else f"{value:.3f} ({value / target:.2f}x target)",
                       f"<= {target}", "yes" if met else "NO")
     console.print(table)
+    if args.kernels_only or args.prover_only:  # the other part's figures are kept
+        results = merged(args.json, results, "kernels" if args.kernels_only else "prover")
     args.json.write_text(json.dumps(results, indent=2))
     console.print(f"wrote {args.json}")
 
