@@ -75,6 +75,29 @@ def _side(value: Any, name: str, which: str) -> Any:
                          f"read as an expression or matrix ({type(error).__name__})") from None
 
 
+def _sides(lhs: Any, rhs: Any, name: str) -> tuple[Any, Any, str]:
+    """(lhs, rhs, relation) of ``claim(name, lhs, rhs)`` or ``claim(name, a <= b)``."""
+    evaluated = isinstance(lhs, (bool, sp.logic.boolalg.BooleanAtom))
+    if not isinstance(lhs, sp.core.relational.Relational) and not evaluated:
+        return _side(lhs, name, "lhs"), _side(rhs, name, "rhs"), "=="
+    if not (isinstance(rhs, (int, sp.Integer)) and rhs == 0):
+        raise ClaimError(f"claim {name!r}: a relation (lhs <= rhs, Eq(lhs, rhs)) is the whole "
+                         "claim: give no rhs after it")
+    if evaluated:
+        raise ClaimError(f"claim {name!r}: its relation is {lhs}: SymPy decided it before symbn "
+                         "saw it; give the sides, claim(name, lhs, rhs), or keep the relation "
+                         "unevaluated: sp.Le(lhs, rhs, evaluate=False)")
+    if isinstance(lhs, sp.Eq):
+        return _side(lhs.lhs, name, "lhs"), _side(lhs.rhs, name, "rhs"), "=="
+    from symbn.prove.inequality import split
+
+    try:
+        left, right, relation = split(lhs)
+    except (TypeError, ValueError) as error:
+        raise ClaimError(f"claim {name!r}: {error}") from None
+    return _side(left, name, "lhs"), _side(right, name, "rhs"), relation
+
+
 def _expected(value: Status | str, name: str) -> Status:
     if isinstance(value, Status):
         return value
@@ -90,8 +113,9 @@ def claim(name: str, lhs: Any, rhs: Any = 0, *, statement: str | None = None,
           assume: Iterable[Any] = (), expected: Status | str = Status.PROVED,
           controls: Identity | Iterable[Identity] = (), tags: Iterable[str] = (),
           steps: Iterable[tuple[str, Any]] = (), explicit_sizes: Iterable[int] = ()) -> Identity:
-    """The claim ``lhs == rhs`` as an :class:`~symbn.identities.record.Identity`, the
-    record the catalogue uses.
+    """The claim ``lhs == rhs`` (or an inequality ``claim(name, lhs <= rhs)``, with ``<``,
+    ``>=``, ``>``) as an :class:`~symbn.identities.record.Identity`, the record the
+    catalogue uses.
 
     ``where`` substitutes values (``{eps: 0}``), ``assume`` gives sign conditions
     (``[gamma > 0]`` or ``"gamma > 0"``), as :func:`symbn.prove` takes them.  ``expected``
@@ -105,7 +129,7 @@ def claim(name: str, lhs: Any, rhs: Any = 0, *, statement: str | None = None,
     if not isinstance(name, str) or not _NAME.match(name):
         raise ClaimError(f"claim name {name!r}: use letters, digits, '-', '_' and '.', "
                          "starting with a letter or digit (it names the certificate file)")
-    left, right = _side(lhs, name, "lhs"), _side(rhs, name, "rhs")
+    left, right, relation = _sides(lhs, rhs, name)
     controls = (controls,) if isinstance(controls, Identity) else tuple(controls)
     for c in controls:
         if not isinstance(c, Identity):
@@ -114,9 +138,10 @@ def claim(name: str, lhs: Any, rhs: Any = 0, *, statement: str | None = None,
         if c.expected is not Status.REFUTED:
             raise ClaimError(f"claim {name!r}: its control {c.name!r} is expected {c.expected};"
                              " a control is a wrong variant: state it with expected='REFUTED'")
-    text = statement or f"{sp.sstr(left)} == {sp.sstr(right)}"
+    text = statement or f"{sp.sstr(left)} {relation} {sp.sstr(right)}"
     built = Claim(left, right, dict(where or {}), tuple(assume),
-                  tuple((label, _side(expr, name, f"step {label!r}")) for label, expr in steps))
+                  tuple((label, _side(expr, name, f"step {label!r}")) for label, expr in steps),
+                  relation)
     return Identity(name=name, title=title or text, statement=text, source=source,
                     build=lambda: built, tags=tuple(tags), expected=_expected(expected, name),
                     controls=controls, explicit_sizes=tuple(explicit_sizes))

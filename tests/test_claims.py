@@ -259,3 +259,26 @@ def test_the_readmes_claims_file_is_examples_my_claims():
     root = PROOFS.parent
     text = (root / "examples" / "my_claims.py").read_text()
     assert f"```python\n{text}```" in (root / "README.md").read_text()
+
+
+def test_a_claims_file_states_an_inequality(tmp_path, capsys):
+    path = write(tmp_path, "bounds.py", """
+        am_gm = claim("am-gm", a**2 + b**2 >= 2*a*b,
+                      controls=claim("am-gm-strict", a**2 + b**2 > 2*a*b, expected="REFUTED"))
+        """)
+    (stated,) = collect([str(path)])
+    assert stated.claim().relation == ">=" and stated.statement == "a**2 + b**2 >= 2*a*b"
+    status, out, _ = run(capsys, "prove", str(path), "--json", *BUDGET)
+    assert status == 0, out
+    (result,) = json.loads(out)
+    assert result["verdict"]["status"] == "PROVED"
+    assert result["controls"][0]["verdict"]["status"] == "REFUTED"
+
+
+def test_a_relation_is_the_whole_claim():
+    a = sp.Symbol("a", real=True)
+    assert claim("eq", sp.Eq(a + 1, 1 + a, evaluate=False)).claim().relation == "=="
+    with pytest.raises(ClaimError, match="give no rhs after it"):
+        claim("two-rhs", a <= 1, 2)
+    with pytest.raises(ClaimError, match="its relation is True: SymPy decided it"):
+        claim("decided", sp.Abs(a) >= 0)
