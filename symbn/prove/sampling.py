@@ -198,6 +198,11 @@ def _differs(lhs: sp.Expr, rhs: sp.Expr, digits: int) -> bool | None:
         a, b = sp.N(lhs, digits), sp.N(rhs, digits)
     except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
         return None
+    return _apart(a, b, digits)
+
+
+def _apart(a: sp.Expr, b: sp.Expr, digits: int) -> bool | None:
+    """:func:`_differs` of the two sides' values already evaluated to ``digits``."""
     if not (a.is_number and b.is_number) or a.has(*_INFINITE) or b.has(*_INFINITE):
         return None
     if not (a.is_comparable or a.is_extended_real is False) or not (
@@ -271,11 +276,11 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, *, tries: int = 12, seed: in
                 notes.append(f"{GAP} {side} is undefined at {_describe(samples, constants, sample)} "
                              "and the other side is not, a point the claim's domain does not exclude")
             continue
-        if _differs(left, right, _SEARCH_DIGITS):
+        if _apart(left[1], right[1], _SEARCH_DIGITS):
             cx = Counterexample(
                 constants=constants, samples=samples,
                 batch_size=m if samples or N in free else None,
-                sample=sample, lhs=left, rhs=right, functions=functions,
+                sample=sample, lhs=left[0], rhs=right[0], functions=functions,
             )
             if confirm(cx, lhs, rhs):
                 assert satisfies_assumptions(cx), f"a counterexample broke an assumption: {cx}"
@@ -288,8 +293,10 @@ GAP = "undefined on one side only:"
 
 
 def _defined_value(expr: sp.Expr, samples: Mapping[SampleSymbol, Sequence[Any]],
-                   constants: Mapping[sp.Symbol, Any], sample: int, functions: _Functions) -> sp.Expr | None:
-    """The value of ``expr`` at the point, or None where it is undefined there."""
+                   constants: Mapping[sp.Symbol, Any], sample: int,
+                   functions: _Functions) -> tuple[sp.Expr, sp.Expr] | None:
+    """The value of ``expr`` at the point and that value to :data:`_SEARCH_DIGITS`
+    digits, or None where it is undefined there."""
     try:
         value = _value(expr, samples, constants, sample, functions)
         number = sp.N(value, _SEARCH_DIGITS)
@@ -297,7 +304,7 @@ def _defined_value(expr: sp.Expr, samples: Mapping[SampleSymbol, Sequence[Any]],
         return None
     if number.has(*_INFINITE):
         return None
-    return value
+    return value, number
 
 
 def _describe(samples: _Samples, constants: _Constants, sample: int) -> str:
