@@ -111,8 +111,10 @@ class Cache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / key
 
-    def get_or_compute(self, parts: tuple[object, ...],
-                       compute: Callable[[], Any]) -> tuple[Any, bool]:
+    def get_or_compute(self, parts: tuple[object, ...], compute: Callable[[], Any],
+                       keep: Callable[[Any], bool] = lambda value: True) -> tuple[Any, bool]:
+        """(the value stored under ``parts``, True), or (``compute()``, False), stored
+        when ``keep(value)``."""
         path = self._path(key_of(*parts))
         found, value = self._load(path)
         if found:
@@ -120,7 +122,8 @@ class Cache:
             return value, True
         self.misses += 1
         value = compute()
-        self._store(path, value)
+        if keep(value):
+            self._store(path, value)
         return value, False
 
     def _load(self, path: Path) -> tuple[bool, Any]:

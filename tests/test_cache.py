@@ -150,3 +150,24 @@ def test_cached_expressions_come_back_as_stored_though_read_without_evaluation(t
         assert hit and read == value and sp.srepr(read) == sp.srepr(value)
         if isinstance(value, sp.Expr):
             assert hash(read) == hash(value) and sp.simplify(read - value) == 0
+
+
+def test_a_verdict_that_ran_out_of_time_is_not_cached(tmp_path, monkeypatch):
+    from symbn.identities.record import Claim, prove_claim
+    from symbn.prove.verdict import OUT_OF_TIME, Status, Verdict
+
+    x = sp.Symbol("x", real=True)
+    outcomes = iter([(Status.UNDECIDED, f"rationalize: {OUT_OF_TIME}"), (Status.PROVED, None)])
+
+    def prove(self, budget):  # a machine loaded on the first call, idle on the second
+        status, note = next(outcomes)
+        return Verdict(status, "test", (), x - x, budget, attempts=(note,) if note else ())
+
+    monkeypatch.setattr(Claim, "prove", prove)
+    cache, claim = Cache(tmp_path), Claim(x + 1, 1 + x)
+    first = prove_claim(claim, 5.0, cache)
+    assert first.undecided and first.timed_out and not _entries(tmp_path)
+    second = prove_claim(claim, 5.0, cache)
+    assert second.proved and not second.cached and not second.timed_out
+    third = prove_claim(claim, 5.0, cache)
+    assert third.proved and third.cached and cache.misses == 2

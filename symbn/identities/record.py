@@ -224,7 +224,9 @@ def prove_claim(claim: Claim | Callable[[], Claim], budget: float, cache=None, *
         parts = ("verdict", built.lhs, built.rhs, where, built.assume, budget)
         if built.relation != "==":
             parts += (built.relation,)
-    verdict, hit = cache.get_or_compute(parts, lambda: build().prove(budget))
+    # a verdict that ran out of time says more about the machine's load than the claim
+    verdict, hit = cache.get_or_compute(parts, lambda: build().prove(budget),
+                                        keep=lambda v: not v.timed_out)
     return dataclasses.replace(verdict, cached=True) if hit else verdict
 
 

@@ -39,7 +39,7 @@ from symbn.prove.budget import run_with_budget
 from symbn.prove.definedness import conditions, readable
 from symbn.prove.prover import DEFAULT_BUDGET, AssumptionError, apply_assumptions
 from symbn.prove.sampling import BATCH_SIZES, BOUNDARIES, Unsampleable, random_point
-from symbn.prove.verdict import Counterexample, Status, Verdict
+from symbn.prove.verdict import OUT_OF_TIME, Counterexample, Status, Verdict
 
 __all__ = ["RELATIONS", "AssumptionError", "InequalityCertificate", "certify", "prove_inequality",
            "refute", "relation_of", "second_check", "split", "verify"]
@@ -671,7 +671,7 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
     outcome = run_with_budget(_decide, (lhs, rhs, op, tries, seed), seconds)
     if not outcome.finished or outcome.error:
         attempts.append("counterexample search and certificate: " + (
-            "the time budget ran out" if not outcome.finished else
+            OUT_OF_TIME if not outcome.finished else
             f"failed: {str(outcome.error).strip().splitlines()[-1]}"))
         return verdict(Status.UNDECIDED, "no certificate within the budget")
     counterexample, certificate, domain, why = outcome.value

@@ -44,7 +44,7 @@ from symbn.prove.certificate import Certificate, second_check
 from symbn.prove.definedness import Condition, conditions, readable
 from symbn.prove.sampling import GAP, UNSAMPLED, find_counterexample
 from symbn.prove.strategies import EMPTY, STRATEGIES, Strategy
-from symbn.prove.verdict import Counterexample, Side, Status, Verdict
+from symbn.prove.verdict import BUDGET_SPENT, OUT_OF_TIME, Counterexample, Side, Status, Verdict
 
 DEFAULT_BUDGET = 5.0
 #: time a call may take beyond its budget: the round trips to the worker process
@@ -439,11 +439,11 @@ def _budgeted(fn: Callable[..., _T], args: tuple[object, ...], deadline: float, 
               attempts: list[str]) -> _T | None:
     """``fn(*args)`` in a child until the deadline; None (and a note) if it did not finish."""
     if _remaining(deadline) <= 0:
-        attempts.append(f"{label}: not run, the budget was spent")
+        attempts.append(f"{label}: {BUDGET_SPENT}")
         return None
     outcome = run_with_budget(fn, args, _remaining(deadline))
     if not outcome.finished:
-        attempts.append(f"{label}: the time budget ran out")
+        attempts.append(f"{label}: {OUT_OF_TIME}")
         return None
     if outcome.error:
         attempts.append(f"{label}: failed: {outcome.error.strip().splitlines()[-1]}")
@@ -482,7 +482,7 @@ def _prove_scalar(lhs: sp.Expr, rhs: sp.Expr, statements: tuple[str, ...], deadl
     reduced, later = residual, STRATEGIES
     if first is None and residual == 0:
         return verdict(Status.PROVED, "construction (lhs - rhs is 0 once built)", residual,
-                       evidence=("no second check: the budget was spent",),
+                       evidence=(f"no second check: {BUDGET_SPENT}",),
                        domain=defined.domain + (BUILT,))
     if first is not None:
         attempts.extend(first.notes)

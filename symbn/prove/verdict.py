@@ -64,6 +64,11 @@ class Counterexample:
                 f"rhs = {sp.N(self.rhs, 8)}")
 
 
+#: what a verdict's attempts or evidence say when a stage ran out of its time budget
+OUT_OF_TIME = "the time budget ran out"
+BUDGET_SPENT = "not run, the budget was spent"
+
+
 @dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
 class Verdict(Displayable, document="verdict"):
     """The outcome of one proof attempt.
@@ -91,6 +96,13 @@ class Verdict(Displayable, document="verdict"):
 
     def __bool__(self) -> bool:
         raise TypeError("a Verdict is three-valued: compare verdict.status with Status.PROVED")
+
+    @property
+    def timed_out(self) -> bool:
+        """A stage ran out of time: the verdict (an UNDECIDED, or a PROVED whose second
+        check did not run) depends on the machine's load, so symbn never caches it."""
+        return any(OUT_OF_TIME in line or BUDGET_SPENT in line
+                   for line in self.attempts + self.evidence)
 
     @property
     def proved(self) -> bool:
