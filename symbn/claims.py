@@ -40,7 +40,8 @@ from typing import Any
 import sympy as sp
 
 from symbn.identities.record import Claim, Identity
-from symbn.prove import AssumptionError, Status, apply_assumptions
+from symbn.prove import AssumptionError, ShapeMismatch, Status, apply_assumptions
+from symbn.prove.prover import check_shapes
 
 __all__ = ["ClaimError", "ClaimFileError", "claim", "collect", "collect_namespace", "is_path",
            "select"]
@@ -130,6 +131,10 @@ def claim(name: str, lhs: Any, rhs: Any = 0, *, statement: str | None = None,
         raise ClaimError(f"claim name {name!r}: use letters, digits, '-', '_' and '.', "
                          "starting with a letter or digit (it names the certificate file)")
     left, right, relation = _sides(lhs, rhs, name)
+    try:
+        check_shapes(left, right, who=f"claim {name!r}")
+    except ShapeMismatch as error:
+        raise ClaimError(str(error)) from None
     controls = (controls,) if isinstance(controls, Identity) else tuple(controls)
     for c in controls:
         if not isinstance(c, Identity):

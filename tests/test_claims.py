@@ -282,3 +282,11 @@ def test_a_relation_is_the_whole_claim():
         claim("two-rhs", a <= 1, 2)
     with pytest.raises(ClaimError, match="its relation is True: SymPy decided it"):
         claim("decided", sp.Abs(a) >= 0)
+
+
+def test_sides_of_different_shapes_are_a_claim_error(tmp_path, capsys):
+    path = write(tmp_path, "shapes.py", 'shape = claim("shape", [a, 1], [a])\n')
+    status, out, err = run(capsys, "prove", str(path))
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"error: {path}:5: claim 'shape': lhs is a 2x1 matrix and rhs is a "
+                          "1x1 matrix"), err

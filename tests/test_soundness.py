@@ -547,7 +547,7 @@ def test_lists_are_matrices_and_bad_sides_are_one_clear_error():
     for lhs, rhs, error, message in (
             (None, None, TypeError, "lhs is None"), (a, None, TypeError, "rhs is None"),
             ("a +", "a", ValueError, "the string 'a \\+'"),
-            ([a, b], [a], ValueError, "2x1 matrix with a 1x1 one"),
+            ([a, b], [a], ValueError, "lhs is a 2x1 matrix and rhs is a 1x1 matrix"),
             ([[a], [a, b]], [a], ValueError, "not a matrix"),
             (object(), a, ValueError, "cannot read")):
         with pytest.raises(error, match=message):

@@ -316,11 +316,7 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
     start = time.perf_counter()
     deadline = start + _check_budget(budget)
     given = _side(lhs, "lhs"), _side(rhs, "rhs")
-    shapes = [f"a {side.rows}x{side.cols} matrix" if isinstance(side, sp.MatrixBase) else "a scalar"
-              for side in given]
-    if shapes[0] != shapes[1]:
-        raise ShapeMismatch(f"prove: lhs is {shapes[0]} and rhs is {shapes[1]}: give both "
-                            "sides the same shape")
+    check_shapes(*given, who="prove")
     found = conditions(*given)  # the claim as given, before anything rewrites it
     (left, right), statements, transform = _assumptions(given, where, assume)
     found = list(dict.fromkeys(Condition(c.kind, e) for c in found
@@ -330,6 +326,15 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
         return _prove_matrix(sp.Matrix(left), sp.Matrix(right), statements, deadline, tries, seed,
                              start, defined)
     return _prove_scalar(left, right, statements, deadline, tries, seed, start, defined)
+
+
+def check_shapes(lhs: Side, rhs: Side, who: str) -> None:
+    """:class:`ShapeMismatch` naming both shapes unless the sides have the same shape."""
+    shapes = [f"a {side.rows}x{side.cols} matrix" if isinstance(side, sp.MatrixBase) else "a scalar"
+              for side in (lhs, rhs)]
+    if shapes[0] != shapes[1]:
+        raise ShapeMismatch(f"{who}: lhs is {shapes[0]} and rhs is {shapes[1]}: give both "
+                            "sides the same shape")
 
 
 def _side(side: SideLike | None, name: str) -> Side:
