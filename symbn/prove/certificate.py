@@ -71,8 +71,8 @@ def second_check(residual: sp.Expr | sp.MatrixBase, certificate: Certificate | N
         return _entrywise(residual, seed)
     if certificate is None and residual == 0:
         return SecondCheck(None, ("no second check: lhs - rhs is 0 as built (a construction "
-                                  "by Mean's rules; cross-checked at explicit batch sizes "
-                                  "where the identity has them)",))
+                                  "by Mean's rules); an identity's explicit cross-checks, when "
+                                  "it has them, are shown with it",))
     try:
         data = certificate_data(residual, certificate)
         result = checker.check(data, seed=seed)

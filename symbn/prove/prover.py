@@ -366,9 +366,9 @@ class Definedness:
     conditions: tuple[Condition, ...] = ()
 
 
-#: the domain line of a proof by construction: what SymPy cancelled is gone
-BUILT = ("lhs - rhs was 0 as built: a factor SymPy cancelled while building the claim "
-         "(x/x -> 1) is unknown to the prover, and so is its condition")
+#: the domain line of a proof by construction: lhs - rhs was 0 as built, so a factor SymPy
+#: cancelled while building the claim (x/x -> 1) is unknown to the prover, its condition too
+BUILT = "every factor SymPy cancelled while building the claim (x/x -> 1) is defined"
 
 
 def _remaining(deadline: float) -> float:
