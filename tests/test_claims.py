@@ -54,6 +54,10 @@ def test_a_claims_file_is_proved_with_its_control(tmp_path, capsys):
     assert status == 0
     (result,) = json.loads(out)
     assert result["name"] == "commutes" and result["statement"] == "a + b = b + a"
+    # the formula is shown beside the prose statement, which could be wrong
+    assert result["claim"] == {"lhs": "a + b", "relation": "==", "rhs": "a + b"}
+    status, out, _ = run(capsys, "prove", str(path), *BUDGET)
+    assert status == 0 and "claim:" in out and "a + b = a + b" in out
     assert result["verdict"]["status"] == "PROVED"
     assert [(c["name"], c["verdict"]["status"]) for c in result["controls"]] == [
         ("subtraction-commutes", "REFUTED")]

@@ -46,8 +46,12 @@ def identity_data(i: Identity) -> dict[str, Any]:
 
 
 def checked_data(c: CheckedIdentity) -> dict[str, Any]:
+    import sympy as sp  # not at import: `symbn list` renders without SymPy
+
     return {
         **identity_data(c.identity),
+        "claim": {"lhs": sp.sstr(c.claim.lhs), "relation": c.claim.relation,
+                  "rhs": sp.sstr(c.claim.rhs)},
         "verdict": verdict_data(c.verdict),
         "as_expected": c.as_expected,
         "seconds": round(c.seconds, 4),

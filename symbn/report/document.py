@@ -149,6 +149,11 @@ def checked_section(c: CheckedIdentity, *, steps: bool = True) -> Section:
     children: list[Block] = _identity_paragraphs(facts)
     if steps:
         children += [Math(label, expr) for label, expr in c.claim.steps]
+    if not c.claim.steps:  # the steps show what is claimed; without them, the formula does
+        import sympy as sp  # not at import: `symbn list` renders without SymPy
+
+        children.append(Math("claim", sp.Rel(c.claim.lhs, c.claim.rhs, c.claim.relation,
+                                             evaluate=False)))
     children.append(Items(verdict_lines(facts["verdict"], facts["expected"])))
     if facts["verdict"]["status"] == "UNDECIDED":
         children.append(Math("residual", c.verdict.residual))
