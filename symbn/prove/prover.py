@@ -317,15 +317,23 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
     deadline = start + _check_budget(budget)
     given = _side(lhs, "lhs"), _side(rhs, "rhs")
     check_shapes(*given, who="prove")
-    found = conditions(*given)  # the claim as given, before anything rewrites it
-    (left, right), statements, transform = _assumptions(given, where, assume)
-    found = list(dict.fromkeys(Condition(c.kind, e) for c in found
-                               for e in transform(c.expr, every=True)))
-    defined = Definedness(readable(found), tuple(found))
+    (left, right), statements, defined = assume_and_define(given, where, assume)
     if isinstance(left, sp.MatrixBase) or isinstance(right, sp.MatrixBase):
         return _prove_matrix(sp.Matrix(left), sp.Matrix(right), statements, deadline, tries, seed,
                              start, defined)
     return _prove_scalar(left, right, statements, deadline, tries, seed, start, defined)
+
+
+def assume_and_define(given: Sequence[Side], where: Where | None, assume: Assume
+                      ) -> tuple[list[Side], tuple[str, ...], Definedness]:
+    """:func:`apply_assumptions`, and where the claim *as given* is defined: its conditions
+    are found before anything rewrites it (``where={b: a}`` turns b/a into 1, which hides
+    a != 0), then carried through the assumptions."""
+    found = conditions(*given)
+    exprs, statements, transform = _assumptions(given, where, assume)
+    found = list(dict.fromkeys(Condition(c.kind, e) for c in found
+                               for e in transform(c.expr, every=True)))
+    return exprs, statements, Definedness(readable(found), tuple(found))
 
 
 def check_shapes(lhs: Side, rhs: Side, who: str) -> None:
