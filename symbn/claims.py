@@ -35,7 +35,7 @@ import sys
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sympy as sp
 
@@ -43,11 +43,15 @@ from symbn.identities.record import Claim, Identity
 from symbn.prove import AssumptionError, ShapeMismatch, Status, apply_assumptions
 from symbn.prove.prover import check_shapes
 
-__all__ = ["ClaimError", "ClaimFileError", "claim", "collect", "collect_namespace", "is_path",
-           "select"]
+if TYPE_CHECKING:  # loaded only by a file that declares a normalization
+    from symbn.normalization import Normalization
 
-#: a claim's name is used in file names (certificates): letters, digits, ``-``, ``_``, ``.``
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+__all__ = ["ClaimError", "ClaimFileError", "Collected", "claim", "collect", "collect_all",
+           "collect_namespace", "collect_namespace_all", "is_path", "select", "select_all"]
+
+#: a claim's name is used in file names (certificates): letters, digits, ``-``, ``_``, ``.``,
+#: and ``:`` (a normalization's cell: ``<normalization>:<column>``)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*\Z")
 
 
 class ClaimError(ValueError):
@@ -160,27 +164,70 @@ def _with_controls(identity: Identity) -> Iterable[Identity]:
         yield from _with_controls(c)
 
 
+class Collected(NamedTuple):
+    """What files state: their claims (a normalization's cells among them, in its place)
+    and their normalizations (for the report's derivations, kernels and numeric checks)."""
+
+    identities: list[Identity]
+    normalizations: list[Normalization]
+
+
 def collect_namespace(namespace: Mapping[str, Any], origin: str,
                       built: dict[int, Identity] | None = None) -> list[Identity]:
     """The claims a module's namespace states (see the module docstring for the rule),
     each built; ``origin`` names the file in error messages.  ``built`` maps claims
     already built (by id) to their built form: a claim imported by two files is one."""
+    return collect_namespace_all(namespace, origin, built).identities
+
+
+def _normalization_type() -> type | None:
+    """symbn.normalization.Normalization when the module is loaded (a file that declares a
+    normalization has imported it), else None: collecting claims does not load it."""
+    module = sys.modules.get("symbn.normalization")
+    return None if module is None else module.Normalization
+
+
+def collect_namespace_all(namespace: Mapping[str, Any], origin: str,
+                          built: dict[int, Identity] | None = None) -> Collected:
+    """:func:`collect_namespace`, and the normalizations the namespace declares: each one's
+    invariance cells (:meth:`~symbn.normalization.Normalization.cells`) are its claims."""
     built = {} if built is None else built
+    normalization = _normalization_type()
     found: dict[int, Identity] = {}
+    normalizations: dict[int, Any] = {}
     for variable, value in namespace.items():
         if variable.startswith("_"):
             continue
-        if isinstance(value, Identity):
-            found.setdefault(id(value), value)
-        elif (isinstance(value, (list, tuple)) and value
-              and all(isinstance(v, Identity) for v in value)):
-            for v in value:
+        values = value if isinstance(value, (list, tuple)) and value else (value,)
+        if all(isinstance(v, Identity) for v in values):
+            for v in values:
                 found.setdefault(id(v), v)
+        elif normalization is not None and all(isinstance(v, normalization) for v in values):
+            for v in values:
+                if id(v) not in normalizations:
+                    normalizations[id(v)] = v
+                    for cell in _cells(v, origin):
+                        found.setdefault(id(cell), cell)
     controls = {id(c) for i in found.values() for c in list(_with_controls(i))[1:]}
     for key, identity in found.items():
         if key not in controls and key not in built:
             built[key] = _built(identity, origin)
-    return [built[key] for key in found if key not in controls]
+    return Collected([built[key] for key in found if key not in controls],
+                     list(normalizations.values()))
+
+
+def _cells(normalization: Normalization, origin: str) -> tuple[Identity, ...]:
+    """A normalization's invariance cells; its DeclarationError names ``origin``."""
+    from symbn.normalization import DeclarationError
+
+    if not isinstance(normalization.name, str) or not _NAME.match(normalization.name):
+        raise ClaimFileError([f"{origin}: normalization name {normalization.name!r}: use "
+                              "letters, digits, '-', '_' and '.', starting with a letter or "
+                              "digit"])
+    try:
+        return normalization.cells()
+    except DeclarationError as error:
+        raise ClaimFileError([f"{origin}: normalization {error}"]) from None
 
 
 def _built(identity: Identity, origin: str) -> Identity:
@@ -267,7 +314,13 @@ def collect(paths: Iterable[str | os.PathLike[str]]) -> list[Identity]:
 
     Raises ClaimFileError with one message per bad file (or folder without claims) and
     per name used twice."""
+    return collect_all(paths).identities
+
+
+def collect_all(paths: Iterable[str | os.PathLike[str]]) -> Collected:
+    """:func:`collect`, and the normalizations the files declare."""
     found: list[tuple[Identity, str]] = []
+    normalizations: dict[int, Normalization] = {}
     messages: list[str] = []
     built: dict[int, Identity] = {}
     imported: dict[Path, int] = {}  # claims per file: a file named twice is imported once
@@ -285,10 +338,11 @@ def collect(paths: Iterable[str | os.PathLike[str]]) -> list[Identity]:
                 continue
             imported[file.resolve()] = 0
             try:
-                claims = collect_namespace(_import(file), str(file), built)
+                claims, declared = collect_namespace_all(_import(file), str(file), built)
             except ClaimFileError as error:
                 messages += error.messages
                 continue
+            normalizations.update((id(n), n) for n in declared)
             if not claims and not in_folder:
                 messages.append(f"{file}: states no claims; state one at module level, e.g. "
                                 "my_claim = symbn.claim('my-claim', lhs, rhs, controls=[...])")
@@ -303,7 +357,7 @@ def collect(paths: Iterable[str | os.PathLike[str]]) -> list[Identity]:
     unique: dict[int, Identity] = {}
     for identity, _ in found:
         unique.setdefault(id(identity), identity)
-    return list(unique.values())
+    return Collected(list(unique.values()), list(normalizations.values()))
 
 
 def _clashes(found: Sequence[tuple[Identity, str]]) -> list[str]:
@@ -333,17 +387,22 @@ def select(selectors: Sequence[str] = ()) -> list[Identity]:
     files and folders among ``selectors``: the catalogue's first, in its order, then the
     files' in the order given.  UnknownIdentity for a name that matches nothing,
     ClaimFileError for a bad file or a name used twice."""
+    return select_all(selectors).identities
+
+
+def select_all(selectors: Sequence[str] = ()) -> Collected:
+    """:func:`select`, and the normalizations the files among ``selectors`` declare."""
     from symbn import identities
 
     known = set(identities.names()) | set(identities.tags())
     paths = [s for s in selectors if is_path(s, known)]
     names = [s for s in selectors if not is_path(s, known)]
     catalogue = identities.select(names) if names or not paths else []
-    own = collect(paths) if paths else []
+    own, normalizations = collect_all(paths) if paths else Collected([], [])
     clashes = sorted({i.name for top in own for i in _with_controls(top)}
                      & {i.name for top in catalogue for i in _with_controls(top)})
     if clashes:
         raise ClaimFileError([f"name clash: {', '.join(map(repr, clashes))} name both a claim "
                               "of your files and a catalogue identity you selected; rename "
                               "yours"])
-    return [*catalogue, *own]
+    return Collected([*catalogue, *own], normalizations)

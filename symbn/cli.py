@@ -99,18 +99,21 @@ def _write_certificates(results, args, console) -> None:
 def _selected(args):
     """The catalogue names and tags, and the claims files and folders, on the command line
     (symbn.claims says which argument is which); with ``claims`` given to :func:`main`, those
-    claims (after any the command line names)."""
-    from symbn.claims import collect_namespace, select
+    claims (after any the command line names).  A symbn.claims.Collected: the claims (a
+    normalization's invariance cells among them) and the normalizations the files declare."""
+    from symbn.claims import Collected, collect_namespace_all, select_all
 
     if args.claims is None:
-        return select(args.names)
-    own = collect_namespace(args.claims, args.claims.get("__file__", "<claims>")) \
-        if isinstance(args.claims, Mapping) else list(args.claims)
-    return [*(select(args.names) if args.names else ()), *own]
+        return select_all(args.names)
+    own = collect_namespace_all(args.claims, args.claims.get("__file__", "<claims>")) \
+        if isinstance(args.claims, Mapping) else Collected(list(args.claims), [])
+    named = select_all(args.names) if args.names else Collected([], [])
+    return Collected([*named.identities, *own.identities],
+                     [*named.normalizations, *own.normalizations])
 
 
 def cmd_prove(args, console) -> int:
-    results = _run_identities(_selected(args), args, console)
+    results = _run_identities(_selected(args).identities, args, console)
     _write_certificates(results, args, console)
     terminal.render(console, document.prove_document(results, steps=not args.brief),
                     as_json=args.json)
@@ -174,14 +177,18 @@ def cmd_report(args, console) -> int:
     from symbn.report.export import EXPORTERS
     from symbn.report.kernels import catalogue_kernels
 
-    results = _run_identities(_selected(args), args, console)
+    selected, normalizations = _selected(args)
+    results = _run_identities(selected, args, console)
     _write_certificates(results, args, console)
-    # the kernels and numeric checks are the catalogue's BN: in the whole report only
+    # the kernels and numeric checks are the catalogue's BN: in the whole report only;
+    # with files, those of the normalizations they declare
     whole = not args.names and args.claims is None
-    kernels = catalogue_kernels() if whole else []
+    kernels = catalogue_kernels() if whole else [n.kernel() for n in normalizations]
     rows = compare.run_checks(grid=compare.QUICK_GRID) + compare.run_family_checks() \
-        if whole else []
-    report = document.report_document(results, kernels, rows)
+        if whole else [row for n in normalizations for row in n.check_rows()]
+    derivations = [part for n in normalizations for part in (n.document(),
+                                                             n.derivation().document())]
+    report = document.report_document(results, kernels, rows, derivations)
     terminal.render(console, report, as_json=args.json)
     for fmt, render in EXPORTERS.items():
         path = getattr(args, fmt)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,10 +52,10 @@ from symbn.bn.batchnorm import x as _x
 from symbn.core import (N, SampleSymbol, centred_form, depends_on_sample, explicit_symbols,
                         instantiate)
 from symbn.display import Displayable
-from symbn.identities.invariance import EFFECTS, MATRIX, SOURCE, TRANSFORMS, _per_value
+from symbn.identities.invariance import EFFECTS, MATRIX, SOURCE, TRANSFORMS, per_value
 from symbn.identities.record import CheckedIdentity, Claim, Identity, check, control
 from symbn.kernels import Kernel, compile_kernel
-from symbn.prove import Status
+from symbn.prove import Status, apply_assumptions
 from symbn.report.document import Math, Paragraph, Section, check_section, matrix_sections
 
 #: The reduction sets a declaration may name -> the invariance-matrix row whose effects of
@@ -97,7 +98,9 @@ class NormalizationDerivation(Displayable):
         return Section(f"{self.name}: derivation", (
             Paragraph(f"L = sum_i g_i y_i, differentiated through every batch statistic; {how}."),
             Math("y", self.y), Math("dL/dx", centred_form(self.dx)),
-            *(Math(f"dL/d{p}", d) for p, d in self.gradients.items())))
+            *(Math(f"dL/d{p}", d) for p, d in self.gradients.items())),
+            data={"name": self.name, "held": self.held,
+                  **{output: sp.sstr(e) for output, e in self.outputs.items()}})
 
 
 @dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
@@ -135,7 +138,10 @@ class Normalization(Displayable):
     ``y``: the output of the generic value ``x``; ``params``: learnable parameters;
     ``held``: {symbol in y: its definition}, constants for the backward pass; ``over``:
     ``"batch"`` or ``"features"``; ``eps``: the symbol set to 0 where scale invariance is
-    proved (as the invariance matrix does; the exact law for eps > 0 is a rescaled eps).
+    proved (as the invariance matrix does; the exact law for eps > 0 is a rescaled eps);
+    ``invariant_to``: the expected invariance row, the columns of :data:`TRANSFORMS` it is
+    invariant to (``()`` for none; every other cell is expected REFUTED), or None (not
+    declared: :meth:`invariance` reports what the prover finds; a claims file needs it).
     """
 
     name: str
@@ -145,15 +151,21 @@ class Normalization(Displayable):
     over: str = "batch"
     x: SampleSymbol = _x
     eps: sp.Symbol = _eps
+    invariant_to: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "y", sp.sympify(self.y))
         object.__setattr__(self, "params", tuple(self.params))
         object.__setattr__(self, "held", dict(self.held))
+        if self.invariant_to is not None:
+            invariant = (self.invariant_to,) if isinstance(self.invariant_to, str) \
+                else tuple(self.invariant_to)
+            object.__setattr__(self, "invariant_to", invariant)
         _validate(self)
 
     def __hash__(self) -> int:
-        return hash((self.name, self.y, self.params, tuple(self.held.items()), self.over))
+        return hash((self.name, self.y, self.params, tuple(self.held.items()), self.over,
+                     self.invariant_to))
 
     def document(self) -> Section:
         """The declaration: formula, reduction set, parameters, held quantities, constants."""
@@ -163,7 +175,12 @@ class Normalization(Displayable):
             Paragraph(f"input {self.x}; parameters {names}; constants {constants}"),
             Math("y", self.y),
             *(Math(f"{h} (held: a constant in the backward pass)", definition)
-              for h, definition in self.held.items())))
+              for h, definition in self.held.items())),
+            data={"name": self.name, "over": self.over, "input": str(self.x),
+                  "y": sp.sstr(self.y), "params": [str(p) for p in self.params],
+                  "held": {str(h): sp.sstr(d) for h, d in self.held.items()},
+                  "constants": [str(c) for c in self.constants],
+                  "invariant_to": None if self.invariant_to is None else list(self.invariant_to)})
 
     @property
     def forward(self) -> sp.Expr:
@@ -190,15 +207,33 @@ class Normalization(Displayable):
         """The derivation compiled to NumPy: outputs y, dx, d<param>."""
         return _kernel(self, held)
 
+    def cells(self) -> tuple[Identity, ...]:
+        """The cells of its invariance row as the records the catalogue uses, named
+        ``<name>:<column>``, expected as :attr:`invariant_to` declares: a cell expected
+        PROVED carries its wrong variant (eps > 0 for a scaling, each value moved
+        differently otherwise), which must be REFUTED, and, when it holds by Mean's
+        linearity as built, its forms on m = 2, 3 explicit samples; a cell expected REFUTED
+        is a wrong variant itself.  ``symbn prove FILE`` checks these.  A DeclarationError
+        when the row is not declared."""
+        if self.invariant_to is None:
+            raise DeclarationError(
+                f"{self.name}: declare the invariance row you expect, invariant_to=(...): "
+                f"the transformations it is invariant to, among {', '.join(map(repr, TRANSFORMS))}"
+                " (() for none); Normalization.invariance() shows what the prover finds")
+        return tuple(_cell_identity(self, column, TRANSFORMS[column] in self.invariant_to)
+                     for column in range(len(TRANSFORMS)))
+
     def invariance(self, *, budget: float = 10.0) -> list[CheckedIdentity]:
         """Each cell of this normalization's row of the invariance matrix, proved or refuted.
 
-        A new normalization has no expected row: a cell is what the prover finds (PROVED or
-        REFUTED; UNDECIDED is reported as such and counts as not as expected).  A PROVED
-        cell is backed as the catalogue's are: its wrong variant (eps > 0 for a scaling,
-        each value moved differently otherwise) must be REFUTED, and a cell that holds by
-        Mean's linearity as built is re-proved on m = 2, 3 explicit samples."""
-        return [_cell(self, column, budget) for column in range(len(TRANSFORMS))]
+        With :attr:`invariant_to` declared, the :meth:`cells` checked (a cell not as
+        declared is not as expected).  Without it, a cell is what the prover finds (PROVED
+        or REFUTED; UNDECIDED is reported as such and counts as not as expected), backed as
+        the catalogue's cells are: a PROVED cell's wrong variant must be REFUTED, and a cell
+        that holds by Mean's linearity as built is re-proved on m = 2, 3 explicit samples."""
+        if self.invariant_to is not None:
+            return [check(cell, budget=budget) for cell in self.cells()]
+        return [_found_cell(self, column, budget) for column in range(len(TRANSFORMS))]
 
     def invariance_document(self, *, budget: float = 10.0,
                             with_rows: Sequence[CheckedIdentity] = ()) -> Section:
@@ -217,6 +252,26 @@ class Normalization(Displayable):
         neither zero nor constant.  ``constants`` fixes some constants (a scalar or one value
         per kept position, e.g. a clip bound) instead of drawing them."""
         return _check(self, backend, held, shape, seed, dict(constants or {}))
+
+    def check_rows(self) -> list[CheckRow]:
+        """:meth:`check` against each of :data:`BACKENDS`, as the report's rows: a backend
+        that is not installed is one row saying so (not run, never a pass), and a check
+        that raises is one failed row saying what it raised."""
+        rows: list[CheckRow] = []
+        for backend in BACKENDS:
+            case = f"{self.name} against {backend} autograd of the same formula"
+            try:
+                importlib.import_module(backend)
+            except ImportError as error:
+                rows.append(CheckRow(backend, case, "all outputs", "float64",
+                                     skipped=f"not run: {backend} is not installed ({error})"))
+                continue
+            try:
+                rows += self.check(backend).rows
+            except Exception as error:  # noqa: BLE001 -- a failed check, not a crash
+                rows.append(CheckRow(backend, case, "all outputs", "float64",
+                                     note=f"the check raised {type(error).__name__}: {error}"))
+        return rows
 
 
 def _validate(n: Normalization) -> None:
@@ -255,6 +310,11 @@ def _validate(n: Normalization) -> None:
     if _g in forward.atoms(SampleSymbol):
         raise DeclarationError(f"{n.name}: {_g} is the upstream gradient; name the formula's "
                                "variables otherwise")
+    unknown = [t for t in n.invariant_to or () if t not in TRANSFORMS]
+    if unknown:
+        raise DeclarationError(f"{n.name}: invariant_to names {', '.join(map(repr, unknown))}, "
+                               "not a column of the invariance matrix; use "
+                               f"{', '.join(map(repr, TRANSFORMS))}")
     others = forward.atoms(SampleSymbol) - {n.x, *n.params}
     if others:
         raise DeclarationError(f"{n.name}: per-sample variables {sorted(map(str, others))} are "
@@ -302,31 +362,48 @@ def _explicit_claim(n: Normalization, kind: str, m: int) -> Claim:
     return Claim(after, before, where=where)
 
 
-def _cell(n: Normalization, column: int, budget: float) -> CheckedIdentity:
+def _built_as_zero(claim: Claim) -> bool:
+    """lhs - rhs is 0 once built (by Mean's linearity, as the prover's construction finds):
+    only explicit forms, built from plain sums, then check the cell."""
+    (lhs, rhs), _ = apply_assumptions((claim.lhs, claim.rhs), claim.where, claim.assume)
+    return sp.sympify(lhs - rhs) == 0
+
+
+def _cell_identity(n: Normalization, column: int, invariant: bool) -> Identity:
+    """The cell at ``column`` as an Identity, expected PROVED (``invariant``; with its wrong
+    variant and, when 0 as built, explicit forms) or REFUTED (a wrong variant itself)."""
     kind, transform = MATRIX[REDUCTIONS[n.over]][1][column], TRANSFORMS[column]
-    name = f"invariance-{n.name}-{transform.replace(' ', '-')}"
-    claim = _claim(n, kind, True)
-    verdict = claim.prove(budget)
-    statement = (f"{n.name} is {'not ' if verdict.status is Status.REFUTED else ''}invariant "
-                 f"to {transform} (acts on its reduction set as: {kind})")
+    name = f"{n.name}:{transform.replace(' ', '-')}"
+    statement = (f"{n.name} is {'' if invariant else 'not '}invariant to {transform} "
+                 f"(acts on its reduction set as: {kind})")
     tags, table = ("invariance", n.name), ("invariance", n.name, transform)
-    if verdict.status is Status.REFUTED:
-        refuted = dataclasses.replace(control(name, statement, lambda: claim), source=SOURCE,
-                                      tags=tags, table=table)
-        return CheckedIdentity(refuted, claim, verdict, (), ())
+    claim = _claim(n, kind, True)
+    if not invariant:
+        return dataclasses.replace(control(name, statement, lambda: claim), source=SOURCE,
+                                   tags=tags, table=table)
     scales = kind.startswith("scale") and n.forward.has(n.eps)
     wrong = (control(f"{name}-eps", f"{statement}, also for eps > 0",
                      lambda: _claim(n, kind, False)) if scales else
              control(f"{name}-per-value", f"{n.name} is invariant when each value moves "
-                     "differently", lambda: _claim(n, _per_value(kind), True)))
-    by_construction = verdict.method.startswith("construction")
-    identity = Identity(name=name, title=f"{n.name}: {transform}", statement=statement,
-                        build=lambda: claim, controls=(wrong,),
-                        explicit_sizes=(2, 3) if by_construction else (),
-                        explicit=lambda m: _explicit_claim(n, kind, m), source=SOURCE,
-                        tags=tags, table=table)
+                     "differently", lambda: _claim(n, per_value(kind), True)))
+    return Identity(name=name, title=f"{n.name}: {transform}", statement=statement,
+                    build=lambda: claim, controls=(wrong,),
+                    explicit_sizes=(2, 3) if _built_as_zero(claim) else (),
+                    explicit=lambda m: _explicit_claim(n, kind, m), source=SOURCE,
+                    tags=tags, table=table)
+
+
+def _found_cell(n: Normalization, column: int, budget: float) -> CheckedIdentity:
+    """The cell with no declared expectation: proved first, then backed as its verdict
+    requires (a PROVED cell's wrong variant and explicit forms checked)."""
+    claim = _claim(n, MATRIX[REDUCTIONS[n.over]][1][column], True)
+    verdict = claim.prove(budget)
+    identity = _cell_identity(n, column, verdict.status is not Status.REFUTED)
+    if verdict.status is Status.REFUTED:
+        return CheckedIdentity(identity, claim, verdict, (), ())
     return CheckedIdentity(
-        identity, claim, verdict, (check(wrong, budget=budget, explicit=False),),
+        identity, claim, verdict,
+        tuple(check(c, budget=budget, explicit=False) for c in identity.controls),
         tuple((m, identity.explicit_claim(m).prove(budget)) for m in identity.explicit_sizes))
 
 

@@ -96,7 +96,7 @@ def _built_by_linearity(norm, effect) -> bool:
     return "shift" in effect or norm in ("rmsnorm", "weightnorm")
 
 
-def _per_value(effect):
+def per_value(effect: str) -> str:
     """The same transformation with a different amount for each value: "scale" -> "scale-each"."""
     return effect.replace("scale", "scale-each").replace("shift", "shift-each")
 
@@ -115,7 +115,7 @@ def _cell(norm, column):
     wrong = (control(f"{name}-eps", f"{statement}, also for eps > 0",
                      lambda: _claim(norm, effect, False)) if scales else
              control(f"{name}-per-value", f"{norm} is invariant when each value moves "
-                     "differently", lambda: _claim(norm, _per_value(effect), True)))
+                     "differently", lambda: _claim(norm, per_value(effect), True)))
     return Identity(name=name, title=f"{norm}: {transform}", statement=statement,
                     source=SOURCE, tags=("invariance", norm),
                     build=lambda: _claim(norm, effect, True), controls=(wrong,),

@@ -250,10 +250,11 @@ def prove_document(results: list[CheckedIdentity], *, steps: bool = True) -> Sec
 
 
 def report_document(results: list[CheckedIdentity], kernels: Sequence[Any] = (),
-                    rows: Sequence[Any] = ()) -> Section:
-    """``symbn report``: identities, tables, kernels, numeric checks, summary last."""
+                    rows: Sequence[Any] = (), derivations: Sequence[Section] = ()) -> Section:
+    """``symbn report``: identities, tables, ``derivations`` (declared normalizations'),
+    kernels, numeric checks, summary last."""
     sections = [checked_section(r) for r in results]
-    parts: list[Block] = [*sections, *matrix_sections(results)]
+    parts: list[Block] = [*sections, *matrix_sections(results), *derivations]
     kernels_part = kernel_section(kernels) if kernels else None
     checks_part = check_section(rows) if rows else None
     parts += [p for p in (kernels_part, checks_part) if p is not None]
@@ -261,6 +262,8 @@ def report_document(results: list[CheckedIdentity], kernels: Sequence[Any] = (),
     parts.append(summary)
     return Section("symbn report: batch normalization, derived and verified", tuple(parts),
                    data={"identities": [s.data for s in sections],
+                         **({"derivations": [d.data for d in derivations]} if derivations
+                            else {}),
                          "kernels": kernels_part.data if kernels_part else {},
                          "checks": checks_part.data if checks_part else [],
                          "summary": summary.data})
