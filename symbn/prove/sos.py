@@ -12,8 +12,8 @@ so each block is a nonnegative combination of batch means of squares,
 ``Mean((sum_i l_i b_i u_i)**2) >= 0``: Var >= 0 and Cauchy-Schwarz are such terms, and a
 block whose u are all 1 is a sum of squares of batch constants.
 
-The Gram matrices are found by a semidefinite program (cvxpy with Clarabel, imported
-only here and only when a search runs), rounded to rationals, projected exactly onto the
+The Gram matrices are found by a semidefinite program (Clarabel, imported only here
+and only when a search runs), rounded to rationals, projected exactly onto the
 coefficient equations, and accepted only if a rational LDL^T decomposition shows each one
 positive semidefinite: G = sum_k d_k l_k l_k^T with d_k >= 0.  The caller verifies the
 resulting identity again from the claim itself; nothing numerical is ever reported.
@@ -21,10 +21,10 @@ resulting identity again from the claim itself; nothing numerical is ever report
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import product
 
 import flint
 import numpy as np
@@ -139,33 +139,56 @@ def solve(problem: Problem) -> list[tuple[Block, sp.Matrix]] | None:
 
 
 def _numeric(problem: Problem, entries: list[int]) -> dict[tuple[int, int, int], float] | None:
-    """The SDP's Gram entries by (block, i, j), both orders; None when it finds none."""
-    import cvxpy as cp  # the solver is an optional extra: loaded only for a search
+    """The SDP's Gram entries by (block, i, j), both orders; None when it finds none.
 
-    grams = [cp.Variable((len(b.basis), len(b.basis)), PSD=True) for b in problem.blocks]
+    Clarabel directly (no modelling layer: cvxpy's import alone took longer than most
+    searches): the variables are each block's Gram matrix in Clarabel's scaled
+    upper-triangle vector (column-major, off-diagonal entries times sqrt(2)), constrained
+    to the PSD cone, and the coefficient equations are a zero cone; no objective, so the
+    interior-point method ends near the centre of the feasible set, which rounds well.
+    """
+    import clarabel  # the solver is an optional extra: loaded only for a search
+    from scipy import sparse
+
+    offsets, size = [], 0
+    for block in problem.blocks:
+        offsets.append(size)
+        size += len(block.basis) * (len(block.basis) + 1) // 2
+
+    def position(k: int, i: int, j: int) -> int:
+        return offsets[k] + j * (j + 1) // 2 + i  # i <= j, column-major upper triangle
+
     index = {m: r for r, m in enumerate(problem.monomials)}
-    lhs: list = [0] * len(problem.monomials)
+    used = {index[m] for e in entries for m in problem.columns[e]}
+    if any(index[m] not in used for m, v in problem.target.items() if v != 0):
+        return None  # a monomial of the target no basis element can make
+    rows = {r: n for n, r in enumerate(sorted(used))}
+    data, row_of, col_of = [], [], []
     for e in entries:
         k, i, j = problem.entries[e]
+        scale = 1.0 if i == j else 1 / math.sqrt(2)
         for m, v in problem.columns[e].items():
-            lhs[index[m]] = lhs[index[m]] + float(v) * grams[k][i, j]
-    constraints = [lhs[r] == float(problem.target.get(m, 0))
-                   for r, m in enumerate(problem.monomials) if not isinstance(lhs[r], int)]
-    if any(isinstance(lhs[r], int) and problem.target.get(m, 0) != 0
-           for r, m in enumerate(problem.monomials)):
-        return None  # a monomial of the target no basis element can make
-    cp_problem = cp.Problem(cp.Minimize(0), constraints)
-    try:
-        cp_problem.solve(solver=cp.CLARABEL)
-    except cp.error.SolverError:
+            data.append(float(v) * scale)
+            row_of.append(rows[index[m]])
+            col_of.append(position(k, i, j))
+    equations = sparse.csc_matrix((data, (row_of, col_of)), shape=(len(rows), size))
+    A = sparse.vstack([equations, -sparse.identity(size, format="csc")], format="csc")
+    b = np.concatenate([np.array([float(problem.target.get(problem.monomials[r], 0))
+                                  for r in sorted(rows)]), np.zeros(size)])
+    cones = [clarabel.ZeroConeT(len(rows))] + [
+        clarabel.PSDTriangleConeT(len(block.basis)) for block in problem.blocks]
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    solution = clarabel.DefaultSolver(sparse.csc_matrix((size, size)), np.zeros(size), A, b,
+                                      cones, settings).solve()
+    if solution.status not in (clarabel.SolverStatus.Solved, clarabel.SolverStatus.AlmostSolved):
         return None
-    if cp_problem.status not in ("optimal", "optimal_inaccurate"):
-        return None
+    x = np.asarray(solution.x)
     found: dict[tuple[int, int, int], float] = {}
-    for k, gram in enumerate(grams):
-        values = np.asarray(gram.value)
-        for i, j in product(range(values.shape[0]), repeat=2):
-            found[(k, i, j)] = float(values[i, j])
+    for k, block in enumerate(problem.blocks):
+        for i, j in _upper(len(block.basis)):
+            value = float(x[position(k, i, j)]) * (1.0 if i == j else 1 / math.sqrt(2))
+            found[(k, i, j)] = found[(k, j, i)] = value
     return found
 
 
