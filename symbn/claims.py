@@ -9,15 +9,20 @@ A claims file is a Python module that states claims with :func:`claim` (or build
   every module-level name that does not start with ``_`` and is bound to an ``Identity`` or
   to a list or tuple of them (the catalogue modules' ``IDENTITIES``), in the order the module
   defines them.  An Identity that is a control of another collected one is checked as that
-  control, not on its own; the same object under two names is checked once.
+  control, not on its own; the same object under two names is checked once.  A
+  :class:`~symbn.normalization.Normalization` (or a list or tuple of them) is collected as
+  the cells of its invariance row (:meth:`~symbn.normalization.Normalization.cells`, named
+  ``<normalization>:<column>``, expected as its ``invariant_to`` declares), and ``symbn
+  report`` adds its derivation, kernel and numeric checks (:func:`collect_all`).
 - a **folder** is every ``*.py`` file in it and in its subfolders, in sorted path order,
   except names that start with ``_`` or ``.`` (``__init__.py``, ``__pycache__``, ``.venv``);
   a file in a folder that states no claims is skipped.
 
 Every claim is built (with its controls and explicit forms) while it is collected, so a bad
 file is found before any proving: a syntax error, a file (or folder) with no claims, a
-claim that raises when built, an assumption the prover cannot apply, or two claims with
-one name each give one :class:`ClaimFileError` message naming the file and what to fix.
+claim that raises when built, an assumption the prover cannot apply, two claims with
+one name, or a normalization declared wrongly (or without its expected invariance row) each
+give one :class:`ClaimFileError` message naming the file and what to fix.
 
 An argument of the command is a path when it ends in ``.py``, contains a ``/``, or names
 an existing file or folder that is not a catalogue name or tag; anything else is a
@@ -187,6 +192,13 @@ def _normalization_type() -> type | None:
     return None if module is None else module.Normalization
 
 
+def _declaration_error() -> type[Exception]:
+    """symbn.normalization.DeclarationError when that module is loaded (else ClaimError:
+    nothing else can raise it)."""
+    module = sys.modules.get("symbn.normalization")
+    return ClaimError if module is None else module.DeclarationError
+
+
 def collect_namespace_all(namespace: Mapping[str, Any], origin: str,
                           built: dict[int, Identity] | None = None) -> Collected:
     """:func:`collect_namespace`, and the normalizations the namespace declares: each one's
@@ -283,7 +295,7 @@ def _import(path: Path) -> dict[str, Any]:
         sys.modules.pop(module_name, None)
         raise ClaimFileError([f"{path}: exits when imported; put a script's work under "
                               "if __name__ == \"__main__\":"]) from None
-    except ClaimError as error:
+    except (ClaimError, _declaration_error()) as error:  # a claim or normalization stated wrongly
         sys.modules.pop(module_name, None)
         raise ClaimFileError([f"{path}{_where(error, str(path))}: {error}"]) from None
     except Exception as error:  # noqa: BLE001 -- the user's code: one message, no traceback

@@ -186,9 +186,8 @@ def cmd_report(args, console) -> int:
     kernels = catalogue_kernels() if whole else [n.kernel() for n in normalizations]
     rows = compare.run_checks(grid=compare.QUICK_GRID) + compare.run_family_checks() \
         if whole else [row for n in normalizations for row in n.check_rows()]
-    derivations = [part for n in normalizations for part in (n.document(),
-                                                             n.derivation().document())]
-    report = document.report_document(results, kernels, rows, derivations)
+    report = document.report_document(results, kernels, rows,
+                                      [n.report_part() for n in normalizations])
     terminal.render(console, report, as_json=args.json)
     for fmt, render in EXPORTERS.items():
         path = getattr(args, fmt)

@@ -182,6 +182,13 @@ class Normalization(Displayable):
                   "constants": [str(c) for c in self.constants],
                   "invariant_to": None if self.invariant_to is None else list(self.invariant_to)})
 
+    def report_part(self) -> Section:
+        """Its declaration and derivation, as ``symbn report FILE`` shows them (its
+        invariance row is in the report's table, its kernel and checks in theirs)."""
+        declaration, derivation = self.document(), self.derivation().document()
+        return Section(f"A normalization of your own: {self.name}", (declaration, derivation),
+                       data={"declaration": declaration.data, "derivation": derivation.data})
+
     @property
     def forward(self) -> sp.Expr:
         """y with every held quantity replaced by its definition: the value the layer outputs."""
