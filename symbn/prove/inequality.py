@@ -361,6 +361,7 @@ class _Search:
         samples = [sp.Mul(*[v**k for v, k in zip(sample_vars, ks)])
                    for ks in product(*[range(h + 1) for h in half])] if degree else [sp.S.One]
         blocks = []
+        is_root = [v in self.ring.roots for v in variables]
         for tau in self._taus(variables, exps):
             t_exp = [sp.degree(tau, v) for v in variables]
             # a root enters a basis monomial at most once (its square is its radicand)
@@ -372,7 +373,14 @@ class _Search:
             if count * len(samples) > _MAX_CANDIDATES:
                 continue
             basis = []
+            t_degree = sum(t_exp)
             for ks in product(*ranges):
+                if not any(k for k, root in zip(ks, is_root) if root):
+                    # no root in b: the diagonal tau * b**2 * Mean(u**2) has the degree
+                    # below (plus 1 for Mean(u**2), u != 1), known without building it
+                    bare = t_degree + 2 * sum(ks)
+                    if bare > degrees[1] or bare + 1 < degrees[0]:
+                        continue
                 b = sp.Mul(*[v**k for v, k in zip(variables, ks)])
                 for u in samples:
                     if self._fits(tau * b**2 * self.ring.mean_of(u**2), variables, lo, hi,
@@ -411,7 +419,8 @@ class _Search:
         """Whether the diagonal entry tau * b**2 * Mean(u**2), in the reduced ring (a root
         squared is its radicand), has a monomial within the target's exponents."""
         return any(self._fits_monomial(m, variables, lo, hi, grade_lo, grade_hi, degrees)
-                   for m in sp.Add.make_args(self.ring.reduce(diagonal)))
+                   for m in sp.Add.make_args(self.ring.reduce(diagonal) if any(
+                       s in self.ring.roots for s in diagonal.free_symbols) else diagonal))
 
     def _fits_monomial(self, term: sp.Expr, variables: Sequence[sp.Symbol], lo: list[int],
                        hi: list[int], grade_lo: list[int], grade_hi: list[int],
@@ -569,8 +578,8 @@ def verify(certificate: InequalityCertificate) -> str | None:
                              - certificate.sum_expr())
     try:
         zero = ring.is_zero(difference)
-    except Unsupported as why:
-        return f"the identity cannot be evaluated: {why}"
+    except Unsupported as error:
+        return f"the identity cannot be evaluated: {error}"
     if not zero:
         return "multiplier * difference - sum of terms is not 0"
     for f in certificate.multiplier + certificate.radicands:

@@ -92,10 +92,11 @@ class Problem:
         return factor * block.multiplier * a.constant * b.constant * self.mean_of(a.sample * b.sample)
 
     def _poly(self, expr: sp.Expr) -> dict[tuple[int, ...], Fraction]:
-        poly = sp.Poly(self.reduce(expr), *self.variables) if self.variables else None
-        if poly is None:
+        if not self.variables:
             return {(): Fraction(str(sp.Rational(expr)))}
-        return {m: Fraction(int(c.p), int(c.q)) for m, c in poly.terms() if c != 0}
+        # SymPy's sparse polynomial ring: far faster than sp.Poly on expression trees
+        poly = sp.ring(self.variables, sp.QQ, sp.lex)[0](self.reduce(expr))
+        return {m: Fraction(int(c.numerator), int(c.denominator)) for m, c in poly.terms() if c}
 
     def equations(self, keep: Sequence[int]) -> tuple[flint.fmpq_mat, flint.fmpq_mat]:
         """(A, c) with A q = c over the entries ``keep``."""
