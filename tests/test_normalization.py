@@ -5,6 +5,11 @@ torch and jax are required here: a missing backend fails these tests, it is not 
 """
 
 import io
+import json
+import re
+import shlex
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +19,7 @@ from rich.console import Console
 from symbn import Mean, batch_var, derive_batchnorm, eps, prove, sample_symbols, standardize, x
 from symbn.bn.batchnorm import beta, gamma
 from symbn.bn.family import rms_normalize
+from symbn.cli import main
 from symbn.identities.invariance import MATRIX, TRANSFORMS
 from symbn.identities.mock import FAMILIES, branches, p, q, t
 from symbn.normalization import DeclarationError, Normalization
@@ -225,3 +231,161 @@ def test_declaration_derivation_and_check_display_themselves():
     for shown in (RENORM, RENORM.derivation(), result):
         assert "\n" not in repr(shown) and repr(shown).startswith(f"<{type(shown).__name__} ")
         assert shown._repr_html_()
+
+
+# -- in a claims file, through the command ---------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "my_normalization.py"
+README = (ROOT / "README.md").read_text()
+BUDGET = ("--budget", "60")  # a budget no strategy needs on a loaded machine
+DECLARE = """\
+import sympy as sp
+from symbn import Mean, batch_var, beta, eps, gamma, x
+from symbn.bn.family import rms_normalize
+from symbn.normalization import Normalization
+"""
+RENORM_FILE = DECLARE + """
+r, d = sp.symbols("r d", real=True)
+mu_r, sigma_r = sp.Symbol("mu_r", real=True), sp.Symbol("sigma_r", positive=True)
+s = sp.sqrt(batch_var(x) + eps)
+renorm = Normalization("batch-renorm", gamma * ((x - Mean(x)) / s * r + d) + beta,
+                       params=(gamma, beta), held={r: s / sigma_r, d: (Mean(x) - mu_r) / sigma_r},
+                       invariant_to=())
+"""
+
+
+def _run(capsys, *args):
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def _write(tmp_path, text, name="norm.py"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_the_readmes_normalization_file_is_examples_my_normalization():
+    """The README shows the file itself; its commands are run below."""
+    assert f"```python\n{EXAMPLE.read_text()}```" in README
+
+
+def _readme_commands():
+    """The README's symbn command lines on examples/my_normalization.py, as arguments."""
+    blocks = re.findall(r"```bash\n(.*?)```", README, re.S)
+    return [shlex.split(line.split(" #")[0])[1:] for block in blocks
+            for line in block.splitlines() if "my_normalization.py" in line]
+
+
+@pytest.mark.integration
+def test_the_readmes_commands_on_a_normalization_file_run(capsys, monkeypatch):
+    """list, prove and report of examples/my_normalization.py, as the README writes them
+    (from the repository's root), each as expected: 0, and in JSON what the README says."""
+    monkeypatch.chdir(ROOT)
+    commands = {words[0]: words for words in _readme_commands()}
+    assert sorted(commands) == ["list", "prove", "report"]
+    cells = [f"batch-rms:{t.replace(' ', '-')}" for t in TRANSFORMS]
+    expected = ["PROVED", "REFUTED", "PROVED", "PROVED", "REFUTED", "REFUTED"]
+
+    status, out, _ = _run(capsys, *commands["list"], "--json")
+    listed = json.loads(out)
+    assert status == 0 and [c["name"] for c in listed] == cells
+    assert [c["expected"] for c in listed] == expected
+    assert all(c["controls"] for c in listed if c["expected"] == "PROVED")
+
+    status, out, _ = _run(capsys, *commands["prove"], *BUDGET)
+    assert status == 0, out
+    table = out[out.index("The invariance matrix"):]
+    assert "batch-rms" in table and "UNEXPECTED" not in out
+    status, out, _ = _run(capsys, *commands["prove"], "--json", *BUDGET)
+    proved = json.loads(out)
+    assert status == 0 and [c["name"] for c in proved] == cells
+    assert [c["verdict"]["status"] for c in proved] == expected
+    # each PROVED cell's wrong variant is REFUTED
+    assert all(k["verdict"]["status"] == "REFUTED" for c in proved for k in c["controls"])
+    assert sum(len(c["controls"]) for c in proved) == expected.count("PROVED")
+
+    status, out, _ = _run(capsys, *commands["report"], "--json", *BUDGET)
+    report = json.loads(out)
+    assert status == 0, report["summary"]
+    (part,) = report["derivations"]
+    assert part["declaration"]["invariant_to"] == list(BATCH_RMS_INVARIANT)
+    assert part["derivation"]["dx"] == sp.sstr(BATCH_RMS.derivation().dx)
+    assert list(report["kernels"]) == ["batch_rms"]
+    assert [(c["backend"], c["quantity"]) for c in report["checks"]] == [
+        (b, q) for b in BACKENDS for q in ("y", "dx", "dgamma", "dbeta")]
+    assert all(c["passed"] and c["max_rel"] <= 1e-12 for c in report["checks"])
+    assert report["summary"]["numeric checks passed"] == 8
+    assert report["summary"]["backends skipped"] == 0
+
+
+BATCH_RMS_INVARIANT = ("weight matrix re-scaling", "weight vector re-scaling",
+                       "dataset re-scaling")
+
+
+@pytest.mark.integration
+def test_a_wrongly_expected_cell_exits_1(tmp_path, capsys):
+    """Declared invariant to a shift it is not invariant to, and not to the scalings it is
+    invariant to: those cells read UNEXPECTED in the table, the others do not."""
+    path = _write(tmp_path, DECLARE + 'wrong = Normalization("batch-rms", gamma * rms_normalize(x)'
+                  ' + beta, params=(gamma, beta), invariant_to=("dataset re-centering",))\n')
+    status, out, _ = _run(capsys, "prove", path, *BUDGET)
+    assert status == 1
+    row = out[out.index("The invariance matrix"):].replace("\n", " ")
+    assert row.count("UNEXPECTED") == 4, row  # three scalings PROVED, the shift REFUTED
+    status, out, _ = _run(capsys, "prove", path, "--json", *BUDGET)
+    cells = {c["name"].split(":")[1]: c for c in json.loads(out)}
+    assert status == 1
+    shift = cells["dataset-re-centering"]
+    assert (shift["expected"], shift["verdict"]["status"]) == ("PROVED", "REFUTED")
+    scaling = cells["dataset-re-scaling"]
+    assert (scaling["expected"], scaling["verdict"]["status"]) == ("REFUTED", "PROVED")
+
+
+@pytest.mark.integration
+def test_a_failed_numeric_check_exits_1(tmp_path, capsys, monkeypatch):
+    """The report's check run on the derivation that differentiates r and d (the
+    stop-gradient forgotten): dx fails against both frameworks, the status is 1."""
+    original = Normalization.check
+    monkeypatch.setattr(Normalization, "check",
+                        lambda self, backend, **kw: original(self, backend, held=False, **kw))
+    status, out, _ = _run(capsys, "report", _write(tmp_path, RENORM_FILE), "--json", *BUDGET)
+    report = json.loads(out)
+    assert status == 1
+    assert report["summary"]["unexpected"] == 0  # the invariance row is as declared
+    failed = [(c["backend"], c["quantity"]) for c in report["checks"] if not c["passed"]]
+    assert failed == [("torch", "dx"), ("jax", "dx")]
+
+
+@pytest.mark.integration
+def test_a_missing_backend_is_reported_as_not_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "jax", None)  # import jax now raises ImportError
+    status, out, _ = _run(capsys, "report", _write(tmp_path, RENORM_FILE), "--json", *BUDGET)
+    report = json.loads(out)
+    jax_rows = [c for c in report["checks"] if c["backend"] == "jax"]
+    assert len(jax_rows) == 1 and not jax_rows[0]["passed"]
+    assert jax_rows[0]["skipped"].startswith("not run: jax is not installed")
+    assert report["summary"]["backends skipped"] == 1
+    assert report["summary"]["numeric checks passed"] == 4  # torch's: y, dx, dgamma, dbeta
+    status, out, _ = _run(capsys, "report", _write(tmp_path, RENORM_FILE), *BUDGET)
+    assert status == 0 and "skipped:" in out and "backends skipped" in out
+
+
+@pytest.mark.parametrize("text, message", [
+    (DECLARE + 'n = Normalization("undeclared", gamma * rms_normalize(x), params=(gamma,))\n',
+     ": normalization undeclared: declare the invariance row you expect"),
+    (DECLARE + 'n = Normalization("typo", rms_normalize(x), invariant_to=("dataset rescaling",))\n',
+     ":5: typo: invariant_to names 'dataset rescaling', not a column"),
+    (DECLARE + 'n = Normalization("n", rms_normalize(x), invariant_to=())\n'
+     'm = Normalization("n", rms_normalize(x) + 1, invariant_to=())\n',
+     "name clash: two claims are named 'n:weight-matrix-re-scaling'"),
+], ids=["undeclared-row", "unknown-column", "one-name-twice"])
+def test_a_bad_normalization_in_a_file_is_one_message_exit_2(tmp_path, capsys, text, message):
+    path = _write(tmp_path, text)
+    status, out, err = _run(capsys, "prove", path)
+    assert status == 2 and out == ""
+    first = err.strip().splitlines()[0]
+    assert first.startswith(f"error: {path}") or first.startswith("error: name clash"), err
+    assert message in err.replace("\n", " ") or message in err, err

@@ -35,7 +35,18 @@ def test_the_readme_has_code_to_run():
     assert PYTHON_BLOCKS and _symbn_commands()
 
 
-@pytest.mark.parametrize("index", range(len(PYTHON_BLOCKS)))
+#: a block that runs PyTorch or JAX (a normalization's numeric check, 2-5 s each) or proves
+#: catalogue identities is an ``integration`` test (tests/conftest.py): the fast loop skips it
+_INTEGRATION = re.compile(r'\.check\("(?:torch|jax)"|^\s*(?:import|from) (?:torch|jax)\b|'
+                          r"\bIDENTITIES\b", re.M)
+
+
+def _block_params():
+    return [pytest.param(index, marks=pytest.mark.integration) if _INTEGRATION.search(block)
+            else index for index, block in enumerate(PYTHON_BLOCKS)]
+
+
+@pytest.mark.parametrize("index", _block_params())
 def test_python_block_runs(index, monkeypatch):
     """Each block runs as a module would (from the repository's root, paths as the README
     writes them), and the pytest tests a block defines run too."""
