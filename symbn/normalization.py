@@ -23,6 +23,12 @@ From it symbn
   for that framework by SymPy's printers (``Mean`` as the framework's mean over the
   reduction axis, a held quantity through ``detach`` / ``stop_gradient``) -- :meth:`check`.
 
+Declared with its expected invariance row (``invariant_to=``) at module level in a claims
+file, it runs through the command (:mod:`symbn.claims`): ``symbn prove FILE`` checks its
+:meth:`cells` (Identity records, named ``<name>:<column>``) and shows its row of the
+invariance table; ``symbn report FILE`` adds :meth:`report_part` (declaration and
+derivation), :meth:`kernel` and :meth:`check_rows` (PyTorch and JAX).
+
 A parameter that is a plain symbol is one value per kept position (per channel for
 ``over="batch"``): its gradient is a batch scalar.  A parameter declared with
 :func:`symbn.core.sample_symbols` is one value per element (LayerNorm's per-feature gamma
@@ -272,6 +278,11 @@ class Normalization(Displayable):
             except ImportError as error:
                 rows.append(CheckRow(backend, case, "all outputs", "float64",
                                      skipped=f"not run: {backend} is not installed ({error})"))
+                continue
+            except Exception as error:  # noqa: BLE001 -- installed but broken: a failure
+                rows.append(CheckRow(backend, case, "all outputs", "float64",
+                                     note=f"importing {backend} raised {type(error).__name__}: "
+                                          f"{error}"))
                 continue
             try:
                 rows += self.check(backend).rows

@@ -7,6 +7,7 @@ torch and jax are required here: a missing backend fails these tests, it is not 
 import io
 import json
 import re
+import runpy
 import shlex
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from rich.console import Console
 from symbn import Mean, batch_var, derive_batchnorm, eps, prove, sample_symbols, standardize, x
 from symbn.bn.batchnorm import beta, gamma
 from symbn.bn.family import rms_normalize
-from symbn.cli import main
+from symbn.cli import main, run_claims
 from symbn.identities.invariance import MATRIX, TRANSFORMS
 from symbn.identities.mock import FAMILIES, branches, p, q, t
 from symbn.normalization import DeclarationError, Normalization
@@ -319,6 +320,17 @@ def test_the_readmes_commands_on_a_normalization_file_run(capsys, monkeypatch):
     assert all(c["passed"] and c["max_rel"] <= 1e-12 for c in report["checks"])
     assert report["summary"]["numeric checks passed"] == 8
     assert report["summary"]["backends skipped"] == 0
+
+
+@pytest.mark.integration
+def test_the_normalization_file_runs_as_a_script(capsys):
+    """python examples/my_normalization.py: run_claims(globals()) proves its row as
+    symbn prove does (its namespace here, its main block not run)."""
+    namespace = runpy.run_path(str(EXAMPLE))
+    status = run_claims(namespace, ["--json", *BUDGET])
+    proved = json.loads(capsys.readouterr().out)
+    assert status == 0 and [c["name"] for c in proved] == [
+        f"batch-rms:{t.replace(' ', '-')}" for t in TRANSFORMS]
 
 
 BATCH_RMS_INVARIANT = ("weight matrix re-scaling", "weight vector re-scaling",
