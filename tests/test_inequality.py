@@ -9,6 +9,7 @@ import sympy as sp
 
 from symbn import prove
 from symbn.bn.batchnorm import batchnorm, eps, gamma, standardize, x
+from symbn.certify.engine import Malformed
 from symbn.certify.inequality import check_inequality
 from symbn.core import Mean, N, SampleSymbol, batch_var, evaluate_at_batch
 from symbn.prove import AssumptionError, Status
@@ -148,6 +149,32 @@ def test_a_tampered_certificate_is_refused_by_both_checks():
         bad = _tampered(certificate, **changes)
         assert verify(bad) is not None, changes
         assert check_inequality({**bad.to_json(), "domain": domain}).confirmed is None, changes
+
+
+def test_the_json_says_what_it_is_and_the_checker_reads_only_that_format():
+    from symbn.certify import inequality as checker
+    from symbn.prove import inequality as prover
+    certificate, domain = _certificate(Mean(g * xhat) ** 2, Mean(g**2) * Mean(xhat**2), "<=")
+    data = {**certificate.to_json(), "domain": domain}
+    assert data["format"] == prover.FORMAT == checker.FORMAT == "symbn-inequality-certificate/1"
+    assert set(data["terms"][0]) == {"coefficient", "positive_factor", "squared",
+                                     "inside_batch_mean"}
+    assert {f["reason"] for f in data["multiplier_factors"]} >= {"domain"}
+    assert "squared**2" in data["reading"]
+    assert check_inequality(data).confirmed is True
+    for wrong in ("symbn-certificate/1", "symbn-inequality-certificate/2", None):
+        with pytest.raises(Malformed, match="format"):
+            check_inequality({**data, "format": wrong})
+
+
+def test_a_nested_proof_in_another_format_is_malformed():
+    certificate, domain = _certificate(Mean(xhat**2), 1, "<")
+    data = {**certificate.to_json(), "domain": domain}
+    proved = [f for f in data["multiplier_factors"] + data["radicands"] if f["reason"] == "proved"]
+    assert proved, data
+    proved[0]["proof"] = {**proved[0]["proof"], "format": "symbn-certificate/1"}
+    with pytest.raises(Malformed, match="format"):
+        check_inequality(data)
 
 
 def test_a_domain_factor_needs_its_domain_line():

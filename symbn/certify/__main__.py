@@ -12,7 +12,7 @@ from pathlib import Path
 
 from symbn.certify.checker import check
 from symbn.certify.engine import Malformed
-from symbn.certify.inequality import check_inequality
+from symbn.certify.inequality import check_inequality, is_inequality
 
 USAGE = "usage: python -m symbn.certify DIR_OR_FILE..."
 
@@ -21,8 +21,7 @@ def check_file(path: Path) -> tuple[bool, str]:
     """(confirmed, the line to print) for one certificate file."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        result = check_inequality(data) if isinstance(data, dict) and \
-            data.get("kind") == "inequality" else check(data)
+        result = check_inequality(data) if is_inequality(data) else check(data)
     except (OSError, UnicodeDecodeError) as error:
         return False, f"FAIL  {path.name}: cannot read it ({error})"
     except json.JSONDecodeError as error:

@@ -1,10 +1,13 @@
 """Re-check an inequality certificate with python-flint alone (no SymPy, no search code).
 
-A certificate of ``lhs <= rhs`` (or ``<``, ``>=``, ``>``) states
+A certificate of ``lhs <= rhs`` (or ``<``, ``>=``, ``>``), JSON with ``"format":
+"symbn-inequality-certificate/1"``, states
 
-    multiplier * D = sum_k c_k * m_k * Mean(b_k**2)   (or c_k * m_k * b_k**2),
+    prod_i f_i**p_i * D = sum_k c_k * m_k * Mean(b_k**2)   (or c_k * m_k * b_k**2),
 
-D = rhs - lhs (lhs - rhs for ``>=``, ``>``).  This checker confirms it when
+D = rhs - lhs (lhs - rhs for ``>=``, ``>``); ``multiplier_factors`` are the f_i (``expr``,
+``power`` p_i, ``reason``), each term gives ``coefficient`` c_k, ``positive_factor`` m_k,
+``squared`` b_k and ``inside_batch_mean``.  This checker confirms it when
 
 * the identity holds exactly: every expression is parsed here and evaluated into exact
   rational functions (:func:`symbn.certify.forms.exact_forms`: each batch mean of a
@@ -34,12 +37,14 @@ from symbn.certify.engine import Malformed, Refused, Undefined, names_in, parse,
 from symbn.certify.forms import exact_forms
 
 _RELATIONS = ("<=", "<", ">=", ">")
+#: the format tag this checker reads (an equality's certificate is "symbn-certificate/1")
+FORMAT = "symbn-inequality-certificate/1"
 
 
 def check_inequality(data: Any) -> Result:
     """Confirm (True) or not (None, with the reason) an inequality certificate's JSON."""
-    if not isinstance(data, dict) or data.get("kind") != "inequality":
-        raise Malformed("not an inequality certificate (kind must be 'inequality')")
+    if not is_inequality(data):
+        raise Malformed(f"not an inequality certificate (its format must be {FORMAT!r})")
     try:
         lines = _Checker(data).run()
     except _NotConfirmed as why:
@@ -47,6 +52,11 @@ def check_inequality(data: Any) -> Result:
     except (Refused, Undefined) as why:
         return Result(None, (f"python-flint: cannot evaluate the certificate: {why}",))
     return Result(True, tuple(lines))
+
+
+def is_inequality(data: Any) -> bool:
+    """Whether ``data`` says it is an inequality certificate (its format tag)."""
+    return isinstance(data, dict) and data.get("format") == FORMAT
 
 
 class _NotConfirmed(Exception):
@@ -61,17 +71,20 @@ def _field(data: dict, key: str, kind: type) -> Any:
 
 class _Checker:
     def __init__(self, data: dict, domain: list[str] | None = None):
+        if data.get("format") != FORMAT:
+            raise Malformed(f"a certificate's format is {data.get('format')!r}, not {FORMAT!r}")
         self.data = data
         self.relation = _field(data, "relation", str)
         if self.relation not in _RELATIONS:
             raise Malformed(f"the relation {self.relation!r} is not one of {', '.join(_RELATIONS)}")
         self.lhs = parse(_field(data, "lhs", str), "lhs")
         self.rhs = parse(_field(data, "rhs", str), "rhs")
-        self.samples = [str(s) for s in _field(data, "samples", list)]
-        self.positive = {str(s) for s in _field(data, "positive", list)}
+        self.samples = [str(s) for s in _field(data, "sample_variables", list)]
+        self.positive = {str(s) for s in _field(data, "positive_symbols", list)}
         self.domain = domain if domain is not None else [
             str(d) for d in data.get("domain", [])]
-        self.factors = [self._factor(f, "multiplier") for f in _field(data, "multiplier", list)]
+        self.factors = [self._factor(f, "multiplier") for f in
+                        _field(data, "multiplier_factors", list)]
         self.radicands = [self._factor(f, "radicand") for f in _field(data, "radicands", list)]
         self.terms = [self._term(t) for t in _field(data, "terms", list)]
 
@@ -81,7 +94,7 @@ class _Checker:
         power = _field(f, "power", int)
         if power < 1:
             raise Malformed(f"a {what} factor has the power {power}")
-        return {"tree": parse(_field(f, "factor", str), f"a {what} factor"), "power": power,
+        return {"tree": parse(_field(f, "expr", str), f"a {what} factor"), "power": power,
                 "reason": _field(f, "reason", str), "proof": f.get("proof")}
 
     def _term(self, t: Any) -> dict:
@@ -92,9 +105,9 @@ class _Checker:
         except ValueError:
             raise Malformed(f"a term's coefficient {t['coefficient']!r} is not a rational") from None
         return {"coefficient": coefficient,
-                "multiplier": parse(_field(t, "multiplier", str), "a term's multiplier"),
-                "base": parse(_field(t, "base", str), "a term's base"),
-                "mean": bool(_field(t, "mean", bool))}
+                "multiplier": parse(_field(t, "positive_factor", str), "a term's positive_factor"),
+                "base": parse(_field(t, "squared", str), "a term's squared"),
+                "mean": bool(_field(t, "inside_batch_mean", bool))}
 
     # -- the identity ----------------------------------------------------------------
 
@@ -132,7 +145,7 @@ class _Checker:
         for t in self.terms:
             if t["coefficient"] < 0:
                 raise _NotConfirmed(f"a term has the negative coefficient {t['coefficient']}")
-            self._positive_product(t["multiplier"], "a term's multiplier")
+            self._positive_product(t["multiplier"], "a term's positive_factor")
         roots = self._radicands_established()
         for f in self.factors:
             self._factor_positive(f)
@@ -219,8 +232,11 @@ class _Checker:
                                     "which does not state it")
         elif reason == "proved":
             proof = f["proof"]
-            if not isinstance(proof, dict) or proof.get("relation") != "<":
-                raise Malformed(f"the proof that {text} > 0 is missing or not strict")
+            if not is_inequality(proof):
+                raise Malformed(f"the proof that {text} > 0 is missing or not in the format "
+                                f"{FORMAT!r}")
+            if proof.get("relation") != "<":
+                raise Malformed(f"the proof that {text} > 0 is not strict")
             inner = _Checker(proof, self.domain)
             (zero, given, claimed), _, _ = self.values([inner.lhs, tree, inner.rhs])
             if not zero.num.is_zero() or not given == claimed:

@@ -41,8 +41,8 @@ from symbn.prove.prover import DEFAULT_BUDGET, AssumptionError, apply_assumption
 from symbn.prove.sampling import BATCH_SIZES, BOUNDARIES, Unsampleable, random_point
 from symbn.prove.verdict import OUT_OF_TIME, Counterexample, Status, Verdict
 
-__all__ = ["RELATIONS", "AssumptionError", "InequalityCertificate", "certify", "prove_inequality",
-           "refute", "relation_of", "second_check", "split", "verify"]
+__all__ = ["FORMAT", "RELATIONS", "AssumptionError", "InequalityCertificate", "certify",
+           "prove_inequality", "refute", "relation_of", "second_check", "split", "verify"]
 
 #: relation class -> (operator, strict, sign of D = sign * (rhs - lhs))
 RELATIONS: dict[type, tuple[str, bool, int]] = {
@@ -128,20 +128,36 @@ class InequalityCertificate:
         return tuple(lines)
 
     def to_json(self) -> dict[str, Any]:
-        """The certificate as plain data (``python -m symbn.certify`` re-checks it)."""
+        """The certificate as plain data in the format ``FORMAT`` (``python -m
+        symbn.certify`` re-checks it); ``reading`` says in words what the fields state."""
         return {
-            "kind": "inequality",
+            "format": FORMAT, "reading": READING,
             "lhs": _text(self.lhs), "rhs": _text(self.rhs), "relation": self.relation,
-            "samples": list(self.samples), "positive": list(self.positive),
-            "multiplier": [_factor_json(f) for f in self.multiplier],
+            "sample_variables": list(self.samples), "positive_symbols": list(self.positive),
+            "multiplier_factors": [_factor_json(f) for f in self.multiplier],
             "radicands": [_factor_json(f) for f in self.radicands],
-            "terms": [{"coefficient": str(t.coefficient), "multiplier": _text(t.multiplier),
-                       "base": _text(t.base), "mean": t.in_mean} for t in self.terms],
+            "terms": [{"coefficient": str(t.coefficient),
+                       "positive_factor": _text(t.multiplier), "squared": _text(t.base),
+                       "inside_batch_mean": t.in_mean} for t in self.terms],
         }
 
 
+#: the format tag of an inequality certificate's JSON (``symbn-certificate/1`` is an
+#: equality's)
+FORMAT = "symbn-inequality-certificate/1"
+#: what a certificate in ``FORMAT`` states, written into each file for its reader
+READING = (
+    "(product over multiplier_factors of expr**power) * D = sum over terms of coefficient "
+    "* positive_factor * S, where D = rhs - lhs (lhs - rhs for >= and >), S = "
+    "Mean(squared**2) (a batch mean over the sample_variables) when inside_batch_mean, else "
+    "squared**2; every coefficient is a rational >= 0, every positive_factor a product of "
+    "positive_symbols and square roots, every multiplier factor and radicand > 0 for its "
+    "reason ('proved': its proof, a certificate of 0 < expr in this format); so D >= 0 (> 0 "
+    "for a strict relation, which needs a term with squared = 1) wherever the domain holds")
+
+
 def _factor_json(f: Factor) -> dict[str, Any]:
-    data: dict[str, Any] = {"factor": _text(f.expr), "power": int(f.power), "reason": f.reason}
+    data: dict[str, Any] = {"expr": _text(f.expr), "power": int(f.power), "reason": f.reason}
     if f.proof is not None:
         data["proof"] = f.proof.to_json()
     return data
