@@ -417,4 +417,11 @@ def select_all(selectors: Sequence[str] = ()) -> Collected:
         raise ClaimFileError([f"name clash: {', '.join(map(repr, clashes))} name both a claim "
                               "of your files and a catalogue identity you selected; rename "
                               "yours"])
+    rows = sorted({i.table[:2] for i in own if i.table}
+                  & {i.table[:2] for i in catalogue if i.table})
+    if rows:  # one row of a table would mix two normalizations' cells
+        raise ClaimFileError([f"name clash: {', '.join(repr(row) for _, row in rows)} "
+                              f"{'names' if len(rows) == 1 else 'name'} both "
+                              "a normalization of your files and a row of the catalogue's "
+                              f"{rows[0][0]} table you selected; rename yours"])
     return Collected([*catalogue, *own], normalizations)

@@ -401,3 +401,13 @@ def test_a_bad_normalization_in_a_file_is_one_message_exit_2(tmp_path, capsys, t
     first = err.strip().splitlines()[0]
     assert first.startswith(f"error: {path}") or first.startswith("error: name clash"), err
     assert message in err.replace("\n", " ") or message in err, err
+
+
+def test_a_normalization_named_as_a_catalogue_row_cannot_join_that_row(tmp_path, capsys):
+    """With the catalogue's invariance cells selected too, its row would mix two tables'."""
+    path = _write(tmp_path, DECLARE + 'batchnorm = Normalization("batchnorm", rms_normalize(x),'
+                  ' invariant_to=())\n')
+    status, out, err = _run(capsys, "prove", path, "invariance")
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith("error: name clash: 'batchnorm' names both a normalization of your "
+                          "files and a row of the catalogue's invariance table"), err
