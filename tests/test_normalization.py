@@ -4,6 +4,7 @@ PyTorch's and JAX's autograd of the same formula (symbn.normalization).
 torch and jax are required here: a missing backend fails these tests, it is not skipped.
 """
 
+import dataclasses
 import io
 import json
 import re
@@ -26,6 +27,7 @@ from symbn.identities.mock import FAMILIES, branches, p, q, t
 from symbn.normalization import DeclarationError, Normalization
 from symbn.prove import Status
 from symbn.report.terminal import render
+from symbn.testing import assert_as_expected
 
 BACKENDS = ("torch", "jax")
 r, d = sp.symbols("r d", real=True)
@@ -331,6 +333,18 @@ def test_the_normalization_file_runs_as_a_script(capsys):
     proved = json.loads(capsys.readouterr().out)
     assert status == 0 and [c["name"] for c in proved] == [
         f"batch-rms:{t.replace(' ', '-')}" for t in TRANSFORMS]
+
+
+@pytest.mark.integration
+def test_each_declared_cell_is_as_expected_in_pytest():
+    """The README's sentence: assert_as_expected(cell) for each of batch_rms.cells()."""
+    declared = runpy.run_path(str(EXAMPLE))["batch_rms"]
+    checked = [assert_as_expected(cell) for cell in declared.cells()]
+    assert [c.verdict.status for c in checked] == [c.verdict.status for c in
+                                                   BATCH_RMS.invariance()]
+    with pytest.raises(AssertionError, match="dataset-re-centering is REFUTED"):
+        wrong = dataclasses.replace(declared, invariant_to=("dataset re-centering",))
+        assert_as_expected(wrong.cells()[TRANSFORMS.index("dataset re-centering")])
 
 
 BATCH_RMS_INVARIANT = ("weight matrix re-scaling", "weight vector re-scaling",
