@@ -42,6 +42,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from symbn.backends.compare import TOLERANCE, CheckRow, compare
 from symbn.bn.batchnorm import eps as _eps
@@ -61,7 +63,7 @@ from symbn.display import Displayable
 from symbn.identities.invariance import EFFECTS, MATRIX, SOURCE, TRANSFORMS, per_value
 from symbn.identities.record import CheckedIdentity, Claim, Identity, check, control
 from symbn.kernels import Kernel, compile_kernel
-from symbn.prove import Status, apply_assumptions
+from symbn.prove import Status, Verdict, apply_assumptions
 from symbn.report.document import Math, Paragraph, Section, check_section, matrix_sections
 
 #: The reduction sets a declaration may name -> the invariance-matrix row whose effects of
@@ -70,6 +72,8 @@ from symbn.report.document import Math, Paragraph, Section, check_section, matri
 REDUCTIONS = {"batch": "batchnorm", "features": "layernorm"}
 #: The axis of an (N, C) input each reduction set is taken over, in :meth:`check`.
 AXIS = {"batch": 0, "features": 1}
+#: a per-value effect -> the other one: the wrong variant of a cell invariant to it
+PER_VALUE = {"scale-each": "shift-each", "shift-each": "scale-each"}
 BACKENDS = ("torch", "jax")
 
 
@@ -160,6 +164,7 @@ class Normalization(Displayable):
     invariant_to: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        _validate_types(self)
         object.__setattr__(self, "y", sp.sympify(self.y))
         object.__setattr__(self, "params", tuple(self.params))
         object.__setattr__(self, "held", dict(self.held))
@@ -233,8 +238,8 @@ class Normalization(Displayable):
                 f"{self.name}: declare the invariance row you expect, invariant_to=(...): "
                 f"the transformations it is invariant to, among {', '.join(map(repr, TRANSFORMS))}"
                 " (() for none); Normalization.invariance() shows what the prover finds")
-        return tuple(_cell_identity(self, column, TRANSFORMS[column] in self.invariant_to)
-                     for column in range(len(TRANSFORMS)))
+        invariant = [TRANSFORMS[column] in self.invariant_to for column in range(len(TRANSFORMS))]
+        return tuple(_cell_identity(self, column, invariant) for column in range(len(TRANSFORMS)))
 
     def invariance(self, *, budget: float = 10.0) -> list[CheckedIdentity]:
         """Each cell of this normalization's row of the invariance matrix, proved or refuted.
@@ -246,7 +251,11 @@ class Normalization(Displayable):
         that holds by Mean's linearity as built is re-proved on m = 2, 3 explicit samples."""
         if self.invariant_to is not None:
             return [check(cell, budget=budget) for cell in self.cells()]
-        return [_found_cell(self, column, budget) for column in range(len(TRANSFORMS))]
+        kinds = MATRIX[REDUCTIONS[self.over]][1]
+        verdicts = [_claim(self, kind, True).prove(budget) for kind in kinds]
+        invariant = [v.status is not Status.REFUTED for v in verdicts]
+        return [_found_cell(self, column, verdicts[column], invariant, budget)
+                for column in range(len(TRANSFORMS))]
 
     def invariance_document(self, *, budget: float = 10.0,
                             with_rows: Sequence[CheckedIdentity] = ()) -> Section:
@@ -255,7 +264,8 @@ class Normalization(Displayable):
         return matrix_sections([*with_rows, *self.invariance(budget=budget)])[0]
 
     def check(self, backend: str = "torch", *, held: bool = True, shape: tuple[int, int] = (6, 5),
-              seed: int = 0, constants: Mapping[sp.Symbol, Any] | None = None) -> NumericCheck:
+              seed: int = 0, constants: Mapping[sp.Symbol | str, Any] | None = None
+              ) -> NumericCheck:
         """The kernel of :meth:`derivation` (``held`` as there) against ``backend``'s autograd
         of the declared formula, float64, on an (N, C) input reduced over :data:`AXIS`.
 
@@ -263,7 +273,8 @@ class Normalization(Displayable):
         ``seed``; g never constant, positive symbols get positive values); an output passes
         when max |kernel - reference| / max |reference| <= 1e-12 and the reference is
         neither zero nor constant.  ``constants`` fixes some constants (a scalar or one value
-        per kept position, e.g. a clip bound) instead of drawing them."""
+        per kept position, e.g. a clip bound), each by its symbol or its name, instead of
+        drawing them."""
         return _check(self, backend, held, shape, seed, dict(constants or {}))
 
     def check_rows(self) -> list[CheckRow]:
@@ -292,6 +303,68 @@ class Normalization(Displayable):
         return rows
 
 
+#: a name: it names the kernel, the invariance cells (``<name>:<column>``) and their files
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
+_SYMBOLS = "from symbn import x, gamma, beta, eps, Mean"
+
+
+def _expression(value: Any, what: str, name: str) -> sp.Expr:
+    """``value`` if it is a SymPy expression with finite coefficients, else one clear error.
+    A string is refused: SymPy would read its names as its own functions ("gamma*x" is the
+    Gamma function times x), not as symbn's symbols."""
+    if isinstance(value, str):
+        raise DeclarationError(f"{name}: {what} is the string {value!r}; write it with symbn's "
+                               f"symbols as a SymPy expression ({_SYMBOLS}), not as text: "
+                               "SymPy would read a name like gamma as its own function")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = sp.sympify(value)
+    if not isinstance(value, sp.Expr):
+        kind = ("a relation" if isinstance(value, (sp.logic.boolalg.Boolean, bool)) else
+                "a matrix" if isinstance(value, sp.MatrixBase) else
+                f"a {type(value).__name__}")
+        raise DeclarationError(f"{name}: {what} is {kind}, not one SymPy expression; give the "
+                               "output of one generic value x, e.g. gamma * (x - Mean(x)) / "
+                               "sp.sqrt(batch_var(x) + eps) + beta")
+    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise DeclarationError(f"{name}: {what} {value} is infinite or undefined (a division "
+                               "by 0 SymPy evaluated?); write a finite formula")
+    undefined = value.atoms(AppliedUndef)
+    if undefined:
+        raise DeclarationError(f"{name}: {what} uses the undefined function(s) "
+                               f"{', '.join(sorted(map(str, undefined)))}: symbn cannot "
+                               "differentiate or compile them; write the formula out")
+    return value
+
+
+def _validate_types(n: Normalization) -> None:
+    """One clear error for a field of the wrong kind, before anything is converted."""
+    if not isinstance(n.name, str) or not _NAME.match(n.name):
+        raise DeclarationError(f"normalization name {n.name!r}: give a string of letters, "
+                               "digits, '-' and '_', starting with a letter (it names "
+                               "the kernel and the invariance cells)")
+    _expression(n.y, "y", n.name)
+    if isinstance(n.params, (str, sp.Basic)) or not isinstance(n.params, (tuple, list)):
+        raise DeclarationError(f"{n.name}: params={n.params!r} must be a tuple of symbols, "
+                               "e.g. params=(gamma, beta), or params=(gamma,) for one")
+    if not isinstance(n.held, Mapping):
+        raise DeclarationError(f"{n.name}: held={n.held!r} must be a dict {{symbol: its "
+                               "definition}, e.g. held={r: s / sigma_r}")
+    for h, definition in n.held.items():
+        _expression(definition, f"the definition of held {h}", n.name)
+    if not isinstance(n.over, str):
+        raise DeclarationError(f"{n.name}: over={n.over!r} must be one of "
+                               f"{' or '.join(repr(k) for k in REDUCTIONS)} (a string)")
+    if not isinstance(n.eps, sp.Symbol):
+        raise DeclarationError(f"{n.name}: eps={n.eps!r} must be the symbol eps stands for "
+                               "(symbn's eps by default)")
+    invariant = n.invariant_to
+    if invariant is not None and not isinstance(invariant, str) and (
+            not isinstance(invariant, (tuple, list))
+            or not all(isinstance(t, str) for t in invariant)):
+        raise DeclarationError(f"{n.name}: invariant_to={invariant!r} must be a tuple of "
+                               f"column names among {', '.join(map(repr, TRANSFORMS))}")
+
+
 def _validate(n: Normalization) -> None:
     """One clear error for a declaration symbn cannot use."""
     if n.over not in REDUCTIONS:
@@ -310,9 +383,9 @@ def _validate(n: Normalization) -> None:
         raise DeclarationError(f"{n.name}: the formula {forward} is one value per batch (a "
                                f"statistic); y must be the output of the generic value {n.x}")
     for p in n.params:
-        if not isinstance(p, sp.Symbol) or p == n.x:
-            raise DeclarationError(f"{n.name}: parameter {p} must be a symbol other than the "
-                                   f"input {n.x}")
+        if not isinstance(p, sp.Symbol) or p in (n.x, N):
+            raise DeclarationError(f"{n.name}: parameter {p!r} must be a symbol other than the "
+                                   f"input {n.x} and the batch size N")
         if p not in forward.free_symbols:
             raise DeclarationError(f"{n.name}: parameter {p} is not in the formula {forward}; "
                                    "remove it from params or use it in y")
@@ -325,6 +398,13 @@ def _validate(n: Normalization) -> None:
         if set(n.held) & sp.sympify(definition).free_symbols:
             raise DeclarationError(f"{n.name}: the definition of held {h} ({definition}) uses "
                                    "another held quantity; write it out")
+        # y was built with h a batch constant (Mean pulled it out): its value must be one
+        # per batch too, or the stored y is not the formula written
+        if depends_on_sample(definition):
+            raise DeclarationError(f"{n.name}: the definition of held {h} ({definition}) "
+                                   "varies from sample to sample; a held quantity is a batch "
+                                   f"statistic (every per-sample variable inside a Mean, e.g. "
+                                   f"Mean({n.x}**2)), since y treats {h} as one value per batch")
     if _g in forward.atoms(SampleSymbol):
         raise DeclarationError(f"{n.name}: {_g} is the upstream gradient; name the formula's "
                                "variables otherwise")
@@ -387,10 +467,23 @@ def _built_as_zero(claim: Claim) -> bool:
     return sp.sympify(lhs - rhs) == 0
 
 
-def _cell_identity(n: Normalization, column: int, invariant: bool) -> Identity:
-    """The cell at ``column`` as an Identity, expected PROVED (``invariant``; with its wrong
-    variant and, when 0 as built, explicit forms) or REFUTED (a wrong variant itself)."""
-    kind, transform = MATRIX[REDUCTIONS[n.over]][1][column], TRANSFORMS[column]
+def _wrong_kind(kind: str, invariant_kinds: set[str]) -> str:
+    """The move of a cell's wrong variant: each value moved differently (per_value), unless
+    the normalization is invariant to that too (sign(x) is invariant to a positive scale of
+    each value) or the move is per-value already: then the other per-value move.  Invariance
+    to both per-value moves would make y independent of x, which a declaration is not."""
+    if kind in PER_VALUE:
+        return PER_VALUE[kind]
+    each = per_value(kind)
+    return PER_VALUE[each] if each in invariant_kinds else each
+
+
+def _cell_identity(n: Normalization, column: int, row: Sequence[bool]) -> Identity:
+    """The cell at ``column`` as an Identity, expected PROVED (``row[column]``; with its
+    wrong variant and, when 0 as built, explicit forms) or REFUTED (a wrong variant
+    itself); ``row``: which cells of the row are invariant (declared or found)."""
+    kinds = MATRIX[REDUCTIONS[n.over]][1]
+    kind, transform, invariant = kinds[column], TRANSFORMS[column], row[column]
     name = f"{n.name}:{transform.replace(' ', '-')}"
     statement = (f"{n.name} is {'' if invariant else 'not '}invariant to {transform} "
                  f"(acts on its reduction set as: {kind})")
@@ -400,10 +493,16 @@ def _cell_identity(n: Normalization, column: int, invariant: bool) -> Identity:
         return dataclasses.replace(control(name, statement, lambda: claim), source=SOURCE,
                                    tags=tags, table=table)
     scales = kind.startswith("scale") and n.forward.has(n.eps)
-    wrong = (control(f"{name}-eps", f"{statement}, also for eps > 0",
-                     lambda: _claim(n, kind, False)) if scales else
-             control(f"{name}-per-value", f"{n.name} is invariant when each value moves "
-                     "differently", lambda: _claim(n, per_value(kind), True)))
+    if scales:
+        wrong = control(f"{name}-eps", f"{statement}, also for eps > 0",
+                        lambda: _claim(n, kind, False))
+    else:
+        other = _wrong_kind(kind, {k for k, holds in zip(kinds, row) if holds})
+        wrong = (control(f"{name}-per-value", f"{n.name} is invariant when each value moves "
+                         "differently", lambda: _claim(n, other, True))
+                 if other == per_value(kind) else
+                 control(f"{name}-{other}", f"{n.name} is invariant when each value moves as "
+                         f"{other} instead", lambda: _claim(n, other, True)))
     return Identity(name=name, title=f"{n.name}: {transform}", statement=statement,
                     build=lambda: claim, controls=(wrong,),
                     explicit_sizes=(2, 3) if _built_as_zero(claim) else (),
@@ -411,12 +510,13 @@ def _cell_identity(n: Normalization, column: int, invariant: bool) -> Identity:
                     tags=tags, table=table)
 
 
-def _found_cell(n: Normalization, column: int, budget: float) -> CheckedIdentity:
-    """The cell with no declared expectation: proved first, then backed as its verdict
-    requires (a PROVED cell's wrong variant and explicit forms checked)."""
+def _found_cell(n: Normalization, column: int, verdict: Verdict, row: Sequence[bool],
+                budget: float) -> CheckedIdentity:
+    """The cell with no declared expectation, its ``verdict`` found (``row``: which cells
+    were not refuted), backed as the verdict requires (a PROVED cell's wrong variant and
+    explicit forms checked)."""
     claim = _claim(n, MATRIX[REDUCTIONS[n.over]][1][column], True)
-    verdict = claim.prove(budget)
-    identity = _cell_identity(n, column, verdict.status is not Status.REFUTED)
+    identity = _cell_identity(n, column, row)
     if verdict.status is Status.REFUTED:
         return CheckedIdentity(identity, claim, verdict, (), ())
     return CheckedIdentity(
@@ -516,15 +616,25 @@ def _reference_jax(n: Normalization, values: dict[str, np.ndarray],
 
 
 def _check(n: Normalization, backend: str, held: bool, shape: tuple[int, int], seed: int,
-           constants: dict[sp.Symbol, Any]) -> NumericCheck:
+           constants: dict[sp.Symbol | str, Any]) -> NumericCheck:
     if backend not in BACKENDS:
         raise DeclarationError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     values = _random_inputs(n, shape, seed)
+    names = {str(c) for c in n.constants}
     for c, value in constants.items():
-        if c not in n.constants:
+        # matched by name, as prove's where= is: "epsilon" and a Symbol("epsilon") both work
+        name = c if isinstance(c, str) else getattr(c, "name", None)
+        if name not in names:
             raise DeclarationError(f"{n.name}: {c} is not a constant of the formula; its "
-                                   f"constants are {', '.join(map(str, n.constants))}")
-        values[str(c)] = np.broadcast_to(value, values[str(c)].shape).astype(np.float64)
+                                   f"constants are {', '.join(sorted(names)) or 'none'} (give "
+                                   "each by its symbol or its name)")
+        try:
+            values[name] = np.broadcast_to(np.asarray(value, dtype=np.float64),
+                                           values[name].shape).copy()
+        except (TypeError, ValueError):
+            raise DeclarationError(f"{n.name}: constants={{{name}: {value!r}}}: give a number "
+                                   "or one value per kept position (shape "
+                                   f"{values[name].shape})") from None
     axis = AXIS[n.over]
     start = time.perf_counter()
     # The reference always runs the formula as declared: held quantities stop the gradient.

@@ -21,6 +21,7 @@ from rich.console import Console
 from symbn import Mean, batch_var, derive_batchnorm, eps, prove, sample_symbols, standardize, x
 from symbn.bn.batchnorm import beta, gamma
 from symbn.bn.family import rms_normalize
+from symbn.core import N
 from symbn.cli import main, run_claims
 from symbn.identities.invariance import MATRIX, TRANSFORMS
 from symbn.identities.mock import FAMILIES, branches, p, q, t
@@ -205,11 +206,60 @@ def test_the_row_prints_as_a_row_of_the_invariance_table():
     (lambda: Normalization("n", Mean(x**2)), "one value per batch"),
     (lambda: Normalization("n", standardize(x) * r, held={d: Mean(x)}), "held quantity d"),
     (lambda: Normalization("n", standardize(x) + gamma_w), "gamma_w"),
-], ids=["axis", "parameter", "no-input", "statistic", "held", "undeclared-per-sample"])
+    (lambda: Normalization("n", gamma * x, params=gamma), r"params=gamma must be a tuple.*\(gamma,\)"),
+    (lambda: Normalization("n", r * x, held=[r]), r"held=\[r\] must be a dict"),
+    (lambda: Normalization("n", r * x, held={r: "Mean(x)"}), "held r is the string 'Mean\\(x\\)'"),
+    (lambda: Normalization("n", "gamma*x", params=(gamma,)), "y is the string 'gamma\\*x'.*symbn's symbols"),
+    (lambda: Normalization("n", None), "y is a NoneType, not one SymPy expression"),
+    (lambda: Normalization("n", [x, x]), "y is a list, not one SymPy expression"),
+    (lambda: Normalization("n", sp.Matrix([x, x + Mean(x)])), "y is a matrix"),
+    (lambda: Normalization("n", sp.Le(x, 1)), "y is a relation"),
+    (lambda: Normalization("n", x / 0), "infinite or undefined"),
+    (lambda: Normalization("n", sp.Function("f")(x)), "undefined function"),
+    (lambda: Normalization("n", x, over=["batch"]), r"over=\['batch'\] must be one of"),
+    (lambda: Normalization("n", x * N, params=(N,)), "parameter N must be a symbol other than"
+                                                     " the input x and the batch size N"),
+    (lambda: Normalization(3, x - Mean(x)), "normalization name 3: give a string"),
+    (lambda: Normalization("a b/c", x - Mean(x)), "normalization name 'a b/c'"),
+    (lambda: Normalization("n", x, invariant_to=[["dataset re-scaling"]]), "invariant_to="),
+], ids=["axis", "parameter", "no-input", "statistic", "held", "undeclared-per-sample",
+        "params-not-tuple", "held-list", "held-string", "y-string", "y-none", "y-list",
+        "y-matrix", "y-relation", "y-zoo", "y-undefined-function", "over-list", "param-N",
+        "name-int", "name-path", "invariant-to-nested"])
 def test_a_bad_declaration_gets_one_clear_error(declare, names):
     with pytest.raises(DeclarationError, match=names) as error:
         declare()
     assert str(error.value).count("\n") == 0
+
+
+def test_a_held_quantity_that_varies_per_sample_is_refused():
+    # y is built with r a batch constant (Mean(r*x) = r*Mean(x)): a per-sample definition
+    # would be silently misread as x - x**2*Mean(x)
+    with pytest.raises(DeclarationError, match=r"held r \(x\*\*2\) varies from sample to "
+                                               "sample.*batch statistic"):
+        Normalization("perx2", x - Mean(r * x), held={r: x**2})
+    # a batch statistic is fine
+    assert Normalization("ok", x - r * Mean(x), held={r: Mean(x**2)}).forward \
+        == x - Mean(x**2) * Mean(x)
+
+
+def test_a_cell_invariant_to_a_per_value_scale_gets_the_other_per_value_move_as_its_control():
+    # sign(x) is invariant to every positive scale, common or per value: each such cell's
+    # wrong variant is the per-value shift (it used to be the nonexistent 'scale-each-each')
+    sgn = Normalization("sgn", gamma * x / sp.Abs(x), params=(gamma,))
+    cells = sgn.invariance(budget=60)
+    assert [c.verdict.status for c in cells] == [
+        Status.PROVED, Status.REFUTED, Status.PROVED, Status.PROVED, Status.REFUTED,
+        Status.PROVED]
+    for c in cells:
+        assert c.as_expected, c.identity.name
+        if c.verdict.status is Status.PROVED:
+            (control,) = c.controls
+            assert control.identity.name.endswith("-shift-each")
+            assert control.verdict.status is Status.REFUTED
+    declared = dataclasses.replace(sgn, invariant_to=tuple(
+        t for t, c in zip(TRANSFORMS, cells) if c.verdict.status is Status.PROVED))
+    assert all(c.as_expected for c in declared.invariance(budget=60))
 
 
 def test_an_unknown_backend_is_named():
@@ -220,6 +270,17 @@ def test_an_unknown_backend_is_named():
 def test_a_fixed_value_for_something_not_a_constant_is_named():
     with pytest.raises(DeclarationError, match="gamma is not a constant"):
         RENORM.check("torch", constants={gamma: 1.0})
+
+
+def test_a_constant_is_fixed_by_its_name_too():
+    # matched by name, as prove's where= is; the message used to say "epsilon is not a
+    # constant ...; its constants are epsilon"
+    by_name = BATCH_RMS.check("torch", constants={"epsilon": 1e-3})
+    by_symbol = BATCH_RMS.check("torch", constants={eps: 1e-3})
+    assert by_name.passed and np.all(by_name.inputs["epsilon"] == 1e-3)
+    assert by_name.max_rel == by_symbol.max_rel
+    with pytest.raises(DeclarationError, match="shape"):
+        BATCH_RMS.check("torch", constants={"epsilon": [1.0, 2.0]})
 
 
 # -- display --------------------------------------------------------------------------------
