@@ -3,6 +3,8 @@ independent checker confirms, REFUTED with a counterexample that violates the re
 UNDECIDED when neither (never a wrong PROVED)."""
 
 import random
+import subprocess
+import sys
 
 import pytest
 import sympy as sp
@@ -138,6 +140,19 @@ def _tampered(certificate, **changes):
     return InequalityCertificate(certificate.lhs, certificate.rhs, certificate.relation,
                                  certificate.multiplier, tuple(terms), certificate.radicands,
                                  certificate.samples, certificate.positive)
+
+
+def test_a_quadratic_form_is_certified_without_the_solver():
+    """Its Gram matrix in its own monomials is fixed by the coefficient equations: it is
+    solved exactly and checked PSD, and the SDP solver is never loaded (a fresh process)."""
+    code = ("import sys; import sympy as sp; from symbn.prove.inequality import certify; "
+            "a, b = sp.symbols('a b', real=True); "
+            "c, _, why = certify(sp.S.Zero, a**2 - a*b + b**2, '<='); "
+            "print(c is not None and c.text(), 'clarabel' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(rhs - lhs) = (-a/2 + b)**2 + 3/4*a**2 False", done.stdout
 
 
 def test_a_tampered_certificate_is_refused_by_both_checks():

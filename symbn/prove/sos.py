@@ -12,8 +12,10 @@ so each block is a nonnegative combination of batch means of squares,
 ``Mean((sum_i l_i b_i u_i)**2) >= 0``: Var >= 0 and Cauchy-Schwarz are such terms, and a
 block whose u are all 1 is a sum of squares of batch constants.
 
-The Gram matrices are found by a semidefinite program (Clarabel, imported only here
-and only when a search runs), rounded to rationals, projected exactly onto the
+When the coefficient equations fix every Gram entry (a quadratic form in its own
+monomials), their one solution is taken exactly and no search runs.  Otherwise the Gram
+matrices are found by a semidefinite program (Clarabel, imported only here and only when
+a search runs), rounded to rationals, projected exactly onto the
 coefficient equations, and accepted only if a rational LDL^T decomposition shows each one
 positive semidefinite: G = sum_k d_k l_k l_k^T with d_k >= 0.  The caller verifies the
 resulting identity again from the claim itself; nothing numerical is ever reported.
@@ -118,7 +120,12 @@ def _upper(n: int) -> list[tuple[int, int]]:
 
 def solve(problem: Problem) -> list[tuple[Block, sp.Matrix]] | None:
     """Exact PSD Gram matrices for ``problem``, or None (infeasible, or not made exact)."""
-    numeric = _numeric(problem, list(range(len(problem.entries))))
+    every = list(range(len(problem.entries)))
+    determined = _determined(problem, every)
+    if determined is not None:  # the equations fix every entry: nothing to search
+        grams = _grams(problem, every, determined)
+        return grams if all(_ldl(g) is not None for _, g in grams) else None
+    numeric = _numeric(problem, every)
     if numeric is None:
         return None
     keep = [e for e, (k, i, j) in enumerate(problem.entries)
@@ -137,6 +144,22 @@ def solve(problem: Problem) -> list[tuple[Block, sp.Matrix]] | None:
         if all(_ldl(g) is not None for _, g in grams):
             return grams
     return None
+
+
+def _determined(problem: Problem, entries: list[int]) -> flint.fmpq_mat | None:
+    """The one solution of the coefficient equations when they have exactly one (a
+    quadratic form's Gram matrix in its monomials, say), exactly; None when they leave
+    entries free or have none (the SDP then searches, and finds none)."""
+    A, c = problem.equations(entries)
+    rows = _independent_rows(A)
+    if len(rows) != len(entries):
+        return None
+    try:
+        q = _rows(A, rows).solve(_rows(c, rows))
+    except ZeroDivisionError:
+        return None
+    residual = A * q - c
+    return q if all(residual[r, 0] == 0 for r in range(residual.nrows())) else None
 
 
 def _numeric(problem: Problem, entries: list[int]) -> dict[tuple[int, int, int], float] | None:
