@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 
 import sympy as sp
 
-from symbn.core import instantiate
+from symbn.core import N, instantiate
 from symbn.display import Displayable
 from symbn.prove import Status, Verdict, apply_assumptions, prove
 from symbn.certify import Malformed
@@ -73,6 +73,10 @@ class Identity(Displayable, document="identity"):
         if self.explicit is not None:
             return self.explicit(m)
         c = self.claim()
+        if c.assume and not any(str(k) == N.name for k in c.where):
+            # the prover takes the explicit form (where N = m) after applying the
+            # assumptions, so "u > 0" on a sample variable holds for u0, ..., u{m-1}
+            return Claim(c.lhs, c.rhs, {**c.where, N: m}, c.assume, relation=c.relation)
         return Claim(instantiate(c.lhs, m), instantiate(c.rhs, m), c.where, c.assume,
                      relation=c.relation)
 
