@@ -5,7 +5,10 @@ A claims file is a Python module that states claims with :func:`claim` (or build
 ``symbn prove PATH...`` and ``symbn report PATH...`` collect them as pytest collects tests:
 
 - a **file** (``*.py``) is imported as a module, its folder first on ``sys.path`` (so it can
-  import its neighbours); its ``if __name__ == "__main__":`` block does not run.  Collected:
+  import its neighbours); its ``if __name__ == "__main__":`` block does not run, and what
+  it prints while imported goes to stderr (stdout is the command's, e.g. its ``--json``).
+  A file must not exit when imported: ``sys.exit`` is one error message, but ``os._exit``
+  ends the command itself, and cannot be caught.  Collected:
   every module-level name that does not start with ``_`` and is bound to an ``Identity`` or
   to a list or tuple of them (the catalogue modules' ``IDENTITIES``), in the order the module
   defines them.  An Identity that is a control of another collected one is checked as that
@@ -31,6 +34,7 @@ catalogue name or tag (:func:`select`), and both can be mixed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib.util
@@ -222,8 +226,8 @@ def collect_namespace_all(namespace: Mapping[str, Any], origin: str,
                         found.setdefault(id(cell), cell)
     controls = {id(c) for i in found.values() for c in list(_with_controls(i))[1:]}
     for key, identity in found.items():
-        if key not in controls and key not in built:
-            built[key] = _built(identity, origin)
+        if key not in controls:
+            _built(identity, origin, built)
     return Collected([built[key] for key in found if key not in controls],
                      list(normalizations.values()))
 
@@ -242,9 +246,13 @@ def _cells(normalization: Normalization, origin: str) -> tuple[Identity, ...]:
         raise ClaimFileError([f"{origin}: normalization {error}"]) from None
 
 
-def _built(identity: Identity, origin: str) -> Identity:
+def _built(identity: Identity, origin: str, built: dict[int, Identity]) -> Identity:
     """``identity`` with its claim, its explicit forms and its controls built now, so an
-    error is found while collecting: a ClaimFileError naming ``origin``."""
+    error is found while collecting: a ClaimFileError naming ``origin``.  ``built`` maps
+    the claims already built (by id) to their built form: a control shared by two claims
+    is built once, and stays one claim (not two of one name)."""
+    if id(identity) in built:
+        return built[id(identity)]
     name = identity.name
     if not isinstance(name, str) or not _NAME.match(name):
         raise ClaimFileError([f"{origin}: claim name {name!r}: use letters, digits, '-', '_' "
@@ -260,10 +268,11 @@ def _built(identity: Identity, origin: str) -> Identity:
     except Exception as error:  # noqa: BLE001 -- the user's code: one message, no traceback
         raise ClaimFileError([f"{origin}{_where(error, origin)}: claim {name!r} raised "
                               f"{type(error).__name__} when built: {error}"]) from None
-    return dataclasses.replace(
+    built[id(identity)] = dataclasses.replace(
         identity, build=lambda: made,
         explicit=explicit.__getitem__ if explicit else identity.explicit,
-        controls=tuple(_built(c, origin) for c in identity.controls))
+        controls=tuple(_built(c, origin, built) for c in identity.controls))
+    return built[id(identity)]
 
 
 def _where(error: BaseException, origin: str) -> str:
@@ -286,7 +295,9 @@ def _import(path: Path) -> dict[str, Any]:
     sys.path.insert(0, folder)
     sys.modules[module_name] = module  # dataclasses and pickling look the module up
     try:
-        spec.loader.exec_module(module)
+        # what the file prints goes to stderr: stdout is the command's (its --json)
+        with contextlib.redirect_stdout(sys.stderr):
+            spec.loader.exec_module(module)
     except SyntaxError as error:
         sys.modules.pop(module_name, None)
         raise ClaimFileError([f"{error.filename or path}:{error.lineno}: syntax error: "

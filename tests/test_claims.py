@@ -294,3 +294,54 @@ def test_sides_of_different_shapes_are_a_claim_error(tmp_path, capsys):
     assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert err.startswith(f"error: {path}:5: claim 'shape': lhs is a 2x1 matrix and rhs is a "
                           "1x1 matrix"), err
+
+
+def test_a_control_shared_by_two_claims_is_one_claim(tmp_path, capsys):
+    path = write(tmp_path, "shared.py", """
+        c = claim("triple", a, 3*a, expected="REFUTED")
+        ok = claim("double", a + a, 2*a, controls=[c])
+        ok2 = claim("times-one", a * 1, a, controls=[c])
+    """)
+    status, out, err = run(capsys, "prove", str(path), "--json", *BUDGET)
+    assert status == 0 and "name clash" not in err, err
+    results = json.loads(out)
+    assert [r["name"] for r in results] == ["double", "times-one"]
+    assert all(c["name"] == "triple" and c["verdict"]["status"] == "REFUTED"
+               for r in results for c in r["controls"])
+
+
+def test_what_a_file_prints_when_imported_goes_to_stderr(tmp_path, capsys):
+    path = write(tmp_path, "chatty.py", 'print("hello from the file")\n', COMMUTES)
+    status, out, err = run(capsys, "prove", str(path), "--json", *BUDGET)
+    assert status == 0 and "hello from the file" in err
+    assert [r["name"] for r in json.loads(out)] == ["commutes"]  # stdout is valid JSON
+
+
+@pytest.mark.parametrize("relation", ["", "sp.StrictGreaterThan(Mean(u), 0)"],
+                         ids=["equality", "inequality"])
+def test_an_assumption_on_a_sample_variable_holds_at_each_explicit_sample(tmp_path, capsys,
+                                                                          relation):
+    # the explicit cross-check used to look for a symbol named 'u' among u0, u1 (exit 3)
+    stated = (f"claim('pos', {relation}, assume=[u > 0], explicit_sizes=(2, 3))" if relation
+              else "claim('pos', sp.sqrt(Mean(u)**2), Mean(u), assume=[u > 0], "
+                   "explicit_sizes=(2, 3))")
+    path = write(tmp_path, "explicit.py", f"""
+        from symbn import Mean, sample_symbols
+        u, = sample_symbols("u")
+        pos = {stated}
+    """)
+    status, out, err = run(capsys, "prove", str(path), "--json", *BUDGET)
+    (result,) = json.loads(out)
+    # the general form of the inequality may be beyond the SOS search (UNDECIDED, exit 1);
+    # its explicit forms are what this is about
+    assert result["verdict"]["status"] == "PROVED" or relation, err
+    assert status == (0 if result["verdict"]["status"] == "PROVED" else 1), err
+    explicit = result["explicit"]
+    assert [e["m"] for e in explicit] == [2, 3], explicit
+    assert all(e["status"] == "PROVED" and "u > 0" in str(e) for e in explicit), explicit
+    # without the assumption, the explicit forms are refuted: it is carried over, not dropped
+    path.write_text(path.read_text().replace("assume=[u > 0], ", ""))
+    status, out, _ = run(capsys, "prove", str(path), "--json", *BUDGET)
+    assert status == 1
+    assert {e["status"] for e in json.loads(out)[0]["explicit"]} == {"REFUTED"}
+
