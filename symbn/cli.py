@@ -103,10 +103,22 @@ def _selected(args):
     normalization's invariance cells among them) and the normalizations the files declare."""
     from symbn.claims import Collected, collect_namespace_all, select_all
 
+    from symbn.identities.record import Identity
+
     if args.claims is None:
         return select_all(args.names)
-    own = collect_namespace_all(args.claims, args.claims.get("__file__", "<claims>")) \
-        if isinstance(args.claims, Mapping) else Collected(list(args.claims), [])
+    origin = args.claims.get("__file__", "<claims>") if isinstance(args.claims, Mapping) \
+        else "run_claims"
+    own = collect_namespace_all(args.claims, origin) if isinstance(args.claims, Mapping) \
+        else Collected(list(args.claims), [])
+    if not own.identities:
+        raise UsageError(f"{origin}: states no claims; state one at module level, e.g. "
+                         "my_claim = symbn.claim('my-claim', lhs, rhs, controls=[...]), "
+                         "then run_claims(globals())")
+    strays = [type(c).__name__ for c in own.identities if not isinstance(c, Identity)]
+    if strays:
+        raise UsageError(f"run_claims: a {strays[0]} is not a claim; give the script's "
+                         "namespace, run_claims(globals()), or claims made with symbn.claim")
     named = select_all(args.names) if args.names else Collected([], [])
     return Collected([*named.identities, *own.identities],
                      [*named.normalizations, *own.normalizations])
@@ -437,7 +449,14 @@ def run_claims(claims: Claims, argv: Sequence[str] | None = None) -> int:
     collects a file (symbn.claims), or the claims themselves.  ``argv``: the prove options
     (default: the script's own command line, so ``python my_claims.py --json --budget 30``
     works).  Prints the derivations and verdicts; returns the exit status: 0 when every
-    verdict is the expected one, 1 when one is not, 2 for a bad claim."""
+    verdict is the expected one, 1 when one is not, 2 for a bad claim or no claims."""
+    if claims is None or isinstance(claims, (str, bytes)) or not isinstance(
+            claims, (Mapping, Iterable)):
+        # None would mean "no claims given": main() would prove the whole catalogue
+        terminal.print_error(terminal.make_console(stderr=True),
+                             f"run_claims({claims!r}): give the script's namespace, "
+                             "sys.exit(run_claims(globals())), or a list of claims")
+        return EXIT_USAGE
     return main(["prove", *(sys.argv[1:] if argv is None else argv)], claims=claims)
 
 

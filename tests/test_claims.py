@@ -345,3 +345,16 @@ def test_an_assumption_on_a_sample_variable_holds_at_each_explicit_sample(tmp_pa
     assert status == 1
     assert {e["status"] for e in json.loads(out)[0]["explicit"]} == {"REFUTED"}
 
+
+@pytest.mark.parametrize("given, message", [
+    (None, r"run_claims\(None\): give the script's namespace"),
+    ([], r"run_claims: states no claims"),
+    ([1], r"run_claims: a int is not a claim"),
+    ({"__file__": "empty.py", "HALF": 1}, r"empty\.py: states no claims"),
+], ids=["none", "empty-list", "not-a-claim", "namespace-without-claims"])
+def test_run_claims_without_claims_is_one_usage_error(capsys, given, message):
+    # run_claims(None) used to prove the whole catalogue; a script with no claims exited 0
+    status = symbn.run_claims(given, [])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert re.search(message, err), err
