@@ -358,3 +358,26 @@ def test_run_claims_without_claims_is_one_usage_error(capsys, given, message):
     out, err = capsys.readouterr()
     assert status == 2 and out == "" and len(err.strip().splitlines()) == 1, err
     assert re.search(message, err), err
+
+
+def test_a_nonzero_assumption_is_sp_ne_or_the_string(tmp_path, capsys):
+    # Python's a != 0 is True before symbn sees it; the README and the error say sp.Ne(a, 0),
+    # and the string "a != 0" is read as Ne with the claim's symbols
+    path = write(tmp_path, "nonzero.py", """
+        ne = claim("ne", (a**2 - a) / a, a - 1, assume=[sp.Ne(a, 0)])
+        text = claim("text", (a**2 - a) / a, a - 1, assume=["a != 0"],
+                     controls=[claim("sign", sp.Abs(a) / a, 1, assume=["a != 0"],
+                                     expected="REFUTED")])
+    """)
+    status, out, err = run(capsys, "prove", str(path), "--json", *BUDGET)
+    assert status == 0, err
+    results = json.loads(out)
+    assert [r["verdict"]["assumptions"] for r in results] == [["a != 0"], ["a != 0"]]
+    assert results[1]["controls"][0]["verdict"]["counterexample"]["constants"]["a"] \
+        .startswith("-")  # a counterexample with a != 0, a < 0
+    path = write(tmp_path, "python_ne.py", "c = claim('c', (a**2 - a) / a, a - 1, "
+                                           "assume=[a != 0])\n")
+    status, out, err = run(capsys, "prove", str(path))
+    assert status == 2 and out == "" and "write sp.Ne(a, 0) or 'a != 0'" in err, err
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "`sp.Ne(a, 0)`" in readme and "`a != 0`, or a string" not in readme

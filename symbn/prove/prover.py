@@ -226,7 +226,8 @@ def _sign_condition(relation: sp.Basic | str, symbols: set[sp.Symbol]) -> tuple[
             "the relation with its symbol's own declaration (Symbol('a', positive=True) > 0 "
             "is True), so it names no symbol of the claim.  State it on the claim's own "
             "symbol (a > 0 with the a the claim uses), or as a string assume=['a > 0'], "
-            "which is read with the claim's symbols")
+            "which is read with the claim's symbols.  (Python's a != 0 is True for any "
+            "symbol a: write sp.Ne(a, 0) or 'a != 0')")
     return _on_claim_symbol(relation, repr(relation), symbols)
 
 
@@ -237,7 +238,11 @@ def _parsed_condition(text: str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _K
     # then matched to the claim's symbol by name
     local = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*", text)}
     try:
-        relation = sp.parse_expr(text, local_dict=local)
+        if text.count("!=") == 1:  # Python's != compares structurally: read it as Ne
+            relation = sp.Ne(*(sp.parse_expr(part, local_dict=local)
+                               for part in text.split("!=")))
+        else:
+            relation = sp.parse_expr(text, local_dict=local)
     except (sp.SympifyError, SyntaxError, TypeError, TokenError) as error:
         raise AssumptionError(f"assume=[{text!r}]: cannot read it as a condition "
                               f"({type(error).__name__}): write it like 'gamma > 0'") from None
@@ -253,7 +258,8 @@ def _on_claim_symbol(relation: sp.Basic, written: str,
             or not isinstance(relation.lhs, sp.Symbol):
         raise AssumptionError(
             f"cannot apply the assumption {written}: write a sign condition on one symbol "
-            "(gamma > 0, a < 0, x >= 0, a != 0) in assume=[...], or a value in where={eps: 0}")
+            "(gamma > 0, a < 0, x >= 0, sp.Ne(a, 0) or the string 'a != 0') in assume=[...], "
+            "or a value in where={eps: 0}")
     symbol = _claim_symbol(relation.lhs, symbols, "assume")
     stated = type(relation)(symbol, 0)
     if stated is sp.false:
