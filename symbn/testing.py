@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sympy as sp
+from sympy.core.relational import Relational
 
 from symbn.identities.record import CheckedIdentity, Identity, check
 from symbn.prove import Status, Verdict, prove
@@ -37,6 +38,8 @@ BUDGET = 60.0
 def _claim_text(lhs: Any, rhs: Any) -> str:
     def side(value: Any) -> str:
         return sp.sstr(sp.Matrix(value) if isinstance(value, (list, tuple)) else value)
+    if isinstance(lhs, Relational) and isinstance(rhs, int) and rhs == 0:  # the claim alone
+        return side(lhs)
     return f"{side(lhs)} == {side(rhs)}"
 
 
@@ -50,15 +53,29 @@ def _failure(wanted: Status, verdict: Verdict, claim: str,
     return "\n".join(lines)
 
 
+def _status(expected: Status | str) -> Status:
+    """``expected`` as a Status ("proved" works); one clear ValueError for anything else."""
+    if isinstance(expected, Status):
+        return expected
+    try:
+        return Status(str(expected).upper())
+    except ValueError:
+        raise ValueError(f"assert_verdict: expected={expected!r} is not a verdict; give one "
+                         f"of {', '.join(s.value for s in Status)} (or symbn.Status."
+                         "PROVED, ...)") from None
+
+
 def assert_verdict(expected: Status | str, lhs: Any, rhs: Any = 0, *,
                    steps: Iterable[tuple[str, Any]] = (), **prove_kwargs: Any) -> Verdict:
     """``prove(lhs, rhs, **prove_kwargs)`` must come out ``expected``; returns the verdict.
 
     ``prove_kwargs`` are :func:`symbn.prove`'s (``where``, ``assume``, ``budget``, ...),
     ``budget`` :data:`BUDGET` unless given; ``steps``, (label, expression) pairs, are shown
-    in the failure message as the derivation."""
+    in the failure message as the derivation.  ``lhs`` may be an unevaluated
+    ``sp.Eq(lhs, rhs)`` or an inequality alone, as for :func:`symbn.prove`; a Python bool
+    (``expr1 == expr2``, decided by Python) is prove's TypeError."""
     __tracebackhide__ = True
-    wanted = expected if isinstance(expected, Status) else Status(str(expected).upper())
+    wanted = _status(expected)
     verdict = prove(lhs, rhs, **{"budget": BUDGET, **prove_kwargs})
     if verdict.status is not wanted:
         raise AssertionError(_failure(wanted, verdict, _claim_text(lhs, rhs), steps))

@@ -88,3 +88,35 @@ def test_pytest_shows_the_message_at_the_test_line_without_symbn_frames(pytester
     assert "assert_proved(a**2, a, budget=60)" in text
     assert "expected PROVED, got REFUTED" in text and "counterexample: a = " in text
     assert "symbn/testing.py" not in text and "def assert_verdict" not in text
+
+
+def test_an_unevaluated_equation_alone_is_its_two_sides():
+    # prove(sp.Eq(a, b**2)) used to be UNDECIDED ("SymPy cannot subtract the two sides")
+    assert assert_proved(sp.Eq((b + 1)**2, b**2 + 2*b + 1)).status is Status.PROVED
+    refuted = assert_refuted(sp.Eq(b, b**2))
+    assert refuted.counterexample.constants[b] not in (0, 1)
+    with pytest.raises(AssertionError, match=r"claim: Eq\(b, b\*\*2\)"):
+        assert_proved(sp.Eq(b, b**2))
+
+
+@pytest.mark.parametrize("stated, message", [
+    (lambda: sp.Ne(b, b**2), r"Ne\(b, b\*\*2\) \(Unequality\) is not a claim prove states.*"
+                             r"prove\(lhs, rhs\)"),
+    (lambda: sp.And(b > 0, b < 1), r"\(And\) is not a claim prove states.*prove\(lhs, rhs\)"),
+    (lambda: (b + 1)**2 == b**2 + 2*b + 1, r"the Python bool False: Python compared the "
+                                           r"expressions.*prove\(lhs, rhs\)"),
+], ids=["ne", "and", "python-bool"])
+def test_a_relation_prove_does_not_state_is_one_clear_error(stated, message):
+    for assertion in (assert_proved, assert_refuted, symbn.prove):
+        with pytest.raises(TypeError, match=message) as error:
+            assertion(stated())
+        assert "\n" not in str(error.value)
+    with pytest.raises(TypeError, match="Python bool"):  # a bool as the second side too
+        assert_proved(b, b == b)
+
+
+def test_an_unknown_expected_verdict_lists_the_verdicts():
+    with pytest.raises(ValueError, match="expected='proven' is not a verdict; give one of "
+                                         "PROVED, REFUTED, UNDECIDED"):
+        assert_verdict("proven", b, b)
+    assert assert_verdict("proved", b, b).status is Status.PROVED

@@ -308,8 +308,11 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
     apply, :class:`ShapeMismatch` for sides of different shapes and ValueError for a budget
     that is not a finite positive number.  An inequality ``prove(lhs <= rhs)`` (``<``,
     ``>=``, ``>``; no second side) is proved with a certificate or refuted by
-    :func:`symbn.prove.inequality.prove_inequality`.
+    :func:`symbn.prove.inequality.prove_inequality`.  An unevaluated ``sp.Eq(lhs, rhs)``
+    alone is ``prove(lhs, rhs)``; any other relation or logical formula (``Ne``, ``And``, a
+    Python bool such as ``expr1 == expr2``) is a TypeError saying how to state the claim.
     """
+    lhs, rhs = _equation_sides(lhs, rhs)
     evaluated = isinstance(lhs, BooleanAtom) and isinstance(rhs, int) and rhs == 0
     if evaluated or isinstance(lhs, (sp.LessThan, sp.StrictLessThan, sp.GreaterThan,
                                      sp.StrictGreaterThan)):  # evaluated: one clear error
@@ -328,6 +331,32 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
         return _prove_matrix(sp.Matrix(left), sp.Matrix(right), statements, deadline, tries, seed,
                              start, defined)
     return _prove_scalar(left, right, statements, deadline, tries, seed, start, defined)
+
+
+def _equation_sides(lhs: Any, rhs: Any) -> tuple[Any, Any]:
+    """(lhs, rhs) of ``prove(sp.Eq(lhs, rhs))``; the arguments unchanged for anything but a
+    relation or logical formula prove does not state (a TypeError saying how to)."""
+    alone = isinstance(rhs, int) and not isinstance(rhs, bool) and rhs == 0
+    for side in (lhs, rhs):
+        if isinstance(side, bool):
+            raise TypeError(f"prove: a claim is the Python bool {side}: Python compared the "
+                            "expressions (== compares their forms) before prove saw them; "
+                            "give the two sides, prove(lhs, rhs), or sp.Eq(lhs, rhs)")
+    if isinstance(lhs, sp.Eq) and alone:
+        return lhs.lhs, lhs.rhs
+    inequality = (sp.LessThan, sp.StrictLessThan, sp.GreaterThan, sp.StrictGreaterThan)
+    for side in (lhs, rhs):
+        # a Symbol is a Boolean too (for logic): only a relation or formula that is no
+        # expression is refused
+        if isinstance(side, sp.logic.boolalg.Boolean) and not isinstance(side, sp.Expr) \
+                and not isinstance(side, BooleanAtom) \
+                and not (side is lhs and alone and isinstance(side, inequality)):
+            raise TypeError(f"prove: {sp.sstr(side)} ({type(side).__name__}) is not a claim "
+                            "prove states: give the two sides of an equation, prove(lhs, "
+                            "rhs) or prove(sp.Eq(lhs, rhs)), or an inequality alone, "
+                            "prove(lhs <= rhs); lhs != rhs is shown by prove(lhs, rhs) "
+                            "coming out REFUTED; prove each part of And/Or on its own")
+    return lhs, rhs
 
 
 def assume_and_define(given: Sequence[Side], where: Where | None, assume: Assume
