@@ -295,9 +295,7 @@ def _import(path: Path) -> dict[str, Any]:
     sys.path.insert(0, folder)
     sys.modules[module_name] = module  # dataclasses and pickling look the module up
     try:
-        # what the file prints goes to stderr: stdout is the command's (its --json)
-        with contextlib.redirect_stdout(sys.stderr):
-            spec.loader.exec_module(module)
+        spec.loader.exec_module(module)
     except SyntaxError as error:
         sys.modules.pop(module_name, None)
         raise ClaimFileError([f"{error.filename or path}:{error.lineno}: syntax error: "
@@ -361,7 +359,10 @@ def collect_all(paths: Iterable[str | os.PathLike[str]]) -> Collected:
                 continue
             imported[file.resolve()] = 0
             try:
-                claims, declared = collect_namespace_all(_import(file), str(file), built)
+                # what the file prints (importing it, building its claims) goes to stderr:
+                # stdout is the command's (its --json)
+                with contextlib.redirect_stdout(sys.stderr):
+                    claims, declared = collect_namespace_all(_import(file), str(file), built)
             except ClaimFileError as error:
                 messages += error.messages
                 continue

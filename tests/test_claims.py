@@ -311,10 +311,19 @@ def test_a_control_shared_by_two_claims_is_one_claim(tmp_path, capsys):
 
 
 def test_what_a_file_prints_when_imported_goes_to_stderr(tmp_path, capsys):
-    path = write(tmp_path, "chatty.py", 'print("hello from the file")\n', COMMUTES)
+    path = write(tmp_path, "chatty.py", 'print("hello from the file")\n', COMMUTES, """
+        from symbn import Identity
+        from symbn.identities.record import Claim
+        def build():
+            print("hello from a build")
+            return Claim(a * b, b * a)
+        built = Identity("built", "built", "a b = b a", "mine", build,
+                         controls=(claim("not-built", a, b, expected="REFUTED"),))
+    """)
     status, out, err = run(capsys, "prove", str(path), "--json", *BUDGET)
-    assert status == 0 and "hello from the file" in err
-    assert [r["name"] for r in json.loads(out)] == ["commutes"]  # stdout is valid JSON
+    assert status == 0 and "hello from the file" in err and "hello from a build" in err
+    # stdout is valid JSON
+    assert [r["name"] for r in json.loads(out)] == ["commutes", "built"]
 
 
 @pytest.mark.parametrize("relation", ["", "sp.StrictGreaterThan(Mean(u), 0)"],
