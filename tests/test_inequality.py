@@ -119,7 +119,7 @@ def test_bad_input_is_one_clear_error():
         prove(sp.Abs(a) >= 0)
     with pytest.raises(TypeError, match="not an inequality"):
         prove_inequality(sp.Eq(a, b))
-    with pytest.raises(TypeError, match="not a second side"):
+    with pytest.raises(TypeError, match="an inequality alone"):
         prove(a <= b, 1)
     with pytest.raises(ValueError, match="budget"):
         prove(a * b >= 0, budget=0)
@@ -267,3 +267,41 @@ def test_square_roots_are_positive_symbols_with_their_relation():
 def test_a_denominator_that_may_vanish_is_stated():
     verdict = prove(1 / a**2 > 0, budget=BUDGET)
     assert verdict.status is Status.PROVED and "a != 0" in verdict.domain
+
+
+# --- soundness at the edges: symbols, definedness, vacuous domains ------------------------
+
+
+def test_a_symbol_not_declared_real_is_an_assumption_error():
+    c = sp.Symbol("c")  # complex by default: at c = I, c**2 + 1 > 0 reads 0 > 0
+    with pytest.raises(AssumptionError, match="c is not declared real"):
+        prove(sp.StrictGreaterThan(c**2 + 1, 0))
+    (z,) = [SampleSymbol("z", real=False)]
+    with pytest.raises(AssumptionError, match="z is not declared real"):
+        prove(sp.GreaterThan(Mean(z**2), 0, evaluate=False))
+
+
+@pytest.mark.parametrize("relation, where, domain", [
+    # where= turns b/a into 1: the claim as given is still undefined at a = 0
+    (sp.GreaterThan(b / a, 1, evaluate=False), {b: a}, "a != 0"),
+    # eps = 0 turns Var(xhat) into 1: the claim as given is undefined where Var = 0
+    (sp.StrictGreaterThan(Mean(xhat**2), sp.Rational(1, 2), evaluate=False), {eps: 0},
+     "Mean((x - Mean(x))**2) > 0"),
+])
+def test_a_domain_hidden_by_a_substitution_is_stated(relation, where, domain):
+    verdict = prove(relation, where=where, budget=BUDGET)
+    assert verdict.status is Status.PROVED and domain in verdict.domain, verdict
+
+
+def test_a_counterexample_is_where_the_claim_as_given_is_defined():
+    # at eps = 0, Var(BN(x)) is gamma**2 wherever Var(x) > 0: the strict bound fails there,
+    # and the counterexample is a batch that is not constant
+    verdict = prove(batch_var(batchnorm(x)) < gamma**2, where={eps: 0}, budget=BUDGET)
+    assert verdict.status is Status.REFUTED
+    values = verdict.counterexample.samples[x]
+    assert len(set(values)) > 1, values
+
+
+def test_a_certificate_that_holds_only_on_an_empty_domain_is_not_a_proof():
+    verdict = prove(sp.GreaterThan(sp.sqrt(-a**2 - b**2), 0, evaluate=False), budget=BUDGET)
+    assert verdict.status is Status.UNDECIDED and "holds nowhere" in verdict.method, verdict

@@ -36,8 +36,9 @@ import sympy as sp
 from symbn.core import Mean, N, SampleSymbol, evaluate_at_batch, moment_form
 from symbn.prove import sos
 from symbn.prove.budget import run_with_budget
-from symbn.prove.definedness import conditions, readable
-from symbn.prove.prover import DEFAULT_BUDGET, AssumptionError, apply_assumptions
+from symbn.prove.definedness import Condition
+from symbn.prove.prover import DEFAULT_BUDGET, AssumptionError, assume_and_define
+from symbn.prove.strategies import EMPTY
 from symbn.prove.sampling import BATCH_SIZES, BOUNDARIES, Unsampleable, random_point
 from symbn.prove.verdict import OUT_OF_TIME, Counterexample, Status, Verdict
 
@@ -546,6 +547,11 @@ def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str) -> tuple[InequalityCertif
         certificate = InequalityCertificate(
             lhs, rhs, relation, tuple(factors + extra), search.decode_terms(terms),
             tuple(radicands), search._sample_names(), search._positive_names())
+        vacuous = [f for f in (*factors, *extra, *radicands)
+                   if f.reason == "domain" and f.expr.is_positive is False]
+        if vacuous:  # the certificate holds only where no point is: it confirms nothing
+            return None, (), (f"a certificate was found, but only where {vacuous[0].expr} > 0, "
+                              "which holds nowhere")
         failure = verify(certificate)
         if failure is not None:
             return None, (), f"a certificate was found but did not verify exactly ({failure})"
@@ -639,12 +645,15 @@ def _violates(value: sp.Expr, strict: bool, digits: int) -> bool:
 
 
 def refute(lhs: sp.Expr, rhs: sp.Expr, relation: str, *, tries: int = 24,
-           seed: int = 0) -> Counterexample | None:
+           seed: int = 0, defined: Sequence[Condition] = ()) -> Counterexample | None:
     """A point (a concrete batch, for general-form claims) where the relation fails,
-    confirmed at 60 digits; None when none was found."""
+    confirmed at 60 digits; None when none was found.  A point where a condition of
+    ``defined`` fails (the claim as given is undefined there) is no counterexample."""
     strict = relation in ("<", ">")
     difference = rhs - lhs if relation in ("<=", "<") else lhs - rhs
-    free = difference.free_symbols
+    # a point gives a value to what the conditions need too (x of Var(x) > 0 when the
+    # claim's sides simplified it away)
+    free = difference.free_symbols.union(*(c.expr.free_symbols for c in defined))
     rng = random.Random(seed)
     for k in range(tries):
         mode = BOUNDARIES[(k // 2) % len(BOUNDARIES)] if k % 2 else "small"
@@ -656,6 +665,8 @@ def refute(lhs: sp.Expr, rhs: sp.Expr, relation: str, *, tries: int = 24,
         except Unsampleable:
             return None
         sample = rng.randrange(m) if samples else 0
+        if not all(c.holds_at(samples, constants) for c in defined):
+            continue
         try:
             value = _value(difference, samples, constants, sample)
         except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
@@ -671,10 +682,11 @@ def refute(lhs: sp.Expr, rhs: sp.Expr, relation: str, *, tries: int = 24,
 # --- the verdict ---------------------------------------------------------------------
 
 
-def _decide(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int
+def _decide(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int,
+            defined: Sequence[Condition] = ()
             ) -> tuple[Counterexample | None, InequalityCertificate | None, tuple[str, ...], str]:
     """In the worker: refute, then certify."""
-    counterexample = refute(lhs, rhs, relation, tries=tries, seed=seed)
+    counterexample = refute(lhs, rhs, relation, tries=tries, seed=seed, defined=defined)
     if counterexample is not None:
         return counterexample, None, (), ""
     try:
@@ -698,9 +710,9 @@ def second_check(certificate: InequalityCertificate, domain: Sequence[str]
     return result.confirmed, result.lines
 
 
-def _extended(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int
-              ) -> Counterexample | None:
-    return refute(lhs, rhs, relation, tries=tries, seed=seed)
+def _extended(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int,
+              defined: Sequence[Condition] = ()) -> Counterexample | None:
+    return refute(lhs, rhs, relation, tries=tries, seed=seed, defined=defined)
 
 
 def relation_of(lhs: sp.Expr, op: str, rhs: sp.Expr) -> sp.core.relational.Relational:
@@ -740,10 +752,11 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
     start = time.perf_counter()
     seconds = _budget(budget)
     lhs, rhs, op = split(relation)
-    (lhs, rhs), statements = apply_assumptions((lhs, rhs), where, assume)
+    (lhs, rhs), statements, definedness = assume_and_define((lhs, rhs), where, assume)
     if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
         raise ValueError("prove_inequality compares scalars: give one entry at a time")
-    defined = readable(conditions(lhs, rhs))
+    _require_real(lhs - rhs)
+    defined, found = definedness.domain, definedness.conditions
     attempts: list[str] = []
     difference = rhs - lhs if op in ("<=", "<") else lhs - rhs
 
@@ -751,7 +764,10 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
         return Verdict(status, method, statements, extra.pop("residual", difference),
                        time.perf_counter() - start, attempts=tuple(attempts), **extra)
 
-    outcome = run_with_budget(_decide, (lhs, rhs, op, tries, seed), seconds)
+    if EMPTY in defined:
+        return verdict(Status.UNDECIDED, "a side is undefined everywhere (a denominator known "
+                       "0 or a radicand known < 0)")
+    outcome = run_with_budget(_decide, (lhs, rhs, op, tries, seed, found), seconds)
     if not outcome.finished or outcome.error:
         attempts.append("counterexample search and certificate: " + (
             OUT_OF_TIME if not outcome.finished else
@@ -778,7 +794,8 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
     attempts.append(why)
     remaining = seconds - (time.perf_counter() - start)
     if remaining > 0:
-        extended = run_with_budget(_extended, (lhs, rhs, op, 8 * tries, seed + 1), remaining)
+        extended = run_with_budget(_extended, (lhs, rhs, op, 8 * tries, seed + 1, found),
+                                   remaining)
         if extended.finished and not extended.error and extended.value is not None:
             return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
                            counterexample=extended.value, evidence=(
@@ -789,6 +806,17 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
 
 def _difference_name(op: str) -> str:
     return "rhs - lhs" if op in ("<=", "<") else "lhs - rhs"
+
+
+def _require_real(difference: sp.Expr) -> None:
+    """An inequality compares real numbers: every symbol in it must be declared real."""
+    unreal = sorted(str(s) for s in difference.free_symbols if s.is_real is not True)
+    if unreal:
+        raise AssumptionError(
+            f"an inequality compares real numbers, and {', '.join(unreal)} "
+            f"{'is' if len(unreal) == 1 else 'are'} not declared real (SymPy's default symbol "
+            "is complex): declare it with real=True, positive=True or nonnegative=True, or "
+            "state the claim with assume=[...]")
 
 
 def _budget(budget: object) -> float:
