@@ -166,6 +166,30 @@ def test_a_tampered_certificate_is_refused_by_both_checks():
         assert check_inequality({**bad.to_json(), "domain": domain}).confirmed is None, changes
 
 
+def test_the_checker_ties_the_claim_text_to_the_certificate_and_states_its_hypotheses():
+    certificate, domain = _certificate(batch_var(batchnorm(x)), gamma**2, "<=")
+    data = {**certificate.to_json(), "domain": domain}
+    own = f"{data['lhs']} <= {data['rhs']}"
+    confirmed = check_inequality({**data, "claim": f"bn-variance: {own}"})
+    assert confirmed.confirmed is True and "given epsilon > 0" in confirmed.lines[-1]
+    # the sides proved are not the claim a reader is shown
+    other = {**data, "lhs": "0", "claim": f"bn-variance: {own}"}
+    assert check_inequality(other).confirmed is None
+    # made strict with gamma declared positive: confirmed only as a claim that says so
+    strict = check_inequality({**data, "relation": "<",
+                               "positive_symbols": [*data["positive_symbols"], "gamma"],
+                               "terms": data["terms"]})
+    assert strict.confirmed is not True or "gamma > 0" in strict.lines[-1]
+
+
+def test_the_checker_refuses_a_certificate_on_a_vacuous_domain():
+    certificate, _ = _certificate(sp.S.Zero, 1 / (1 + a**2), "<")
+    data = certificate.to_json()
+    assert check_inequality({**data, "domain": []}).confirmed is True
+    vacuous = check_inequality({**data, "domain": ["-1 - a**2 > 0"]})
+    assert vacuous.confirmed is None and "vacuous domain" in vacuous.lines[0]
+
+
 def test_the_json_says_what_it_is_and_the_checker_reads_only_that_format():
     from symbn.certify import inequality as checker
     from symbn.prove import inequality as prover

@@ -33,6 +33,7 @@ from fractions import Fraction
 from typing import Any
 
 from symbn.certify.checker import Result
+from symbn.certify.domain import POS, Signs, stated
 from symbn.certify.engine import Malformed, Refused, Undefined, names_in, parse, zero_modulo
 from symbn.certify.forms import exact_forms
 
@@ -142,6 +143,8 @@ class _Checker:
         return exact_forms(trees, self.names(), samples=self.samples, positive=self.positive)
 
     def run(self) -> list[str]:
+        self._claim_is_the_certificates()
+        self._domain_not_vacuous()
         for t in self.terms:
             if t["coefficient"] < 0:
                 raise _NotConfirmed(f"a term has the negative coefficient {t['coefficient']}")
@@ -161,7 +164,34 @@ class _Checker:
         return [f"python-flint: multiplier * D - sum of {len(self.terms)} term(s) is the zero "
                 f"polynomial in {ctx.nvars()} variables{how}; every coefficient >= 0, every "
                 f"multiplier factor > 0, {roots} radicand(s) > 0"
-                + ("; a strictly positive term" if self.relation in ("<", ">") else "")]
+                + ("; a strictly positive term" if self.relation in ("<", ">") else "")
+                + self._given()]
+
+    def _claim_is_the_certificates(self) -> None:
+        """The ``claim`` text a reader sees, when there is one ("[label: ]lhs op rhs"),
+        is this certificate's lhs, relation and rhs, word for word."""
+        claim = self.data.get("claim")
+        if claim is None:
+            return
+        own = f"{self.data['lhs']} {self.relation} {self.data['rhs']}"
+        if not isinstance(claim, str) or claim.rpartition(": ")[2] != own:
+            raise _NotConfirmed(f"the claim {str(claim)[:120]!r} is not the one the certificate "
+                                f"proves ({own[:120]!r})")
+
+    def _domain_not_vacuous(self) -> None:
+        """A condition of the domain no value satisfies (-1 - a**2 > 0) makes the
+        certificate confirm nothing."""
+        signs = Signs({name: POS for name in self.positive}, {})
+        for tree, want in stated(self.domain):
+            if not signs.of(tree) & want:
+                raise _NotConfirmed(f"the domain condition on {ast.unparse(tree)} holds for no "
+                                    "value of its variables: a vacuous domain")
+
+    def _given(self) -> str:
+        """The hypotheses the confirmation rests on: the positive symbols (declared so, or
+        assumed), shown so that a reader sees what was taken as given."""
+        return f"; given {', '.join(f'{n} > 0' for n in sorted(self.positive))}" \
+            if self.positive else ""
 
     # -- signs ------------------------------------------------------------------------
 

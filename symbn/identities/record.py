@@ -256,10 +256,13 @@ def certificates(checked: CheckedIdentity) -> dict[str, dict | str]:
         statement = f"{stem}: {sp.sstr(lhs)} {claim.relation} {sp.sstr(rhs)}"
         if claim.relation != "==":  # an inequality's certificate is its own JSON
             inequality = getattr(verdict.certificate, "to_json", None)
+            data = inequality() if inequality is not None else None
+            # the claim is stated in the certificate's own printing, so the checker can
+            # tie the two together word for word
             files[f"{stem}.json"] = (
-                {**inequality(), "claim": statement, "domain": list(verdict.domain),
-                 "assumptions": list(verdict.assumptions)} if inequality is not None
-                else "no certificate: the inequality's verdict carries none")
+                {**data, "claim": f"{stem}: {data['lhs']} {data['relation']} {data['rhs']}",
+                 "domain": list(verdict.domain), "assumptions": list(verdict.assumptions)}
+                if data is not None else "no certificate: the inequality's verdict carries none")
             continue
         if verdict.certificate is not None:
             files[f"{stem}.json"] = _data(lhs - rhs, verdict, statement)
