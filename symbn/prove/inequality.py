@@ -166,7 +166,7 @@ def _factor_json(f: Factor) -> dict[str, Any]:
 
 def _text(expr: sp.Expr) -> str:
     """Python syntax the certificate checker parses (rationals as integer quotients)."""
-    return sp.sstr(sp.sympify(expr), order="lex")
+    return str(sp.sstr(sp.sympify(expr), order="lex"))
 
 
 def term_expr(t: sos.Square) -> sp.Expr:
@@ -617,13 +617,14 @@ def verify(certificate: InequalityCertificate) -> str | None:
 
 
 def _is_root(e: sp.Expr) -> bool:
-    return e.is_Pow and e.exp == sp.S.Half
+    return bool(e.is_Pow and e.exp == sp.S.Half)
 
 
 # --- refutation ----------------------------------------------------------------------
 
 
-def _value(expr: sp.Expr, samples: dict, constants: dict, sample: int) -> sp.Expr:
+def _value(expr: sp.Expr, samples: dict[SampleSymbol, list[sp.Expr]],
+           constants: dict[sp.Symbol, sp.Expr], sample: int) -> sp.Expr:
     if samples:
         expr = evaluate_at_batch(expr, samples, sample)
     return sp.sympify(expr).xreplace(constants)
@@ -640,7 +641,7 @@ def _violates(value: sp.Expr, strict: bool, digits: int) -> bool:
     if number < -(sp.Float(10) ** (-(digits // 2))) * (1 + abs(number)):
         return True
     if strict and abs(number) < sp.Float(10) ** (-(digits // 2)):
-        return sp.simplify(value) == 0
+        return bool(sp.simplify(value) == 0)
     return False
 
 
