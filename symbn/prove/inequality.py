@@ -43,7 +43,7 @@ from symbn.prove.sampling import BATCH_SIZES, BOUNDARIES, Unsampleable, random_p
 from symbn.prove.verdict import OUT_OF_TIME, Counterexample, Status, Verdict
 
 __all__ = ["FORMAT", "RELATIONS", "AssumptionError", "InequalityCertificate", "certify",
-           "prove_inequality", "refute", "relation_of", "second_check", "split", "verify"]
+           "prove_inequality", "refute", "relation_of", "second_check", "split", "vacuous", "verify"]
 
 #: relation class -> (operator, strict, sign of D = sign * (rhs - lhs))
 RELATIONS: dict[type, tuple[str, bool, int]] = {
@@ -345,6 +345,9 @@ class _Search:
             return None
         variables = self.variables(reduced, *[b.multiplier * p.constant * self.ring.mean_of(
             p.sample**2) for b in blocks for p in b.basis])
+        # a root's square, once reduced, is its radicand: its symbols are variables too
+        variables = self.variables(*variables, *[self.ring.roots[s] for s in variables
+                                                 if s in self.ring.roots])
         problem = sos.Problem(reduced, blocks, mean_of=self.ring.mean_of, reduce=self.ring.reduce,
                               variables=variables)
         grams = sos.solve(problem)
@@ -458,6 +461,8 @@ class _Search:
         """(the factor made positive, its sign): f or -f proved > 0, a positive symbol,
         a radicand (unless ``radicand``: one is being signed); None when neither sign is
         known."""
+        if f in self.ring.roots:  # sqrt(B), its radicand B shown > 0 with the others
+            return Factor(self.ring.decode(f), 1, "square root"), 1
         if f in self.positive:
             return Factor(self.ring.decode(f), 1, "positive symbol"), 1
         for b in () if radicand else self.ring.roots.values():
@@ -489,10 +494,12 @@ class _Search:
                                 self.ring.decode(t.base), t.in_mean) for t in terms)
 
 
-def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str) -> tuple[InequalityCertificate | None,
-                                                                 tuple[str, ...], str]:
+def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str, defined: Sequence[Condition] = ()
+            ) -> tuple[InequalityCertificate | None, tuple[str, ...], str]:
     """(certificate, domain, why not) for ``lhs relation rhs``; the certificate is None
-    when none was found or when it did not verify exactly (the reason says which)."""
+    when none was found, when it did not verify exactly, or when the domain it needs
+    (with the conditions ``defined``: where the claim as given is defined) is shown empty
+    by :func:`vacuous` (the reason says which)."""
     strict = relation in ("<", ">")
     difference = rhs - lhs if relation in ("<=", "<") else lhs - rhs
     ring = Ring()
@@ -547,17 +554,78 @@ def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str) -> tuple[InequalityCertif
         certificate = InequalityCertificate(
             lhs, rhs, relation, tuple(factors + extra), search.decode_terms(terms),
             tuple(radicands), search._sample_names(), search._positive_names())
-        vacuous = [f for f in (*factors, *extra, *radicands)
-                   if f.reason == "domain" and f.expr.is_positive is False]
-        if vacuous:  # the certificate holds only where no point is: it confirms nothing
-            return None, (), (f"a certificate was found, but only where {vacuous[0].expr} > 0, "
-                              "which holds nowhere")
+        stated = [*defined, *(Condition("!=" if f.power % 2 == 0 else ">", f.expr)
+                              for f in (*factors, *extra, *radicands) if f.reason == "domain")]
+        empty = vacuous(stated)
+        if empty is not None:  # the certificate holds only where no point is: it proves nothing
+            return None, (), f"a certificate was found, but its domain is empty: {empty}"
         failure = verify(certificate)
         if failure is not None:
             return None, (), f"a certificate was found but did not verify exactly ({failure})"
         return certificate, tuple(dict.fromkeys(domain)), ""
     return None, (), "no sum-of-squares certificate was found (multipliers tried: " + ", ".join(
         sp.sstr(ring.decode(m)) for m in _multipliers(ring, positive)) + ")"
+
+
+#: at most this many conditions are checked in pairs by :func:`vacuous`
+_MAX_PAIRED = 8
+
+
+def vacuous(conditions: Sequence[Condition], *, tries: int = 24, seed: int = 0) -> str | None:
+    """Why no real point satisfies every condition (``f > 0``, ``f >= 0``, ``f != 0``);
+    None when a point satisfying them all was found (then the domain is not empty) or no
+    reason was.
+
+    A sum-of-squares certificate that holds for every value shows a condition false
+    everywhere: ``-f >= 0`` refutes ``f > 0``, ``-f > 0`` refutes ``f >= 0``, ``f`` exactly
+    0 refutes ``f != 0``; for two conditions, ``-(f + g) >= 0`` refutes ``f > 0`` with
+    ``g >= 0`` (``-(f + g) > 0`` when both are ``>=``).  A rational f has the sign of
+    numerator * denominator where it is defined."""
+    signed = list(dict.fromkeys(c for c in conditions if c.kind in (">", ">=", "!=")))
+    if not signed or _witness(signed, tries, seed):
+        return None
+    for c in signed:
+        if c.kind == "!=" and sp.simplify(c.expr) == 0:
+            return f"{sp.sstr(c.expr)} != 0 holds nowhere (it is 0)"
+    ordered = [c for c in signed if c.kind != "!="]
+    groups = [[c] for c in ordered] + [
+        [c, d] for i, c in enumerate(ordered[:_MAX_PAIRED]) for d in ordered[i + 1:_MAX_PAIRED]]
+    for group in groups:
+        total = sp.Add(*[c.expr for c in group])
+        if _nowhere(total, strict_sum=any(c.kind == ">" for c in group)):
+            return " and ".join(f"{sp.sstr(c.expr)} {c.kind} 0" for c in group) + (
+                " holds nowhere" if len(group) == 1 else " hold together nowhere") + (
+                f": {sp.sstr(-total)} {'>=' if any(c.kind == '>' for c in group) else '>'} 0 "
+                "has a sum-of-squares certificate")
+    return None
+
+
+def _witness(conditions: Sequence[Condition], tries: int, seed: int) -> bool:
+    """Whether a random exact point satisfies every condition."""
+    free = set().union(*(c.expr.free_symbols for c in conditions))
+    rng = random.Random(seed)
+    for k in range(tries):
+        mode = "small" if k % 2 == 0 else "wide"
+        try:
+            samples, constants = random_point(free, rng, BATCH_SIZES[k % len(BATCH_SIZES)], mode)
+        except Unsampleable:
+            return False
+        if all(c.holds_at(samples, constants) for c in conditions):
+            return True
+    return False
+
+
+def _nowhere(total: sp.Expr, *, strict_sum: bool) -> bool:
+    """Whether ``total > 0`` (``>= 0`` unless ``strict_sum``) is false everywhere: -total
+    >= 0 (> 0) has a certificate."""
+    ring = Ring()
+    try:
+        numerator, denominator = sp.fraction(sp.together(ring.encode(total)))
+        target = sp.expand(-numerator * denominator)
+        positive = sorted([s for s in target.free_symbols if s.is_positive], key=str)
+        return _Search(ring, positive).nonnegative(target, strict=not strict_sum) is not None
+    except (Unsupported, ValueError, sp.PolynomialError):
+        return False  # a form the search cannot treat: not shown empty
 
 
 def _merged(terms: list[sos.Square]) -> list[sos.Square]:
@@ -691,7 +759,7 @@ def _decide(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int,
     if counterexample is not None:
         return counterexample, None, (), ""
     try:
-        certificate, domain, why = certify(lhs, rhs, relation)
+        certificate, domain, why = certify(lhs, rhs, relation, defined)
     except Exception as error:  # noqa: BLE001 -- a claim never raises; say what failed
         certificate, domain, why = None, (), f"the certificate search failed: {error!r}"
     return None, certificate, domain, why
