@@ -109,6 +109,24 @@ def test_every_layout_the_module_accepts_is_verified():
     assert keys(report) == {"running-var-biased"}
 
 
+def test_running_statistics_and_eval_mode_run_on_every_layout_train_mode_ran_on():
+    sys.path.insert(0, str(FIXTURES.parent))
+    from corpus import torch_modules as corpus_modules
+    good = verify_module(corpus_modules.BatchNorm1d, dtypes=("float64",))
+    assert good.ok, good.problems
+    for mode in ("running", "eval"):
+        assert {c.layout for c in good.checks if c.mode == mode} == {"NC", "NCL", "NCHW"}
+    text = "\n".join(good.checked)
+    assert "training steps on NC, NCL, NCHW" in text
+    assert "eval mode: y with the running statistics on NC, NCL, NCHW" in text
+    # eval mode right on 3-D and 4-D input, batch statistics on (N, C): wrong, on NC alone
+    bad = verify_module(corpus_modules.BatchNorm1dEvalWrongOn2D, dtypes=("float64",))
+    assert not bad.ok and keys(bad) == {"eval-uses-batch-stats"}
+    assert bad.problems[0].cases == ("NC",)
+    assert {(c.mode, c.output, c.layout) for c in bad.checks if not c.passed} == {
+        ("eval", "y", "NC")}
+
+
 def test_pytorch_module_against_the_keras_convention_is_not_correct():
     import torch
     report = verify_module(torch.nn.BatchNorm1d, convention="keras")

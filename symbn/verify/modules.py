@@ -11,7 +11,8 @@ reason):
    or ``jax.jvp`` of ``jax.grad``, against the derived one
    (:func:`symbn.verify.second_order.family_hvp`); a backward that cannot be differentiated
    again (``once_differentiable``) is said so in ``not_checked``;
-3. for a BN module: several training steps on different batches, then eval mode -- the
+3. for a BN module, on every layout train mode ran on (a module may take another path for
+   another rank): several training steps on different batches, then eval mode -- the
    running mean and variance and the eval-mode output against a named convention
    (:mod:`symbn.verify.running`), the convention's real layer run on the same batches.
 
@@ -212,8 +213,7 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
     report.note_not_checked(IN_PROCESS)
     if norm == "batchnorm":
         if target.stateful and conv is not None:
-            _running_checks(target, kind, max(supported, key=lambda lay: lay.ndim), conv,
-                            report, steps, progress)
+            _running_checks(target, kind, supported, conv, report, steps, progress)
         else:
             report.note_not_checked(f"running statistics, eval mode: not applicable (a "
                                     f"{target.what} keeps no state)")
@@ -448,8 +448,30 @@ def _new_weight(conv: Convention, chosen: dict, where: str,
     return weight, f"momentum {momentum:g} ({source}{differs})", False
 
 
-def _running_checks(target, kind, layout, conv: Convention, report, steps,
+def _running_checks(target, kind, layouts, conv: Convention, report, steps,
                     progress=_no_progress):
+    """Training steps, then eval mode, on every layout train mode ran on: a module may take
+    another path for another rank (eval mode on (N, C) only), so no layout is left out; each
+    layout gets a fresh instance."""
+    ran: dict[str, list[str]] = {}  # a checked line without its layouts -> the layouts
+    confirmed: list[tuple[str, str, float]] = []  # (oracle layer, precision, max rel)
+    for layout in layouts:
+        _running_on(target, kind, layout, conv, report, steps, progress, ran, confirmed)
+    for line, names in ran.items():
+        report.note_checked(line.replace(LAYOUTS, ", ".join(names)))
+    if confirmed:
+        layer, precision, _ = confirmed[0]
+        worst = max(error for _, _, error in confirmed)
+        report.note_checked(f"the {conv.name} convention confirmed by {layer} on the same "
+                            f"batches (max rel {_fmt(worst)}{precision})")
+
+
+#: stands for the layouts in a checked line until every layout has run
+LAYOUTS = "\x00"
+
+
+def _running_on(target, kind, layout, conv: Convention, report, steps, progress, ran,
+                confirmed) -> None:
     case = _cases(target, kind, layout)[0]
     a = case.inputs(kind, layout, "float64")
     gamma, beta = _params(kind, a)
@@ -459,7 +481,8 @@ def _running_checks(target, kind, layout, conv: Convention, report, steps,
         inst = target.instance(a["x"], gamma, beta, eps=None, dtype="float64", groups=None,
                                seed=case.seed)
     except Exception as error:  # noqa: BLE001 -- the user's constructor, reported
-        report.problem(f"constructing with its defaults raised {type(error).__name__}: {error}")
+        report.problem(f"constructing with its defaults raised {type(error).__name__}: {error}",
+                       layout.name, key="constructing raised")
         return
     new_weight, momentum_text, assumed = _new_weight(conv, chosen, where, inst.momentum)
     if inst.plain_stats:
@@ -494,11 +517,12 @@ def _running_checks(target, kind, layout, conv: Convention, report, steps,
                                        progress=lambda phase, calls: progress(phase, calls,
                                                                               report))
     except oracles.OracleUnavailable as error:
-        report.note_not_checked(f"running statistics: not run ({error})")
+        report.note_not_checked(f"running statistics and eval mode on {layout.name}: not run "
+                                f"({error})")
         return
     except Exception as error:  # noqa: BLE001 -- the user's code, reported
         report.problem(f"training steps or eval mode raised {type(error).__name__}: {error}",
-                       key="running raised")
+                       layout.name, key="running raised")
         return
     label = f"{steps} steps of {'x'.join(map(str, a['x'].shape))}, then eval"
     tol = running.running_tolerance(a["x"].size // a["x"].shape[layout.feature_axis], steps)
@@ -512,7 +536,7 @@ def _running_checks(target, kind, layout, conv: Convention, report, steps,
                                          "y" if mode == "eval" else output, max_abs, max_rel,
                                          tol, passed))
     for mistake, description in result.mistakes:
-        report.problem(f"{mistake}: {description}", key=mistake)
+        report.problem(f"{mistake}: {description}", layout.name, key=mistake)
     hint = ""
     if assumed:
         takes = target.takes_momentum()
@@ -523,27 +547,28 @@ def _running_checks(target, kind, layout, conv: Convention, report, steps,
         report.problem(f"{output} differs from the {conv.name} convention (max rel {rel:.2g}) "
                        "and from every known running-statistics mistake"
                        + (hint if output.startswith("running") else ""),
-                       key=f"{output} differs")
+                       layout.name, key=f"{output} differs")
     unbiased = "unbiased n/(n-1)" if conv.unbiased_running_var else "biased"
     if "running mean" in result.observed:
-        report.note_checked(f"running statistics: running mean and variance after {steps} "
-                            f"training steps on {layout.name}, {conv.name} convention: "
-                            f"{momentum_text}, eps {eps:g}, {unbiased} running variance")
+        ran.setdefault(f"running statistics: running mean and variance after {steps} "
+                       f"training steps on {LAYOUTS}, {conv.name} convention: "
+                       f"{momentum_text}, eps {eps:g}, {unbiased} running variance",
+                       []).append(layout.name)
     else:
         report.note_not_checked(f"running statistics: not compared ({target.name} keeps none)")
-    report.note_checked(f"eval mode: y with the running statistics, {layout.name}, float64")
+    ran.setdefault(f"eval mode: y with the running statistics on {LAYOUTS}, float64",
+                   []).append(layout.name)
     oracle = result.oracle
     oracle_tol = (tolerance(oracle.dtype, a["x"].size, 0.0) * (steps + 1) * 10
                   if oracle.dtype != "float64" else tol)
     if not result.oracle_error <= oracle_tol:
         report.problem(f"symbn's {conv.name} convention disagrees with {oracle.layer} on the "
                        f"same batches (max rel {result.oracle_error:.2g}): the expected running "
-                       "statistics cannot be trusted", key="oracle")
+                       "statistics cannot be trusted", layout.name, key="oracle")
     else:
         precision = "" if oracle.dtype == "float64" else f", {oracle.dtype}: the layer " \
                     f"computes in {oracle.dtype}"
-        report.note_checked(f"the {conv.name} convention confirmed by {oracle.layer} on the same "
-                            f"batches (max rel {_fmt(result.oracle_error)}{precision})")
+        confirmed.append((oracle.layer, precision, result.oracle_error))
 
 
 def _fmt(value: float) -> str:
