@@ -6,6 +6,7 @@ import sympy as sp
 from symbn.core import Mean, batch_var, sample_symbols
 from symbn.prove.certificate import Certificate, certificate_data, second_check
 from symbn.certify import check
+from symbn.certify.inequality import check_inequality
 
 x, g = sample_symbols("x g")
 a, b = sp.symbols("a b", real=True)
@@ -492,3 +493,101 @@ def test_a_domain_line_the_checker_cannot_reason_with_only_makes_it_assume_less(
     assert check(data).confirmed is True
     data["domain"] = ["1 > 2"]
     assert check(data).confirmed is not True
+
+
+# --- the inequality checker: what a forged certificate may not do -------------------------
+
+
+def _inequality(lhs, rhs, relation, factors=(), terms=(), *, positive=(), samples=(),
+                domain=(), claim=None):
+    """An inequality certificate's JSON, its claim text its own sides unless given."""
+    return {"format": "symbn-inequality-certificate/1", "lhs": lhs, "rhs": rhs,
+            "relation": relation, "sample_variables": list(samples),
+            "positive_symbols": list(positive), "multiplier_factors": list(factors),
+            "radicands": [], "terms": list(terms), "domain": list(domain),
+            "claim": claim if claim is not None else f"{lhs} {relation} {rhs}"}
+
+
+def _term(coefficient, factor, base):
+    return {"coefficient": coefficient, "positive_factor": factor, "squared": base,
+            "inside_batch_mean": False}
+
+
+def _write(directory, **files):
+    for name, data in files.items():
+        (directory / f"{name}.json").write_text(json.dumps(data))
+
+
+def test_a_nested_proof_rests_on_its_certificates_hypotheses(tmp_path):
+    # 0 <= a**3 (false for a < 0) from a * (a**3 - 0) = (a**2)**2 and a nested "proof" of
+    # 0 < a that declares a positive for itself
+    inner = _inequality("0", "a", "<", terms=[_term("1", "a", "1")], positive=["a"])
+    inner.pop("claim")
+    forged = _inequality("0", "a**3", "<=", [{"expr": "a", "power": 1, "reason": "proved",
+                                              "proof": inner}], [_term("1", "1", "a**2")])
+    _write(tmp_path, forged=forged)
+    done = _certify(tmp_path)
+    assert done.returncode == 1 and "nested proof states positive symbols" in done.stdout
+    # the same proof resting on the outer certificate's hypotheses is confirmed
+    _write(tmp_path, forged={**forged, "positive_symbols": ["a"]})
+    done = _certify(tmp_path)
+    assert done.returncode == 0 and "given a > 0" in done.stdout, done.stdout
+
+
+def test_a_domain_that_holds_nowhere_together_is_not_confirmed(tmp_path):
+    # 1 <= 0 from a * (-a) * (0 - 1) = ... on the domain a > 0 and -a > 0 (each satisfiable)
+    forged = _inequality("1", "0", "<=", [{"expr": "a", "power": 1, "reason": "domain"},
+                                          {"expr": "-a", "power": 1, "reason": "domain"}],
+                         [_term("1", "1", "a")], domain=["a > 0", "-a > 0"])
+    result = check_inequality(forged)
+    assert result.confirmed is None and "vacuous domain" in result.lines[0], result.lines
+    apart = _inequality("1", "0", "<=", domain=["a > 0", "1 - a > 0"])  # 0 < a < 1
+    assert "vacuous" not in check_inequality(apart).lines[0]
+    shifted = {**forged, "domain": ["a - 1 > 0", "-a > 0"]}  # their sum is -1, not > 0
+    assert "vacuous domain" in check_inequality(shifted).lines[0]
+
+
+def test_an_inequality_confirmation_names_its_claim_and_hypotheses(tmp_path):
+    # with no sample variables x is one constant and Mean(x) is x: say so
+    hidden = _inequality("Mean(x)**2", "x**2", "<=", terms=[_term("0", "1", "1")],
+                         claim="mean-square: Mean(x)**2 <= x**2")
+    _write(tmp_path, **{"mean-square": hidden})
+    done = _certify(tmp_path)
+    line = done.stdout.splitlines()[0]
+    assert done.returncode == 0 and "mean-square: Mean(x)**2 <= x**2 holds" in line, line
+    assert "given no positive symbols; sample variables: none" in line
+    # the claim text is required, and a file named for another claim is not confirmed
+    unnamed = {k: v for k, v in hidden.items() if k != "claim"}
+    _write(tmp_path, **{"mean-square": unnamed, "other-claim": hidden})
+    lines = _certify(tmp_path).stdout.splitlines()
+    assert "'claim' is missing" in lines[0] and lines[0].startswith("FAIL  mean-square.json")
+    assert lines[1].startswith("FAIL  other-claim.json") and "named for" in lines[1]
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda d: d["multiplier_factors"][0].update(power=10**7), "power 10000000"),
+    (lambda d: d["multiplier_factors"][0].update(power=True), "power True"),
+    (lambda d: d["terms"][0].update(coefficient="1/0"), "coefficient '1/0'"),
+    (lambda d: d["terms"][0].update(squared="a**1000000"), "power 1000000"),
+    (lambda d: d["terms"][0].update(squared="a" * 30_000), "characters long"),
+    (lambda d: d.update(terms=[_term("0", "1", "1")] * 5_000), "5000 entries"),
+])
+def test_an_oversized_or_ill_formed_inequality_certificate_is_malformed(tmp_path, change, reason):
+    data = _inequality("0", "a**2", "<=", [{"expr": "2", "power": 1,
+                                           "reason": "positive number"}],
+                       [_term("2", "1", "a")])
+    assert check_inequality(data).confirmed is True
+    change(data)
+    _write(tmp_path, bad=data)
+    done = _certify(tmp_path)
+    assert done.returncode == 1 and "malformed certificate" in done.stdout, done.stdout
+    assert reason in done.stdout and "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_reader_that_stops_reading_gets_no_traceback(tmp_path):
+    for k in range(200):  # more than a pipe holds: most are written after head exits
+        _write(tmp_path, **{f"c{k}": _inequality("0", "a**2", "<=", terms=[_term("1", "1", "a")])})
+    done = subprocess.run(f"{sys.executable} -m symbn.certify {tmp_path} | head -1", shell=True,
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.stdout.startswith("OK    c0.json: confirmed") and done.stdout.count("\n") == 1
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr

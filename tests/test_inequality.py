@@ -128,6 +128,12 @@ def test_bad_input_is_one_clear_error():
 # --- certificates: the SymPy re-verification and the independent checker --------------
 
 
+def _checked(data):
+    """The checker's result for ``data``, whose claim text is its own sides unless given."""
+    own = f"{data['lhs']} {data['relation']} {data['rhs']}" if "lhs" in data else None
+    return check_inequality({"claim": own, **data})
+
+
 def _certificate(lhs, rhs, relation):
     certificate, domain, why = certify(lhs, rhs, relation)
     assert certificate is not None, why
@@ -158,35 +164,33 @@ def test_a_quadratic_form_is_certified_without_the_solver():
 def test_a_tampered_certificate_is_refused_by_both_checks():
     certificate, domain = _certificate(batch_var(batchnorm(x)), gamma**2, "<=")
     assert verify(certificate) is None
-    assert check_inequality({**certificate.to_json(), "domain": domain}).confirmed is True
+    assert _checked({**certificate.to_json(), "domain": domain}).confirmed is True
     for changes in ({"coefficient": sp.Rational(2)}, {"coefficient": sp.Rational(-1)},
                     {"multiplier": a}):
         bad = _tampered(certificate, **changes)
         assert verify(bad) is not None, changes
-        assert check_inequality({**bad.to_json(), "domain": domain}).confirmed is None, changes
+        assert _checked({**bad.to_json(), "domain": domain}).confirmed is None, changes
 
 
 def test_the_checker_ties_the_claim_text_to_the_certificate_and_states_its_hypotheses():
     certificate, domain = _certificate(batch_var(batchnorm(x)), gamma**2, "<=")
     data = {**certificate.to_json(), "domain": domain}
     own = f"{data['lhs']} <= {data['rhs']}"
-    confirmed = check_inequality({**data, "claim": f"bn-variance: {own}"})
+    confirmed = _checked({**data, "claim": f"bn-variance: {own}"})
     assert confirmed.confirmed is True and "given epsilon > 0" in confirmed.lines[-1]
     # the sides proved are not the claim a reader is shown
     other = {**data, "lhs": "0", "claim": f"bn-variance: {own}"}
-    assert check_inequality(other).confirmed is None
-    # made strict with gamma declared positive: confirmed only as a claim that says so
-    strict = check_inequality({**data, "relation": "<",
-                               "positive_symbols": [*data["positive_symbols"], "gamma"],
-                               "terms": data["terms"]})
-    assert strict.confirmed is not True or "gamma > 0" in strict.lines[-1]
+    assert _checked(other).confirmed is None
+    # gamma declared positive in the certificate and not in its nested proof: refused
+    with pytest.raises(Malformed, match="nested proof"):
+        _checked({**data, "positive_symbols": [*data["positive_symbols"], "gamma"]})
 
 
 def test_the_checker_refuses_a_certificate_on_a_vacuous_domain():
     certificate, _ = _certificate(sp.S.Zero, 1 / (1 + a**2), "<")
     data = certificate.to_json()
-    assert check_inequality({**data, "domain": []}).confirmed is True
-    vacuous = check_inequality({**data, "domain": ["-1 - a**2 > 0"]})
+    assert _checked({**data, "domain": []}).confirmed is True
+    vacuous = _checked({**data, "domain": ["-1 - a**2 > 0"]})
     assert vacuous.confirmed is None and "vacuous domain" in vacuous.lines[0]
 
 
@@ -200,10 +204,10 @@ def test_the_json_says_what_it_is_and_the_checker_reads_only_that_format():
                                      "inside_batch_mean"}
     assert {f["reason"] for f in data["multiplier_factors"]} >= {"domain"}
     assert "squared**2" in data["reading"]
-    assert check_inequality(data).confirmed is True
+    assert _checked(data).confirmed is True
     for wrong in ("symbn-certificate/1", "symbn-inequality-certificate/2", None):
         with pytest.raises(Malformed, match="format"):
-            check_inequality({**data, "format": wrong})
+            _checked({**data, "format": wrong})
 
 
 def test_a_nested_proof_in_another_format_is_malformed():
@@ -213,19 +217,19 @@ def test_a_nested_proof_in_another_format_is_malformed():
     assert proved, data
     proved[0]["proof"] = {**proved[0]["proof"], "format": "symbn-certificate/1"}
     with pytest.raises(Malformed, match="format"):
-        check_inequality(data)
+        _checked(data)
 
 
 def test_a_domain_factor_needs_its_domain_line():
     certificate, domain = _certificate(Mean(g * xhat) ** 2, Mean(g**2) * Mean(xhat**2), "<=")
-    assert check_inequality({**certificate.to_json(), "domain": domain}).confirmed is True
-    assert check_inequality({**certificate.to_json(), "domain": []}).confirmed is None
+    assert _checked({**certificate.to_json(), "domain": domain}).confirmed is True
+    assert _checked({**certificate.to_json(), "domain": []}).confirmed is None
 
 
 def test_a_strict_claim_needs_a_strictly_positive_term():
     certificate, domain = _certificate(batch_var(batchnorm(x)), gamma**2, "<=")
     as_strict = {**certificate.to_json(), "relation": "<", "domain": domain}
-    assert check_inequality(as_strict).confirmed is None
+    assert _checked(as_strict).confirmed is None
 
 
 def test_a_certificate_is_checked_again_on_concrete_batches():

@@ -33,11 +33,17 @@ from fractions import Fraction
 from typing import Any
 
 from symbn.certify.checker import Result
-from symbn.certify.domain import POS, Signs, stated
+from symbn.certify.domain import NEG, NONNEG, NONPOS, POS, Signs, Vacuous, stated, unmet
 from symbn.certify.engine import Malformed, Refused, Undefined, names_in, parse, zero_modulo
 from symbn.certify.forms import exact_forms
 
 _RELATIONS = ("<=", "<", ">=", ">")
+#: bounds on what a certificate may ask of the checker (beyond them it is malformed: a
+#: power of 10**7 or a million terms would exhaust memory before any answer)
+MAX_POWER = 64
+MAX_TEXT = 20_000
+MAX_ITEMS = 1_000
+MAX_NESTING = 4
 #: the format tag this checker reads (an equality's certificate is "symbn-certificate/1")
 FORMAT = "symbn-inequality-certificate/1"
 
@@ -70,44 +76,82 @@ def _field(data: dict, key: str, kind: type) -> Any:
     return data[key]
 
 
+def _bounded(text: str, what: str) -> ast.expr:
+    """The tree of ``text``, refused as malformed when it is longer than MAX_TEXT or
+    raises anything to a power beyond MAX_POWER."""
+    if len(text) > MAX_TEXT:
+        raise Malformed(f"{what} is {len(text)} characters long (at most {MAX_TEXT})")
+    tree = parse(text, what)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and any(
+                isinstance(c, ast.Constant) and isinstance(c.value, int)
+                and abs(c.value) > MAX_POWER
+                for c in ast.walk(node.right)):
+            raise Malformed(f"{what} has the power {ast.unparse(node.right)[:40]} "
+                            f"(at most {MAX_POWER})")
+    return tree
+
+
+def _items(data: dict, key: str) -> list:
+    items = _field(data, key, list)
+    if len(items) > MAX_ITEMS:
+        raise Malformed(f"the certificate's {key!r} has {len(items)} entries (at most {MAX_ITEMS})")
+    return items
+
+
 class _Checker:
-    def __init__(self, data: dict, domain: list[str] | None = None):
+    """One certificate; a nested proof (``outer``) shares the outer certificate's
+    positive symbols, sample variables and domain, and has no claim text of its own."""
+
+    def __init__(self, data: dict, outer: _Checker | None = None):
         if data.get("format") != FORMAT:
             raise Malformed(f"a certificate's format is {data.get('format')!r}, not {FORMAT!r}")
         self.data = data
+        self.depth: int = 0 if outer is None else outer.depth + 1
+        if self.depth > MAX_NESTING:
+            raise Malformed(f"proofs are nested more than {MAX_NESTING} deep")
         self.relation = _field(data, "relation", str)
         if self.relation not in _RELATIONS:
             raise Malformed(f"the relation {self.relation!r} is not one of {', '.join(_RELATIONS)}")
-        self.lhs = parse(_field(data, "lhs", str), "lhs")
-        self.rhs = parse(_field(data, "rhs", str), "rhs")
-        self.samples = [str(s) for s in _field(data, "sample_variables", list)]
-        self.positive = {str(s) for s in _field(data, "positive_symbols", list)}
-        self.domain = domain if domain is not None else [
-            str(d) for d in data.get("domain", [])]
+        self.lhs = _bounded(_field(data, "lhs", str), "lhs")
+        self.rhs = _bounded(_field(data, "rhs", str), "rhs")
+        self.samples = [str(s) for s in _items(data, "sample_variables")]
+        self.positive = {str(s) for s in _items(data, "positive_symbols")}
+        if outer is not None and (set(self.samples) != set(outer.samples)
+                                  or self.positive != outer.positive):
+            raise Malformed("a nested proof states positive symbols or sample variables other "
+                            "than its certificate's: a proof must rest on the same hypotheses")
+        self.domain: list[str] = outer.domain if outer is not None else [
+            str(d) for d in _items(data, "domain")] if "domain" in data else []
+        self.claim = None if outer is not None else _field(data, "claim", str)
         self.factors = [self._factor(f, "multiplier") for f in
-                        _field(data, "multiplier_factors", list)]
-        self.radicands = [self._factor(f, "radicand") for f in _field(data, "radicands", list)]
-        self.terms = [self._term(t) for t in _field(data, "terms", list)]
+                        _items(data, "multiplier_factors")]
+        self.radicands = [self._factor(f, "radicand") for f in _items(data, "radicands")]
+        self.terms = [self._term(t) for t in _items(data, "terms")]
 
     def _factor(self, f: Any, what: str) -> dict:
         if not isinstance(f, dict):
             raise Malformed(f"a {what} factor is not an object")
         power = _field(f, "power", int)
-        if power < 1:
-            raise Malformed(f"a {what} factor has the power {power}")
-        return {"tree": parse(_field(f, "expr", str), f"a {what} factor"), "power": power,
+        if isinstance(power, bool) or not 1 <= power <= MAX_POWER:
+            raise Malformed(f"a {what} factor has the power {power} (from 1 to {MAX_POWER})")
+        return {"tree": _bounded(_field(f, "expr", str), f"a {what} factor"), "power": power,
                 "reason": _field(f, "reason", str), "proof": f.get("proof")}
 
     def _term(self, t: Any) -> dict:
         if not isinstance(t, dict):
             raise Malformed("a term is not an object")
+        text = _field(t, "coefficient", str)
         try:
-            coefficient = Fraction(_field(t, "coefficient", str))
-        except ValueError:
-            raise Malformed(f"a term's coefficient {t['coefficient']!r} is not a rational") from None
+            if len(text) > MAX_TEXT:
+                raise ValueError
+            coefficient = Fraction(text)
+        except (ValueError, ZeroDivisionError):
+            raise Malformed(f"a term's coefficient {text[:80]!r} is not a rational") from None
         return {"coefficient": coefficient,
-                "multiplier": parse(_field(t, "positive_factor", str), "a term's positive_factor"),
-                "base": parse(_field(t, "squared", str), "a term's squared"),
+                "multiplier": _bounded(_field(t, "positive_factor", str),
+                                       "a term's positive_factor"),
+                "base": _bounded(_field(t, "squared", str), "a term's squared"),
                 "mean": bool(_field(t, "inside_batch_mean", bool))}
 
     # -- the identity ----------------------------------------------------------------
@@ -161,37 +205,51 @@ class _Checker:
         if not zero_modulo(value.num, relations, ctx):
             raise _NotConfirmed("multiplier * D - sum of terms is NOT the zero polynomial")
         how = f", {len(relations)} relation(s) R**2 = X used" if relations else ""
-        return [f"python-flint: multiplier * D - sum of {len(self.terms)} term(s) is the zero "
-                f"polynomial in {ctx.nvars()} variables{how}; every coefficient >= 0, every "
-                f"multiplier factor > 0, {roots} radicand(s) > 0"
+        return [f"python-flint: {self.claim} holds: multiplier * D - sum of "
+                f"{len(self.terms)} term(s) is the zero polynomial in {ctx.nvars()} "
+                f"variables{how}; every coefficient >= 0, every multiplier factor > 0, "
+                f"{roots} radicand(s) > 0"
                 + ("; a strictly positive term" if self.relation in ("<", ">") else "")
                 + self._given()]
 
     def _claim_is_the_certificates(self) -> None:
-        """The ``claim`` text a reader sees, when there is one ("[label: ]lhs op rhs"),
-        is this certificate's lhs, relation and rhs, word for word."""
-        claim = self.data.get("claim")
-        if claim is None:
-            return
+        """The ``claim`` text a reader sees ("[label: ]lhs op rhs", required) is this
+        certificate's lhs, relation and rhs, word for word."""
         own = f"{self.data['lhs']} {self.relation} {self.data['rhs']}"
-        if not isinstance(claim, str) or claim.rpartition(": ")[2] != own:
-            raise _NotConfirmed(f"the claim {str(claim)[:120]!r} is not the one the certificate "
+        if self.claim is not None and self.claim.rpartition(": ")[2] != own:
+            raise _NotConfirmed(f"the claim {self.claim[:120]!r} is not the one the certificate "
                                 f"proves ({own[:120]!r})")
 
     def _domain_not_vacuous(self) -> None:
-        """A condition of the domain no value satisfies (-1 - a**2 > 0) makes the
-        certificate confirm nothing."""
+        """A condition of the domain no value satisfies (-1 - a**2 > 0), or two that no
+        value satisfies together (a > 0 and -a > 0: their sum, which must be > 0, is 0),
+        make the certificate confirm nothing.  Each pair's sum (both sides turned to > 0 or
+        >= 0) is stated as well, as it follows from the pair; :func:`unmet` then finds a
+        condition false by its signs or contradicting the others in exact forms."""
+        conditions = stated(self.domain)
         signs = Signs({name: POS for name in self.positive}, {})
-        for tree, want in stated(self.domain):
+        for tree, want in conditions:
             if not signs.of(tree) & want:
                 raise _NotConfirmed(f"the domain condition on {ast.unparse(tree)} holds for no "
                                     "value of its variables: a vacuous domain")
+        upward = [(tree if want <= NONNEG else ast.UnaryOp(ast.USub(), tree), want)
+                  for tree, want in conditions if want in (POS, NONNEG, NEG, NONPOS)]
+        sums = [(ast.BinOp(t, ast.Add(), u), POS if POS in (v, w) or NEG in (v, w) else NONNEG)
+                for i, (t, v) in enumerate(upward) for u, w in upward[i + 1:]]
+        names = sorted(set(self.names()).union(*(names_in(t) for t, _ in conditions)))
+        try:
+            unmet([], conditions + sums, names=names, signs=signs, samples=self.samples,
+                  positive=sorted(self.positive))
+        except Vacuous as why:
+            raise _NotConfirmed(f"{why}: a vacuous domain") from None
 
     def _given(self) -> str:
         """The hypotheses the confirmation rests on: the positive symbols (declared so, or
-        assumed), shown so that a reader sees what was taken as given."""
-        return f"; given {', '.join(f'{n} > 0' for n in sorted(self.positive))}" \
-            if self.positive else ""
+        assumed) and the sample variables (any other name is one constant for the whole
+        batch), shown so that a reader sees what was taken as given."""
+        positive = ", ".join(f"{n} > 0" for n in sorted(self.positive)) or "no positive symbols"
+        return (f"; given {positive}; sample variables: "
+                f"{', '.join(sorted(self.samples)) or 'none'}")
 
     # -- signs ------------------------------------------------------------------------
 
@@ -267,7 +325,7 @@ class _Checker:
                                 f"{FORMAT!r}")
             if proof.get("relation") != "<":
                 raise Malformed(f"the proof that {text} > 0 is not strict")
-            inner = _Checker(proof, self.domain)
+            inner = _Checker(proof, self)
             (zero, given, claimed), _, _ = self.values([inner.lhs, tree, inner.rhs])
             if not zero.num.is_zero() or not given == claimed:
                 raise _NotConfirmed(f"the proof for {text} is of another claim")
