@@ -135,12 +135,22 @@ class InequalityCertificate:
             "format": FORMAT, "reading": READING,
             "lhs": _text(self.lhs), "rhs": _text(self.rhs), "relation": self.relation,
             "sample_variables": list(self.samples), "positive_symbols": list(self.positive),
-            "multiplier_factors": [_factor_json(f) for f in self.multiplier],
-            "radicands": [_factor_json(f) for f in self.radicands],
+            "multiplier_factors": [self._factor_json(f) for f in self.multiplier],
+            "radicands": [self._factor_json(f) for f in self.radicands],
             "terms": [{"coefficient": str(t.coefficient),
                        "positive_factor": _text(t.multiplier), "squared": _text(t.base),
                        "inside_batch_mean": t.in_mean} for t in self.terms],
         }
+
+    def _factor_json(self, f: Factor) -> dict[str, Any]:
+        """A factor; its proof rests on this certificate's hypotheses (the checker
+        refuses a nested proof that states others)."""
+        data: dict[str, Any] = {"expr": _text(f.expr), "power": int(f.power),
+                                "reason": f.reason}
+        if f.proof is not None:
+            data["proof"] = {**f.proof.to_json(), "sample_variables": list(self.samples),
+                             "positive_symbols": list(self.positive)}
+        return data
 
 
 #: the format tag of an inequality certificate's JSON (``symbn-certificate/1`` is an
@@ -157,11 +167,6 @@ READING = (
     "for a strict relation, which needs a term with squared = 1) wherever the domain holds")
 
 
-def _factor_json(f: Factor) -> dict[str, Any]:
-    data: dict[str, Any] = {"expr": _text(f.expr), "power": int(f.power), "reason": f.reason}
-    if f.proof is not None:
-        data["proof"] = f.proof.to_json()
-    return data
 
 
 def _text(expr: sp.Expr) -> str:
@@ -551,9 +556,13 @@ def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str, defined: Sequence[Conditi
         extra = [] if multiplier == 1 else [_multiplier_factor(multiplier, ring, positive)]
         domain = list(search.domain) + [f"{sp.sstr(f.expr)} > 0" for f in extra
                                         if f.reason == "domain"]
+        # a sample variable only the domain names (x of Var(x) > 0 once where= took it
+        # out of the sides) is one too: else the checker reads it as a constant
+        samples = {*search._sample_names(), *(str(s) for c in defined for s in c.expr.free_symbols
+                                             if isinstance(s, SampleSymbol))}
         certificate = InequalityCertificate(
             lhs, rhs, relation, tuple(factors + extra), search.decode_terms(terms),
-            tuple(radicands), search._sample_names(), search._positive_names())
+            tuple(radicands), tuple(sorted(samples)), search._positive_names())
         stated = [*defined, *(Condition("!=" if f.power % 2 == 0 else ">", f.expr)
                               for f in (*factors, *extra, *radicands) if f.reason == "domain")]
         empty = vacuous(stated)
@@ -773,7 +782,9 @@ def second_check(certificate: InequalityCertificate, domain: Sequence[str]
     from symbn.certify.inequality import check_inequality
 
     try:
-        result = check_inequality({**certificate.to_json(), "domain": list(domain)})
+        data = certificate.to_json()
+        result = check_inequality({**data, "domain": list(domain), "claim":
+                                   f"{data['lhs']} {data['relation']} {data['rhs']}"})
     except Malformed as error:
         return None, (f"the independent check found the certificate malformed: {error}",)
     return result.confirmed, result.lines
