@@ -28,6 +28,8 @@ BUDGET = 30  # generous: the machine may be loaded; no test depends on timing bu
 xhat = standardize(x)
 BN0 = symbn.derive_batchnorm(eps=0)
 var = batch_var(x)
+#: where={eps: 0}: the boundary of eps's declaration, which the claim was built with
+EPS_ZERO = "epsilon = 0 (taking what SymPy simplified with its declaration epsilon > 0 to hold at 0)"
 
 
 def _check_counterexample(verdict, lhs, rhs):
@@ -115,7 +117,7 @@ def test_where_and_assume_match_the_claims_symbols_by_name():
     for key in ("epsilon", sp.Symbol("epsilon"), eps):
         verdict = prove(inner, 0, where={key: 0}, budget=BUDGET)
         assert verdict.status is Status.PROVED, (key, verdict)
-        assert verdict.assumptions == ("epsilon = 0",)
+        assert verdict.assumptions == (EPS_ZERO,)
     assert _verdict(sp.Abs(a), a, assume=[sp.Symbol("a") > 0]).status is Status.PROVED
     assert _verdict(sp.Abs(a), a, assume=[sp.Symbol("a") < 0]).status is Status.REFUTED
 
@@ -552,3 +554,76 @@ def test_lists_are_matrices_and_bad_sides_are_one_clear_error():
             (object(), a, ValueError, "cannot read")):
         with pytest.raises(error, match=message):
             prove(lhs, rhs)
+
+
+# --- 8. assumptions against declarations (the second adversarial review) ----------------
+# SymPy simplifies a claim with its symbols' declarations while building it (sign(V + eps)
+# is 1 for symbn's positive eps), which no later assumption or value can undo.
+
+p = sp.Symbol("p", positive=True)
+
+
+@pytest.mark.parametrize("claim, assumption", [
+    ((Mean(standardize(x)**2) < 1,), "epsilon >= 0"),    # false at eps = 0 (the inequality path)
+    ((sp.sign(eps) + eps, 1 + eps), sp.GreaterThan(eps, 0, evaluate=False)),
+    ((sp.sign(eps) + eps, 1 + eps), "epsilon >= 0"),
+    ((sp.sign(eps) + eps, 1 + eps), "epsilon != 0"),
+])
+def test_an_assumption_weaker_than_the_declaration_is_an_error(claim, assumption):
+    with pytest.raises(AssumptionError, match="does not imply epsilon's declaration epsilon > 0"
+                                              ".*build the claim with epsilon declared so"):
+        prove(*claim, assume=[assumption], budget=BUDGET)
+
+
+def test_the_weaker_declaration_itself_refutes_what_the_positive_one_proves():
+    # the fix the error names: a claim built with a nonnegative epsilon
+    weak = sp.Symbol("epsilon", nonnegative=True)
+    verdict = _verdict(sp.sign(weak) + weak, 1 + weak)
+    assert verdict.status is Status.REFUTED and verdict.counterexample.constants[weak] == 0
+    assert _verdict(sp.sign(eps) + eps, 1 + eps).status is Status.PROVED
+
+
+def test_an_assumption_the_declaration_implies_or_one_stronger_is_applied():
+    verdict = _verdict(sp.sign(eps) + eps, 1 + eps, assume=["epsilon > 0"])   # redundant
+    assert verdict.status is Status.PROVED and verdict.assumptions == ("epsilon > 0",)
+    verdict = _verdict(sp.Abs(a), a, assume=[a > 0])                          # stronger
+    assert verdict.status is Status.PROVED and verdict.assumptions == ("a > 0",)
+    assert _verdict(sp.Abs(a), a, assume=[a < 0]).status is Status.REFUTED
+    nonnegative = sp.Symbol("t", nonnegative=True)
+    assert _verdict(sp.sign(nonnegative), 1, assume=["t > 0"]).status is Status.PROVED
+    assert _verdict(sp.sign(nonnegative), 1).status is Status.REFUTED
+    with pytest.raises(AssumptionError, match="where= already sets"):
+        prove(sp.sign(eps) + eps, 1 + eps, where={eps: 0}, assume=["epsilon > 0"])
+
+
+@pytest.mark.parametrize("claim, where, message", [
+    ((sp.sqrt(p**2), p), {p: -1}, "p is declared p > 0, and -1 is not known to be positive"),
+    ((sp.Abs(p), p), {p: a}, "p is declared p > 0, and a is not known to be positive"),
+    ((sp.Abs(a)**2, a**2), {a: sp.I * c}, "a is declared a real, and I\\*c is not known to be real"),
+    ((Mean(standardize(x)**2), 1 - eps / (var + eps)), {eps: a},
+     "epsilon is declared epsilon > 0, and a is not known to be positive"),
+    ((sp.sign(sp.Symbol("k", integer=True))**2, 1), {"k": sp.Rational(1, 2)},
+     "k is declared k integer, and 1/2 is not known to be integer"),
+    ((sp.Abs(sp.Symbol("z", nonzero=True)) + 1, 1), {"z": 0}, "z is declared z != 0"),
+])
+def test_a_where_value_must_satisfy_the_declaration(claim, where, message):
+    with pytest.raises(AssumptionError, match=message):
+        prove(*claim, where=where, budget=BUDGET)
+
+
+def test_a_where_value_that_satisfies_the_declaration_is_applied():
+    verdict = _verdict(sp.sqrt(p**2), p, where={p: a**2 + 1})
+    assert verdict.status is Status.PROVED and verdict.assumptions == ("p = a**2 + 1",)
+    assert _verdict(sp.Abs(a), a, where={a: -p}).status is Status.REFUTED
+
+
+def test_the_boundary_value_zero_of_a_signed_declaration_is_allowed_and_stated():
+    verdict = _verdict(Mean(standardize(x)**2), 1 - eps / (var + eps), where={eps: 0})
+    assert verdict.status is Status.PROVED and verdict.assumptions == (EPS_ZERO,), verdict
+    assert f"\n  assuming {EPS_ZERO}\n" in str(verdict), str(verdict)   # one line, once
+    n = sp.Symbol("n", negative=True)
+    verdict = _verdict(sp.sqrt(n**2), -n, where={n: 0})
+    assert verdict.status is Status.PROVED and verdict.assumptions == (
+        "n = 0 (taking what SymPy simplified with its declaration n < 0 to hold at 0)",)
+    # the wrong variant at the boundary is still refuted
+    assert _verdict(Mean(standardize(x)**2), var, where={eps: 0}).status is Status.REFUTED

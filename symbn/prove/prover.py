@@ -4,6 +4,10 @@
    explicit form at batch size 4), ``assume=[gamma > 0]`` gives the symbol that sign
    (SymPy then reasons with it, and the counterexample search honours it).  Keys match
    the claim's symbols by name; anything symbn cannot apply is an :class:`AssumptionError`.
+   SymPy simplified the claim with each symbol's declaration while building it, so an
+   assumption must imply the declaration (not eps >= 0 for a positive eps) and a value
+   must satisfy it, but for 0 of a positive (negative) symbol, the boundary, which the
+   verdict's statement names.
 2. Try to refute at exact rational points, random and at the boundaries.
 3. Run the symbolic strategies (:mod:`symbn.prove.strategies`).  PROVED only when one
    reduces lhs - rhs to exactly 0, on the domain it states joined with where the claim as
@@ -59,6 +63,8 @@ _SIGNS = {
 _RECHECKED = ("the counterexample was re-evaluated exactly at 60 digits from its recorded "
               "values, which satisfy every assumption",)
 _KEPT_FACTS = ("integer", "real", "positive", "negative", "nonnegative", "nonpositive", "nonzero")
+#: the sign facts, as the operator a condition ``symbol op 0`` states them with
+_FACT_OPERATORS = {fact: op for fact, op in _SIGNS.values()}
 
 #: what :func:`prove` accepts for a side: a :data:`Side`, a number, a string SymPy parses,
 #: or a matrix written as a list or tuple (of rows)
@@ -125,14 +131,10 @@ def _assumptions(exprs: Iterable[Side], where: Where | None,
         except (sp.SympifyError, TypeError) as error:
             raise AssumptionError(f"where={{{key!r}: {value!r}}}: the value is not an expression "
                                   f"SymPy understands ({error})") from None
-        statements.append(f"{symbol} = {value}")
+        statements.append(_where_statement(symbol, substitutions[symbol], key))
     relations: dict[sp.Symbol, list[_Kind]] = {}
     for relation in assume:
-        condition = _sign_condition(relation, symbols)
-        if condition is None:
-            statements.append(str(relation))  # a string stating what the symbol declares
-            continue
-        symbol, kind = condition
+        symbol, kind = _sign_condition(relation, symbols)
         if symbol in substitutions:
             raise AssumptionError(
                 f"assume=[{relation}] is about {symbol}, which where= already sets to "
@@ -210,8 +212,8 @@ def _instantiate(expr: Side, m: int) -> Side:
     return instantiate(expr, m)
 
 
-def _sign_condition(relation: sp.Basic | str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind] | None:
-    """(the claim's symbol, (fact, operator)) for ``symbol op 0``; None if known."""
+def _sign_condition(relation: sp.Basic | str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind]:
+    """(the claim's symbol, (fact, operator)) for ``symbol op 0``."""
     if isinstance(relation, str):
         return _parsed_condition(relation, symbols)
     relation = sp.sympify(relation)
@@ -231,9 +233,8 @@ def _sign_condition(relation: sp.Basic | str, symbols: set[sp.Symbol]) -> tuple[
     return _on_claim_symbol(relation, repr(relation), symbols)
 
 
-def _parsed_condition(text: str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind] | None:
-    """``"a > 0"`` read with the claim's symbols: (symbol, kind), or None when the
-    symbol's declaration already says so."""
+def _parsed_condition(text: str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind]:
+    """``"a > 0"`` read with the claim's symbols: (symbol, kind)."""
     # every name a plain symbol (not SymPy's zeta or N), so that it stays a relation;
     # then matched to the claim's symbol by name
     local = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*", text)}
@@ -250,9 +251,9 @@ def _parsed_condition(text: str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _K
 
 
 def _on_claim_symbol(relation: sp.Basic, written: str,
-                     symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind] | None:
+                     symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind]:
     """``symbol op 0`` (``written``: as the user gave it) stated on the claim's own symbol:
-    (symbol, kind), or None when the symbol's declaration already says so."""
+    (symbol, kind)."""
     kind = _SIGNS.get(type(relation))
     if kind is None or not isinstance(relation, Relational) or relation.rhs != 0 \
             or not isinstance(relation.lhs, sp.Symbol):
@@ -261,17 +262,59 @@ def _on_claim_symbol(relation: sp.Basic, written: str,
             "(gamma > 0, a < 0, x >= 0, sp.Ne(a, 0) or the string 'a != 0') in assume=[...], "
             "or a value in where={eps: 0}")
     symbol = _claim_symbol(relation.lhs, symbols, "assume")
-    stated = type(relation)(symbol, 0)
-    if stated is sp.false:
+    if type(relation)(symbol, 0) is sp.false:
         raise AssumptionError(f"assume=[{written}] contradicts what {symbol} is declared to "
                               f"be ({', '.join(f for f in _KEPT_FACTS if getattr(symbol, 'is_' + f))})")
-    if stated is sp.true:
-        return None
+    # one the declaration implies (epsilon >= 0 for a positive epsilon) still states a
+    # condition, which must imply the declaration in turn (_with_facts)
     return symbol, kind
 
 
+def _declared_facts(symbol: sp.Symbol) -> list[str]:
+    """The sign and number facts ``symbol`` is declared with, none implied by another
+    (``["positive"]`` for a positive epsilon; ``["integer", "nonnegative"]``)."""
+    facts = [f for f in _KEPT_FACTS if getattr(symbol, f"is_{f}") is True]
+    return [f for f in facts if not any(
+        g != f and getattr(sp.Dummy(**{g: True}), f"is_{f}") is True for g in facts)]
+
+
+def _declaration(symbol: sp.Symbol) -> str:
+    """``symbol``'s declaration as conditions: "epsilon > 0", "n integer and n >= 0"."""
+    return " and ".join(f"{symbol} {_FACT_OPERATORS[f]} 0" if f in _FACT_OPERATORS
+                        else f"{symbol} {f}" for f in _declared_facts(symbol))
+
+
+def _where_statement(symbol: sp.Symbol, value: sp.Basic, key: object) -> str:
+    """The statement of ``where={symbol: value}``; an :class:`AssumptionError` unless the
+    value has every sign and number fact of the symbol's declaration: SymPy simplified
+    the claim with the declaration while building it (sqrt(p**2) -> p for a positive p),
+    which a substitution cannot undo.  The one exception is 0 for a positive (negative)
+    symbol, the boundary of its declaration (``where={eps: 0}``), which the statement names."""
+    broken = [f for f in _KEPT_FACTS if getattr(symbol, f"is_{f}") is True
+              and getattr(value, f"is_{f}", None) is not True]
+    if not broken:
+        return f"{symbol} = {value}"
+    sign = "positive" if symbol.is_positive else "negative" if symbol.is_negative else None
+    declared = _declaration(symbol)
+    if sign is not None and value == 0 and set(broken) <= {sign, "nonzero"}:
+        # the claim was built with the declaration: the verdict rests on its simplifications
+        return f"{symbol} = 0 (taking what SymPy simplified with its declaration {declared} to hold at 0)"
+    named = [f for f in _declared_facts(symbol) if f in broken] or broken
+    raise AssumptionError(
+        f"where={{{key!r}: {value}}}: {symbol} is declared {declared}, and {value} is not "
+        f"known to be {' and '.join(named)}: SymPy simplified the claim with {declared} while "
+        "building it (as sqrt(p**2) -> p for a positive p), which a substitution cannot "
+        "undo.  Give a value that satisfies the declaration, or build the claim with a "
+        f"symbol declared for the values you mean (Symbol({symbol.name!r}"
+        f"{'' if 'real' in broken else ', real=True'}))")
+
+
 def _with_facts(symbol: sp.Symbol, facts: list[str]) -> sp.Symbol:
-    """``symbol`` with its own facts and ``facts`` (a Symbol of the same kind and name)."""
+    """``symbol`` with its own facts and ``facts`` (a Symbol of the same kind and name);
+    an :class:`AssumptionError` unless ``facts`` (with the symbol's number kind) imply
+    every sign fact of its declaration: SymPy simplified the claim with the declaration
+    while building it, so a weaker assumption (eps >= 0 for a positive eps) would be a
+    statement the verdict does not cover."""
     own = {f: True for f in _KEPT_FACTS if symbol.assumptions0.get(f) is True}
     try:
         merged = {**own, **{f: True for f in facts}}
@@ -282,6 +325,19 @@ def _with_facts(symbol: sp.Symbol, facts: list[str]) -> sp.Symbol:
         raise AssumptionError(f"assume= contradicts itself on {symbol} "
                               f"({', '.join(facts)} with {', '.join(own) or 'nothing'}): "
                               "no value satisfies it") from None
+    kind = {f: True for f in ("integer", "real") if own.get(f)}
+    stated = sp.Dummy(**kind, **{f: True for f in facts})
+    if any(getattr(stated, f"is_{f}") is not True for f in own):
+        declared = _declaration(symbol)
+        conditions = ", ".join(f"{symbol} {_FACT_OPERATORS[f]} 0" for f in facts)
+        raise AssumptionError(
+            f"assume=[{conditions}] does not imply {symbol}'s declaration {declared}: SymPy "
+            f"simplified the claim with {declared} while building it, which an assumption "
+            f"cannot undo, so the verdict would hold for {declared} only.  To prove it for "
+            f"{conditions}, build the claim with {symbol} declared so (Symbol("
+            f"{symbol.name!r}, {facts[0]}=True)); for {declared}, drop the assumption")
+    if all(getattr(symbol, f"is_{f}") is True for f in facts):
+        return symbol  # the declaration says so already (a string 'epsilon > 0')
     if isinstance(symbol, SampleSymbol) or type(symbol) is sp.Symbol:
         return type(symbol)(symbol.name, **merged)
     return type(symbol)(*symbol.__getnewargs_ex__()[0], **merged)
