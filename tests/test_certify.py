@@ -591,3 +591,16 @@ def test_a_reader_that_stops_reading_gets_no_traceback(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert done.stdout.startswith("OK    c0.json: confirmed") and done.stdout.count("\n") == 1
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("condition, empty", [
+    ("-a**2 + 2*a - 2 > 0", True),  # -(a - 1)**2 - 1: no real root, < 0 everywhere
+    ("a**2 - 2 > 0", False), ("a**2 - 2*a + 2 > 0", False), ("-a**2 + 2*a - 1 >= 0", False),
+    ("Mean(x**2)**2 - 2*Mean(x**2) + 2 < 0", True),
+])
+def test_a_domain_condition_of_one_sign_everywhere_is_vacuous(condition, empty):
+    data = _inequality("0", "a**2", "<=", terms=[_term("1", "1", "a")], samples=["x"],
+                       domain=[condition])
+    result = check_inequality(data)
+    assert (result.confirmed is None and "vacuous domain" in result.lines[0]) is empty, result
+    assert result.confirmed is (None if empty else True)

@@ -32,6 +32,8 @@ import ast
 from fractions import Fraction
 from typing import Any
 
+import flint
+
 from symbn.certify.checker import Result
 from symbn.certify.domain import NEG, NONNEG, NONPOS, POS, Signs, Vacuous, stated, unmet
 from symbn.certify.engine import Malformed, Refused, Undefined, names_in, parse, zero_modulo
@@ -242,6 +244,17 @@ class _Checker:
                   positive=sorted(self.positive))
         except Vacuous as why:
             raise _NotConfirmed(f"{why}: a vacuous domain") from None
+        try:
+            values, _, _ = exact_forms([t for t, _ in conditions], names, samples=self.samples,
+                                       positive=sorted(self.positive))
+        except (Malformed, Refused, Undefined):
+            return
+        for value, (tree, want) in zip(values, conditions):
+            sign = _constant_sign(value.num * value.den)
+            if sign is not None and sign not in want:
+                raise _NotConfirmed(f"the domain condition on {ast.unparse(tree)} holds for no "
+                                    "real value: it has one sign everywhere (no real root): "
+                                    "a vacuous domain")
 
     def _given(self) -> str:
         """The hypotheses the confirmation rests on: the positive symbols (declared so, or
@@ -348,6 +361,32 @@ class _Checker:
                 if a == b:
                     return True
         return False
+
+
+def _constant_sign(poly: Any) -> int | None:
+    """The sign of a polynomial in one variable with no real root (Sturm's count of its
+    distinct real roots is 0): the same at every real value, its constant term's; None for
+    any other polynomial."""
+    used = [i for i, d in enumerate(poly.degrees()) if d]
+    if len(used) != 1 or max(poly.degrees()) > MAX_POWER:
+        return None
+    p = flint.fmpq_poly([0] * (poly.degrees()[used[0]] + 1))
+    for exps, c in poly.terms():
+        p[exps[used[0]]] += c
+    chain = [p, p.derivative()]
+    while chain[-1].degree() > 0:
+        rest = -(chain[-2] % chain[-1])
+        if rest == 0:
+            break
+        chain.append(rest)
+
+    def changes(at_plus: bool) -> int:
+        signs = [q[q.degree()] * (1 if at_plus or q.degree() % 2 == 0 else -1) for q in chain]
+        signs = [v for v in signs if v != 0]
+        return sum(1 for u, v in zip(signs, signs[1:]) if (u > 0) != (v > 0))
+    if changes(False) - changes(True) != 0:
+        return None
+    return 1 if p[0] > 0 else -1
 
 
 def _is_one(tree: ast.expr) -> bool:
