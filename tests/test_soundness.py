@@ -627,3 +627,15 @@ def test_the_boundary_value_zero_of_a_signed_declaration_is_allowed_and_stated()
         "n = 0 (taking what SymPy simplified with its declaration n < 0 to hold at 0)",)
     # the wrong variant at the boundary is still refuted
     assert _verdict(Mean(standardize(x)**2), var, where={eps: 0}).status is Status.REFUTED
+
+
+@pytest.mark.parametrize("text", [
+    "a != 0 and b > 0", "a != 0 or b < 0", "not a != 0", "a != 0 != b", "0 < a < 1",
+    "a != 0, b", "a != 0  # b > 0", "a != 0; b < 0", "(a != 0) == False", "a == 0",
+    "Ne(a, 0)", "a <> 0",
+])
+def test_a_string_assumption_is_one_comparison(text):
+    with pytest.raises(AssumptionError, match="cannot read it as one condition"):
+        prove(sp.sign(a)**2 * sp.sqrt(b**2), b, assume=[text])
+    verdict = _verdict(sp.sign(a)**2 * sp.sqrt(b**2), b, assume=[" b > 0 "])
+    assert verdict.status is Status.REFUTED and verdict.assumptions == ("b > 0",)   # at a = 0

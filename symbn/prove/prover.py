@@ -28,6 +28,7 @@ matrices entry by entry.
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 import time
@@ -63,6 +64,10 @@ _SIGNS = {
 _RECHECKED = ("the counterexample was re-evaluated exactly at 60 digits from its recorded "
               "values, which satisfy every assumption",)
 _KEPT_FACTS = ("integer", "real", "positive", "negative", "nonnegative", "nonpositive", "nonzero")
+#: the comparisons a string assumption may make, as SymPy relations
+_COMPARISONS: dict[type[ast.cmpop], type[Relational]] = {
+    ast.Gt: sp.StrictGreaterThan, ast.Lt: sp.StrictLessThan, ast.GtE: sp.GreaterThan,
+    ast.LtE: sp.LessThan, ast.NotEq: sp.Unequality}
 #: the sign facts, as the operator a condition ``symbol op 0`` states them with
 _FACT_OPERATORS = {fact: op for fact, op in _SIGNS.values()}
 
@@ -234,16 +239,26 @@ def _sign_condition(relation: sp.Basic | str, symbols: set[sp.Symbol]) -> tuple[
 
 
 def _parsed_condition(text: str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind]:
-    """``"a > 0"`` read with the claim's symbols: (symbol, kind)."""
+    """``"a > 0"`` read with the claim's symbols: (symbol, kind).  The string must be one
+    comparison with one operator: Python would read ``"a != 0 and b > 0"`` as the first
+    operand of ``and``, and ``"a != 0 != b"`` as a chain."""
+    written = text.strip()
+    try:
+        tree = ast.parse(written, mode="eval").body
+    except SyntaxError:
+        tree = None
+    if not isinstance(tree, ast.Compare) or len(tree.ops) != 1 or "#" in written \
+            or type(tree.ops[0]) not in _COMPARISONS:
+        raise AssumptionError(f"assume=[{text!r}]: cannot read it as one condition: write one "
+                              "comparison per string, like 'gamma > 0' (and, or, not, chains "
+                              "and comments are not read; a value goes in where={'eps': 0})")
     # every name a plain symbol (not SymPy's zeta or N), so that it stays a relation;
     # then matched to the claim's symbol by name
-    local = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*", text)}
+    local = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*", written)}
     try:
-        if text.count("!=") == 1:  # Python's != compares structurally: read it as Ne
-            relation = sp.Ne(*(sp.parse_expr(part, local_dict=local)
-                               for part in text.split("!=")))
-        else:
-            relation = sp.parse_expr(text, local_dict=local)
+        sides = [sp.parse_expr(cast(str, ast.get_source_segment(written, side)),
+                               local_dict=local) for side in (tree.left, tree.comparators[0])]
+        relation = _COMPARISONS[type(tree.ops[0])](*sides, evaluate=False)
     except (sp.SympifyError, SyntaxError, TypeError, TokenError) as error:
         raise AssumptionError(f"assume=[{text!r}]: cannot read it as a condition "
                               f"({type(error).__name__}): write it like 'gamma > 0'") from None
