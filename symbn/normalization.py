@@ -51,13 +51,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
 from symbn.backends.compare import TOLERANCE, CheckRow, compare
 from symbn.bn.batchnorm import eps as _eps
 from symbn.bn.batchnorm import g as _g
 from symbn.bn.batchnorm import gradients
 from symbn.bn.batchnorm import x as _x
-from symbn.core import (N, SampleSymbol, centred_form, depends_on_sample, explicit_symbols,
+from symbn.core import (Mean, N, SampleSymbol, centred_form, depends_on_sample, explicit_symbols,
                         instantiate)
 from symbn.display import Displayable
 from symbn.identities.invariance import EFFECTS, MATRIX, SOURCE, TRANSFORMS, per_value
@@ -75,10 +76,21 @@ AXIS = {"batch": 0, "features": 1}
 #: a per-value effect -> the other one: the wrong variant of a cell invariant to it
 PER_VALUE = {"scale-each": "shift-each", "shift-each": "scale-each"}
 BACKENDS = ("torch", "jax")
+#: the frameworks' names, as the messages say them
+FRAMEWORK = {"torch": "PyTorch", "jax": "JAX"}
 
 
 class DeclarationError(ValueError):
     """A normalization declaration symbn cannot use: the message says what and how to fix it."""
+
+
+class UnprintableError(DeclarationError):
+    """The formula uses a function SymPy's printer for ``backend`` cannot print (named by
+    ``function``): that framework's check cannot run."""
+
+    def __init__(self, message: str, function: str, backend: str) -> None:
+        super().__init__(message)
+        self.function, self.backend = function, backend
 
 
 @dataclass(frozen=True, repr=False)  # str(), repr() and Jupyter's display: Displayable
@@ -297,6 +309,12 @@ class Normalization(Displayable):
                 continue
             try:
                 rows += self.check(backend).rows
+            except UnprintableError as error:  # not run, never a pass
+                rows.append(CheckRow(backend, case, "all outputs", "float64",
+                                     skipped=f"not run: cannot print {error.function} for "
+                                             f"{FRAMEWORK[backend]} (SymPy's "
+                                             f"{FRAMEWORK[backend]} printer has no "
+                                             f"{error.function})"))
             except Exception as error:  # noqa: BLE001 -- a failed check, not a crash
                 rows.append(CheckRow(backend, case, "all outputs", "float64",
                                      note=f"the check raised {type(error).__name__}: {error}"))
@@ -417,6 +435,46 @@ def _validate(n: Normalization) -> None:
     if others:
         raise DeclarationError(f"{n.name}: per-sample variables {sorted(map(str, others))} are "
                                "neither the input nor parameters; declare them in params")
+    _printable_by_numpy(n)
+
+
+def _unprintable(error: PrintMethodNotImplementedError) -> str:
+    """The name of what a SymPy printer could not print, from its message ("Unsupported by
+    <printer>: LambertW")."""
+    return str(error).splitlines()[0].rpartition(": ")[2]
+
+
+def _printable_by_numpy(n: Normalization) -> None:
+    """One clear error for a function SymPy's NumPy printer (the kernel's) cannot print, in
+    the formula or in its derivative (each function's own, as the chain rule brings it in:
+    LambertW' is printed with LambertW, loggamma' is polygamma), before anything is derived."""
+    from sympy.printing.numpy import NumPyPrinter
+
+    # the kernel prints a batch mean itself: what is inside it is what must print (each
+    # mean a placeholder symbol, so x - Mean(x) does not collapse to 0)
+    means = n.forward.atoms(Mean)
+    placeholders = {m: sp.Dummy() for m in means}
+    plain = [e.xreplace(placeholders) for e in (n.forward, *(m.args[0] for m in means))]
+    derivatives = []
+    for f in set().union(*(e.atoms(sp.Function) for e in plain)):
+        for i in range(1, len(f.args) + 1):
+            try:
+                derivative = f.fdiff(i)
+            except Exception:  # noqa: BLE001 -- no closed form: the derivation decides
+                continue
+            if not derivative.has(sp.Derivative):
+                derivatives.append(derivative)
+    printer = NumPyPrinter({"strict": True})
+    for expr, where in (*((e, "the formula") for e in plain),
+                        *((d, "its derivative") for d in derivatives)):
+        try:
+            printer.doprint(expr)
+        except PrintMethodNotImplementedError as error:
+            function = _unprintable(error)
+            raise DeclarationError(
+                f"{n.name}: {where} uses {function}, which symbn cannot print for NumPy (its "
+                f"kernel; SymPy's NumPy printer has no {function}): write the formula with "
+                "functions NumPy has (exp, log, sqrt, Abs, Min, Max, ...)") from None
 
 
 @functools.cache
@@ -434,7 +492,13 @@ def _derive(n: Normalization, held: bool) -> NormalizationDerivation:
 @functools.cache
 def _kernel(n: Normalization, held: bool) -> Kernel:
     name = n.name.replace("-", "_") + ("" if held else "_held_differentiated")
-    return compile_kernel(_derive(n, held).outputs, name)
+    try:
+        return compile_kernel(_derive(n, held).outputs, name)
+    except PrintMethodNotImplementedError as error:
+        function = _unprintable(error)
+        raise DeclarationError(f"{n.name}: its derivation uses {function}, which symbn cannot "
+                               f"print for NumPy (its kernel; SymPy's NumPy printer has no "
+                               f"{function})") from None
 
 
 # -- invariance ---------------------------------------------------------------------------
@@ -557,9 +621,16 @@ def _translated(n: Normalization, backend: str) -> tuple[Callable[..., Any], Cal
     held = list(n.held)
     # functools: SymPy's printers write Min and Max (a clip) with functools.reduce
     modules = [backend, {"functools": functools}]
-    y = sp.lambdify([*inputs, *held, N, _AXES], n.y, modules=modules, printer=printer)
-    definitions = sp.lambdify([*inputs, N, _AXES], [n.held[h] for h in held], modules=modules,
-                              printer=printer)
+    try:
+        y = sp.lambdify([*inputs, *held, N, _AXES], n.y, modules=modules, printer=printer)
+        definitions = sp.lambdify([*inputs, N, _AXES], [n.held[h] for h in held],
+                                  modules=modules, printer=printer)
+    except PrintMethodNotImplementedError as error:
+        function, other = _unprintable(error), FRAMEWORK[next(b for b in BACKENDS if b != backend)]
+        raise UnprintableError(f"{n.name}: cannot print {function} for {FRAMEWORK[backend]} "
+                               f"(SymPy's {FRAMEWORK[backend]} printer has no {function}), so "
+                               f"its autograd cannot be run on the formula; check against "
+                               f"{other}'s autograd instead", function, backend) from None
     return y, definitions
 
 

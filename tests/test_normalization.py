@@ -222,10 +222,16 @@ def test_the_row_prints_as_a_row_of_the_invariance_table():
     (lambda: Normalization(3, x - Mean(x)), "normalization name 3: give a string"),
     (lambda: Normalization("a b/c", x - Mean(x)), "normalization name 'a b/c'"),
     (lambda: Normalization("n", x, invariant_to=[["dataset re-scaling"]]), "invariant_to="),
+    (lambda: Normalization("n", gamma * sp.LambertW((x - Mean(x))**2 + 1), params=(gamma,)),
+     "n: the formula uses LambertW, which symbn cannot print for NumPy"),
+    # loggamma prints (math.lgamma), its derivative polygamma does not
+    (lambda: Normalization("n", sp.loggamma((x - Mean(x))**2 + 1)),
+     "n: its derivative uses polygamma, which symbn cannot print for NumPy"),
 ], ids=["axis", "parameter", "no-input", "statistic", "held", "undeclared-per-sample",
         "params-not-tuple", "held-list", "held-string", "y-string", "y-none", "y-list",
         "y-matrix", "y-relation", "y-zoo", "y-undefined-function", "over-list", "param-N",
-        "name-int", "name-path", "invariant-to-nested"])
+        "name-int", "name-path", "invariant-to-nested", "numpy-unprintable",
+        "numpy-unprintable-derivative"])
 def test_a_bad_declaration_gets_one_clear_error(declare, names):
     with pytest.raises(DeclarationError, match=names) as error:
         declare()
@@ -260,6 +266,38 @@ def test_a_cell_invariant_to_a_per_value_scale_gets_the_other_per_value_move_as_
     declared = dataclasses.replace(sgn, invariant_to=tuple(
         t for t, c in zip(TRANSFORMS, cells) if c.verdict.status is Status.PROVED))
     assert all(c.as_expected for c in declared.invariance(budget=60))
+
+
+SINC = Normalization("sinc-norm", gamma * sp.sinc(x - Mean(x)) + beta, params=(gamma, beta))
+
+
+@pytest.mark.integration
+def test_a_function_one_framework_cannot_print_is_a_declaration_error_and_a_not_run_row():
+    """SymPy prints sinc for NumPy and JAX, not for PyTorch: check("torch") says so (it
+    used to raise SymPy's PrintMethodNotImplementedError), and the report's PyTorch row is
+    "not run", never a pass, while JAX's rows run."""
+    with pytest.raises(DeclarationError, match=r"sinc-norm: cannot print sinc for PyTorch "
+                                               r"\(SymPy's PyTorch printer has no sinc\)"):
+        SINC.check("torch")
+    assert SINC.check("jax").passed
+    rows = SINC.check_rows()
+    torch_rows = [row for row in rows if row.backend == "torch"]
+    assert len(torch_rows) == 1 and not torch_rows[0].passed
+    assert torch_rows[0].skipped.startswith("not run: cannot print sinc for PyTorch")
+    jax_rows = [row for row in rows if row.backend == "jax"]
+    assert [row.quantity for row in jax_rows] == ["y", "dx", "dgamma", "dbeta"]
+    assert all(row.passed for row in jax_rows)
+
+
+def test_a_function_numpy_cannot_print_in_a_file_is_one_message_exit_2(tmp_path, capsys):
+    """symbn report FILE on LambertW: it used to be 'internal error:
+    PrintMethodNotImplementedError', exit 3."""
+    path = _write(tmp_path, DECLARE + 'weird = Normalization("weird", gamma * sp.LambertW((x - '
+                  'Mean(x))**2 + 1) + beta, params=(gamma, beta), invariant_to=())\n')
+    status, out, err = _run(capsys, "report", path)
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"error: {path}:5: weird: the formula uses LambertW, which symbn "
+                          "cannot print for NumPy"), err
 
 
 def test_an_unknown_backend_is_named():
