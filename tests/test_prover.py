@@ -125,3 +125,23 @@ def test_lists_and_tuples_are_matrices_and_mismatched_shapes_are_one_clear_error
         prove([x, gamma], [[x, gamma]])
     with pytest.raises(ValueError, match="lhs is a 2x1 matrix and rhs is a scalar"):
         prove([x, gamma], x)
+
+
+@pytest.mark.parametrize("lhs, rhs, shape", [
+    ([], [], "0x0"), ((), (), "0x0"), ([[]], [[]], "1x0"), (sp.zeros(0, 3), sp.zeros(0, 3), "0x3")])
+def test_an_empty_claim_is_one_clear_error(lhs, rhs, shape):
+    with pytest.raises(ValueError, match=f"^prove: the claim is an empty {shape} matrix, so "
+                       "there is nothing to prove"):
+        prove(lhs, rhs)
+    assert prove([x], [x]).status is Status.PROVED and prove([x], [gamma]).status is Status.REFUTED
+
+
+@pytest.mark.parametrize("rhs", [x, x + 1])
+def test_an_eq_of_matrices_sympy_decided_says_so(rhs):
+    decided = sp.Eq(sp.Matrix([x]), sp.Matrix([rhs]))    # SymPy compares matrices at once
+    assert decided in (sp.true, sp.false)
+    with pytest.raises(ValueError, match=r"evaluated to (True|False) by SymPy.*sp.Eq of two "
+                       r"matrices.*prove\(lhs, rhs\)"):
+        prove(decided)
+    expected = Status.PROVED if rhs == x else Status.REFUTED
+    assert prove(sp.Matrix([x]), sp.Matrix([rhs])).status is expected

@@ -384,9 +384,7 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
     Python bool such as ``expr1 == expr2``) is a TypeError saying how to state the claim.
     """
     lhs, rhs = _equation_sides(lhs, rhs)
-    evaluated = isinstance(lhs, BooleanAtom) and isinstance(rhs, int) and rhs == 0
-    if evaluated or isinstance(lhs, (sp.LessThan, sp.StrictLessThan, sp.GreaterThan,
-                                     sp.StrictGreaterThan)):  # evaluated: one clear error
+    if isinstance(lhs, (sp.LessThan, sp.StrictLessThan, sp.GreaterThan, sp.StrictGreaterThan)):
         from symbn.prove.inequality import prove_inequality  # it imports this module
 
         if not (isinstance(rhs, int) and rhs == 0):
@@ -397,6 +395,10 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
     deadline = start + _check_budget(budget)
     given = _side(lhs, "lhs"), _side(rhs, "rhs")
     check_shapes(*given, who="prove")
+    if isinstance(given[0], sp.MatrixBase) and 0 in given[0].shape:
+        raise ValueError(f"prove: the claim is an empty {given[0].rows}x{given[0].cols} "
+                         "matrix, so there is nothing to prove: give sides with at least "
+                         "one entry")
     (left, right), statements, defined = assume_and_define(given, where, assume)
     if isinstance(left, sp.MatrixBase) or isinstance(right, sp.MatrixBase):
         return _prove_matrix(sp.Matrix(left), sp.Matrix(right), statements, deadline, tries, seed,
@@ -413,6 +415,13 @@ def _equation_sides(lhs: Any, rhs: Any) -> tuple[Any, Any]:
             raise TypeError(f"prove: a claim is the Python bool {side}: Python compared the "
                             "expressions (== compares their forms) before prove saw them; "
                             "give the two sides, prove(lhs, rhs), or sp.Eq(lhs, rhs)")
+    if isinstance(lhs, BooleanAtom) and alone:
+        raise ValueError(
+            f"prove: the claim was evaluated to {lhs} by SymPy before prove saw it: sp.Eq of "
+            "two matrices compares them at once, and a relation whose sides' declarations "
+            "settle it is decided as it is built (Abs(a) >= 0).  Give an equation's two "
+            "sides, prove(lhs, rhs), and an inequality with unevaluated sides, "
+            "prove(sp.Le(lhs, rhs, evaluate=False))")
     if isinstance(lhs, sp.Eq) and alone:
         return lhs.lhs, lhs.rhs
     inequality = (sp.LessThan, sp.StrictLessThan, sp.GreaterThan, sp.StrictGreaterThan)
