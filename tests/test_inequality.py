@@ -365,3 +365,13 @@ def test_a_reciprocal_square_root_is_proved_with_its_root_as_a_factor_the_checke
     assert "square root" in reasons and "positive symbol" not in reasons, reasons
     assert prove(1 / sp.sqrt(c**2 + 1) >= 1, budget=BUDGET).status is Status.REFUTED
     assert prove(1 / sp.sqrt(c) >= 0, budget=BUDGET).domain == ("c > 0",)
+
+
+def test_the_checker_needs_the_domain_to_say_where_the_claim_is_defined():
+    certificate, domain = _certificate(sp.S.Zero, 1 / a**2, "<=")
+    assert domain == ["a != 0"]
+    data = {**certificate.to_json(), "claim": f"inverse-square: {certificate.to_json()['lhs']} "
+                                             f"<= {certificate.to_json()['rhs']}"}
+    assert check_inequality({**data, "domain": domain}).confirmed is True
+    dropped = check_inequality({**data, "domain": []})
+    assert dropped.confirmed is None and "where the claim is defined: a != 0" in dropped.lines[0]

@@ -35,7 +35,7 @@ from typing import Any
 import flint
 
 from symbn.certify.checker import Result
-from symbn.certify.domain import NEG, NONNEG, NONPOS, POS, Signs, Vacuous, stated, unmet
+from symbn.certify.domain import NEG, NONNEG, NONPOS, POS, Signs, Vacuous, needed, stated, unmet
 from symbn.certify.engine import Malformed, Refused, Undefined, names_in, parse, zero_modulo
 from symbn.certify.forms import exact_forms
 
@@ -191,6 +191,7 @@ class _Checker:
     def run(self) -> list[str]:
         self._claim_is_the_certificates()
         self._domain_not_vacuous()
+        self._claim_defined()
         for t in self.terms:
             if t["coefficient"] < 0:
                 raise _NotConfirmed(f"a term has the negative coefficient {t['coefficient']}")
@@ -255,6 +256,23 @@ class _Checker:
                 raise _NotConfirmed(f"the domain condition on {ast.unparse(tree)} holds for no "
                                     "real value: it has one sign everywhere (no real root): "
                                     "a vacuous domain")
+
+    def _claim_defined(self) -> None:
+        """The domain implies where the claim is defined (each divisor of lhs and rhs
+        nonzero, each root's argument >= 0): 0 <= 1/a**2 needs a != 0 stated."""
+        conditions = needed(self.lhs) + needed(self.rhs)
+        if not conditions:
+            return
+        names = sorted(set(self.names()).union(*(names_in(t) for t, _ in conditions)))
+        try:
+            missing = unmet(conditions, stated(self.domain), names=names,
+                            signs=Signs({name: POS for name in self.positive}, {}),
+                            samples=self.samples, positive=sorted(self.positive))
+        except Vacuous as why:
+            raise _NotConfirmed(f"{why}: a vacuous domain") from None
+        if missing:
+            raise _NotConfirmed("the domain does not imply where the claim is defined: "
+                                + "; ".join(sorted(set(missing)))[:400])
 
     def _given(self) -> str:
         """The hypotheses the confirmation rests on: the positive symbols (declared so, or
