@@ -375,3 +375,13 @@ def test_the_checker_needs_the_domain_to_say_where_the_claim_is_defined():
     assert check_inequality({**data, "domain": domain}).confirmed is True
     dropped = check_inequality({**data, "domain": []})
     assert dropped.confirmed is None and "where the claim is defined: a != 0" in dropped.lines[0]
+
+
+def test_without_the_solver_the_reason_says_how_to_install_it(monkeypatch):
+    from symbn.prove import inequality
+
+    monkeypatch.setitem(sys.modules, "clarabel", None)  # as if the sos extra were missing
+    counterexample, certificate, _, why = inequality._decide(
+        Mean(g * xhat) ** 2, Mean(g**2) * Mean(xhat**2), "<=", 4, 0)
+    assert counterexample is None and certificate is None
+    assert why == "the semidefinite solver is not installed (clarabel): pip install 'symbn[sos]'"

@@ -769,6 +769,8 @@ def _decide(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int,
         return counterexample, None, (), ""
     try:
         certificate, domain, why = certify(lhs, rhs, relation, defined)
+    except sos.SolverMissing as missing:
+        certificate, domain, why = None, (), str(missing)
     except Exception as error:  # noqa: BLE001 -- a claim never raises; say what failed
         certificate, domain, why = None, (), f"the certificate search failed: {error!r}"
     return None, certificate, domain, why

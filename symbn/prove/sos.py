@@ -162,6 +162,10 @@ def _determined(problem: Problem, entries: list[int]) -> flint.fmpq_mat | None:
     return q if all(residual[r, 0] == 0 for r in range(residual.nrows())) else None
 
 
+class SolverMissing(ImportError):
+    """The optional solver (extra ``sos``) is not installed; the message says how to add it."""
+
+
 def _numeric(problem: Problem, entries: list[int]) -> dict[tuple[int, int, int], float] | None:
     """The SDP's Gram entries by (block, i, j), both orders; None when it finds none.
 
@@ -171,8 +175,12 @@ def _numeric(problem: Problem, entries: list[int]) -> dict[tuple[int, int, int],
     to the PSD cone, and the coefficient equations are a zero cone; no objective, so the
     interior-point method ends near the centre of the feasible set, which rounds well.
     """
-    import clarabel  # the solver is an optional extra: loaded only for a search
-    from scipy import sparse
+    try:  # the solver is an optional extra: loaded only for a search
+        import clarabel
+        from scipy import sparse
+    except ImportError as missing:
+        raise SolverMissing(f"the semidefinite solver is not installed ({missing.name}): "
+                            "pip install 'symbn[sos]'") from None
 
     offsets, size = [], 0
     for block in problem.blocks:
