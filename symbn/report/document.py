@@ -173,15 +173,20 @@ def matrix_sections(results: list[CheckedIdentity]) -> list[Section]:
     """Identities that are cells of a table (the invariance matrix), as that table."""
     sections = []
     for name, table in data.matrices_data(results).items():
+        notes: dict[str, None] = {}  # an assumption's explanation, once below the table
+
         def cell(row: str, column: str) -> str:
             f = table["cells"][row].get(column)
             if f is None:
                 return ""
-            text = f["status"] + (f" ({', '.join(f['assumptions'])})" if f["assumptions"] else "")
+            short = [a.split(" (", 1)[0] for a in f["assumptions"]]
+            notes.update((a, None) for a in f["assumptions"] if " (" in a)
+            text = f["status"] + (f" ({', '.join(short)})" if short else "")
             return text if f["as_expected"] else text + " UNEXPECTED"
         rows = tuple((row, *(cell(row, c) for c in table["columns"])) for row in table["rows"])
-        sections.append(Section(f"The {name} matrix", (Table(("", *table["columns"]), rows),),
-                                data=table))
+        blocks: list[Block] = [Table(("", *table["columns"]), rows)]
+        blocks += [Paragraph(f"Assuming {note}.") for note in notes]
+        sections.append(Section(f"The {name} matrix", tuple(blocks), data=table))
     return sections
 
 
