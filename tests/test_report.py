@@ -64,7 +64,7 @@ def _facts(result):
     v = result.verdict
     control = result.controls[0].verdict
     m, explicit = result.explicit[0]
-    return [f"PROVED where {DOMAIN} by {v.method} (1.23 s, cached), as expected",
+    return [f"PROVED where {DOMAIN}, by {v.method} (1.23 s, cached), as expected",
             f"evidence: {EVIDENCE}", f"tried: {ATTEMPT}",
             "counterexample: " + control.counterexample.describe(),
             f"{control.status} by {control.method}", result.identity.statement,

@@ -83,7 +83,7 @@ def verdict_lines(v: dict[str, Any], expected: str | None) -> tuple[str, ...]:
     when = f"{v['seconds']:.2f} s" + (", cached" if v["cached"] else "")
     mark = "" if expected is None else ", as expected" if v["status"] == expected else \
         f", UNEXPECTED, expected {expected}"
-    lines = [f"{status} by {v['method']} ({when}){mark}"]
+    lines = [f"{status}{',' if v['domain'] else ''} by {v['method']} ({when}){mark}"]
     if v["assumptions"]:
         lines.append("assuming " + ", ".join(v["assumptions"]))
     lines += ["evidence: " + e for e in v["evidence"]]
