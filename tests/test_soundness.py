@@ -611,6 +611,19 @@ def test_a_where_value_must_satisfy_the_declaration(claim, where, message):
         prove(*claim, where=where, budget=BUDGET)
 
 
+@pytest.mark.parametrize("claim, where, message", [
+    # Mean(d*x) was built as d*Mean(x): d = x would claim Mean(x**2) = x*Mean(x)
+    ((Mean(sp.Symbol("d", real=True) * x), x * Mean(x)), {"d": x}, "d is one value per batch"),
+    # applied at once, {a: b, b: 1} gives b = b, not a = b = 1: the statement would lie
+    ((a, b), {a: b, b: 1}, "the value names b, which where= also sets"),
+    ((2 * a, a + a**2), {a: a**2}, "the value names a, which where= also sets"),
+    ((1 / sp.Symbol("w"), 0), {"w": sp.oo}, "a value must be finite"),
+])
+def test_a_where_value_the_substitution_cannot_honour_is_an_error(claim, where, message):
+    with pytest.raises(AssumptionError, match=message):
+        prove(*claim, where=where, budget=60)
+
+
 def test_a_where_value_that_satisfies_the_declaration_is_applied():
     verdict = _verdict(sp.sqrt(p**2), p, where={p: a**2 + 1})
     assert verdict.status is Status.PROVED and verdict.assumptions == ("p = a**2 + 1",)

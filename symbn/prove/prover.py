@@ -42,7 +42,7 @@ from sympy.logic.boolalg import BooleanAtom
 
 from sympy.parsing.sympy_parser import TokenError
 
-from symbn.core import N, SampleSymbol, instantiate, instantiate_all
+from symbn.core import N, SampleSymbol, depends_on_sample, instantiate, instantiate_all
 from symbn.core.explicit import ExplicitSymbol
 from symbn.prove.budget import run_with_budget
 from symbn.prove.certificate import Certificate, second_check
@@ -137,6 +137,7 @@ def _assumptions(exprs: Iterable[Side], where: Where | None,
             raise AssumptionError(f"where={{{key!r}: {value!r}}}: the value is not an expression "
                                   f"SymPy understands ({error})") from None
         statements.append(_where_statement(symbol, substitutions[symbol], key))
+    _check_where_values(substitutions)
     relations: dict[sp.Symbol, list[_Kind]] = {}
     for relation in assume:
         symbol, kind = _sign_condition(relation, symbols)
@@ -297,6 +298,28 @@ def _declaration(symbol: sp.Symbol) -> str:
     """``symbol``'s declaration as conditions: "epsilon > 0", "n integer and n >= 0"."""
     return " and ".join(f"{symbol} {_FACT_OPERATORS[f]} 0" if f in _FACT_OPERATORS
                         else f"{symbol} {f}" for f in _declared_facts(symbol))
+
+
+def _check_where_values(substitutions: dict[sp.Symbol, sp.Basic]) -> None:
+    """An :class:`AssumptionError` for a where= value the substitution cannot honour: one
+    that names a symbol where= also sets (applied at once, {a: b, b: 1} would not mean
+    a = b = 1), an infinite one, or one that varies per sample for a symbol that is one
+    value per batch (Mean(d*x) was built as d*Mean(x); d = x cannot undo that)."""
+    for symbol, value in substitutions.items():
+        chained = sorted(str(s) for s in value.free_symbols if s in substitutions)
+        if chained:
+            raise AssumptionError(
+                f"where={{{symbol}: {value}}}: the value names {', '.join(chained)}, which "
+                "where= also sets; substitutions apply at once, so give each value without "
+                "the others' symbols (e.g. {a: 1, b: 1} for a = b = 1)")
+        if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            raise AssumptionError(f"where={{{symbol}: {value}}}: a value must be finite; "
+                                  "state a limit as a claim of its own")
+        if not isinstance(symbol, SampleSymbol) and depends_on_sample(value):
+            raise AssumptionError(
+                f"where={{{symbol}: {value}}}: {symbol} is one value per batch (a Mean "
+                "takes it out as a constant while the claim is built), and the value varies "
+                "per sample; build the claim with the per-sample expression in place")
 
 
 def _where_statement(symbol: sp.Symbol, value: sp.Basic, key: object) -> str:
