@@ -321,6 +321,10 @@ class Normalization(Displayable):
         return rows
 
 
+#: the sign and number facts a held symbol's declaration may state, each of which its
+#: definition must have too (SymPy simplifies y with them)
+_HELD_FACTS = ("real", "positive", "nonnegative", "negative", "nonpositive", "nonzero",
+               "integer")
 #: a name: it names the kernel, the invariance cells (``<name>:<column>``) and their files
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 _SYMBOLS = "from symbn import x, gamma, beta, eps, Mean"
@@ -423,6 +427,18 @@ def _validate(n: Normalization) -> None:
                                    "varies from sample to sample; a held quantity is a batch "
                                    f"statistic (every per-sample variable inside a Mean, e.g. "
                                    f"Mean({n.x}**2)), since y treats {h} as one value per batch")
+        # SymPy simplified y with h's declared facts (Abs(r) -> r for r > 0): a definition
+        # that does not have them makes the stored y another formula than the one written
+        declared = [fact for fact in _HELD_FACTS if getattr(h, f"is_{fact}")]
+        unmet = [fact for fact in declared if getattr(definition, f"is_{fact}") is not True]
+        if unmet:
+            kept = ", ".join(f"{fact}=True" for fact in declared if fact not in unmet)
+            raise DeclarationError(
+                f"{n.name}: held {h} is declared {', '.join(unmet)}, but its definition "
+                f"{definition} is not known to be (SymPy may already have simplified y with "
+                f"{h}'s facts, e.g. Abs({h}) -> {h}); declare {h} without them, "
+                f"sp.Symbol({str(h)!r}{', ' + kept if kept else ''}), or give a definition "
+                "that has them")
     if _g in forward.atoms(SampleSymbol):
         raise DeclarationError(f"{n.name}: {_g} is the upstream gradient; name the formula's "
                                "variables otherwise")

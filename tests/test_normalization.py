@@ -249,6 +249,33 @@ def test_a_held_quantity_that_varies_per_sample_is_refused():
         == x - Mean(x**2) * Mean(x)
 
 
+@pytest.mark.parametrize("facts, definition, unmet", [
+    ({"positive": True}, Mean(x), "positive, nonnegative, nonzero"),
+    ({"nonnegative": True}, Mean(x), "nonnegative"),
+    ({"negative": True}, Mean(x**2), "negative, nonpositive, nonzero"),
+    ({"nonzero": True}, Mean(x), "nonzero"),
+    ({"integer": True}, Mean(x**2), "integer"),
+], ids=["positive", "nonnegative", "negative", "nonzero", "integer"])
+def test_a_held_definition_must_have_its_symbols_declared_facts(facts, definition, unmet):
+    # SymPy drops Abs(h) for a positive h as y is built: a definition that is not positive
+    # would be stored (and checked) as another formula than the one written
+    h = sp.Symbol("h", **facts)
+    with pytest.raises(DeclarationError, match=rf"held h is declared {unmet}, but its "
+                       rf"definition {re.escape(str(definition))} is not known to be.*declare h "
+                       "without them") as error:
+        Normalization("held-facts", gamma * x * sp.Abs(h) + beta, params=(gamma, beta),
+                      held={h: definition})
+    assert str(error.value).count("\n") == 0
+
+
+def test_a_held_definition_with_its_symbols_facts_is_accepted():
+    h = sp.Symbol("h", positive=True)
+    n = Normalization("held-pos", gamma * x * sp.Abs(h) + beta, params=(gamma, beta),
+                      held={h: sp.sqrt(batch_var(x) + eps)})
+    assert n.forward == gamma * x * sp.sqrt(batch_var(x) + eps) + beta
+    assert n.check("torch").passed
+
+
 def test_a_cell_invariant_to_a_per_value_scale_gets_the_other_per_value_move_as_its_control():
     # sign(x) is invariant to every positive scale, common or per value: each such cell's
     # wrong variant is the per-value shift (it used to be the nonexistent 'scale-each-each')
