@@ -385,3 +385,15 @@ def test_without_the_solver_the_reason_says_how_to_install_it(monkeypatch):
         Mean(g * xhat) ** 2, Mean(g**2) * Mean(xhat**2), "<=", 4, 0)
     assert counterexample is None and certificate is None
     assert why == "the semidefinite solver is not installed (clarabel): pip install 'symbn[sos]'"
+
+
+def test_the_checker_refuses_nested_powers_and_names_the_domain_it_confirmed_on():
+    certificate, domain = _certificate(Mean(g * xhat) ** 2, Mean(g**2) * Mean(xhat**2), "<=")
+    data = {**certificate.to_json(), "domain": domain}
+    data["claim"] = f"cs: {data['lhs']} <= {data['rhs']}"
+    confirmed = check_inequality(data)
+    assert confirmed.confirmed is True and "; where Mean(g**2) > 0" in confirmed.lines[-1]
+    nested = {**data, "rhs": f"(({data['rhs']})**32)**64"}
+    nested["claim"] = f"cs: {nested['lhs']} <= {nested['rhs']}"
+    with pytest.raises(Malformed, match="nested powers whose product is 4096"):
+        check_inequality(nested)

@@ -91,7 +91,20 @@ def _bounded(text: str, what: str) -> ast.expr:
                 for c in ast.walk(node.right)):
             raise Malformed(f"{what} has the power {ast.unparse(node.right)[:40]} "
                             f"(at most {MAX_POWER})")
+    power = _nested_power(tree)
+    if power > MAX_POWER:  # nested powers multiply: ((a + 1)**32)**64 is (a + 1)**2048
+        raise Malformed(f"{what} raises to nested powers whose product is {power} (at most "
+                        f"{MAX_POWER})")
     return tree
+
+
+def _nested_power(node: ast.AST) -> int:
+    """The largest product of the constant exponents nested along one path of ``node``."""
+    inner = max((_nested_power(child) for child in ast.iter_child_nodes(node)), default=1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) \
+            and isinstance(node.right, ast.Constant) and isinstance(node.right.value, int):
+        return max(inner, _nested_power(node.left) * abs(node.right.value))
+    return inner
 
 
 def _items(data: dict, key: str) -> list:
@@ -276,11 +289,14 @@ class _Checker:
 
     def _given(self) -> str:
         """The hypotheses the confirmation rests on: the positive symbols (declared so, or
-        assumed) and the sample variables (any other name is one constant for the whole
-        batch), shown so that a reader sees what was taken as given."""
+        assumed), the sample variables (any other name is one constant for the whole
+        batch) and the domain, shown so that a reader sees what was taken as given (a
+        domain no value satisfies, which the checker cannot always see, makes 1 <= 0
+        "hold")."""
         positive = ", ".join(f"{n} > 0" for n in sorted(self.positive)) or "no positive symbols"
+        where = " and ".join(self.domain) or "everywhere (no domain)"
         return (f"; given {positive}; sample variables: "
-                f"{', '.join(sorted(self.samples)) or 'none'}")
+                f"{', '.join(sorted(self.samples)) or 'none'}; where {where}")
 
     # -- signs ------------------------------------------------------------------------
 
