@@ -460,6 +460,9 @@ def _unprintable(error: PrintMethodNotImplementedError) -> str:
     return str(error).splitlines()[0].rpartition(": ")[2]
 
 
+_NUMPY_FUNCTIONS = "write the formula with functions NumPy has (exp, log, sqrt, Abs, Min, Max, ...)"
+
+
 def _printable_by_numpy(n: Normalization) -> None:
     """One clear error for a function SymPy's NumPy printer (the kernel's) cannot print, in
     the formula or in its derivative (each function's own, as the chain rule brings it in:
@@ -480,17 +483,26 @@ def _printable_by_numpy(n: Normalization) -> None:
                 continue
             if not derivative.has(sp.Derivative):
                 derivatives.append(derivative)
-    printer = NumPyPrinter({"strict": True})
     for expr, where in (*((e, "the formula") for e in plain),
                         *((d, "its derivative") for d in derivatives)):
+        printer = NumPyPrinter({"strict": True})
         try:
             printer.doprint(expr)
         except PrintMethodNotImplementedError as error:
             function = _unprintable(error)
             raise DeclarationError(
                 f"{n.name}: {where} uses {function}, which symbn cannot print for NumPy (its "
-                f"kernel; SymPy's NumPy printer has no {function}): write the formula with "
-                "functions NumPy has (exp, log, sqrt, Abs, Min, Max, ...)") from None
+                f"kernel; SymPy's NumPy printer has no {function}): {_NUMPY_FUNCTIONS}") from None
+        # NumPy lacks some functions (erf, gamma): the printer writes Python's math.erf,
+        # which takes one number, not the kernel's arrays
+        if printer.module_imports.get("math"):
+            scalar = sorted({type(f).__name__ for f in expr.atoms(sp.Function)
+                             if NumPyPrinter().doprint(f).startswith("math.")})
+            python = ", ".join(f"math.{name}" for name in sorted(printer.module_imports["math"]))
+            raise DeclarationError(
+                f"{n.name}: {where} uses {', '.join(scalar)}, which SymPy's NumPy printer "
+                f"writes with Python's math module ({python}): one number at a time, so symbn's "
+                f"NumPy kernel cannot apply it to arrays; {_NUMPY_FUNCTIONS}")
 
 
 @functools.cache

@@ -224,14 +224,21 @@ def test_the_row_prints_as_a_row_of_the_invariance_table():
     (lambda: Normalization("n", x, invariant_to=[["dataset re-scaling"]]), "invariant_to="),
     (lambda: Normalization("n", gamma * sp.LambertW((x - Mean(x))**2 + 1), params=(gamma,)),
      "n: the formula uses LambertW, which symbn cannot print for NumPy"),
-    # loggamma prints (math.lgamma), its derivative polygamma does not
+    # Heaviside prints (numpy.select), its derivative DiracDelta does not
+    (lambda: Normalization("n", sp.Heaviside(x - Mean(x)) * x),
+     "n: its derivative uses DiracDelta, which symbn cannot print for NumPy"),
+    # NumPy has no erf: SymPy prints math.erf, which takes one number, not an array (the
+    # kernel raised NameError: name 'math' is not defined)
+    (lambda: Normalization("n", gamma * sp.erf(x - Mean(x)) + beta, params=(gamma, beta)),
+     r"n: the formula uses erf, which SymPy's NumPy printer writes with Python's math module "
+     r"\(math.erf\): one number at a time, so symbn's NumPy kernel cannot apply it to arrays"),
     (lambda: Normalization("n", sp.loggamma((x - Mean(x))**2 + 1)),
-     "n: its derivative uses polygamma, which symbn cannot print for NumPy"),
+     r"n: the formula uses loggamma, .*\(math.lgamma\)"),
 ], ids=["axis", "parameter", "no-input", "statistic", "held", "undeclared-per-sample",
         "params-not-tuple", "held-list", "held-string", "y-string", "y-none", "y-list",
         "y-matrix", "y-relation", "y-zoo", "y-undefined-function", "over-list", "param-N",
         "name-int", "name-path", "invariant-to-nested", "numpy-unprintable",
-        "numpy-unprintable-derivative"])
+        "numpy-unprintable-derivative", "numpy-scalar-only-erf", "numpy-scalar-only-loggamma"])
 def test_a_bad_declaration_gets_one_clear_error(declare, names):
     with pytest.raises(DeclarationError, match=names) as error:
         declare()
