@@ -96,6 +96,27 @@ def test_biased_running_var_and_eval_batch_stats_are_wrong_with_both_mistakes_na
     assert failed == {("running", "running var"), ("eval", "y")}  # train mode is right
 
 
+def test_running_statistics_are_checked_in_every_dtype_train_mode_ran_in():
+    # float64 alone called a module that updates with the biased variance in float32 correct
+    report = verify_module(torch_modules.BiasedRunningFloat32)
+    assert not report.ok and keys(report) == {"running-var-biased"}
+    assert report.problems[0].cases == ("NCHW float32",)
+    running = {(c.dtype, c.output, c.passed) for c in report.checks if c.mode == "running"}
+    assert running == {("float64", "running mean", True), ("float64", "running var", True),
+                       ("float32", "running mean", True), ("float32", "running var", False)}
+    text = "\n".join(report.checked)
+    assert "training steps on NCHW, float32" in text and "running statistics on NCHW, float32" \
+        in text
+    for half in ("float16", "bfloat16"):  # train mode ran in them: said not checked
+        assert any(line.startswith(f"running statistics and eval mode in {half}: not checked")
+                   for line in report.not_checked)
+    good = verify_module(torch_modules.BatchNorm2d, dtypes=("float64", "float32"))
+    assert good.ok, good.problems
+    assert {(c.dtype, c.mode) for c in good.checks if c.mode in ("running", "eval")} == {
+        (d, m) for d in ("float64", "float32") for m in ("running", "eval")}
+    assert not any("running" in line for line in good.not_checked)
+
+
 def test_keras_momentum_in_a_pytorch_module_is_named():
     report = verify_module(torch_modules.KerasMomentum)
     assert not report.ok and keys(report) == {"momentum-keras-way"}

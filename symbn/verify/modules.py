@@ -11,8 +11,9 @@ reason):
    or ``jax.jvp`` of ``jax.grad``, against the derived one
    (:func:`symbn.verify.second_order.family_hvp`); a backward that cannot be differentiated
    again (``once_differentiable``) is said so in ``not_checked``;
-3. for a BN module, on every layout train mode ran on (a module may take another path for
-   another rank): several training steps on different batches, then eval mode -- the
+3. for a BN module, on every layout and in float64 and float32 when train mode ran in them
+   (a module may take another path for another rank or dtype; float16 and bfloat16 are
+   named as not checked): several training steps on different batches, then eval mode -- the
    running mean and variance and the eval-mode output against a named convention
    (:mod:`symbn.verify.running`), the convention's real layer run on the same batches.
 
@@ -40,7 +41,7 @@ from symbn.verify.frameworks import (NO_MOMENTUM, CallError, SecondOrderUnavaila
 from symbn.verify.kinds import DEFAULT_EPS, GROUPS, KINDS
 from symbn.verify.layouts import Layout, LayoutError, from_canonical, layouts_for, to_canonical
 from symbn.verify.model import Observation, OutputCheck, VerifyReport
-from symbn.verify.precision import centring_ratio, tolerance
+from symbn.verify.precision import centring_ratio, round_to, tolerance
 from symbn.verify.reference import reference_outputs, statistics_view
 from symbn.verify.runner import VerifyError, _reduction_size, parse_target
 from symbn.verify.worker import INSIDE_WORKER
@@ -450,13 +451,25 @@ def _new_weight(conv: Convention, chosen: dict, where: str,
 
 def _running_checks(target, kind, layouts, conv: Convention, report, steps,
                     progress=_no_progress):
-    """Training steps, then eval mode, on every layout train mode ran on: a module may take
-    another path for another rank (eval mode on (N, C) only), so no layout is left out; each
-    layout gets a fresh instance."""
+    """Training steps, then eval mode, on every layout and in every dtype train mode ran on:
+    a module may take another path for another rank (eval mode on (N, C) only) or dtype (the
+    biased variance for float32 input only), so none is left out; each gets a fresh
+    instance.  Half precision is named as not checked (its tolerance, C u sqrt(n) per update,
+    can exceed the difference a known mistake makes: the biased variance is n/(n-1) off)."""
     ran: dict[str, list[str]] = {}  # a checked line without its layouts -> the layouts
     confirmed: list[tuple[str, str, float]] = []  # (oracle layer, precision, max rel)
     for layout in layouts:
-        _running_on(target, kind, layout, conv, report, steps, progress, ran, confirmed)
+        trained = dict.fromkeys(c.dtype for c in report.checks
+                                if c.mode == "train" and c.layout == layout.name)
+        for dtype in trained:
+            if dtype in RUNNING_DTYPES:
+                _running_on(target, kind, layout, conv, report, steps, progress, ran,
+                            confirmed, dtype)
+            else:
+                report.note_not_checked(
+                    f"running statistics and eval mode in {dtype}: not checked (symbn checks "
+                    f"them in {' and '.join(RUNNING_DTYPES)} only: an update that differs "
+                    f"for {dtype} input alone would not be found)")
     for line, names in ran.items():
         report.note_checked(line.replace(LAYOUTS, ", ".join(names)))
     if confirmed:
@@ -466,30 +479,32 @@ def _running_checks(target, kind, layouts, conv: Convention, report, steps,
                             f"batches (max rel {_fmt(worst)}{precision})")
 
 
+#: the dtypes the running statistics and eval mode are checked in, when train mode ran in them
+RUNNING_DTYPES = ("float64", "float32")
 #: stands for the layouts in a checked line until every layout has run
 LAYOUTS = "\x00"
 
 
 def _running_on(target, kind, layout, conv: Convention, report, steps, progress, ran,
-                confirmed) -> None:
+                confirmed, dtype) -> None:
     case = _cases(target, kind, layout)[0]
-    a = case.inputs(kind, layout, "float64")
+    a = case.inputs(kind, layout, dtype)
     gamma, beta = _params(kind, a)
     chosen, where = target.chosen()
     given_eps = chosen.get("eps")
     try:
-        inst = target.instance(a["x"], gamma, beta, eps=None, dtype="float64", groups=None,
+        inst = target.instance(a["x"], gamma, beta, eps=None, dtype=dtype, groups=None,
                                seed=case.seed)
     except Exception as error:  # noqa: BLE001 -- the user's constructor, reported
         report.problem(f"constructing with its defaults raised {type(error).__name__}: {error}",
-                       layout.name, key="constructing raised")
+                       _where(layout, dtype), key="constructing raised")
         return
     new_weight, momentum_text, assumed = _new_weight(conv, chosen, where, inst.momentum)
     if inst.plain_stats:
         report.problem(f"{' and '.join(inst.plain_stats)}: plain tensor attributes, not "
                        "registered buffers: module.to(), .double() and .cuda() leave them as "
                        "they were and state_dict() does not save them (register them with "
-                       "self.register_buffer(name, tensor)); symbn converted them to float64 "
+                       f"self.register_buffer(name, tensor)); symbn converted them to {dtype} "
                        "itself to check the update", key="plain-tensor-stats")
     eps = given_eps if given_eps is not None else conv.eps
     if given_eps is None and inst.eps is not None and inst.eps != conv.eps:
@@ -504,7 +519,11 @@ def _running_on(target, kind, layout, conv: Convention, report, steps, progress,
             if not np.all(value == start):
                 report.problem(f"running {output} starts at {value}, not {start:g} as in the "
                                f"{conv.name} convention", key=f"running-{output}-init")
-    batches = running.training_batches(a["x"].shape, layout.feature_axis, steps)
+    # rounded to the dtype: the derivation runs in float64 on exactly the values the module sees
+    batches = [round_to(b, dtype) for b in
+               running.training_batches(a["x"].shape, layout.feature_axis, steps)]
+    tol = running.running_tolerance(a["x"].size // a["x"].shape[layout.feature_axis], steps,
+                                    dtype)
     x_eval = batches.pop()
     effective_gamma = gamma if inst.gamma is not None else np.ones_like(gamma)
     effective_beta = beta if inst.beta is not None else np.zeros_like(beta)
@@ -515,28 +534,28 @@ def _running_on(target, kind, layout, conv: Convention, report, steps, progress,
                                        gamma=effective_gamma, beta=effective_beta,
                                        own_eps=inst.eps,
                                        progress=lambda phase, calls: progress(phase, calls,
-                                                                              report))
+                                                                              report),
+                                       fit=running.FIT if dtype == "float64" else tol)
     except oracles.OracleUnavailable as error:
-        report.note_not_checked(f"running statistics and eval mode on {layout.name}: not run "
-                                f"({error})")
+        report.note_not_checked(f"running statistics and eval mode on {layout.name}, {dtype}: "
+                                f"not run ({error})")
         return
     except Exception as error:  # noqa: BLE001 -- the user's code, reported
         report.problem(f"training steps or eval mode raised {type(error).__name__}: {error}",
-                       layout.name, key="running raised")
+                       f"{layout.name} {dtype}", key="running raised")
         return
     label = f"{steps} steps of {'x'.join(map(str, a['x'].shape))}, then eval"
-    tol = running.running_tolerance(a["x"].size // a["x"].shape[layout.feature_axis], steps)
     for output, mode in (("running mean", "running"), ("running var", "running"),
                          ("eval y", "eval")):
         if output not in result.observed:
             continue
         max_abs, max_rel, passed, _ = compare(result.observed[output], result.expected[output],
                                               tol)
-        report.checks.append(OutputCheck(label, layout.name, "float64", mode,
+        report.checks.append(OutputCheck(label, layout.name, dtype, mode,
                                          "y" if mode == "eval" else output, max_abs, max_rel,
                                          tol, passed))
     for mistake, description in result.mistakes:
-        report.problem(f"{mistake}: {description}", layout.name, key=mistake)
+        report.problem(f"{mistake}: {description}", _where(layout, dtype), key=mistake)
     hint = ""
     if assumed:
         takes = target.takes_momentum()
@@ -547,16 +566,16 @@ def _running_on(target, kind, layout, conv: Convention, report, steps, progress,
         report.problem(f"{output} differs from the {conv.name} convention (max rel {rel:.2g}) "
                        "and from every known running-statistics mistake"
                        + (hint if output.startswith("running") else ""),
-                       layout.name, key=f"{output} differs")
+                       _where(layout, dtype), key=f"{output} differs")
     unbiased = "unbiased n/(n-1)" if conv.unbiased_running_var else "biased"
     if "running mean" in result.observed:
         ran.setdefault(f"running statistics: running mean and variance after {steps} "
-                       f"training steps on {LAYOUTS}, {conv.name} convention: "
+                       f"training steps on {LAYOUTS}, {dtype}, {conv.name} convention: "
                        f"{momentum_text}, eps {eps:g}, {unbiased} running variance",
                        []).append(layout.name)
     else:
         report.note_not_checked(f"running statistics: not compared ({target.name} keeps none)")
-    ran.setdefault(f"eval mode: y with the running statistics on {LAYOUTS}, float64",
+    ran.setdefault(f"eval mode: y with the running statistics on {LAYOUTS}, {dtype}",
                    []).append(layout.name)
     oracle = result.oracle
     oracle_tol = (tolerance(oracle.dtype, a["x"].size, 0.0) * (steps + 1) * 10
@@ -564,11 +583,16 @@ def _running_on(target, kind, layout, conv: Convention, report, steps, progress,
     if not result.oracle_error <= oracle_tol:
         report.problem(f"symbn's {conv.name} convention disagrees with {oracle.layer} on the "
                        f"same batches (max rel {result.oracle_error:.2g}): the expected running "
-                       "statistics cannot be trusted", layout.name, key="oracle")
+                       "statistics cannot be trusted", _where(layout, dtype), key="oracle")
     else:
         precision = "" if oracle.dtype == "float64" else f", {oracle.dtype}: the layer " \
                     f"computes in {oracle.dtype}"
         confirmed.append((oracle.layer, precision, result.oracle_error))
+
+
+def _where(layout, dtype: str) -> str:
+    """A problem's case: the layout, and the dtype when it is not float64 (the default)."""
+    return layout.name if dtype == "float64" else f"{layout.name} {dtype}"
 
 
 def _fmt(value: float) -> str:

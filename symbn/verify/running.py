@@ -132,13 +132,15 @@ def training_batches(shape, feature_axis, steps=STEPS, seed=11):
 
 def check_running(instance, convention: Convention, *, new_weight: float | None, eps: float,
                   batches, x_eval, feature_axis: int, gamma, beta,
-                  own_eps: float | None = None, progress=None) -> RunningResult:
+                  own_eps: float | None = None, progress=None, fit: float = FIT) -> RunningResult:
     """Train ``instance`` on ``batches``, read its running statistics, run it in eval mode on
     ``x_eval``; expected values from the derivation, confirmed by the convention's real layer.
     ``new_weight`` None: PyTorch's cumulative average (momentum=None).
     ``own_eps``: the module's own eps when it differs from the convention's (a fault reported
     on its own), so an eval output that only reflects it is not called unexplained.
-    ``progress(phase, calls)`` is told as the training steps and eval mode start."""
+    ``progress(phase, calls)`` is told as the training steps and eval mode start.
+    ``fit``: the relative difference within which a value is the expected one or a mistake's
+    (:data:`FIT` in float64; the dtype's tolerance for a module run in float32)."""
     cumulative = new_weight is None
     target = convention if cumulative else dataclasses.replace(convention, new_weight=cast(float, new_weight))
     initial = instance.running()
@@ -167,35 +169,36 @@ def check_running(instance, convention: Convention, *, new_weight: float | None,
     oracle_error = max(_relative(oracle.running_mean, mean), _relative(oracle.running_var, var),
                        _relative(oracle.eval_y, expected["eval y"]))
     mistakes, unexplained = [], []
-    if final is not None and max(_relative(final[0], mean), _relative(final[1], var)) > FIT:
+    if final is not None and max(_relative(final[0], mean), _relative(final[1], var)) > fit:
         fits = []
         for m in running_mistakes(target):
             wrong = expected_running(m.convention, batches, *start, feature_axis, cumulative)
             fits.append((max(_residual(final[0], wrong[0], mean),
                              _residual(final[1], wrong[1], var)), m))
         residual, best = min(fits, key=lambda f: f[0])
-        if residual <= FIT:
+        if residual <= fit:
             mistakes.append((best.name, best.description))
         else:
             unexplained += [(n, _relative(observed[n], expected[n]))
                             for n in ("running mean", "running var")]
-    if _relative(observed["eval y"], expected["eval y"]) > FIT:
+    if _relative(observed["eval y"], expected["eval y"]) > fit:
         own = eval_y(*final, eps=own_eps or eps) if final is not None else None
         batch = bn_kernels.train(x_eval, np.zeros_like(x_eval), gamma, beta, eps,
                                  feature_axis=feature_axis)["y"]
         scale = expected["eval y"]
-        if _residual(observed["eval y"], batch, scale) <= FIT:
+        if _residual(observed["eval y"], batch, scale) <= fit:
             mistakes.append(EVAL_BATCH_STATS)
-        elif own is None or _residual(observed["eval y"], own, scale) > FIT:
+        elif own is None or _residual(observed["eval y"], own, scale) > fit:
             unexplained.append(("eval y", _relative(observed["eval y"], expected["eval y"])))
         # else: eval mode is right for the statistics it kept; their mistake explains it
     return RunningResult(expected, observed, mistakes, unexplained, oracle, oracle_error)
 
 
-def running_tolerance(values_per_channel: int, steps=STEPS) -> float:
-    """float64 tolerance of the running statistics and eval output: the precision rule with
-    n the values per channel, times the number of updates that accumulate rounding."""
-    return tolerance("float64", values_per_channel, 0.0) * (steps + 1)
+def running_tolerance(values_per_channel: int, steps=STEPS, dtype: str = "float64") -> float:
+    """Tolerance of the running statistics and eval output computed in ``dtype``: the
+    precision rule with n the values per channel, times the number of updates that
+    accumulate rounding."""
+    return tolerance(dtype, values_per_channel, 0.0) * (steps + 1)
 
 
 def convention_named(name: str) -> Convention:
