@@ -113,13 +113,10 @@ def _sides(lhs: Any, rhs: Any, name: str) -> tuple[Any, Any, str]:
 
 
 def _expected(value: Status | str, name: str) -> Status:
-    if isinstance(value, Status):
-        return value
     try:
-        return Status(str(value).upper())
-    except ValueError:
-        raise ClaimError(f"claim {name!r}: expected={value!r}; give one of "
-                         f"{', '.join(s.value for s in Status)}") from None
+        return Status.named(value)
+    except ValueError as error:
+        raise ClaimError(f"claim {name!r}: expected={error}") from None
 
 
 def claim(name: str, lhs: Any, rhs: Any = 0, *, statement: str | None = None,

@@ -55,14 +55,11 @@ def _failure(wanted: Status, verdict: Verdict, claim: str,
 
 def _status(expected: Status | str) -> Status:
     """``expected`` as a Status ("proved" works); one clear ValueError for anything else."""
-    if isinstance(expected, Status):
-        return expected
     try:
-        return Status(str(expected).upper())
-    except ValueError:
-        raise ValueError(f"assert_verdict: expected={expected!r} is not a verdict; give one "
-                         f"of {', '.join(s.value for s in Status)} (or symbn.Status."
-                         "PROVED, ...)") from None
+        return Status.named(expected)
+    except ValueError as error:
+        raise ValueError(f"assert_verdict: expected={error} (or symbn.Status.PROVED, ...)") \
+            from None
 
 
 def assert_verdict(expected: Status | str, lhs: Any, rhs: Any = 0, *,

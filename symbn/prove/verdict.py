@@ -29,6 +29,18 @@ class Status(enum.Enum):
     REFUTED = "REFUTED"      # a concrete counterexample, re-evaluated to confirm
     UNDECIDED = "UNDECIDED"  # neither: the residual is kept
 
+    @classmethod
+    def named(cls, value: Status | str) -> Status:
+        """``value`` as a Status (a Status, or its name in any case: "proved"); a
+        ValueError whose message lists the three for anything else."""
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(str(value).upper())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a verdict; give one of "
+                             f"{', '.join(s.value for s in cls)}") from None
+
     def __str__(self) -> str:
         return self.value
 
