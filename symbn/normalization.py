@@ -65,6 +65,7 @@ from symbn.identities.invariance import EFFECTS, MATRIX, SOURCE, TRANSFORMS, per
 from symbn.identities.record import CheckedIdentity, Claim, Identity, check, control
 from symbn.kernels import Kernel, compile_kernel
 from symbn.prove import Status, Verdict, apply_assumptions
+from symbn.prove.prover import FACTS, lacking_facts
 from symbn.report.document import Math, Paragraph, Section, check_section, matrix_sections
 
 #: The reduction sets a declaration may name -> the invariance-matrix row whose effects of
@@ -321,10 +322,6 @@ class Normalization(Displayable):
         return rows
 
 
-#: the sign and number facts a held symbol's declaration may state, each of which its
-#: definition must have too (SymPy simplifies y with them)
-_HELD_FACTS = ("real", "positive", "nonnegative", "negative", "nonpositive", "nonzero",
-               "integer")
 #: a name: it names the kernel, the invariance cells (``<name>:<column>``) and their files
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 _SYMBOLS = "from symbn import x, gamma, beta, eps, Mean"
@@ -429,10 +426,10 @@ def _validate(n: Normalization) -> None:
                                    f"Mean({n.x}**2)), since y treats {h} as one value per batch")
         # SymPy simplified y with h's declared facts (Abs(r) -> r for r > 0): a definition
         # that does not have them makes the stored y another formula than the one written
-        declared = [fact for fact in _HELD_FACTS if getattr(h, f"is_{fact}")]
-        unmet = [fact for fact in declared if getattr(definition, f"is_{fact}") is not True]
+        unmet = lacking_facts(h, definition)
         if unmet:
-            kept = ", ".join(f"{fact}=True" for fact in declared if fact not in unmet)
+            kept = ", ".join(f"{fact}=True" for fact in FACTS
+                             if getattr(h, f"is_{fact}") is True and fact not in unmet)
             raise DeclarationError(
                 f"{n.name}: held {h} is declared {', '.join(unmet)}, but its definition "
                 f"{definition} is not known to be (SymPy may already have simplified y with "

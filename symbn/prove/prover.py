@@ -63,7 +63,8 @@ _SIGNS = {
 }
 _RECHECKED = ("the counterexample was re-evaluated exactly at 60 digits from its recorded "
               "values, which satisfy every assumption",)
-_KEPT_FACTS = ("integer", "real", "positive", "negative", "nonnegative", "nonpositive", "nonzero")
+#: the sign and number facts of a declaration symbn keeps (SymPy simplifies with them)
+FACTS = ("integer", "real", "positive", "negative", "nonnegative", "nonpositive", "nonzero")
 #: the comparisons a string assumption may make, as SymPy relations
 _COMPARISONS: dict[type[ast.cmpop], type[Relational]] = {
     ast.Gt: sp.StrictGreaterThan, ast.Lt: sp.StrictLessThan, ast.GtE: sp.GreaterThan,
@@ -280,7 +281,7 @@ def _on_claim_symbol(relation: sp.Basic, written: str,
     symbol = _claim_symbol(relation.lhs, symbols, "assume")
     if type(relation)(symbol, 0) is sp.false:
         raise AssumptionError(f"assume=[{written}] contradicts what {symbol} is declared to "
-                              f"be ({', '.join(f for f in _KEPT_FACTS if getattr(symbol, 'is_' + f))})")
+                              f"be ({', '.join(f for f in FACTS if getattr(symbol, 'is_' + f))})")
     # one the declaration implies (epsilon >= 0 for a positive epsilon) still states a
     # condition, which must imply the declaration in turn (_with_facts)
     return symbol, kind
@@ -289,7 +290,7 @@ def _on_claim_symbol(relation: sp.Basic, written: str,
 def _declared_facts(symbol: sp.Symbol) -> list[str]:
     """The sign and number facts ``symbol`` is declared with, none implied by another
     (``["positive"]`` for a positive epsilon; ``["integer", "nonnegative"]``)."""
-    facts = [f for f in _KEPT_FACTS if getattr(symbol, f"is_{f}") is True]
+    facts = [f for f in FACTS if getattr(symbol, f"is_{f}") is True]
     return [f for f in facts if not any(
         g != f and getattr(sp.Dummy(**{g: True}), f"is_{f}") is True for g in facts)]
 
@@ -322,14 +323,21 @@ def _check_where_values(substitutions: dict[sp.Symbol, sp.Basic]) -> None:
                 "per sample; build the claim with the per-sample expression in place")
 
 
+def lacking_facts(symbol: sp.Symbol, value: object) -> list[str]:
+    """The facts of ``symbol``'s declaration (:data:`FACTS`) that ``value`` is not known
+    to have: an expression built with ``symbol`` was simplified with them (sqrt(p**2) -> p
+    for a positive p), so putting ``value`` in its place gives another formula."""
+    return [f for f in FACTS if getattr(symbol, f"is_{f}") is True
+            and getattr(value, f"is_{f}", None) is not True]
+
+
 def _where_statement(symbol: sp.Symbol, value: sp.Basic, key: object) -> str:
     """The statement of ``where={symbol: value}``; an :class:`AssumptionError` unless the
     value has every sign and number fact of the symbol's declaration: SymPy simplified
     the claim with the declaration while building it (sqrt(p**2) -> p for a positive p),
     which a substitution cannot undo.  The one exception is 0 for a positive (negative)
     symbol, the boundary of its declaration (``where={eps: 0}``), which the statement names."""
-    broken = [f for f in _KEPT_FACTS if getattr(symbol, f"is_{f}") is True
-              and getattr(value, f"is_{f}", None) is not True]
+    broken = lacking_facts(symbol, value)
     if not broken:
         return f"{symbol} = {value}"
     sign = "positive" if symbol.is_positive else "negative" if symbol.is_negative else None
@@ -353,7 +361,7 @@ def _with_facts(symbol: sp.Symbol, facts: list[str]) -> sp.Symbol:
     every sign fact of its declaration: SymPy simplified the claim with the declaration
     while building it, so a weaker assumption (eps >= 0 for a positive eps) would be a
     statement the verdict does not cover."""
-    own = {f: True for f in _KEPT_FACTS if symbol.assumptions0.get(f) is True}
+    own = {f: True for f in FACTS if symbol.assumptions0.get(f) is True}
     try:
         merged = {**own, **{f: True for f in facts}}
         probe = sp.Dummy(**merged)  # raises on a contradiction
