@@ -604,3 +604,56 @@ def test_a_domain_condition_of_one_sign_everywhere_is_vacuous(condition, empty):
     result = check_inequality(data)
     assert (result.confirmed is None and "vacuous domain" in result.lines[0]) is empty, result
     assert result.confirmed is (None if empty else True)
+
+
+# --- shared subexpressions: each read, evaluated, printed once --------------------------------
+
+from sympy.printing.str import StrPrinter  # noqa: E402
+
+from symbn.certify.domain import needed  # noqa: E402
+from symbn.certify.engine import Evaluator, Parser, PointAlgebra, names_in  # noqa: E402
+from symbn.prove import certificate as certificate_module  # noqa: E402
+
+
+def test_the_parser_shares_equal_subtrees_and_keeps_the_syntax_tree():
+    text = "sqrt(a + 1)*b + sqrt(a + 1)/(a + 1) - f(b)"
+    parser = Parser()
+    tree = parser.parse(text, "t")
+    assert ast.dump(tree) == ast.dump(ast.parse(text, mode="eval").body)
+    root = tree.left.left.left
+    assert root.func.id == "sqrt" and tree.left.right.left is root  # one node for both roots
+    assert tree.left.right.right is root.args[0]
+    assert parser.parse("sqrt(a+1)", "u") is root and parser.parse(text, "v") is tree
+    assert names_in(tree) == {"a", "b"}  # f is called, not a variable
+
+
+@pytest.mark.parametrize("text", ["a + b % c", "a + f(x=1)", "a + b.c(1)", "a + ~b", "a + 1.5",
+                                  "sqrt(a) + sqrt(a, b)", "a + (b < c)", "a + g()"])
+def test_the_parser_refuses_what_a_certificate_may_not_use_anywhere(text):
+    parser = Parser()
+    parser.parse("a + b", "first")  # shared nodes met again do not skip the check
+    with pytest.raises(Malformed):
+        parser.parse(text, "t")
+
+
+def test_an_evaluator_forgets_remembered_values_when_a_name_is_rebound():
+    import flint
+    tree = Parser().parse("a*2 + a", "t")
+    evaluator = Evaluator(PointAlgebra(), {"a": flint.fmpq(1)})
+    assert evaluator.eval(tree) == 3
+    evaluator.bind("a", flint.fmpq(2))
+    assert evaluator.eval(tree) == 6
+
+
+def test_a_condition_met_in_several_places_is_one_condition():
+    tree = Parser().parse("1/(a + b) + sqrt(c)/(a + b) + sqrt(c)*(a + b)**(-1)", "t")
+    assert sorted((ast.unparse(t), sorted(w)) for t, w in needed(tree)) == [
+        ("a + b", [-1, 1]), ("c", [0, 1])]  # a + b != 0 (met three times), c >= 0 (twice)
+
+
+def test_the_certificate_prints_each_expression_as_sympys_str_printer_does(monkeypatch):
+    root = sp.sqrt(B1)
+    residual = root * (m1 - 1) / (root + eps) - root**3 + sp.sqrt(B2) * root
+    data = certificate_data(_general(residual), _certificate(residual=residual))
+    monkeypatch.setattr(certificate_module._Printer, "_print", StrPrinter._print)
+    assert certificate_data(_general(residual), _certificate(residual=residual)) == data

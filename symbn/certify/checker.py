@@ -38,6 +38,7 @@ from symbn.certify.engine import (
     DegreeAlgebra,
     Evaluator,
     Malformed,
+    Parser,
     PointAlgebra,
     PolyAlgebra,
     RatFunc,
@@ -45,7 +46,6 @@ from symbn.certify.engine import (
     Undefined,
     exact_sqrt,
     names_in,
-    parse,
     random_point,
     zero_modulo,
 )
@@ -75,9 +75,9 @@ def check(data, *, seed: int = 0) -> Result:
         raise Malformed(f"unknown format {data.get('format')!r} (expected {FORMAT!r})")
     kind = data.get("kind")
     if kind == "rationalized":
-        return _check_rationalized(data, random.Random(seed))
+        return _check_rationalized(data, Parser(), random.Random(seed))
     if kind == "general":
-        return _check_general(data, random.Random(seed))
+        return _check_general(data, Parser(), random.Random(seed))
     raise Malformed(f"unknown kind {kind!r} (expected 'rationalized' or 'general')")
 
 
@@ -90,11 +90,11 @@ def _field(data, key, kind):
     return value
 
 
-def _pairs(data, key) -> list[tuple[str, ast.expr]]:
+def _pairs(data, key, parser: Parser) -> list[tuple[str, ast.expr]]:
     pairs = _field(data, key, list)
     if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
         raise Malformed(f"the field {key!r} must be a list of [name, expression] pairs")
-    return [(p[0], parse(p[1], f"{key} of {p[0]}")) for p in pairs]
+    return [(p[0], parser.parse(p[1], f"{key} of {p[0]}")) for p in pairs]
 
 
 def _declared(data, used: set[str]) -> dict:
@@ -133,7 +133,7 @@ def _signs_declared(variables, signs: dict) -> None:
                             f"does not say {sign}")
 
 
-def _claim(data) -> ast.expr:
+def _claim(data, parser: Parser) -> ast.expr:
     """lhs - rhs of the claim's text ``[label: ]lhs == rhs``.  A name it uses that the
     certificate does not declare (one that cancels in lhs - rhs) is compared as a
     per-sample variable, the most general kind."""
@@ -148,11 +148,7 @@ def _claim(data) -> ast.expr:
     if not (isinstance(node, ast.Compare) and len(node.ops) == 1
             and isinstance(node.ops[0], ast.Eq)):
         raise Malformed(f"the claim {text[:80]!r} is not '[label: ]lhs == rhs'")
-    return parse(ast.unparse(_difference(node.left, node.comparators[0])), "the claim")
-
-
-def _difference(left, right) -> ast.expr:
-    return ast.parse(f"({ast.unparse(left)}) - ({ast.unparse(right)})", mode="eval").body
+    return parser.share(ast.BinOp(node.left, ast.Sub(), node.comparators[0]), "the claim")
 
 
 def _domain_unmet(data, trees, radicals, variables, samples, name_signs, atoms=None):
@@ -200,11 +196,11 @@ def _bound(degree: int, points: int) -> str:
 # --- rationalized certificates ----------------------------------------------------------
 
 
-def _check_rationalized(data, rng) -> Result:
-    residual = parse(_field(data, "residual", str), "residual")
-    numerator = parse(_field(data, "numerator", str), "numerator")
-    substitutions = _pairs(data, "substitutions")
-    radicals = _pairs(data, "radicals")
+def _check_rationalized(data, parser: Parser, rng) -> Result:
+    residual = parser.parse(_field(data, "residual", str), "residual")
+    numerator = parser.parse(_field(data, "numerator", str), "numerator")
+    substitutions = _pairs(data, "substitutions", parser)
+    radicals = _pairs(data, "radicals", parser)
     degree = _field(data, "degree", int)
     trees = [residual, numerator] + [t for _, t in substitutions + radicals]
     used = set().union(*map(names_in, trees)) | {n for n, _ in substitutions + radicals}
@@ -227,8 +223,9 @@ def _check_rationalized(data, rng) -> Result:
         return Result(None, (f"python-flint: the certificate does not rationalize the "
                              f"residual: {why}",))
     samples = _samples(data, variables)
-    atoms = {n: parse(t, f"the moment {n}") for n, t in _field(data, "atoms", dict).items()}
-    linked = _linked(data, residual, variables, samples, atoms, positive, negative)
+    atoms = {n: parser.parse(t, f"the moment {n}")
+             for n, t in _field(data, "atoms", dict).items()}
+    linked = _linked(data, parser, residual, variables, samples, atoms, positive, negative)
     if linked is not True:
         return Result(None, (linked,))
     name_signs = {n: POS if n in positive else NEG if n in negative else ANY for n in variables}
@@ -266,12 +263,12 @@ def _check_rationalized(data, rng) -> Result:
     return Result(True, (*lines, domain_line))
 
 
-def _linked(data, residual, variables, samples, atoms, positive, negative):
+def _linked(data, parser: Parser, residual, variables, samples, atoms, positive, negative):
     """True when the claim's text lhs == rhs, its ``claim_residual`` and the certificate's
     residual (the E_k replaced by the means they stand for) are one expression in moment
     form; else the reason."""
-    claim = parse(_field(data, "claim_residual", str), "claim_residual")
-    text = _claim(data)
+    claim = parser.parse(_field(data, "claim_residual", str), "claim_residual")
+    text = _claim(data, parser)
     _declared(data, names_in(claim) | set(samples) | set(atoms)
               | set().union(set(), *map(names_in, atoms.values())))
     extra = names_in(text) - set(variables)
@@ -394,9 +391,9 @@ def _points(residual, substitutions, names, positive, negative, rng):
 # --- general-form certificates -----------------------------------------------------------
 
 
-def _check_general(data, rng) -> Result:
-    residual = parse(_field(data, "residual", str), "residual")
-    text = _claim(data)
+def _check_general(data, parser: Parser, rng) -> Result:
+    residual = parser.parse(_field(data, "residual", str), "residual")
+    text = _claim(data, parser)
     variables = _declared(data, names_in(residual))
     samples = _samples(data, variables)
     extra = names_in(text) - set(variables)
@@ -420,8 +417,8 @@ def _check_general(data, rng) -> Result:
                                          samples=[*samples, *extra], positive=positive,
                                          negative=negative)
         except Refused:  # a piecewise function in a mean: the text must be residual == 0
-            same = ast.dump(text) == ast.dump(_difference(parse(data["residual"], "residual"),
-                                                          ast.Constant(0)))
+            same = text is parser.share(ast.BinOp(residual, ast.Sub(), ast.Constant(0)),
+                                        "the residual")
     if not same:
         return Result(None, ("python-flint: the claim's text lhs == rhs is not the "
                              "certificate's residual (in moment form)",))
@@ -549,8 +546,9 @@ def _positive_sqrt(value):
 
 def formal_degree(data) -> int:
     """The formal degree of a rationalized certificate's numerator (its ``degree`` field)."""
-    residual = parse(_field(data, "residual", str), "residual")
-    substitutions = _pairs(data, "substitutions")
+    parser = Parser()
+    residual = parser.parse(_field(data, "residual", str), "residual")
+    substitutions = _pairs(data, "substitutions", parser)
     names = set(names_in(residual)) | {n for n, _ in substitutions}
     names |= set().union(set(), *(names_in(t) for _, t in substitutions))
     return _degree(residual, substitutions, sorted(names))

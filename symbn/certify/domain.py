@@ -24,7 +24,8 @@ import ast
 import re
 from typing import cast
 
-from symbn.certify.engine import Malformed, Refused, Undefined, constant_exponent, parse
+from symbn.certify.engine import (Malformed, Refused, Undefined, constant_exponent, parse,
+                                  subtrees)
 from symbn.certify.forms import exact_forms
 
 POS, NEG = frozenset({1}), frozenset({-1})
@@ -65,12 +66,20 @@ def _root(a):
 
 
 class Signs:
-    """Sign sets of expression trees, from the signs of the names they use."""
+    """Sign sets of expression trees, from the signs of the names they use (each node's
+    remembered: a shared subtree is looked at once)."""
 
     def __init__(self, names: dict, atoms: dict):
         self.names, self.atoms = names, atoms  # name -> sign set; moment name -> its tree
+        self._signs: dict[int, tuple] = {}  # id(node) -> (node, sign set): node kept alive
 
     def of(self, node):
+        known = self._signs.get(id(node))
+        if known is None:
+            known = self._signs[id(node)] = (node, self._of(node))
+        return known[1]
+
+    def _of(self, node):
         if isinstance(node, ast.Constant):
             return frozenset({(node.value > 0) - (node.value < 0)})
         if isinstance(node, ast.Name):
@@ -110,8 +119,9 @@ class Signs:
 
 def needed(tree) -> list[tuple[ast.expr, frozenset]]:
     """(expression, the sign set it must lie in): every divisor nonzero, every square
-    root's argument >= 0 (a divisor sqrt(X) or X**(-1/2): X nonzero as well)."""
-    found: list = []
+    root's argument >= 0 (a divisor sqrt(X) or X**(-1/2): X nonzero as well); each
+    condition once (a shared subtree is one condition wherever it appears)."""
+    found: dict = {}  # (id(node), sign set) -> (node, sign set), in the order met
 
     def nonzero(node):  # split a divisor into the factors that must each be nonzero
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
@@ -125,9 +135,9 @@ def needed(tree) -> list[tuple[ast.expr, frozenset]]:
         elif isinstance(node, ast.UnaryOp):
             nonzero(node.operand)
         elif not isinstance(node, ast.Constant):
-            found.append((node, NONZERO))
+            found.setdefault((id(node), NONZERO), (node, NONZERO))
 
-    for node in ast.walk(tree):
+    for node in subtrees(tree):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             nonzero(node.right)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
@@ -136,12 +146,12 @@ def needed(tree) -> list[tuple[ast.expr, frozenset]]:
             except (Refused, Undefined):
                 continue
             if e.q == 2:
-                found.append((node.left, NONNEG))
+                found.setdefault((id(node.left), NONNEG), (node.left, NONNEG))
             if e < 0:
                 nonzero(node.left)
         elif isinstance(node, ast.Call) and cast(ast.Name, node.func).id == "sqrt":  # parse() allows named calls only
-            found.append((node.args[0], NONNEG))
-    return found
+            found.setdefault((id(node.args[0]), NONNEG), (node.args[0], NONNEG))
+    return list(found.values())
 
 
 def stated(domain) -> list[tuple[ast.expr, frozenset]]:
@@ -205,7 +215,7 @@ def unmet(conditions, domain, *, names, signs: Signs, samples=(), atoms=None,
                  for n in ctx.names()]
     facts = _Facts(var_signs, ctx, _variance_pairs(ctx, keys))
     for value, (tree, want) in zip(values[len(open_):], domain):
-        facts.learn(value, want, ast.unparse(tree))
+        facts.learn(value, want, tree)
     return [_text(t, w) for v, (t, w) in zip(values, open_) if not facts.sign(v) <= w]
 
 
@@ -296,7 +306,9 @@ class _Facts:
     def sign(self, value):
         if value.num.is_zero():
             return ZERO
-        c, num, den = self._factors(value)
+        return self._product(*self._factors(value))
+
+    def _product(self, c, num, den):
         total = frozenset({c})
         for f, e in num:
             total = _mul(total, _power(self.factor_sign(f), e))
@@ -304,16 +316,18 @@ class _Facts:
             total = _mul(total, _power(self.factor_sign(f), -e))
         return total
 
-    def learn(self, value, want, text):
-        if not self.sign(value) & want:
-            raise Vacuous(f"the stated condition {text} {_WANT_TEXT[want]} is false for "
-                          "every value of its variables")
-        if value.num.is_zero():
+    def learn(self, value, want, tree):
+        """Take the stated ``tree`` (whose value is ``value``) to have a sign in ``want``."""
+        factors = None if value.num.is_zero() else self._factors(value)
+        if not (ZERO if factors is None else self._product(*factors)) & want:
+            raise Vacuous(f"the stated condition {_text(tree, want)} is false for every value "
+                          "of its variables")
+        if factors is None:
             return
-        c, num, den = self._factors(value)
+        c, num, den = factors
         if 0 not in want:  # X != 0: every factor of X is nonzero
             for f, _ in num + den:
-                self._set(f, NONZERO, text)
+                self._set(f, NONZERO, tree)
         if want in (POS, NEG):  # the one factor of unknown sign with an odd power
             rest = frozenset({c * min(want)})
             unknown = []
@@ -324,13 +338,13 @@ class _Facts:
                 elif e % 2:
                     rest = _mul(rest, s)
             if len(unknown) == 1:
-                self._set(unknown[0], rest, text)
+                self._set(unknown[0], rest, tree)
 
-    def _set(self, f, sign, text):
+    def _set(self, f, sign, tree):
         key, lead = self._key(f)
         sign = frozenset(lead * s for s in sign)
         now = self.stated.get(key, ANY) & sign
         if not now or not (self.evident(f) & frozenset(lead * s for s in now)):
-            raise Vacuous(f"the stated condition {text} contradicts the others or the "
+            raise Vacuous(f"the stated condition {ast.unparse(tree)} contradicts the others or the "
                           "variables' signs")
         self.stated[key] = now

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import random
 from dataclasses import dataclass
+from typing import cast
 
 import flint
 
@@ -47,15 +48,60 @@ class Undefined(Exception):
 
 def parse(text, what: str) -> ast.expr:
     """The syntax tree of ``text``, checked to use only what the engine evaluates."""
-    if not isinstance(text, str):
-        raise Malformed(f"{what} must be a string, not {type(text).__name__}")
-    try:
-        tree = ast.parse(text, mode="eval").body
-    except SyntaxError as error:
-        raise Malformed(f"{what} is not an expression ({error.msg}): {text[:80]!r}") from None
-    for node in ast.walk(tree):
+    return Parser().parse(text, what)
+
+
+class Parser:
+    """Reads expression texts into one shared graph: structurally equal subtrees are one
+    node object across every text it reads.  A certificate repeats its residual (claim,
+    claim_residual, residual) and each square root in it many times; an
+    :class:`Evaluator` remembers each node's value, so it computes every distinct
+    subexpression once."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[tuple, ast.expr] = {}  # (kind, parts, children's ids) -> node
+        self._shared: set[int] = set()  # the ids of those nodes
+        self._texts: dict[str, ast.expr] = {}
+
+    def parse(self, text, what: str) -> ast.expr:
+        """The checked, shared tree of ``text``."""
+        if not isinstance(text, str):
+            raise Malformed(f"{what} must be a string, not {type(text).__name__}")
+        if text not in self._texts:
+            try:
+                tree = ast.parse(text, mode="eval").body
+            except SyntaxError as error:
+                raise Malformed(f"{what} is not an expression ({error.msg}): "
+                                f"{text[:80]!r}") from None
+            self._texts[text] = self.share(tree, what)
+        return self._texts[text]
+
+    def share(self, node: ast.expr, what: str) -> ast.expr:
+        """``node``, a tree this parser may rebuild, checked, as the shared node equal to it
+        (children first: a node's key holds its children's shared identities)."""
+        if id(node) in self._shared:
+            return node
         _validate(node, what)
-    return tree
+        key: tuple
+        if isinstance(node, ast.Constant):
+            key = ("constant", node.value)  # an int: _validate allows no other literal
+        elif isinstance(node, ast.Name):
+            key = ("name", node.id)
+        elif isinstance(node, ast.UnaryOp):
+            _validate(node.op, what)
+            node.operand = self.share(node.operand, what)
+            key = (type(node.op), id(node.operand))
+        elif isinstance(node, ast.BinOp):
+            _validate(node.op, what)
+            node.left, node.right = self.share(node.left, what), self.share(node.right, what)
+            key = (type(node.op), id(node.left), id(node.right))
+        else:  # a call of a plain name (_validate); the name is no variable: not shared
+            call = cast(ast.Call, node)
+            call.args = [self.share(a, what) for a in call.args]
+            key = ("call", cast(ast.Name, call.func).id, *map(id, call.args))
+        shared = self._nodes.setdefault(key, node)
+        self._shared.add(id(shared))
+        return shared
 
 
 _ALLOWED = (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load,
@@ -77,16 +123,28 @@ def _validate(node, what):
             raise Malformed(f"{what}: {name} takes {arity or 'one or more'} argument(s)")
 
 
+def subtrees(tree: ast.expr):
+    """Each distinct expression node of ``tree`` once (a shared subtree is met once), not
+    the function names of calls."""
+    seen: set[int] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, ast.BinOp):
+            stack += (node.right, node.left)
+        elif isinstance(node, ast.UnaryOp):
+            stack.append(node.operand)
+        elif isinstance(node, ast.Call):
+            stack += reversed(node.args)
+
+
 def names_in(tree: ast.expr) -> set[str]:
     """The variable names an expression uses (not the functions it calls)."""
-    found: set[str] = set()
-    functions: set[int] = set()
-    for n in ast.walk(tree):  # breadth first: a call comes before the name it calls
-        if isinstance(n, ast.Call):
-            functions.add(id(n.func))
-        elif isinstance(n, ast.Name) and id(n) not in functions:
-            found.add(n.id)
-    return found
+    return {n.id for n in subtrees(tree) if isinstance(n, ast.Name)}
 
 
 def constant_exponent(node) -> flint.fmpq:
@@ -220,15 +278,32 @@ def _inverse(value):
 class Evaluator:
     """Evaluates a checked tree: ``names`` gives each variable's value; ``sqrt(value)``
     and ``mean(node)`` say what a root and a batch mean are in this algebra; ``piecewise``
-    is True to compare exact rationals, or ``piecewise(name, values)`` picks a branch."""
+    is True to compare exact rationals, or ``piecewise(name, values)`` picks a branch.
+
+    Each node's value is remembered (a subtree shared by a :class:`Parser` is evaluated
+    once), so ``names`` changes only through :meth:`bind`, which forgets them."""
 
     def __init__(self, algebra, names: dict, *, sqrt=None, mean=None, piecewise=False,
                  opaque=None):
         self.algebra, self.names = algebra, names
         self._sqrt, self._mean, self.piecewise = sqrt, mean, piecewise
         self._opaque = opaque
+        self._values: dict[int, tuple] = {}  # id(node) -> (node, value): node kept alive
+
+    def bind(self, name: str, value) -> None:
+        """Give the variable ``name`` the value ``value`` from now on."""
+        self.names[name] = value
+        self._values.clear()
 
     def eval(self, node):
+        known = self._values.get(id(node))
+        if known is not None:
+            return known[1]
+        value = self._eval(node)
+        self._values[id(node)] = (node, value)
+        return value
+
+    def _eval(self, node):
         if isinstance(node, ast.Constant):
             return self.algebra.const(node.value)
         if isinstance(node, ast.Name):

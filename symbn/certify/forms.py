@@ -76,9 +76,9 @@ class _Pass:
 
     def run(self, trees, derived, substitutions, declared):
         for name, tree in derived.items():
-            self.env[name] = self.evaluator.eval(tree)
+            self.evaluator.bind(name, self.evaluator.eval(tree))
         for name, tree in reversed(list(substitutions)):
-            self.env[name] = self.evaluator.eval(tree)
+            self.evaluator.bind(name, self.evaluator.eval(tree))
         for name, tree in declared:
             base = self.evaluator.eval(tree)
             outside, inside = self.split(base)

@@ -95,13 +95,25 @@ def _entrywise(residual: sp.MatrixBase, seed: int) -> SecondCheck:
 
 
 class _Printer(StrPrinter):
-    """SymPy's str printer with every symbol printed under its certificate name."""
+    """SymPy's str printer with every symbol printed under its certificate name, each
+    subexpression printed once: a residual repeats its square roots many times, and the
+    certificate prints it whole, frozen and inside its moments (the text of an expression
+    does not depend on where it stands; its parent adds any parentheses)."""
 
     def __init__(self, names: dict[sp.Basic, str]) -> None:
         # terms in SymPy's own (canonical) order: sorting them for reading costs more than
         # the rest of the certificate, and the checker parses them in any order
         super().__init__({"order": "none"})
         self._names = names
+        self._texts: dict[sp.Basic, str] = {}
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if kwargs or not isinstance(expr, sp.Basic):
+            text: str = super()._print(expr, **kwargs)
+            return text
+        if expr not in self._texts:
+            self._texts[expr] = super()._print(expr)
+        return self._texts[expr]
 
     def _print_Symbol(self, expr: sp.Basic) -> str:
         return self._names[expr]
