@@ -28,6 +28,7 @@ import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from itertools import product
 from typing import Any
 
@@ -246,19 +247,6 @@ class Ring:
         back.update({s: sp.sqrt(b.xreplace(back)) for s, b in self.roots.items()})
         return sp.sympify(expr).xreplace(back)
 
-    def reduce(self, expr: sp.Expr) -> sp.Expr:
-        """The normal form of a polynomial modulo s**2 = B: each root's degree 0 or 1,
-        expanded."""
-        expr = sp.sympify(expr)
-        if not expr.free_symbols:
-            return sp.expand(expr)
-        ring, relations = self._polynomial_ring([expr])
-        try:
-            poly = ring(expr)
-        except ValueError:  # not a polynomial in the ring's symbols
-            raise Unsupported(f"{expr} is not a polynomial in batch constants") from None
-        return poly.rem(relations).as_expr() if relations else poly.as_expr()
-
     def is_zero(self, expr: sp.Expr) -> bool:
         """Whether the rational function ``expr`` is exactly 0 modulo s**2 = B: its
         numerator reduces to 0 (and its denominator does not)."""
@@ -267,7 +255,7 @@ class Ring:
             return bool(expr == 0)
         ring, relations = self._polynomial_ring([expr])
         numerator, denominator = _fraction(expr, ring)
-        return not numerator.rem(relations) and bool(denominator.rem(relations))
+        return not numerator.rem(relations) and bool(_product(denominator, ring).rem(relations))
 
     def _polynomial_ring(self, exprs: Sequence[sp.Expr]) -> tuple[Any, list[Any]]:
         """SymPy's sparse polynomial ring over QQ in the symbols of ``exprs`` (and their
@@ -289,31 +277,140 @@ def _sparse_ring(gens: tuple[sp.Symbol, ...]) -> Any:
     return sp.ring(gens, sp.QQ, sp.lex)[0]
 
 
-def _fraction(expr: sp.Expr, ring: Any) -> tuple[Any, Any]:
-    """(numerator, denominator) of a rational function, as elements of ``ring``, built
-    by ring arithmetic (no gcds: a sum over a common denominator keeps it)."""
-    if expr.is_Add or expr.is_Mul:
-        parts = [_fraction(a, ring) for a in expr.args]
-        num, den = parts[0]
-        for n, d in parts[1:]:
-            if expr.is_Mul:
-                num, den = num * n, den * d
-            elif d == den:
-                num = num + n
-            else:
-                num, den = num * d + n * den, den * d
-        return num, den
-    if expr.is_Pow and expr.exp.is_Integer:
-        num, den = _fraction(expr.base, ring)
-        k = int(expr.exp)
-        return (num**k, den**k) if k >= 0 else (den ** (-k), num ** (-k))
-    try:
-        return ring(expr), ring.one
-    except ValueError:
-        raise Unsupported(f"{expr} is not a rational function of batch constants") from None
+def _fraction(expr: sp.Expr, ring: Any) -> tuple[Any, dict[Any, int]]:
+    """(numerator, denominator) of a rational function, built by ring arithmetic in
+    ``ring``; the denominator as {irreducible factor: power}, each factor primitive with
+    a positive leading coefficient (constants go to the numerator).  A sum is taken over
+    the least common denominator, the larger power of each factor: 1/B + 1/B**2 keeps
+    B**2, not B**3.  The numerator may still share factors with it (:func:`_cancelled`)."""
+    factored: dict[Any, tuple[Any, list[tuple[Any, int]]]] = {}
+
+    def inverse(num: Any, den: dict[Any, int]) -> tuple[Any, dict[Any, int]]:
+        if not num:
+            raise Unsupported(f"{expr} divides by 0")
+        if num not in factored:
+            factored[num] = num.factor_list()
+        constant, factors = factored[num]
+        return _product(den, ring) * (1 / constant), dict(factors)
+
+    def walk(e: sp.Expr) -> tuple[Any, dict[Any, int]]:
+        if e.is_Add:
+            parts = [walk(a) for a in e.args]
+            common: dict[Any, int] = {}
+            for _, den in parts:
+                for f, k in den.items():
+                    common[f] = max(common.get(f, 0), k)
+            num = ring.zero
+            for n, den in parts:
+                num += n * _product({f: k - den.get(f, 0) for f, k in common.items()}, ring)
+            return num, common
+        if e.is_Mul:
+            num, den = ring.one, {}
+            for n, d in map(walk, e.args):
+                num *= n
+                for f, k in d.items():
+                    den[f] = den.get(f, 0) + k
+            return num, den
+        if e.is_Pow and e.exp.is_Integer:
+            num, den = walk(e.base)
+            k = int(e.exp)
+            if k < 0:
+                num, den = inverse(num, den)
+            return num ** abs(k), {f: j * abs(k) for f, j in den.items()}
+        try:
+            return ring(e), {}
+        except ValueError:
+            raise Unsupported(f"{e} is not a rational function of batch constants") from None
+    return walk(sp.sympify(expr))
+
+
+def _product(factors: dict[Any, int], ring: Any) -> Any:
+    """The polynomial prod f**k of a factored denominator, in ``ring``."""
+    result = ring.one
+    for f, k in factors.items():
+        result *= f**k
+    return result
+
+
+def _cancelled(numerator: Any, denominator: dict[Any, int]) -> tuple[Any, dict[Any, int]]:
+    """``numerator / denominator`` in lowest terms: each irreducible factor divided out
+    of the numerator as often as it divides it (a remainder of 0 on division by one
+    polynomial is divisibility), so no gcd of the large numerator is ever computed."""
+    lowest: dict[Any, int] = {}
+    for f, k in denominator.items():
+        while k:
+            quotient, remainder = numerator.div(f)
+            if remainder:
+                break
+            numerator, k = quotient, k - 1
+        if k:
+            lowest[f] = k
+    return numerator, lowest
 
 
 # --- certificates --------------------------------------------------------------------
+
+
+def _polynomial(expr: sp.Expr) -> Any:
+    """``expr``, a polynomial in ring symbols, in QQ[its symbols]."""
+    expr = sp.sympify(expr)
+    ring = _sparse_ring(tuple(sorted(expr.free_symbols, key=str)))
+    try:
+        return ring(expr)
+    except ValueError:  # not a polynomial in the ring's symbols
+        raise Unsupported(f"{expr} is not a polynomial in batch constants") from None
+
+
+def _symbols(poly: Any) -> set[sp.Symbol]:
+    """The symbols ``poly`` holds (its ring may have more)."""
+    gens = poly.ring.symbols
+    return {gens[k] for k in range(len(gens)) if any(m[k] for m in poly.itermonoms())}
+
+
+def _times(poly: Any, expr: sp.Expr) -> Any:
+    """``poly * expr`` (a polynomial in ring symbols), in the ring of both's symbols."""
+    factor = _polynomial(expr)
+    ring = _sparse_ring(tuple(sorted(set(poly.ring.symbols) | set(factor.ring.symbols), key=str)))
+    return poly.set_ring(ring) * factor.set_ring(ring)
+
+
+class _Frame:
+    """The polynomial ring one search step reads its polynomials in: QQ[gens], lex, the
+    gens (the given symbols and the radicands' symbols of the roots among them) in order
+    of their names, and each root's radicand as an element."""
+
+    def __init__(self, ring: Ring, symbols: Iterable[sp.Symbol]):
+        found = set(symbols)
+        roots = [s for s in found if s in ring.roots]
+        for s in roots:
+            found |= ring.roots[s].free_symbols
+        self.ring = _sparse_ring(tuple(sorted(found, key=str)))
+        self.index = {s: k for k, s in enumerate(self.ring.symbols)}
+        self.radicands = {self.index[s]: self.ring(ring.roots[s]) for s in roots}
+
+    def reduce(self, poly: Any) -> Any:
+        """The normal form of ``poly`` modulo s**2 = B: a root's power s**(2q + r) becomes
+        s**r * B**q.  A radicand holds no root, so each root's degree ends 0 or 1: the
+        remainder on division by the relations, which are a Groebner basis (lex, the
+        roots first), is this normal form."""
+        if not any(m[k] > 1 for m in poly.itermonoms() for k in self.radicands):
+            return poly
+        reduced = self.ring.zero
+        for monomial, coefficient in poly.iterterms():
+            rest, factor = list(monomial), self.ring.one
+            for k, radicand in self.radicands.items():
+                q, rest[k] = divmod(monomial[k], 2)
+                if q:
+                    factor *= radicand**q
+            reduced += factor.mul_term((tuple(rest), coefficient))
+        return reduced
+
+    def monomial(self, exponents: Sequence[int]) -> Any:
+        return self.ring.one.mul_term((tuple(exponents), self.ring.domain.one))
+
+
+def _coefficients(poly: Any) -> dict[tuple[int, ...], Fraction]:
+    return {m: Fraction(int(c.numerator), int(c.denominator)) for m, c in poly.iterterms() if c}
 
 
 @dataclass
@@ -325,13 +422,9 @@ class _Search:
     domain: list[str] = field(default_factory=list)
     depth: int = 0
 
-    def variables(self, *exprs: sp.Expr) -> list[sp.Symbol]:
-        found = set().union(*(sp.sympify(e).free_symbols for e in exprs))
-        return sorted(found, key=str)
-
-    def nonnegative(self, target: sp.Expr, strict: bool) -> list[sos.Square] | None:
-        """Terms whose sum is ``target`` (a polynomial in ring symbols), or None."""
-        target = sp.expand(target)
+    def nonnegative(self, target: Any, strict: bool) -> list[sos.Square] | None:
+        """Terms whose sum is ``target`` (a polynomial in ring symbols: an element of a
+        sparse polynomial ring in them), or None."""
         head: list[sos.Square] = []
         if strict:
             lead = self._positive_monomial(target)
@@ -339,59 +432,93 @@ class _Search:
                 return None
             coefficient, monomial = lead
             head = [sos.Square(coefficient / 2, monomial, sp.S.One, False)]
-            target = sp.expand(target - coefficient / 2 * monomial)
-        reduced = self.ring.reduce(target)
-        if reduced.is_number:  # a constant: a nonnegative number, or no certificate
-            return head + ([sos.Square(sp.Rational(reduced), sp.S.One, sp.S.One, False)]
-                           if reduced.is_Rational and reduced > 0 else []) \
-                if reduced.is_Rational and reduced >= 0 else None
-        blocks = self._blocks(reduced)
+            target = target - target.ring(coefficient / 2 * monomial)
+        frame = _Frame(self.ring, _symbols(target))
+        reduced = frame.reduce(target.set_ring(frame.ring))
+        used = _symbols(reduced)
+        if not used:  # a constant: a nonnegative number, or no certificate
+            value = sp.Rational(frame.ring.domain.to_sympy(reduced.coeff(1)))
+            return None if value < 0 else head + (
+                [sos.Square(value, sp.S.One, sp.S.One, False)] if value > 0 else [])
+        frame = _Frame(self.ring, used)
+        reduced = reduced.set_ring(frame.ring)
+        blocks = self._blocks(reduced, frame, used)
         if not blocks:
             return None
-        variables = self.variables(reduced, *[b.multiplier * p.constant * self.ring.mean_of(
-            p.sample**2) for b in blocks for p in b.basis])
-        # a root's square, once reduced, is its radicand: its symbols are variables too
-        variables = self.variables(*variables, *[self.ring.roots[s] for s in variables
-                                                 if s in self.ring.roots])
-        problem = sos.Problem(reduced, blocks, mean_of=self.ring.mean_of, reduce=self.ring.reduce,
-                              variables=variables)
-        grams = sos.solve(problem)
+        # the ring of the coefficient equations: with the means Mean(u_i u_j) of the
+        # off-diagonal entries
+        extra = {self.ring.mean_of(p.sample * q.sample) for b in blocks
+                 for p in b.basis for q in b.basis} - {sp.S.One}
+        if not extra <= set(frame.index):
+            frame = _Frame(self.ring, used | extra)
+            reduced = reduced.set_ring(frame.ring)
+        taus = [frame.ring(b.multiplier) for b in blocks]
+        constants = [[frame.ring(p.constant) for p in b.basis] for b in blocks]
+
+        def entry(k: int, i: int, j: int) -> dict[tuple[int, ...], Fraction]:
+            """tau * b_i b_j Mean(u_i u_j), times 2 off the diagonal, reduced."""
+            a, b = blocks[k].basis[i], blocks[k].basis[j]
+            value = taus[k] * constants[k][i] * constants[k][j] * (1 if i == j else 2)
+            mean = self.ring.mean_of(a.sample * b.sample)
+            if mean != 1:
+                value *= frame.ring.gens[frame.index[mean]]
+            return _coefficients(frame.reduce(value))
+
+        grams = sos.solve(sos.Problem(_coefficients(reduced), blocks, entry))
         if grams is None:
             return None
         return _merged(head + sos.squares(grams))
 
-    def _positive_monomial(self, target: sp.Expr) -> tuple[sp.Rational, sp.Expr] | None:
-        """(c, m): a term c*m of ``target`` with c > 0 and m a product of positive symbols."""
-        for term in sp.Add.make_args(target):
-            c, m = term.as_coeff_Mul()
-            if c > 0 and all(s in self.positive for s in m.free_symbols):
-                return sp.Rational(c), m
-        return None
+    def _positive_monomial(self, target: Any) -> tuple[sp.Rational, sp.Expr] | None:
+        """(c, m): a term c*m of ``target`` with c > 0 and m a product of positive
+        symbols (the first in SymPy's order of the terms)."""
+        gens = target.ring.symbols
+        found = [target.ring.domain.to_sympy(c) * sp.Mul(*[g**e for g, e in zip(gens, m)])
+                 for m, c in target.iterterms()
+                 if c > 0 and all(gens[k] in self.positive for k, e in enumerate(m) if e)]
+        if not found:
+            return None
+        c, m = sp.Add.make_args(sp.Add(*found))[0].as_coeff_Mul()
+        return sp.Rational(c), m
 
-    def _blocks(self, target: sp.Expr) -> list[sos.Block]:
+    def _blocks(self, target: Any, frame: _Frame, variables: set[sp.Symbol]) -> list[sos.Block]:
         """One block per multiplier tau (1 and each positive symbol), each with the basis
-        pairs (b, u) whose diagonal tau * b**2 * Mean(u**2) fits the target's exponents."""
-        variables = self.variables(target)
-        poly = sp.Poly(target, *variables)
-        exps = [m for m, _ in poly.terms()]
-        lo = [min(e[k] for e in exps) for k in range(len(variables))]
-        hi = [max(e[k] for e in exps) for k in range(len(variables))]
+        pairs (b, u) whose diagonal tau * b**2 * Mean(u**2) fits the target's exponents.
+        Exponents are read in ``frame``, whose gens not in ``variables`` (radicands'
+        symbols) the target does not hold: 0 is their only exponent that fits."""
+        gens = frame.ring.symbols
+        n = len(gens)
+        exps = list(target.itermonoms())
+        lo = [min(e[k] for e in exps) for k in range(n)]
+        hi = [max(e[k] for e in exps) for k in range(n)]
         degrees = (min(sum(e) for e in exps), max(sum(e) for e in exps))
-        grades = [self._grade(dict(zip(variables, e))) for e in exps]
         sample_vars = sorted(self.ring.samples, key=str)
+        weights = self._weights(gens, sample_vars)
+        grades = [_grade(e, weights) for e in exps]
         grade_lo = [min(g[k] for g in grades) for k in range(len(sample_vars))]
         grade_hi = [max(g[k] for g in grades) for k in range(len(sample_vars))]
         degree = max(grade_hi, default=0)
         half = [max(0, min(h, sum(grade_hi)) // 2) for h in grade_hi]
         samples = [sp.Mul(*[v**k for v, k in zip(sample_vars, ks)])
                    for ks in product(*[range(h + 1) for h in half])] if degree else [sp.S.One]
+        squares = [None if u == 1 else frame.index.get(self.ring.mean_of(u**2), -1)
+                   for u in samples]
+        own = [k for k in range(n) if gens[k] in variables]
+        roots = set(frame.radicands)
+
+        def fits(exponents: list[int]) -> bool:
+            """Whether the diagonal with these exponents, reduced (a root squared is its
+            radicand), has a monomial within the target's exponents."""
+            if not any(exponents[k] > 1 for k in roots):
+                return _within(exponents, lo, hi, degrees, weights, grade_lo, grade_hi)
+            return any(_within(m, lo, hi, degrees, weights, grade_lo, grade_hi)
+                       for m in frame.reduce(frame.monomial(exponents)).itermonoms())
+
         blocks = []
-        is_root = [v in self.ring.roots for v in variables]
-        for tau in self._taus(variables, exps):
-            t_exp = [sp.degree(tau, v) for v in variables]
+        for tau, t_exp in self._taus(gens, variables, exps):
             # a root enters a basis monomial at most once (its square is its radicand)
-            ranges = [range(0, 2) if v in self.ring.roots else range(0, max(0, (h - t)) // 2 + 1)
-                      for v, h, t in zip(variables, hi, t_exp)]
+            ranges = [range(0, 2) if k in roots else range(0, max(0, (hi[k] - t_exp[k])) // 2 + 1)
+                      for k in own]
             count = 1
             for r in ranges:
                 count *= len(r)
@@ -400,67 +527,53 @@ class _Search:
             basis = []
             t_degree = sum(t_exp)
             for ks in product(*ranges):
-                if not any(k for k, root in zip(ks, is_root) if root):
+                if not any(e for k, e in zip(own, ks) if k in roots):
                     # no root in b: the diagonal tau * b**2 * Mean(u**2) has the degree
                     # below (plus 1 for Mean(u**2), u != 1), known without building it
                     bare = t_degree + 2 * sum(ks)
                     if bare > degrees[1] or bare + 1 < degrees[0]:
                         continue
-                b = sp.Mul(*[v**k for v, k in zip(variables, ks)])
-                for u in samples:
-                    if self._fits(tau * b**2 * self.ring.mean_of(u**2), variables, lo, hi,
-                                  sample_vars, grade_lo, grade_hi, degrees):
+                b: sp.Expr | None = None
+                for u, square in zip(samples, squares):
+                    if square == -1:  # Mean(u**2) is not among the target's symbols
+                        continue
+                    diagonal = list(t_exp)
+                    for k, e in zip(own, ks):
+                        diagonal[k] += 2 * e
+                    if square is not None:
+                        diagonal[square] += 1
+                    if fits(diagonal):
+                        if b is None:
+                            b = sp.Mul(*[gens[k]**e for k, e in zip(own, ks)])
                         basis.append(sos.Pair(b, u))
             if basis:
                 blocks.append(sos.Block(tau, tuple(basis)))
         return blocks
 
-    def _taus(self, variables: list[sp.Symbol], exps: list[tuple[int, ...]]) -> list[sp.Expr]:
+    def _taus(self, gens: Sequence[sp.Symbol], variables: set[sp.Symbol],
+              exps: list[tuple[int, ...]]) -> list[tuple[sp.Expr, list[int]]]:
         """1, and each positive symbol and product of two that divides a monomial of the
-        target: the multipliers of the blocks."""
-        ours = [s for s in self.positive if s in variables]
-        products = [sp.S.One, *ours, *[p * q for i, p in enumerate(ours) for q in ours[i:]]]
+        target, with their exponents: the multipliers of the blocks."""
+        ours = [gens.index(s) for s in self.positive if s in variables]
+        found = []
+        for pair in [(), *[(k,) for k in ours],
+                     *[(k, j) for i, k in enumerate(ours) for j in ours[i:]]]:
+            t = [0] * len(gens)
+            for k in pair:
+                t[k] += 1
+            if not pair or any(all(e >= d for e, d in zip(m, t)) for m in exps):
+                found.append((sp.Mul(*[gens[k] for k in pair]), t))
+        return found
 
-        def divides(tau: sp.Expr) -> bool:
-            t = [sp.degree(tau, v) for v in variables]
-            return any(all(e >= k for e, k in zip(m, t)) for m in exps)
-        return [tau for tau in products if tau == 1 or divides(tau)]
-
-    def _grade(self, exps: dict[sp.Symbol, int]) -> list[int]:
-        """A monomial's degree in each sample variable (through its moment atoms)."""
-        sample_vars = sorted(self.ring.samples, key=str)
-        grade = [0] * len(sample_vars)
-        for monomial, symbol in self.ring.atoms.items():
-            k = exps.get(symbol, 0)
-            if k:
-                powers = monomial.as_powers_dict()
-                for i, v in enumerate(sample_vars):
-                    grade[i] += k * int(powers.get(v, 0))
-        return grade
-
-    def _fits(self, diagonal: sp.Expr, variables: Sequence[sp.Symbol], lo: list[int],
-              hi: list[int], sample_vars: Sequence[sp.Symbol], grade_lo: list[int],
-              grade_hi: list[int], degrees: tuple[int, int]) -> bool:
-        """Whether the diagonal entry tau * b**2 * Mean(u**2), in the reduced ring (a root
-        squared is its radicand), has a monomial within the target's exponents."""
-        return any(self._fits_monomial(m, variables, lo, hi, grade_lo, grade_hi, degrees)
-                   for m in sp.Add.make_args(self.ring.reduce(diagonal) if any(
-                       s in self.ring.roots for s in diagonal.free_symbols) else diagonal))
-
-    def _fits_monomial(self, term: sp.Expr, variables: Sequence[sp.Symbol], lo: list[int],
-                       hi: list[int], grade_lo: list[int], grade_hi: list[int],
-                       degrees: tuple[int, int]) -> bool:
-        diagonal = term.as_coeff_Mul()[1]
-        powers = diagonal.as_powers_dict()
-        if any(s not in variables for s in diagonal.free_symbols):
-            return False
-        exps = {v: int(powers.get(v, 0)) for v in variables}
-        if not degrees[0] <= sum(exps.values()) <= degrees[1]:
-            return False
-        if any(not lo_k <= exps[v] <= hi_k for v, lo_k, hi_k in zip(variables, lo, hi)):
-            return False
-        grade = self._grade(exps)
-        return all(a <= g <= b for g, a, b in zip(grade, grade_lo, grade_hi))
+    def _weights(self, gens: Sequence[sp.Symbol], sample_vars: list[SampleSymbol]
+                 ) -> list[list[int]]:
+        """Each gen's degree in each sample variable: a moment atom's monomial's, else 0."""
+        monomial_of = {symbol: monomial for monomial, symbol in self.ring.atoms.items()}
+        weights = []
+        for g in gens:
+            powers = monomial_of[g].as_powers_dict() if g in monomial_of else {}
+            weights.append([int(powers.get(v, 0)) for v in sample_vars])
+        return weights
 
     def sign_factor(self, f: sp.Expr, radicand: bool = False) -> tuple[Factor, int] | None:
         """(the factor made positive, its sign): f or -f proved > 0, a positive symbol,
@@ -479,7 +592,7 @@ class _Search:
             return None
         for sign in (1, -1):
             inner = _Search(self.ring, self.positive, depth=self.depth + 1)
-            terms = inner.nonnegative(sign * f, strict=True)
+            terms = inner.nonnegative(_polynomial(sign * f), strict=True)
             if terms is not None:
                 proof = InequalityCertificate(sp.S.Zero, self.ring.decode(sign * f), "<", (),
                                               self.decode_terms(terms),
@@ -499,6 +612,26 @@ class _Search:
                                 self.ring.decode(t.base), t.in_mean) for t in terms)
 
 
+def _grade(exponents: Sequence[int], weights: list[list[int]]) -> list[int]:
+    """A monomial's degree in each sample variable (through its moment atoms)."""
+    grade = [0] * (len(weights[0]) if weights else 0)
+    for e, w in zip(exponents, weights):
+        if e:
+            for i, k in enumerate(w):
+                grade[i] += e * k
+    return grade
+
+
+def _within(exponents: Sequence[int], lo: list[int], hi: list[int], degrees: tuple[int, int],
+            weights: list[list[int]], grade_lo: list[int], grade_hi: list[int]) -> bool:
+    """Whether a monomial lies within the target's exponents, total degrees and grades."""
+    if not degrees[0] <= sum(exponents) <= degrees[1]:
+        return False
+    if any(not a <= e <= b for e, a, b in zip(exponents, lo, hi)):
+        return False
+    return all(a <= g <= b for g, a, b in zip(_grade(exponents, weights), grade_lo, grade_hi))
+
+
 def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str, defined: Sequence[Condition] = ()
             ) -> tuple[InequalityCertificate | None, tuple[str, ...], str]:
     """(certificate, domain, why not) for ``lhs relation rhs``; the certificate is None
@@ -510,11 +643,11 @@ def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str, defined: Sequence[Conditi
     ring = Ring()
     try:
         encoded = ring.encode(difference)
+        free = encoded.free_symbols
+        numerator, denominator = _cancelled(*_fraction(
+            encoded, _sparse_ring(tuple(sorted(free, key=str)))))
     except Unsupported as why:
         return None, (), str(why)
-    numerator, denominator = sp.fraction(sp.cancel(sp.together(encoded)))
-    numerator, denominator = sp.expand(numerator), sp.expand(denominator)
-    free = encoded.free_symbols
     positive = sorted([s for s in free if s.is_positive], key=str)
     search = _Search(ring, positive)
     radicands = []
@@ -534,10 +667,10 @@ def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str, defined: Sequence[Conditi
             text = f"{sp.sstr(ring.decode(b))} > 0"
             search.domain.append(text)
             radicands.append(Factor(ring.decode(b), 1, "domain"))
-    constant, factor_list = sp.factor_list(denominator)
-    factors = [Factor(sp.Abs(constant), 1, "positive number")] if abs(constant) != 1 else []
-    sign = 1 if constant > 0 else -1
-    for f, k in factor_list:
+    factors: list[Factor] = []
+    sign = 1
+    for f, k in denominator.items():
+        f = f.as_expr()
         signed = search.sign_factor(f)
         if signed is None:
             if k % 2:
@@ -548,9 +681,9 @@ def certify(lhs: sp.Expr, rhs: sp.Expr, relation: str, defined: Sequence[Conditi
         factor, s = signed
         factors.append(Factor(factor.expr, k, factor.reason, factor.proof))
         sign *= s**k
-    target = sign * numerator
+    target = numerator * sign
     for multiplier in _multipliers(ring, positive):
-        terms = search.nonnegative(sp.expand(multiplier * target), strict)
+        terms = search.nonnegative(_times(target, multiplier), strict)
         if terms is None:
             continue
         extra = [] if multiplier == 1 else [_multiplier_factor(multiplier, ring, positive)]
@@ -629,9 +762,11 @@ def _nowhere(total: sp.Expr, *, strict_sum: bool) -> bool:
     >= 0 (> 0) has a certificate."""
     ring = Ring()
     try:
-        numerator, denominator = sp.fraction(sp.together(ring.encode(total)))
-        target = sp.expand(-numerator * denominator)
-        positive = sorted([s for s in target.free_symbols if s.is_positive], key=str)
+        encoded = ring.encode(total)
+        numerator, denominator = _fraction(
+            encoded, _sparse_ring(tuple(sorted(encoded.free_symbols, key=str))))
+        target = -numerator * _product(denominator, numerator.ring)
+        positive = sorted([s for s in _symbols(target) if s.is_positive], key=str)
         return _Search(ring, positive).nonnegative(target, strict=not strict_sum) is not None
     except (Unsupported, ValueError, sp.PolynomialError):
         return False  # a form the search cannot treat: not shown empty
@@ -743,13 +878,14 @@ def refute(lhs: sp.Expr, rhs: sp.Expr, relation: str, *, tries: int = 24,
         except Unsampleable:
             return None
         sample = rng.randrange(m) if samples else 0
-        if not all(c.holds_at(samples, constants) for c in defined):
-            continue
         try:
             value = _value(difference, samples, constants, sample)
         except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
             continue
-        if _violates(value, strict, _SEARCH_DIGITS) and _violates(value, strict, _CONFIRM_DIGITS):
+        # the conditions are checked at a violating point only: most points violate
+        # nothing, and each condition is evaluated at every sample of the batch
+        if _violates(value, strict, _SEARCH_DIGITS) and _violates(value, strict, _CONFIRM_DIGITS) \
+                and all(c.holds_at(samples, constants) for c in defined):
             return Counterexample(constants=constants, samples=samples,
                                   batch_size=m if samples or N in free else None, sample=sample,
                                   lhs=_value(lhs, samples, constants, sample),

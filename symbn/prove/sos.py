@@ -65,40 +65,29 @@ class Square:
     in_mean: bool
 
 
-class Problem:
-    """The coefficient equations of ``T = sum_blocks tau * w^T G w`` in a reduced ring.
+#: a polynomial as {exponents: coefficient}, the exponents in one ring's gens
+Polynomial = dict[tuple[int, ...], Fraction]
 
-    ``mean_of(u)``: the ring's symbol for Mean(u) (1 for u = 1); ``reduce(e)``: e written
-    in the ring's variables (square roots' relations used), expanded; ``variables``: the
-    ring's variables.
+
+class Problem:
+    """The coefficient equations of ``T = sum_blocks tau * w^T G w``.
+
+    ``target``: T; ``entry(k, i, j)``: the polynomial block k's Gram entry (i, j) (i <= j)
+    multiplies, tau * b_i b_j Mean(u_i u_j) (times 2 off the diagonal), written in the
+    ring's variables with the square roots' relations used.  All in the same ring.
     """
 
-    def __init__(self, target: sp.Expr, blocks: Sequence[Block], *,
-                 mean_of: Callable[[sp.Expr], sp.Expr],
-                 reduce: Callable[[sp.Expr], sp.Expr], variables: Sequence[sp.Symbol]):
+    def __init__(self, target: Polynomial, blocks: Sequence[Block],
+                 entry: Callable[[int, int, int], Polynomial]):
         self.blocks = list(blocks)
-        self.mean_of, self.reduce, self.variables = mean_of, reduce, list(variables)
-        self.target = self._poly(target)
+        self.target = dict(target)
         self.entries: list[tuple[int, int, int]] = []  # (block, i, j), i <= j
-        self.columns: list[dict[tuple[int, ...], Fraction]] = []
+        self.columns: list[Polynomial] = []
         for k, block in enumerate(self.blocks):
             for i, j in _upper(len(block.basis)):
                 self.entries.append((k, i, j))
-                self.columns.append(self._poly(self.value(block, i, j)))
+                self.columns.append(entry(k, i, j))
         self.monomials = sorted(set(self.target).union(*self.columns))
-
-    def value(self, block: Block, i: int, j: int) -> sp.Expr:
-        """The form's (i, j) entry: tau * b_i b_j Mean(u_i u_j), times 2 off the diagonal."""
-        a, b = block.basis[i], block.basis[j]
-        factor = 1 if i == j else 2
-        return factor * block.multiplier * a.constant * b.constant * self.mean_of(a.sample * b.sample)
-
-    def _poly(self, expr: sp.Expr) -> dict[tuple[int, ...], Fraction]:
-        if not self.variables:
-            return {(): Fraction(str(sp.Rational(expr)))}
-        # SymPy's sparse polynomial ring: far faster than sp.Poly on expression trees
-        poly = sp.ring(self.variables, sp.QQ, sp.lex)[0](self.reduce(expr))
-        return {m: Fraction(int(c.numerator), int(c.denominator)) for m, c in poly.terms() if c}
 
     def equations(self, keep: Sequence[int]) -> tuple[flint.fmpq_mat, flint.fmpq_mat]:
         """(A, c) with A q = c over the entries ``keep``."""
