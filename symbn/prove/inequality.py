@@ -283,15 +283,17 @@ def _fraction(expr: sp.Expr, ring: Any) -> tuple[Any, dict[Any, int]]:
     a positive leading coefficient (constants go to the numerator).  A sum is taken over
     the least common denominator, the larger power of each factor: 1/B + 1/B**2 keeps
     B**2, not B**3.  The numerator may still share factors with it (:func:`_cancelled`)."""
-    factored: dict[Any, tuple[Any, list[tuple[Any, int]]]] = {}
+    factored: dict[Any, tuple[Any, dict[Any, int]]] = {}
+    known: dict[Any, None] = {}  # the irreducible factors met so far
 
     def inverse(num: Any, den: dict[Any, int]) -> tuple[Any, dict[Any, int]]:
         if not num:
             raise Unsupported(f"{expr} divides by 0")
         if num not in factored:
-            factored[num] = num.factor_list()
+            factored[num] = _factors(num, known)
+            known.update(dict.fromkeys(factored[num][1]))
         constant, factors = factored[num]
-        return _product(den, ring) * (1 / constant), dict(factors)
+        return _product(den, ring) * (1 / constant), factors
 
     def walk(e: sp.Expr) -> tuple[Any, dict[Any, int]]:
         if e.is_Add:
@@ -322,6 +324,39 @@ def _fraction(expr: sp.Expr, ring: Any) -> tuple[Any, dict[Any, int]]:
         except ValueError:
             raise Unsupported(f"{e} is not a rational function of batch constants") from None
     return walk(sp.sympify(expr))
+
+
+def _factors(poly: Any, known: Iterable[Any]) -> tuple[Any, dict[Any, int]]:
+    """(c, {f: k}) with poly = c * prod f**k, each f irreducible, primitive, with a
+    positive leading coefficient (as ``factor_list`` gives them).  The cheap cases first:
+    a gen dividing every term; a factor of ``known`` (exact division); what is left
+    linear in a gen with a constant coefficient, irreducible (a factorization would have
+    a factor free of that gen that divides the constant).  ``factor_list`` for the rest."""
+    ring = poly.ring
+    found: dict[Any, int] = {}
+    for k, gen in enumerate(ring.gens):
+        power = min(m[k] for m in poly.itermonoms())
+        if power:
+            found[gen] = power
+            poly = poly.exquo(gen**power)
+    for f in known:
+        while not poly.is_ground:
+            quotient, remainder = poly.div(f)
+            if remainder:
+                break
+            found[f], poly = found.get(f, 0) + 1, quotient
+    if poly.is_ground:
+        return poly.LC, found
+    constant, rest = poly.primitive()
+    if rest.LC < 0:
+        constant, rest = -constant, -rest
+    if any(rest.degree(k) == 1 and rest.coeff_wrt(k, 1).is_ground for k in range(ring.ngens)):
+        found[rest] = found.get(rest, 0) + 1
+        return constant, found
+    constant, factor_list = poly.factor_list()
+    for f, k in factor_list:
+        found[f] = found.get(f, 0) + k
+    return constant, found
 
 
 def _product(factors: dict[Any, int], ring: Any) -> Any:
