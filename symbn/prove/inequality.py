@@ -38,6 +38,7 @@ from symbn.core import Mean, N, SampleSymbol, evaluate_at_batch, moment_form
 from symbn.prove import sos
 from symbn.prove.budget import run_with_budget
 from symbn.prove.definedness import Condition
+from symbn.prove.enclosure import enclosures
 from symbn.prove.prover import DEFAULT_BUDGET, AssumptionError, assume_and_define
 from symbn.prove.strategies import EMPTY
 from symbn.prove.sampling import BATCH_SIZES, BOUNDARIES, Unsampleable, random_point
@@ -892,6 +893,15 @@ def _violates(value: sp.Expr, strict: bool, digits: int) -> bool:
     return False
 
 
+def _holds_surely(difference: sp.Expr, strict: bool, samples: dict[SampleSymbol, list[sp.Expr]],
+                  constants: dict[sp.Symbol, sp.Expr], sample: int) -> bool:
+    """Whether a ball certainly containing D at the point (:mod:`symbn.prove.enclosure`:
+    given only where D is defined) lies in [0, oo) ((0, oo) for a strict claim): then the
+    point is no counterexample, and its exact evaluation, the search's cost, is skipped."""
+    balls = enclosures([difference], samples, constants, sample)
+    return balls is not None and bool(balls[0] > 0 if strict else balls[0] >= 0)
+
+
 def refute(lhs: sp.Expr, rhs: sp.Expr, relation: str, *, tries: int = 24,
            seed: int = 0, defined: Sequence[Condition] = ()) -> Counterexample | None:
     """A point (a concrete batch, for general-form claims) where the relation fails,
@@ -913,6 +923,8 @@ def refute(lhs: sp.Expr, rhs: sp.Expr, relation: str, *, tries: int = 24,
         except Unsampleable:
             return None
         sample = rng.randrange(m) if samples else 0
+        if _holds_surely(difference, strict, samples, constants, sample):
+            continue
         try:
             value = _value(difference, samples, constants, sample)
         except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
@@ -1028,8 +1040,9 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
         return verdict(Status.UNDECIDED, "no certificate within the budget")
     counterexample, certificate, domain, why = outcome.value
     if counterexample is not None:
-        at = _value(difference, counterexample.samples, counterexample.constants,
-                    counterexample.sample)
+        # the sides' exact values at the point, found by the search: D is their difference
+        at = counterexample.rhs - counterexample.lhs if op in ("<=", "<") else \
+            counterexample.lhs - counterexample.rhs
         return verdict(Status.REFUTED, "counterexample at an exact point",
                        counterexample=counterexample, evidence=(
                            f"at this point {_difference_name(op)} = {sp.N(at, 12)} violates "
