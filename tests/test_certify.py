@@ -657,3 +657,21 @@ def test_the_certificate_prints_each_expression_as_sympys_str_printer_does(monke
     data = certificate_data(_general(residual), _certificate(residual=residual))
     monkeypatch.setattr(certificate_module._Printer, "_print", StrPrinter._print)
     assert certificate_data(_general(residual), _certificate(residual=residual)) == data
+
+
+@pytest.mark.parametrize("equation, confirmed", [
+    ("{r} == 0", True), ("({r} == 0)", True), ("0 == -({r})", True),
+    ("{r} == 0 # == Mean(x)", True), ("Mean(x) # == {r} == 0", "Malformed"),
+    ("{r} # == Mean(x)", "Malformed"),
+    ("{r} == (0 == 0)", "Malformed"), ("{r} ==  0", True), ("{r} == 0 % 2", "Malformed"),
+])
+def test_a_claim_is_read_as_its_whole_text_says(equation, confirmed):
+    """Its sides are read on their own where that is the same reading (the left is then the
+    residual's text, read already); a comment or a side that is not one is read whole."""
+    data = certificate_data(Mean((x - Mean(x)) ** 2) - (Mean(x**2) - Mean(x) ** 2))
+    data["claim"] = "label: " + equation.format(r=data["residual"])
+    if confirmed == "Malformed":
+        with pytest.raises(Malformed):
+            check(data)
+    else:
+        assert check(data).confirmed is confirmed

@@ -141,6 +141,16 @@ def _claim(data, parser: Parser) -> ast.expr:
     label, _, equation = text.partition(": ") if ": " in text else ("", "", text)
     if "=" in label:  # the one equation in the text is the one checked
         raise Malformed(f"the claim's label {label[:80]!r} holds an equation")
+    lhs, equals, rhs = equation.partition(" == ")
+    if equals and "=" not in lhs + rhs and "#" not in equation:
+        # Sides a certificate may hold (+ - * / ** and calls) all bind tighter than ==, so
+        # two sides that read as such are the equation's; the left is most often the
+        # claim_residual's text, read already.  Else the whole text is read, for the reason.
+        try:
+            return parser.share(ast.BinOp(parser.parse(lhs, "the claim"), ast.Sub(),
+                                          parser.parse(rhs, "the claim")), "the claim")
+        except Malformed:
+            pass
     try:
         node = ast.parse(equation, mode="eval").body
     except SyntaxError:
@@ -159,7 +169,8 @@ def _domain_unmet(data, trees, radicals, variables, samples, name_signs, atoms=N
     signs = Signs(name_signs, atoms or {})
     kw = dict(names=sorted(variables), signs=signs, samples=samples, atoms=atoms,
               radicals=radicals, positive={n for n, s in name_signs.items() if s == POS},
-              negative={n for n, s in name_signs.items() if s == NEG})
+              negative={n for n, s in name_signs.items() if s == NEG},
+              known={})  # the second call meets the first one's atoms: carried on
     conditions = [c for tree in trees for c in needed(tree)]
     # what the trees' own signs show (eps + a square > 0) is known of their expanded forms
     evident = [(t, signs.of(t)) for t, _ in conditions

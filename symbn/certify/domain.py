@@ -184,12 +184,15 @@ def stated(domain) -> list[tuple[ast.expr, frozenset]]:
 
 
 def unmet(conditions, domain, *, names, signs: Signs, samples=(), atoms=None,
-          radicals=(), positive=(), negative=()) -> list[str]:
+          radicals=(), positive=(), negative=(), known=None) -> list[str]:
     """The conditions (expression tree, sign set) that the stated ``domain`` (from
     :func:`stated`) does not imply, as text; :class:`Vacuous` for a false domain.
 
     ``radicals`` (S, B): S is sqrt(B) in the stated conditions; each B > 0 is itself in
-    ``conditions`` when the check needs it."""
+    ``conditions`` when the check needs it.  ``known``: the atoms of
+    :func:`~symbn.certify.forms.exact_forms` met by an earlier call (filled in), so that
+    no pass is redone to meet them; an atom these trees do not use is an unused variable."""
+    known = {} if known is None else known
     for tree, want in domain:
         if not signs.of(tree) & want:
             raise Vacuous(f"the stated condition {_text(tree, want)} is false for every "
@@ -200,16 +203,17 @@ def unmet(conditions, domain, *, names, signs: Signs, samples=(), atoms=None,
     trees = [t for t, _ in open_] + [t for t, _ in domain]
     kw = dict(samples=samples, positive=positive, negative=negative, derived=atoms or {},
               declared=radicals)
-    found: dict = {}
+    found = dict(known)
     try:
         values, _, ctx = exact_forms(trees, names, atoms=found, **kw)
     except (Refused, Undefined, Malformed):
         try:
-            found = {}
+            found = dict(known)
             values, _, ctx = exact_forms(trees[:len(open_)], names, atoms=found, **kw)
         except (Refused, Undefined, Malformed):
             return [_text(t, w) for t, w in open_]
         domain = []
+    known.update(found)
     keys = {name: key for key, (name, _) in found.items()}
     var_signs = [signs.names[n] if n in signs.names else _atom_sign(keys.get(n, ""))
                  for n in ctx.names()]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import random
 from dataclasses import dataclass
-from typing import cast
 
 import flint
 
@@ -77,50 +76,54 @@ class Parser:
         return self._texts[text]
 
     def share(self, node: ast.expr, what: str) -> ast.expr:
-        """``node``, a tree this parser may rebuild, checked, as the shared node equal to it
-        (children first: a node's key holds its children's shared identities)."""
+        """``node``, a tree this parser may rebuild, checked to use only what the engine
+        evaluates, as the shared node equal to it (children first: a node's key holds its
+        children's shared identities)."""
         if id(node) in self._shared:
             return node
-        _validate(node, what)
+        kind = type(node)
         key: tuple
-        if isinstance(node, ast.Constant):
-            key = ("constant", node.value)  # an int: _validate allows no other literal
+        if kind is ast.BinOp or kind is ast.UnaryOp:
+            op = node.op  # type: ignore[attr-defined]
+            if not isinstance(op, _OPERATORS):
+                raise Malformed(f"{what} uses {type(op).__name__}, which a certificate may not")
+            if isinstance(node, ast.BinOp):
+                node.left, node.right = self.share(node.left, what), self.share(node.right, what)
+                key = (type(op), id(node.left), id(node.right))
+            else:
+                node.operand = self.share(node.operand, what)  # type: ignore[attr-defined]
+                key = (type(op), id(node.operand))  # type: ignore[attr-defined]
         elif isinstance(node, ast.Name):
             key = ("name", node.id)
-        elif isinstance(node, ast.UnaryOp):
-            _validate(node.op, what)
-            node.operand = self.share(node.operand, what)
-            key = (type(node.op), id(node.operand))
-        elif isinstance(node, ast.BinOp):
-            _validate(node.op, what)
-            node.left, node.right = self.share(node.left, what), self.share(node.right, what)
-            key = (type(node.op), id(node.left), id(node.right))
-        else:  # a call of a plain name (_validate); the name is no variable: not shared
-            call = cast(ast.Call, node)
-            call.args = [self.share(a, what) for a in call.args]
-            key = ("call", cast(ast.Name, call.func).id, *map(id, call.args))
+        elif isinstance(node, ast.Constant):
+            if type(node.value) is not int:
+                raise Malformed(f"{what} holds the literal {node.value!r}: only integers are "
+                                "exact")
+            key = ("constant", node.value)
+        elif isinstance(node, ast.Call):
+            name = _function(node, what)  # the name is no variable: not shared
+            node.args = [self.share(a, what) for a in node.args]
+            key = ("call", name, *map(id, node.args))
+        else:
+            raise Malformed(f"{what} uses {kind.__name__}, which a certificate may not")
         shared = self._nodes.setdefault(key, node)
         self._shared.add(id(shared))
         return shared
 
 
-_ALLOWED = (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load,
-            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
 
 
-def _validate(node, what):
-    if not isinstance(node, _ALLOWED):
-        raise Malformed(f"{what} uses {type(node).__name__}, which a certificate may not")
-    if isinstance(node, ast.Constant) and (type(node.value) is not int):
-        raise Malformed(f"{what} holds the literal {node.value!r}: only integers are exact")
-    if isinstance(node, ast.Call):
-        name = getattr(node.func, "id", None)
-        if name is None or name.startswith("_") or node.keywords:
-            raise Malformed(f"{what} calls {ast.unparse(node.func)}, which is not a plain "
-                            "function name")
-        arity = FUNCTIONS.get(name)
-        if name in FUNCTIONS and arity is not None and len(node.args) != arity or not node.args:
-            raise Malformed(f"{what}: {name} takes {arity or 'one or more'} argument(s)")
+def _function(node: ast.Call, what: str) -> str:
+    """The name a call calls: a plain function name, with the arguments it takes."""
+    name = getattr(node.func, "id", None)
+    if name is None or name.startswith("_") or node.keywords:
+        raise Malformed(f"{what} calls {ast.unparse(node.func)}, which is not a plain "
+                        "function name")
+    arity = FUNCTIONS.get(name)
+    if name in FUNCTIONS and arity is not None and len(node.args) != arity or not node.args:
+        raise Malformed(f"{what}: {name} takes {arity or 'one or more'} argument(s)")
+    return name
 
 
 def subtrees(tree: ast.expr):
