@@ -100,3 +100,14 @@ def test_fold_is_the_same_function_the_identity_proves():
     arrays = np.array(W_folded) @ vector("z", 3) + np.array(b_folded)
     assert np.max(np.abs(proved)) > 1e-3
     assert compare(arrays, proved, 1e-12)[2]
+
+
+@pytest.mark.parametrize("d, m", [(2, 2), (3, 3), (2, 3)])
+def test_whitening_determinant_is_sympys(d, m):
+    """The whitening claims take det(batch covariance) in the entries' polynomial ring:
+    the same polynomial as Matrix.det, 0 exactly when m <= d."""
+    import sympy as sp
+    from symbn.identities.whitening import batch_covariance, determinant
+    cov = batch_covariance(d, m)
+    assert sp.expand(determinant(cov) - cov.det()) == 0
+    assert (determinant(cov) == 0) is (m <= d)

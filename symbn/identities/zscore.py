@@ -3,6 +3,8 @@ training-mode BN is not affine in the batch -- but only by O(1/N)."""
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from symbn.bn.batchnorm import batchnorm, batchnorm_eval, eps, standardize, x
@@ -40,20 +42,30 @@ def _scales_with_weight():
     return Claim(standardize(2 * w * x), 2 * standardize(w * x))
 
 
+@functools.cache
+def _curvature_of_bn():
+    """d^2 y_j / d x_j^2 of training-mode BN, through the batch statistics (memoised:
+    the claims below and their controls all start from it)."""
+    return derivative(derivative(batchnorm(x), x), x)
+
+
+@functools.cache
+def _curvature_limit(order=0):
+    """lim_{N -> oo} N**order * d^2 y_j / d x_j^2, the batch moments held fixed."""
+    return large_batch_limit(_curvature_of_bn(), order=order)
+
+
 def _curvature():
-    y = batchnorm(x)
-    d2 = derivative(derivative(y, x), x)
-    return Claim(large_batch_limit(d2), 0, steps=(
-        ("d^2 y_j / d x_j^2 (training mode)", d2),
-        ("N * d^2 y_j / d x_j^2 as N -> oo, moments fixed", large_batch_limit(d2, order=1)),
-        ("d^2 y_j / d x_j^2 as N -> oo, moments fixed", large_batch_limit(d2)),
+    return Claim(_curvature_limit(), 0, steps=(
+        ("d^2 y_j / d x_j^2 (training mode)", _curvature_of_bn()),
+        ("N * d^2 y_j / d x_j^2 as N -> oo, moments fixed", _curvature_limit(1)),
+        ("d^2 y_j / d x_j^2 as N -> oo, moments fixed", _curvature_limit()),
     ))
 
 
 def _explicit_curvature(m):
-    y = batchnorm(x)
-    d2 = derivative(derivative(y, x), x)
-    return Claim(instantiate(d2, m), sp.diff(instantiate(y, m), explicit_symbols(x, m)[0], 2))
+    return Claim(instantiate(_curvature_of_bn(), m),
+                 sp.diff(instantiate(batchnorm(x), m), explicit_symbols(x, m)[0], 2))
 
 
 IDENTITIES = (
@@ -66,8 +78,7 @@ IDENTITIES = (
             control("zscore-linear-in-weight", "z-scoring is linear in the weight: "
                     "zscore(2 w x) = 2 zscore(w x)", _scales_with_weight),
             control("bn-train-affine-in-batch", "training-mode BN is affine in its own input: "
-                    "d^2 y_j / d x_j^2 = 0",
-                    lambda: Claim(derivative(derivative(batchnorm(x), x), x), 0)),
+                    "d^2 y_j / d x_j^2 = 0", lambda: Claim(_curvature_of_bn(), 0)),
         ),
     ),
     Identity(
@@ -88,8 +99,7 @@ IDENTITIES = (
         explicit_sizes=(2, 3), explicit=_explicit_curvature,
         controls=(control("bn-curvature-faster-than-1/N",
                           "N * d^2 y_j / d x_j^2 -> 0 too (curvature o(1/N))",
-                          lambda: Claim(large_batch_limit(
-                              derivative(derivative(batchnorm(x), x), x), order=1), 0)),),
+                          lambda: Claim(_curvature_limit(1), 0)),),
     ),
     Identity(
         name="bn-eval-curvature-zero",
