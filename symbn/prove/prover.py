@@ -547,8 +547,15 @@ def _first_pass(pairs: Sequence[tuple[sp.Expr, sp.Expr]], tries: int, seed: int,
                 found: Iterable[Condition] = ()) -> list[_Stage]:
     """In one child process, for each (lhs, rhs): the counterexample search, then
     ``rationalize`` and the second check of a proof.  One round trip decides most claims.
-    ``found``: the claim's definedness conditions (a point they exclude is no gap)."""
-    return [_quick(lhs, rhs, tries, seed, found) for lhs, rhs in pairs]
+    ``found``: the claim's definedness conditions (a point they exclude is no gap).
+    Stops at the first pair refuted: a matrix claim with one false entry is false, and
+    the entries after it need not be searched (the list is then shorter than ``pairs``)."""
+    stages: list[_Stage] = []
+    for lhs, rhs in pairs:
+        stages.append(_quick(lhs, rhs, tries, seed, found))
+        if stages[-1].counterexample is not None:
+            break
+    return stages
 
 
 def _quick(lhs: sp.Expr, rhs: sp.Expr, tries: int, seed: int,
@@ -703,6 +710,8 @@ def _prove_matrix(lhs: sp.MatrixBase, rhs: sp.MatrixBase, statements: tuple[str,
     firsts: Sequence[_Stage | None] = _budgeted(
         _first_pass, (pairs, tries, seed, defined.conditions), deadline,
         "counterexample search and rationalize", []) or [None] * len(pairs)
+    if firsts[-1] is not None and firsts[-1].counterexample is not None:
+        pairs = pairs[:len(firsts)]  # an entry is refuted: the claim is, whatever the rest
     entries = [(_prove_scalar(a, b, statements, deadline, tries, seed, start, defined, first),
                 index)
                for index, ((a, b), first) in enumerate(zip(pairs, firsts))]
