@@ -62,19 +62,6 @@ def key_of(*parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _unpickle(payload: bytes) -> Any:
-    """The stored value.  A SymPy object unpickles by calling its class on its args, which
-    re-simplifies every node of an expression that was simplified when it was built; with
-    evaluation off (in this thread only) each node is rebuilt as stored, the same object
-    (equal, same hash) at a fifth of the cost, which is most of a warm run's reading."""
-    if b"sympy" not in payload:
-        return pickle.loads(payload)
-    from sympy.core.parameters import evaluate
-
-    with evaluate(False):
-        return pickle.loads(payload)
-
-
 class Cache:
     """get_or_compute(parts, compute) -> (value, hit): the cached value, or compute and store it."""
 
@@ -108,6 +95,22 @@ class Cache:
             if self.on_warning is not None:
                 self.on_warning(self.warning)
 
+    def read_all(self, parts: list[tuple[object, ...]]) -> list[tuple[bool, Any]]:
+        """(found, value) for each entry of ``parts``, nothing computed.  A SymPy object
+        unpickles by calling its class on its args, which re-simplifies every node of an
+        expression that was simplified when it was built; here evaluation is off, so each
+        node is rebuilt as stored, the same object (equal, same hash) at a fifth of the
+        cost.  SymPy's switch is per thread but its cache is shared, so an expression
+        built unevaluated could reach another thread's computation: call this with no
+        other thread of the process using SymPy (before a pool of proofs starts)."""
+        from sympy.core.parameters import evaluate
+
+        paths = [self._path(key_of(*p)) for p in parts]
+        with evaluate(False):
+            found = [self._load(path) for path in paths]
+        self.hits += sum(f for f, _ in found)
+        return found
+
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / key
 
@@ -135,7 +138,7 @@ class Cache:
         try:
             if hashlib.sha256(payload).digest() != digest:
                 raise ValueError("checksum mismatch")
-            return True, _unpickle(payload)
+            return True, pickle.loads(payload)
         except Exception:  # noqa: BLE001 -- any damage means: rebuild, never trust
             self.rebuilt += 1
             if not self.read_only:

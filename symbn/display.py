@@ -60,3 +60,11 @@ class Displayable:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """IPython's plain-text display (a terminal): the readable text, not the one line."""
         printer.text(repr(self) if cycle else str(self))
+
+
+def drawing(expr: Any) -> str:
+    """SymPy's 2-D pretty printer in unicode, as one block: SymPy's own line wrapping is
+    off (it would cut the 2-D layout at 80 columns)."""
+    from sympy import pretty
+
+    return str(pretty(expr, use_unicode=True, wrap_line=False))

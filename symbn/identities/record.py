@@ -12,12 +12,12 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import sympy as sp
 
 from symbn.core import N, instantiate
-from symbn.display import Displayable
+from symbn.display import Displayable, drawing
 from symbn.prove import Status, Verdict, apply_assumptions, prove
 from symbn.certify import Malformed
 from symbn.prove.certificate import Certificate, certificate_data
@@ -36,6 +36,19 @@ class Claim:
     steps: tuple[tuple[str, sp.Expr], ...] = ()  # the derivation, for the report
     #: "==", or an inequality lhs <= rhs ("<=", "<", ">=", ">"): symbn.prove.inequality
     relation: str = "=="
+    #: :meth:`formula`, once computed (kept in the cache with the claim)
+    _formula: dict[str, str] | None = field(default=None, compare=False, repr=False)
+
+    def formula(self) -> dict[str, str]:
+        """The claim as text: each side (SymPy's ``sstr``), the relation, and the 2-D
+        drawing of the whole (:func:`symbn.display.drawing`); computed once."""
+        formula = self._formula
+        if formula is None:
+            formula = {"lhs": sp.sstr(self.lhs), "relation": self.relation,
+                       "rhs": sp.sstr(self.rhs), "drawn": drawing(
+                           sp.Rel(self.lhs, self.rhs, self.relation, evaluate=False))}
+            object.__setattr__(self, "_formula", formula)
+        return formula
 
     def prove(self, budget: float) -> Verdict:
         if self.relation != "==":
@@ -132,35 +145,106 @@ def check(identity: Identity, *, budget: float = 5.0, explicit: bool = True,
     With a :class:`symbn.cache.Cache`, built claims and verdicts are read from disk when
     symbn's code and the claim are unchanged.
     """
-    claim = build_claim(identity, cache)
-    catalogued = _catalogued().get(identity.name) is identity
-    # a claim of the catalogue is a function of symbn's code, cached under its name; any
-    # other (a user's file) is built again, and its verdicts are cached by their content.
-    # An explicit claim is built (or read) only when its verdict is not in the cache
-    explicit_claims = [(m, lambda m=m: _cached(cache if catalogued else None,
-                                               ("explicit", identity.name, m),
-                                               lambda: _build(identity, m)))
-                       for m in (identity.explicit_sizes if explicit else ())]
-    return CheckedIdentity(
-        identity=identity,
-        claim=claim,
-        verdict=prove_claim(claim, budget, cache, built_from=(identity.name, None)
-                            if catalogued else None),
-        controls=tuple(check(c, budget=budget, explicit=False, cache=cache)
-                       for c in identity.controls),
-        explicit=tuple((m, prove_claim(c, budget, cache, built_from=(identity.name, m)
-                                       if catalogued else None))
-                       for m, c in explicit_claims),
-    )
+    return check_all([identity], budget=budget, explicit=explicit, cache=cache, jobs=1)[0]
 
 
 def check_all(identities: Iterable[Identity], *, budget: float = 5.0, explicit: bool = True,
               cache=None, jobs: int | None = None,
               done: Callable[[Identity], None] = lambda identity: None) -> list[CheckedIdentity]:
-    """:func:`check` of each identity, ``jobs`` at a time (default: every core), in the
-    order given; ``done(identity)`` as each finishes."""
-    return map_ordered(lambda i: check(i, budget=budget, explicit=explicit, cache=cache),
-                       identities, jobs=jobs, done=done)
+    """:func:`check` of each identity, in the order given; ``done(identity)`` as each
+    finishes.  Every verdict (an identity's, each control's, each explicit cross-check's)
+    is a task of its own, ``jobs`` at a time (default: every core): an identity with many
+    controls or explicit sizes is spread over the cores rather than holding one."""
+    planned = [(identity, _tasks(identity, identity, budget, explicit, cache))
+               for identity in identities]
+    remaining = {id(identity): len(tasks) for identity, tasks in planned}
+
+    def finished(task: _Task) -> None:
+        remaining[id(task.top)] -= 1
+        if not remaining[id(task.top)]:
+            done(task.top)
+
+    tasks = [t for _, each in planned for t in each]
+    # what the cache holds is read first, here, before any other thread uses SymPy
+    # (Cache.read_all); the rest is proved on every core
+    results = _read_cached(tasks, cache)
+    for task, result in zip(tasks, results):
+        if result is not None:
+            finished(task)
+    todo = [t for t, result in zip(tasks, results) if result is None]
+    proved = iter(map_ordered(_Task.run, todo, jobs=jobs, done=finished))
+    reached = iter([result if result is not None else next(proved) for result in results])
+    return [_assemble(identity, explicit, reached) for identity, _ in planned]
+
+
+def _read_cached(tasks: list[_Task], cache) -> list[tuple[Claim | None, Verdict] | None]:
+    """Each task's result when the cache holds it (its claim too, for a claim's own task),
+    else None: only the catalogue's, whose keys need no claim built."""
+    catalogued = [t for t in tasks if _catalogued().get(t.identity.name) is t.identity]
+    if cache is None or not catalogued:
+        return [None] * len(tasks)
+    wanted = [[_verdict_of(t.identity.name, t.m, t.budget)]
+              + ([("claim", t.identity.name)] if t.m is None else []) for t in catalogued]
+    found = iter(cache.read_all([p for parts in wanted for p in parts]))
+    read = {}
+    for task, parts in zip(catalogued, wanted):
+        entries = [next(found) for _ in parts]
+        if all(has for has, _ in entries):
+            verdict, claim = entries[0][1], (entries[-1][1] if task.m is None else None)
+            read[id(task)] = (claim, dataclasses.replace(verdict, cached=True))
+    return [read.get(id(t)) for t in tasks]
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One verdict to reach: ``identity``'s claim (its explicit form at ``m``), under
+    ``top``, the identity of the catalogue or of a file the user asked for."""
+
+    top: Identity
+    identity: Identity
+    m: int | None
+    budget: float
+    cache: object = None
+
+    def run(self) -> tuple[Claim | None, Verdict]:
+        """(the claim, when it is not an explicit form, and its verdict)."""
+        catalogued = _catalogued().get(self.identity.name) is self.identity
+        name = self.identity.name
+        if self.m is None:
+            claim = build_claim(self.identity, self.cache)
+            return claim, prove_claim(claim, self.budget, self.cache,
+                                      built_from=(name, None) if catalogued else None)
+        # a claim of the catalogue is a function of symbn's code, cached under its name; any
+        # other (a user's file) is built again, and its verdicts are cached by their content.
+        # An explicit claim is built (or read) only when its verdict is not in the cache
+        m = self.m
+        build = lambda: _cached(self.cache if catalogued else None,  # noqa: E731
+                                ("explicit", name, m), lambda: _build(self.identity, m))
+        return None, prove_claim(build, self.budget, self.cache,
+                                 built_from=(name, m) if catalogued else None)
+
+
+def _tasks(top: Identity, identity: Identity, budget: float, explicit: bool,
+           cache) -> list[_Task]:
+    """The verdicts :func:`check` reaches for ``identity`` (``top``'s, or one of its
+    controls'), in order: its claim, its controls' (recursively, without explicit forms),
+    each explicit size's."""
+    return [_Task(top, identity, None, budget, cache),
+            *(t for c in identity.controls for t in _tasks(top, c, budget, False, cache)),
+            *(_Task(top, identity, m, budget, cache)
+              for m in (identity.explicit_sizes if explicit else ()))]
+
+
+def _assemble(identity: Identity, explicit: bool,
+              reached: Iterator[tuple[Claim | None, Verdict]]) -> CheckedIdentity:
+    """The :class:`CheckedIdentity` of ``identity`` from the results of its :func:`_tasks`,
+    taken from ``reached`` in the same order."""
+    claim, verdict = next(reached)
+    assert claim is not None  # a claim's own task returns it; only explicit ones do not
+    controls = tuple(_assemble(c, False, reached) for c in identity.controls)
+    sizes = identity.explicit_sizes if explicit else ()
+    return CheckedIdentity(identity=identity, claim=claim, verdict=verdict, controls=controls,
+                           explicit=tuple((m, next(reached)[1]) for m in sizes))
 
 
 def build_claim(identity: Identity, cache=None) -> Claim:
@@ -186,7 +270,12 @@ def _build(identity: Identity, m: int | None) -> Claim:
 
 def _build_catalogued(name: str, m: int | None) -> Claim:
     identity = _catalogued()[name]
-    return identity.claim() if m is None else identity.explicit_claim(m)
+    if m is not None:
+        return identity.explicit_claim(m)
+    claim = identity.claim()
+    if not claim.steps:  # the report shows its formula: drawn here, in parallel, and cached
+        claim.formula()
+    return claim
 
 
 @functools.cache
@@ -217,21 +306,30 @@ def prove_claim(claim: Claim | Callable[[], Claim], budget: float, cache=None, *
     symbn's code, which every cache key includes, so the claim's full text (long to
     print) need not be in the key."""
     build = claim if callable(claim) else lambda: claim
-    if cache is None:
-        return build().prove(budget)
-    if built_from is not None:
-        parts: tuple = ("verdict of", *built_from, budget)
-    else:
+    parts: tuple = _verdict_of(*built_from, budget) if built_from is not None else ()
+    if cache is not None and built_from is None:
         built = build()
         build = lambda: built  # noqa: E731 -- built once
         where = tuple(sorted(built.where.items(), key=str))
         parts = ("verdict", built.lhs, built.rhs, where, built.assume, budget)
         if built.relation != "==":
             parts += (built.relation,)
+
+    def reach() -> Verdict:
+        verdict = build().prove(budget)
+        verdict.printed()  # printed here, in parallel with the other proofs, and cached
+        return verdict
+    if cache is None:
+        return reach()
     # a verdict that ran out of time says more about the machine's load than the claim
-    verdict, hit = cache.get_or_compute(parts, lambda: build().prove(budget),
-                                        keep=lambda v: not v.timed_out)
+    verdict, hit = cache.get_or_compute(parts, reach, keep=lambda v: not v.timed_out)
     return dataclasses.replace(verdict, cached=True) if hit else verdict
+
+
+def _verdict_of(name: str, m: int | None, budget: float) -> tuple:
+    """The cache key's parts for the verdict of the catalogue's claim ``name`` (its explicit
+    form at ``m``) under ``budget``."""
+    return ("verdict of", name, m, budget)
 
 
 def certificates(checked: CheckedIdentity) -> dict[str, dict | str]:

@@ -105,6 +105,25 @@ class Verdict(Displayable, document="verdict"):
     evidence: tuple[str, ...] = ()
     #: the data an independent checker needs to re-check a PROVED (symbn.prove.certificate).
     certificate: Certificate | InequalityCertificate | None = None
+    #: :meth:`printed`, once computed (kept by ``dataclasses.replace`` and in the cache:
+    #: printing a refuted claim's residual costs more than reading the verdict back)
+    _printed: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    def printed(self) -> dict[str, Any]:
+        """The residual (SymPy's ``sstr``) and the counterexample (its one-line description,
+        exact values, and both sides to 15 digits), as text: computed once."""
+        printed = self._printed
+        if printed is None:
+            cx = self.counterexample
+            printed = {
+                "residual": sp.sstr(self.residual),
+                "counterexample": None if cx is None else {
+                    "text": cx.describe(), "batch_size": cx.batch_size, "sample": cx.sample,
+                    "samples": {str(k): [str(x) for x in xs] for k, xs in cx.samples.items()},
+                    "constants": {str(k): str(x) for k, x in cx.constants.items()},
+                    "lhs": str(sp.N(cx.lhs, 15)), "rhs": str(sp.N(cx.rhs, 15))}}
+            object.__setattr__(self, "_printed", printed)
+        return printed
 
     def __bool__(self) -> bool:
         raise TypeError("a Verdict is three-valued: compare verdict.status with Status.PROVED")

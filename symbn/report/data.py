@@ -22,23 +22,9 @@ def verdict_data(v: Verdict) -> dict[str, Any]:
     """status, method, seconds, cached, domain, assumptions, evidence, attempts,
     the residual (as SymPy's ``sstr``) and the counterexample (exact values and its
     one-line description)."""
-    import sympy as sp  # loaded with the verdict already
-
-    data: dict[str, Any] = {
-        "status": str(v.status), "method": v.method, "seconds": round(v.seconds, 4),
-        "cached": v.cached, "domain": list(v.domain), "assumptions": list(v.assumptions),
-        "evidence": list(v.evidence), "attempts": list(v.attempts),
-        "residual": sp.sstr(v.residual), "counterexample": None,
-    }
-    if v.counterexample is not None:
-        cx = v.counterexample
-        data["counterexample"] = {
-            "text": cx.describe(), "batch_size": cx.batch_size, "sample": cx.sample,
-            "samples": {str(k): [str(x) for x in xs] for k, xs in cx.samples.items()},
-            "constants": {str(k): str(x) for k, x in cx.constants.items()},
-            "lhs": str(sp.N(cx.lhs, 15)), "rhs": str(sp.N(cx.rhs, 15)),
-        }
-    return data
+    return {"status": str(v.status), "method": v.method, "seconds": round(v.seconds, 4),
+            "cached": v.cached, "domain": list(v.domain), "assumptions": list(v.assumptions),
+            "evidence": list(v.evidence), "attempts": list(v.attempts), **v.printed()}
 
 
 def identity_data(i: Identity) -> dict[str, Any]:
@@ -46,12 +32,10 @@ def identity_data(i: Identity) -> dict[str, Any]:
 
 
 def checked_data(c: CheckedIdentity) -> dict[str, Any]:
-    import sympy as sp  # not at import: `symbn list` renders without SymPy
-
     # the formula of a claim stated without steps (the steps show it otherwise; printing
     # every catalogue claim's sides would double the time of a warm report)
     claim = {} if c.claim.steps else {"claim": {
-        "lhs": sp.sstr(c.claim.lhs), "relation": c.claim.relation, "rhs": sp.sstr(c.claim.rhs)}}
+        k: v for k, v in c.claim.formula().items() if k in ("lhs", "relation", "rhs")}}
     return {
         **identity_data(c.identity),
         **claim,

@@ -46,6 +46,9 @@ class Items:
 class Math:
     label: str
     expr: sp.Basic
+    #: its 2-D drawing (symbn.display.drawing), when computed already: a claim's is kept
+    #: with the claim in the cache, so a warm run draws no formula
+    drawn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ def checked_section(c: CheckedIdentity, *, steps: bool = True) -> Section:
         import sympy as sp  # not at import: `symbn list` renders without SymPy
 
         children.append(Math("claim", sp.Rel(c.claim.lhs, c.claim.rhs, c.claim.relation,
-                                             evaluate=False)))
+                                             evaluate=False), drawn=c.claim.formula()["drawn"]))
     children.append(Items(verdict_lines(facts["verdict"], facts["expected"])))
     if facts["verdict"]["status"] == "UNDECIDED":
         children.append(Math("residual", c.verdict.residual))

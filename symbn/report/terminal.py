@@ -9,18 +9,16 @@ import contextlib
 import io
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from symbn.display import drawing
 from symbn.report.document import Block, Code, Items, Math, Paragraph, Section, Table
 from symbn.report.export import to_json
-
-if TYPE_CHECKING:  # SymPy only for a formula, and a formula's expression loaded it already
-    import sympy as sp
 
 #: Words that carry a judgement, and their colour wherever they appear.
 _STYLES = {"PROVED": "bold green", "REFUTED": "bold red", "UNDECIDED": "bold yellow",
@@ -35,14 +33,6 @@ def make_console(color: bool = True, stderr: bool = False) -> Console:
     if not console.is_terminal:
         console.width = 120  # piped output: wide enough for 2-D formulas
     return console
-
-
-def pretty(expr: sp.Basic) -> str:
-    """SymPy's 2-D pretty printer in unicode, as one block: SymPy's own line wrapping is
-    off (it would cut the 2-D layout at 80 columns); piped output is 120 columns wide."""
-    from sympy import pretty as sympy_pretty
-
-    return sympy_pretty(expr, use_unicode=True, wrap_line=False)
 
 
 def _styled(text: str, style: str = "") -> Text:
@@ -61,15 +51,16 @@ def _table(table: Table, title: str | None = None) -> RichTable:
     return out
 
 
-def _formula(expr: sp.Basic, width: int) -> Text:
-    """The 2-D layout when it fits ``width``; else the one-line form, which wraps between
-    terms instead of cutting a fraction or a root in half."""
-    drawn = pretty(expr)
+def _formula(block: Math, width: int) -> Text:
+    """The 2-D layout (the block's own drawing, when it carries one) when it fits
+    ``width``; else the one-line form, which wraps between terms instead of cutting a
+    fraction or a root in half."""
+    drawn = block.drawn if block.drawn is not None else drawing(block.expr)
     if max(map(len, drawn.splitlines() or [""])) <= width:
         return Text(drawn)
     from sympy import sstr
 
-    return Text(sstr(expr))
+    return Text(sstr(block.expr))
 
 
 def _renderables(block: Block, top: bool = False, width: int = 120) -> list[RenderableType]:
@@ -88,7 +79,7 @@ def _renderables(block: Block, top: bool = False, width: int = 120) -> list[Rend
     if isinstance(block, Items):
         return [_styled("  " + line) for line in block.lines]
     if isinstance(block, Math):
-        return [Text(block.label + ":", style="bold"), _formula(block.expr, width)]
+        return [Text(block.label + ":", style="bold"), _formula(block, width)]
     if isinstance(block, Code):
         from rich.syntax import Syntax  # Pygments: only for code
 
