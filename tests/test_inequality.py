@@ -397,3 +397,92 @@ def test_the_checker_refuses_nested_powers_and_names_the_domain_it_confirmed_on(
     nested["claim"] = f"cs: {nested['lhs']} <= {nested['rhs']}"
     with pytest.raises(Malformed, match="nested powers whose product is 4096"):
         check_inequality(nested)
+
+
+# --- the fast paths agree with the slow ones ---------------------------------------------
+
+
+def _ring(*symbols):
+    from symbn.prove.inequality import _sparse_ring
+    return _sparse_ring(tuple(sorted(symbols, key=str)))
+
+
+@pytest.mark.parametrize("expr", [
+    a / (a**2 - b**2) - 1 / (a - b),                      # a reducible base, lowest terms 1/(a + b)...
+    (a + b) ** 2 / (a**2 - b**2) ** 2,                    # ... its square
+    1 / (eps + a**2) + 1 / (eps + a**2) ** 2 + 3,         # the larger power, not the product
+    -2 / (4 * a - 6 * b) + a / (3 * b - 2 * a),           # constants and a negative leading term
+    a**3 * b / (a**2 * b**3 + a**2 * b),                  # gens dividing every term
+    (a**2 * eps + b) / (a * (a * eps + b / a)),           # a base that is the numerator
+    sp.S(5) / 7,
+])
+def test_the_factored_fraction_is_the_rational_function_in_lowest_terms(expr):
+    from symbn.prove.inequality import _cancelled, _fraction, _product
+    ring = _ring(a, b, eps)
+    numerator, denominator = _cancelled(*_fraction(expr, ring))
+    value = numerator.as_expr() / _product(denominator, ring).as_expr()
+    assert sp.cancel(value - expr) == 0
+    # lowest terms: the denominator is SymPy's, up to a constant; each factor irreducible
+    assert sp.cancel(_product(denominator, ring).as_expr() / sp.fraction(sp.cancel(expr))[1]).is_number
+    for f in denominator:
+        _, factors = f.factor_list()
+        assert [k for _, k in factors] == [1] and f.LC > 0, f
+
+
+def test_the_cheap_factorizations_are_factor_lists():
+    from symbn.prove.inequality import _factors
+    ring = _ring(a, b, eps)
+    A, B, E = (ring(s) for s in (a, b, eps))
+    known = [A + B, E + A**2]
+    for poly in [(A + B) ** 2 * (E + A**2) * 6, -3 * A**2 * B * (A - B), 4 * E - 2 * A**2 * B,
+                 (A**2 - B**2) * (E * A + B) / 5, A * B**3, ring(7)]:
+        constant, found = _factors(poly, known)
+        expected_constant, expected = poly.factor_list()
+        assert constant == expected_constant and found == dict(expected), poly
+
+
+def test_a_root_reduction_is_the_remainder_modulo_the_relations():
+    from symbn.prove.inequality import Ring, _Frame
+    ring = Ring()
+    encoded = ring.encode(sp.sqrt(a**2 + eps) * b + sp.sqrt(b**2 + 1) + a)
+    roots = list(ring.roots)
+    groebner, relations = ring._polynomial_ring([encoded])
+    rng = random.Random(5)
+    frame = _Frame(ring, [*roots, a, b, eps])
+    for _ in range(20):
+        expr = sp.Add(*[sp.Rational(rng.randint(-5, 5), rng.randint(1, 3))
+                        * sp.Mul(*[s ** rng.randint(0, 4) for s in (*roots, a, b, eps)])
+                        for _ in range(4)])
+        reduced = frame.reduce(frame.ring(expr))
+        assert sp.expand(reduced.as_expr() - groebner(expr).rem(relations).as_expr()) == 0
+
+
+@pytest.mark.parametrize("relation, lhs, rhs", [
+    ("<", batch_var(batchnorm(x)), gamma**2),               # 0 at gamma = 0: never skipped
+    ("<=", Mean(xhat**2), (N - 1) / N),
+    ("<=", a * b, a**2),
+    ("<=", Mean(g * xhat) ** 2, Mean(g) ** 2 * Mean(xhat**2)),
+    (">=", 1 / a, 0),                                        # undefined at a = 0
+])
+def test_the_ball_screen_skips_no_counterexample(monkeypatch, relation, lhs, rhs):
+    """A point is skipped only where a ball shows the relation holds: with the screen off,
+    the search finds the same counterexample, and every skipped point satisfies the
+    relation exactly."""
+    from symbn.prove import inequality
+    from symbn.prove.sampling import random_point
+    found = inequality.refute(lhs, rhs, relation)
+    assert found is not None
+    monkeypatch.setattr(inequality, "_holds_surely", lambda *args: False)
+    assert inequality.refute(lhs, rhs, relation) == found
+    monkeypatch.undo()
+    difference = rhs - lhs if relation in ("<=", "<") else lhs - rhs
+    rng = random.Random(11)
+    skipped = 0
+    for k in range(40):
+        mode = ("small", "wide", "zeros", "constant batch")[k % 4]
+        samples, constants = random_point(difference.free_symbols, rng, 2 + k % 4, mode)
+        if inequality._holds_surely(difference, relation in ("<", ">"), samples, constants, 0):
+            skipped += 1
+            value = inequality._value(difference, samples, constants, 0)
+            assert (value > 0) if relation in ("<", ">") else (value >= 0), (samples, constants)
+    assert skipped

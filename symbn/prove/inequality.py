@@ -296,7 +296,14 @@ def _fraction(expr: sp.Expr, ring: Any) -> tuple[Any, dict[Any, int]]:
         constant, factors = factored[num]
         return _product(den, ring) * (1 / constant), factors
 
+    done: dict[sp.Expr, tuple[Any, dict[Any, int]]] = {}  # a subexpression met again
+
     def walk(e: sp.Expr) -> tuple[Any, dict[Any, int]]:
+        if e not in done:
+            done[e] = read(e)
+        return done[e]
+
+    def read(e: sp.Expr) -> tuple[Any, dict[Any, int]]:
         if e.is_Add:
             parts = [walk(a) for a in e.args]
             common: dict[Any, int] = {}
