@@ -40,17 +40,16 @@ def exact_forms(trees, names, *, samples=(), positive=(), negative=(), derived=N
     derived = derived or {}
     atoms = {} if atoms is None else atoms  # key -> [name, sample dependent]
     while True:
-        known = len(atoms)
         extra = [a for a, _ in atoms.values() if a not in names]
         ctx = flint.fmpq_mpoly_ctx.get(tuple(list(names) + extra))
         form = _Pass(ctx, atoms, set(samples), set(positive), set(negative), piecewise)
         try:
             values = form.run(trees, derived, substitutions, declared)
         except Undefined:
-            if len(atoms) > known:
+            if form.placeholders:
                 continue  # a placeholder was divided by: the next pass knows that atom
             raise
-        if len(atoms) == known:
+        if not form.placeholders:
             return values, form.relations, ctx
 
 
@@ -67,6 +66,7 @@ class _Pass:
         self.env = {n: self.gen(n) for n in ctx.names()}
         self.relations: dict = {}
         self.scale: dict = {}  # declared S -> outside, where S = outside * sqrt(inside)
+        self.placeholders = False  # a new atom, not yet a variable, stood in as 1: redo
         branch = (lambda name, values: piecewise(self, name, values)) if piecewise else False
         self.evaluator = Evaluator(self.poly, self.env, sqrt=self.sqrt, mean=self.mean,
                                    opaque=self.opaque, piecewise=branch)
@@ -75,10 +75,14 @@ class _Pass:
         return RatFunc(self.ctx.gen(self.ctx.variable_to_index(name)), self.ctx.constant(1))
 
     def run(self, trees, derived, substitutions, declared):
+        """The values of ``trees``; None when the moments or substitutions already met an
+        atom new to this pass (the trees would be evaluated with its placeholder)."""
         for name, tree in derived.items():
             self.evaluator.bind(name, self.evaluator.eval(tree))
         for name, tree in reversed(list(substitutions)):
             self.evaluator.bind(name, self.evaluator.eval(tree))
+        if self.placeholders:
+            return None
         for name, tree in declared:
             base = self.evaluator.eval(tree)
             outside, inside = self.split(base)
@@ -96,7 +100,8 @@ class _Pass:
             self.atoms[key] = [f"__atom{len(self.atoms)}", dependent]
         name = self.atoms[key][0]
         if name not in self.names:
-            return self.poly.const(1)  # a placeholder: this pass is redone
+            self.placeholders = True
+            return self.poly.const(1)
         if relation is not None:
             self.relations.setdefault(name, relation)
         return self.gen(name)
