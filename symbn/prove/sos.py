@@ -107,7 +107,7 @@ def _upper(n: int) -> list[tuple[int, int]]:
     return [(i, j) for i in range(n) for j in range(i, n)]
 
 
-def solve(problem: Problem) -> list[tuple[Block, sp.Matrix]] | None:
+def solve(problem: Problem) -> list[tuple[Block, Gram]] | None:
     """Exact PSD Gram matrices for ``problem``, or None (infeasible, or not made exact)."""
     every = list(range(len(problem.entries)))
     determined = _determined(problem, every)
@@ -250,22 +250,25 @@ def _project(A: flint.fmpq_mat, c: flint.fmpq_mat, q: flint.fmpq_mat) -> flint.f
     return q - A.transpose() * y
 
 
-def _grams(problem: Problem, keep: list[int], q: flint.fmpq_mat) -> list[tuple[Block, sp.Matrix]]:
-    """Each block's exact Gram matrix (dropped entries 0), as SymPy rationals."""
+#: a Gram matrix, exactly: rows of rationals
+Gram = list[list[flint.fmpq]]
+
+
+def _grams(problem: Problem, keep: list[int], q: flint.fmpq_mat) -> list[tuple[Block, Gram]]:
+    """Each block's exact Gram matrix (dropped entries 0)."""
     sizes = [len(b.basis) for b in problem.blocks]
-    mats = [[[sp.S.Zero] * n for _ in range(n)] for n in sizes]
+    mats = [[[flint.fmpq(0)] * n for _ in range(n)] for n in sizes]
     for col, e in enumerate(keep):
         k, i, j = problem.entries[e]
-        v = q[col, 0]
-        mats[k][i][j] = mats[k][j][i] = sp.Rational(int(v.p), int(v.q))
-    return [(b, sp.Matrix(m)) for b, m in zip(problem.blocks, mats)]
+        mats[k][i][j] = mats[k][j][i] = q[col, 0]
+    return list(zip(problem.blocks, mats))
 
 
-def _ldl(G: sp.Matrix) -> list[tuple[sp.Rational, list[sp.Rational]]] | None:
+def _ldl(G: Gram) -> list[tuple[flint.fmpq, list[flint.fmpq]]] | None:
     """G = sum_k d_k l_k l_k^T with d_k > 0, exactly; None when G is not PSD."""
-    n = G.shape[0]
-    M = [list(G.row(i)) for i in range(n)]
-    found: list[tuple[sp.Rational, list[sp.Rational]]] = []
+    n = len(G)
+    M = [list(row) for row in G]
+    found: list[tuple[flint.fmpq, list[flint.fmpq]]] = []
     for p in range(n):
         d = M[p][p]
         if d < 0:
@@ -275,7 +278,7 @@ def _ldl(G: sp.Matrix) -> list[tuple[sp.Rational, list[sp.Rational]]] | None:
                 return None
             continue
         column = [M[i][p] for i in range(n)]
-        l_vec = [sp.S.Zero] * p + [column[i] / d for i in range(p, n)]
+        l_vec = [flint.fmpq(0)] * p + [column[i] / d for i in range(p, n)]
         found.append((d, l_vec))
         for i in range(p, n):
             for j in range(p, n):
@@ -283,7 +286,7 @@ def _ldl(G: sp.Matrix) -> list[tuple[sp.Rational, list[sp.Rational]]] | None:
     return found
 
 
-def squares(grams: list[tuple[Block, sp.Matrix]]) -> list[Square]:
+def squares(grams: list[tuple[Block, Gram]]) -> list[Square]:
     """The certificate's terms: each Gram matrix's LDL^T as d_k * tau * Mean((l_k . w)^2),
     or a plain square when every u in it is 1."""
     terms: list[Square] = []
@@ -293,6 +296,10 @@ def squares(grams: list[tuple[Block, sp.Matrix]]) -> list[Square]:
         for d, l_vec in decomposition:
             used = [(c, pair) for c, pair in zip(l_vec, block.basis) if c != 0]
             in_mean = any(pair.sample != 1 for _, pair in used)
-            base = sp.Add(*[c * pair.constant * pair.sample for c, pair in used])
-            terms.append(Square(sp.Rational(d), block.multiplier, base, in_mean))
+            base = sp.Add(*[_rational(c) * pair.constant * pair.sample for c, pair in used])
+            terms.append(Square(_rational(d), block.multiplier, base, in_mean))
     return terms
+
+
+def _rational(q: flint.fmpq) -> sp.Rational:
+    return sp.Rational(int(q.p), int(q.q))
