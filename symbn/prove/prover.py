@@ -479,7 +479,18 @@ def assume_and_define(given: Sequence[Side], where: Where | None, assume: Assume
     exprs, statements, transform = _assumptions(given, where, assume)
     found = list(dict.fromkeys(Condition(c.kind, e) for c in found
                                for e in transform(c.expr, every=True)))
-    return exprs, statements, Definedness(readable(found), tuple(found))
+    return exprs, statements, Definedness(_readable(found), tuple(found))
+
+
+def _readable(found: list[Condition]) -> tuple[str, ...]:
+    """:func:`~symbn.prove.definedness.readable` of ``found``, in the worker of the calling
+    thread when it answers: the conditions' analysis is SymPy work, which there runs beside
+    the other threads' proofs rather than under this process's one lock (and here when the
+    worker fails, with its error)."""
+    outcome = run_with_budget(readable, (found,), math.inf)
+    if outcome.finished and outcome.error is None:
+        return cast(tuple[str, ...], outcome.value)
+    return readable(found)
 
 
 def check_shapes(lhs: Side, rhs: Side, who: str) -> None:
