@@ -5,10 +5,13 @@ nonnegative (positive for a strict claim) for every value the assumptions allow.
 
 1. Refute first: exact rational points (concrete batches for general-form claims, the
    boundaries too: constant batches, zeros, wide values, a batch of one) where D < 0
-   (D <= 0 for a strict claim), re-evaluated at 60 digits (exactly, when D is 0).
+   (D <= 0 for a strict claim), re-evaluated at 60 digits (exactly, when D is 0).  A
+   point where a ball certainly holding D (:mod:`symbn.prove.enclosure`) shows the
+   relation holds is passed over without that exact evaluation.
 2. Certify: D in moment form, each batch mean of a monomial an atom, each ``sqrt(B)`` a
-   symbol ``s > 0`` with ``s**2 = B``; D = P/Q over a common denominator.  Each factor of
-   Q gets a known sign (a positive symbol, a radicand, or a factor proved > 0 by a
+   symbol ``s > 0`` with ``s**2 = B``; D = P/Q in lowest terms, Q a product of
+   irreducible factors (sparse polynomial arithmetic throughout).  Each factor of Q gets
+   a known sign (a positive symbol, a radicand, or a factor proved > 0 by a
    certificate of its own; what cannot be signed is stated as the domain), and then
    ``M * Q * D`` (a multiplier M = 1, or a mean of squares such as Mean(g**2), stated
    ``> 0`` in the domain) is written as a nonnegative combination of squares of batch
@@ -65,9 +68,9 @@ class Unsupported(ValueError):
 @dataclass(frozen=True)
 class Factor:
     """A factor of the certificate's multiplier, ``expr**power``, and why it is > 0:
-    ``"positive symbol"``, ``"positive number"``, ``"square root"`` (of a radicand shown
-    > 0), ``"radicand"``, ``"domain"`` (stated in the verdict's domain) or ``"proved"``
-    (``proof`` certifies expr > 0)."""
+    ``"positive symbol"``, ``"square root"`` (of a radicand shown > 0), ``"radicand"``,
+    ``"domain"`` (stated in the verdict's domain) or ``"proved"`` (``proof`` certifies
+    expr > 0).  A constant of the denominator is in the numerator, never a factor."""
 
     expr: sp.Expr
     power: int
