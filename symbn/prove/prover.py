@@ -49,7 +49,8 @@ from symbn.prove.certificate import Certificate, second_check
 from symbn.prove.definedness import Condition, conditions, readable
 from symbn.prove.sampling import GAP, UNSAMPLED, find_counterexample
 from symbn.prove.strategies import EMPTY, STRATEGIES, Strategy
-from symbn.prove.verdict import BUDGET_SPENT, OUT_OF_TIME, Counterexample, Side, Status, Verdict
+from symbn.prove.verdict import (BUDGET_SPENT, OUT_OF_TIME, Counterexample, Side, Status,
+                                 Verdict, printed)
 
 DEFAULT_BUDGET = 5.0
 #: time a call may take beyond its budget: the round trips to the worker process
@@ -552,6 +553,9 @@ class _Stage:
     certificate: Certificate | None = None
     check: _Check = (None, ())
     notes: tuple[str, ...] = ()
+    #: a refutation's residual and counterexample as text (:func:`printed`), printed in
+    #: the worker, beside the other proofs, rather than under the caller's one lock
+    printed: dict[str, Any] | None = None
 
 
 def _first_pass(pairs: Sequence[tuple[sp.Expr, sp.Expr]], tries: int, seed: int,
@@ -578,12 +582,12 @@ def _quick(lhs: sp.Expr, rhs: sp.Expr, tries: int, seed: int,
     except Exception as error:  # noqa: BLE001 -- a claim never raises; say what failed
         counterexample = None
         notes.append(f"counterexample search: failed: {error!r}")
-    if sp.sympify(lhs - rhs) == 0:  # the same expression: no point can tell them apart
+    residual = sp.sympify(lhs - rhs)
+    if residual == 0:  # the same expression: no point can tell them apart
         return _Stage(method="construction (lhs - rhs is 0 once built)", residual=sp.S.Zero,
                       check=_second_check(sp.S.Zero, None), notes=tuple(notes))
     if counterexample is not None:
-        return _Stage(counterexample=counterexample)
-    residual = sp.sympify(lhs - rhs)
+        return _Stage(counterexample=counterexample, printed=printed(residual, counterexample))
     name, strategy = STRATEGIES[0]
     return _strategy(name, strategy, residual, tuple(notes))
 
@@ -665,7 +669,7 @@ def _prove_scalar(lhs: sp.Expr, rhs: sp.Expr, statements: tuple[str, ...], deadl
         attempts.extend(first.notes)
         if first.counterexample is not None:
             return verdict(Status.REFUTED, "counterexample at an exact point", residual,
-                           first.counterexample, evidence=_RECHECKED)
+                           first.counterexample, evidence=_RECHECKED, _printed=first.printed)
         if first.method is not None:
             return _proved(verdict, first, defined, attempts)
         reduced, later = first.residual, STRATEGIES[1:]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import sympy as sp
 
@@ -76,6 +76,17 @@ class Counterexample:
                 f"rhs = {sp.N(self.rhs, 8)}")
 
 
+def printed(residual: Side, counterexample: Counterexample | None) -> dict[str, Any]:
+    """A verdict's residual (SymPy's ``sstr``) and counterexample (its one-line
+    description, exact values, and both sides to 15 digits), as text."""
+    cx = counterexample
+    return {"residual": sp.sstr(residual), "counterexample": None if cx is None else {
+        "text": cx.describe(), "batch_size": cx.batch_size, "sample": cx.sample,
+        "samples": {str(k): [str(x) for x in xs] for k, xs in cx.samples.items()},
+        "constants": {str(k): str(x) for k, x in cx.constants.items()},
+        "lhs": str(sp.N(cx.lhs, 15)), "rhs": str(sp.N(cx.rhs, 15))}}
+
+
 #: what a verdict's attempts or evidence say when a stage ran out of its time budget
 OUT_OF_TIME = "the time budget ran out"
 BUDGET_SPENT = "not run, the budget was spent"
@@ -110,20 +121,10 @@ class Verdict(Displayable, document="verdict"):
     _printed: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def printed(self) -> dict[str, Any]:
-        """The residual (SymPy's ``sstr``) and the counterexample (its one-line description,
-        exact values, and both sides to 15 digits), as text: computed once."""
-        printed = self._printed
-        if printed is None:
-            cx = self.counterexample
-            printed = {
-                "residual": sp.sstr(self.residual),
-                "counterexample": None if cx is None else {
-                    "text": cx.describe(), "batch_size": cx.batch_size, "sample": cx.sample,
-                    "samples": {str(k): [str(x) for x in xs] for k, xs in cx.samples.items()},
-                    "constants": {str(k): str(x) for k, x in cx.constants.items()},
-                    "lhs": str(sp.N(cx.lhs, 15)), "rhs": str(sp.N(cx.rhs, 15))}}
-            object.__setattr__(self, "_printed", printed)
-        return printed
+        """:func:`printed` of the residual and the counterexample: computed once."""
+        if self._printed is None:
+            object.__setattr__(self, "_printed", printed(self.residual, self.counterexample))
+        return cast(dict[str, Any], self._printed)
 
     def __bool__(self) -> bool:
         raise TypeError("a Verdict is three-valued: compare verdict.status with Status.PROVED")
