@@ -112,3 +112,23 @@ def test_the_family_tests_do_not_import_torch_when_collected():
         names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                  [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
         assert not [n for n in names if n.split(".")[0] == "torch"], names
+
+
+def test_the_readme_benchmark_tables_are_the_recorded_results():
+    """The README's tables are written by bench/tables.py from bench/results.json, never
+    typed: a run of the bench (or `python bench/tables.py`) rewrites them."""
+    import json
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import tables
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    readme = (ROOT / "README.md").read_text()
+    results = json.loads((ROOT / "bench" / "results.json").read_text())
+    assert tables.BEGIN in readme and tables.END in readme
+    assert readme == tables.with_tables(readme, results)
+    written = readme[readme.index(tables.BEGIN):readme.index(tables.END)]
+    # every target the results record is in the README, met or not
+    for name in results["targets"]:
+        assert tables.TARGET_WORDS[name][0] in written
