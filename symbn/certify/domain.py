@@ -75,11 +75,22 @@ class Signs:
 
     def of(self, node):
         known = self._signs.get(id(node))
-        if known is None:
-            known = self._signs[id(node)] = (node, self._of(node))
-        return known[1]
+        if known is not None:
+            return known[1]
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Pow):
+            # here, not in a helper: a sum of n terms nests n deep, one frame per level
+            a, b = self.of(node.left), self.of(node.right)
+            op = type(node.op)
+            sign = (_add(a, b) if op is ast.Add else _add(a, frozenset(-v for v in b))
+                    if op is ast.Sub else _mul(a, b) if op is ast.Mult else
+                    _mul(a, _power(b, -1)))
+        else:
+            sign = self._other(node)
+        self._signs[id(node)] = (node, sign)
+        return sign
 
-    def _of(self, node):
+    def _other(self, node):
+        """The sign set of a node that is not + - * /."""
         if isinstance(node, ast.Constant):
             return frozenset({(node.value > 0) - (node.value < 0)})
         if isinstance(node, ast.Name):
@@ -89,20 +100,13 @@ class Signs:
         if isinstance(node, ast.UnaryOp):
             s = self.of(node.operand)
             return frozenset(-v for v in s) if isinstance(node.op, ast.USub) else s
-        if isinstance(node, ast.BinOp):
-            if isinstance(node.op, ast.Pow):
-                try:
-                    e = constant_exponent(node.right)
-                except (Refused, Undefined, Malformed):
-                    return ANY
-                base = self.of(node.left)
-                return _power(_root(base) if e.q == 2 else base, int(e.p))
-            a, b = self.of(node.left), self.of(node.right)
-            if isinstance(node.op, ast.Add):
-                return _add(a, b)
-            if isinstance(node.op, ast.Sub):
-                return _add(a, frozenset(-v for v in b))
-            return _mul(a, b) if isinstance(node.op, ast.Mult) else _mul(a, _power(b, -1))
+        if isinstance(node, ast.BinOp):  # a power
+            try:
+                e = constant_exponent(node.right)
+            except (Refused, Undefined, Malformed):
+                return ANY
+            base = self.of(node.left)
+            return _power(_root(base) if e.q == 2 else base, int(e.p))
         name = node.func.id
         if name == "sqrt":
             return _root(self.of(node.args[0]))

@@ -302,11 +302,19 @@ class Evaluator:
         known = self._values.get(id(node))
         if known is not None:
             return known[1]
-        value = self._eval(node)
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Pow):
+            # here, not in a helper: a sum of n terms nests n deep, one frame per level
+            a, b = self.eval(node.left), self.eval(node.right)
+            op = type(node.op)
+            value = (a + b if op is ast.Add else a - b if op is ast.Sub else
+                     a * b if op is ast.Mult else a * _inverse(b))
+        else:
+            value = self._other(node)
         self._values[id(node)] = (node, value)
         return value
 
-    def _eval(self, node):
+    def _other(self, node):
+        """The value of a node that is not + - * /."""
         if isinstance(node, ast.Constant):
             return self.algebra.const(node.value)
         if isinstance(node, ast.Name):
@@ -317,16 +325,7 @@ class Evaluator:
             value = self.eval(node.operand)
             return -value if isinstance(node.op, ast.USub) else value
         if isinstance(node, ast.BinOp):
-            if isinstance(node.op, ast.Pow):
-                return self.power(node.left, constant_exponent(node.right))
-            a, b = self.eval(node.left), self.eval(node.right)
-            if isinstance(node.op, ast.Add):
-                return a + b
-            if isinstance(node.op, ast.Sub):
-                return a - b
-            if isinstance(node.op, ast.Mult):
-                return a * b
-            return a * _inverse(b)
+            return self.power(node.left, constant_exponent(node.right))
         return self.call(node.func.id, node.args)
 
     def power(self, base_node, exponent):
