@@ -81,18 +81,17 @@ class Parser:
         children's shared identities)."""
         if id(node) in self._shared:
             return node
-        kind = type(node)
         key: tuple
-        if kind is ast.BinOp or kind is ast.UnaryOp:
-            op = node.op  # type: ignore[attr-defined]
-            if not isinstance(op, _OPERATORS):
-                raise Malformed(f"{what} uses {type(op).__name__}, which a certificate may not")
+        if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            if not isinstance(node.op, _OPERATORS):
+                raise Malformed(f"{what} uses {type(node.op).__name__}, which a certificate "
+                                "may not")
             if isinstance(node, ast.BinOp):
                 node.left, node.right = self.share(node.left, what), self.share(node.right, what)
-                key = (type(op), id(node.left), id(node.right))
+                key = (type(node.op), id(node.left), id(node.right))
             else:
-                node.operand = self.share(node.operand, what)  # type: ignore[attr-defined]
-                key = (type(op), id(node.operand))  # type: ignore[attr-defined]
+                node.operand = self.share(node.operand, what)
+                key = (type(node.op), id(node.operand))
         elif isinstance(node, ast.Name):
             key = ("name", node.id)
         elif isinstance(node, ast.Constant):
@@ -105,7 +104,7 @@ class Parser:
             node.args = [self.share(a, what) for a in node.args]
             key = ("call", name, *map(id, node.args))
         else:
-            raise Malformed(f"{what} uses {kind.__name__}, which a certificate may not")
+            raise Malformed(f"{what} uses {type(node).__name__}, which a certificate may not")
         shared = self._nodes.setdefault(key, node)
         self._shared.add(id(shared))
         return shared
