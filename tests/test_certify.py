@@ -571,6 +571,9 @@ def test_an_inequality_confirmation_names_its_claim_and_hypotheses(tmp_path):
     (lambda d: d["terms"][0].update(squared="a**1000000"), "power 1000000"),
     (lambda d: d["terms"][0].update(squared="a" * 30_000), "characters long"),
     (lambda d: d.update(terms=[_term("0", "1", "1")] * 5_000), "5000 entries"),
+    # each nesting doubles the product: looked at once per power, not once per path
+    (lambda d: d["terms"][0].update(squared="(" * 40 + "a" + "**2)" * 40), "nested powers"),
+    (lambda d: d["terms"][0].update(squared="a" + "**a" * 3_000), "nested too deeply"),
 ])
 def test_an_oversized_or_ill_formed_inequality_certificate_is_malformed(tmp_path, change, reason):
     data = _inequality("0", "a**2", "<=", [{"expr": "2", "power": 1,

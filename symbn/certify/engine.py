@@ -72,6 +72,8 @@ class Parser:
             except SyntaxError as error:
                 raise Malformed(f"{what} is not an expression ({error.msg}): "
                                 f"{text[:80]!r}") from None
+            except MemoryError:  # how Python's parser says its stack is too small
+                raise Malformed(f"{what} is nested too deeply to be read") from None
             self._texts[text] = self.share(tree, what)
         return self._texts[text]
 

@@ -99,11 +99,13 @@ def _bounded(text: str, what: str) -> ast.expr:
 
 
 def _nested_power(node: ast.AST) -> int:
-    """The largest product of the constant exponents nested along one path of ``node``."""
-    inner = max((_nested_power(child) for child in ast.iter_child_nodes(node)), default=1)
+    """The largest product of the constant exponents nested along one path of ``node``
+    (each child looked at once: a power's base is one of its children)."""
+    powers = {id(child): _nested_power(child) for child in ast.iter_child_nodes(node)}
+    inner = max(powers.values(), default=1)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) \
             and isinstance(node.right, ast.Constant) and isinstance(node.right.value, int):
-        return max(inner, _nested_power(node.left) * abs(node.right.value))
+        return max(inner, powers[id(node.left)] * abs(node.right.value))
     return inner
 
 
