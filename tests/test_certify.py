@@ -665,7 +665,7 @@ def test_the_certificate_prints_each_expression_as_sympys_str_printer_does(monke
 @pytest.mark.parametrize("equation, confirmed", [
     ("{r} == 0", True), ("({r} == 0)", True), ("0 == -({r})", True),
     ("{r} == 0 # == Mean(x)", True), ("Mean(x) # == {r} == 0", "Malformed"),
-    ("{r} # == Mean(x)", "Malformed"),
+    ("{r} # == Mean(x)", "Malformed"), ("{r}\n == 0", "Malformed"), ("({r}\n) == 0", True),
     ("{r} == (0 == 0)", "Malformed"), ("{r} ==  0", True), ("{r} == 0 % 2", "Malformed"),
 ])
 def test_a_claim_is_read_as_its_whole_text_says(equation, confirmed):

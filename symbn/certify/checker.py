@@ -142,10 +142,11 @@ def _claim(data, parser: Parser) -> ast.expr:
     if "=" in label:  # the one equation in the text is the one checked
         raise Malformed(f"the claim's label {label[:80]!r} holds an equation")
     lhs, equals, rhs = equation.partition(" == ")
-    if equals and "=" not in lhs + rhs and "#" not in equation:
+    if equals and "=" not in lhs + rhs and "#" not in equation and equation.isprintable():
         # Sides a certificate may hold (+ - * / ** and calls) all bind tighter than ==, so
-        # two sides that read as such are the equation's; the left is most often the
-        # claim_residual's text, read already.  Else the whole text is read, for the reason.
+        # two one-line sides that read as such are the equation's; the left is most often
+        # the claim_residual's text, read already.  Else the whole text is read (a line
+        # break or comment may end it), for the reason.
         try:
             return parser.share(ast.BinOp(parser.parse(lhs, "the claim"), ast.Sub(),
                                           parser.parse(rhs, "the claim")), "the claim")
