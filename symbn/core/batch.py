@@ -17,10 +17,13 @@ Three rules make this a calculus:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import sympy as sp
+
+from symbn.core import rewrite
 
 #: The batch size: the number of values a statistic is taken over (N*H*W for BN2d).
 N = sp.Symbol("N", integer=True, positive=True)
@@ -219,10 +222,8 @@ def moment_form(expr: sp.Expr) -> sp.Expr:
     sample variables, and linearity splits the mean:
     ``Mean((x - Mean(x))**2)`` -> ``Mean(x**2) - Mean(x)**2``.
     """
-    return sp.sympify(expr).replace(
-        lambda e: isinstance(e, Mean),
-        lambda m: Mean(_expand_polynomial(m.args[0])),
-    )
+    return rewrite.replace(sp.sympify(expr), lambda e: isinstance(e, Mean),
+                           lambda m: Mean(_expand_polynomial(m.args[0])))
 
 
 def moment_atoms(expr: sp.Expr) -> set[Mean]:
@@ -256,19 +257,43 @@ def freeze_moments_signed(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Exp
     standing for the variance Mean((x - Mean(x))**2): a change of variables onto exactly
     the moments a batch can have, so Var(x) + eps > 0 stays known.  Returns
     (frozen, {symbol: the moment or variance it stands for}).
+
+    A moment gets the same symbol in every call (unless ``expr`` holds that symbol
+    already): SymPy then finds the frozen subexpressions, and what it deduced about
+    their signs, in its cache, instead of building them again with fresh symbols.
     """
     expr = moment_form(expr)
-    atoms = {m: sp.Dummy(f"E[{m.args[0]}]", **_sign_of(m.args[0])) for m in expr.atoms(Mean)}
-    frozen = expr.xreplace(atoms)
-    back = {d: m for m, d in atoms.items() if frozen.has(d)}
-    for v in sorted(expr.atoms(SampleSymbol), key=str):
+    taken = rewrite.atoms(expr, sp.Dummy)
+    atoms = {m: _unused(_moment_symbol(m), taken) for m in rewrite.atoms(expr, Mean)}
+    frozen = rewrite.xreplace(expr, atoms)
+    present = rewrite.atoms(frozen, sp.Dummy)
+    back = {d: m for m, d in atoms.items() if d in present}
+    for v in sorted(rewrite.atoms(expr, SampleSymbol), key=str):
         first, second = atoms.get(Mean(v)), atoms.get(Mean(v**2))
         if v.is_real and first is not None and second is not None and {first, second} <= set(back):
-            variance = sp.Dummy(f"Var[{v}]", nonnegative=True)
-            frozen = frozen.xreplace({second: variance + first**2})
+            variance = _unused(_variance_symbol(v), taken)
+            frozen = rewrite.xreplace(frozen, {second: variance + first**2})
             del back[second]
             back[variance] = Mean((v - Mean(v)) ** 2)
     return frozen, back
+
+
+@functools.lru_cache(maxsize=1024)
+def _moment_symbol(mean: Mean) -> sp.Dummy:
+    """The symbol a moment is frozen to, with the sign its argument has."""
+    return sp.Dummy(f"E[{mean.args[0]}]", **_sign_of(mean.args[0]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _variance_symbol(v: SampleSymbol) -> sp.Dummy:
+    """The symbol Var(v) = Mean(v**2) - Mean(v)**2 >= 0 is frozen to."""
+    return sp.Dummy(f"Var[{v}]", nonnegative=True)
+
+
+def _unused(symbol: sp.Dummy, taken: set[sp.Basic]) -> sp.Dummy:
+    """``symbol``, or a fresh one like it where the expression holds it already (a
+    frozen expression given back): two meanings never share one symbol."""
+    return symbol if symbol not in taken else sp.Dummy(symbol.name, **symbol.assumptions0)
 
 
 def _sign_of(h: sp.Expr) -> dict[str, bool]:

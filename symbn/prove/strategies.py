@@ -37,7 +37,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.relational import Relational
 
-from symbn.core import Mean, depends_on_sample, freeze_moments_signed
+from symbn.core import Mean, depends_on_sample, freeze_moments_signed, rewrite
 from symbn.prove.certificate import Certificate
 from symbn.prove.fraction import Fraction, fractions
 
@@ -73,7 +73,7 @@ def _freeze(residual: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr], dict[s
     radicands known to be positive / nonnegative before freezing (a variance of any
     expression plus eps: moment form forgets that Mean((h - Mean(h))**2) >= 0)."""
     residual = sp.sympify(residual)
-    radicands = sorted({p.base for p in residual.atoms(sp.Pow) if _is_radical(p)
+    radicands = sorted({p.base for p in rewrite.atoms(residual, sp.Pow) if _is_radical(p)
                         and p.base.has(Mean) and p.base.is_extended_nonnegative},
                        key=sp.default_sort_key)
     frozen, atoms = freeze_moments_signed(sp.Tuple(residual, *radicands))
@@ -143,14 +143,14 @@ def _reduce_modulo_radical(expr: sp.Expr) -> tuple[sp.Expr, _Parts] | None:
     needed).  The certificate's numerator is a + b*S, a and b sums of c_k * B**(k//2).
     In ring arithmetic where no opaque atom is left; with SymPy's otherwise.
     """
-    radicals = [p for p in expr.atoms(sp.Pow) if _is_radical(p)]
+    radicals = [p for p in rewrite.atoms(expr, sp.Pow) if _is_radical(p)]
     bases = {p.base for p in radicals}
     if len(bases) != 1 or any(p.exp.q != 2 for p in radicals):
         return None
     base = bases.pop()
     s = sp.Dummy("S", positive=True)
     substitutions = tuple((p, s ** (2 * p.exp)) for p in sorted(radicals, key=sp.default_sort_key))
-    rational = expr.xreplace(dict(substitutions))
+    rational = rewrite.xreplace(expr, dict(substitutions))
     exact = _fractions_or_none([rational, base, s])
     if exact is not None and not exact[0].opaque:
         terms, reduced = _modulo_exact(exact[0], exact[1], exact[2], base)
@@ -208,7 +208,7 @@ def _is_radical(e: sp.Basic) -> bool:
 
 
 def _expand_radical_bases(expr: sp.Expr) -> sp.Expr:
-    return expr.replace(_is_radical, lambda e: sp.Pow(sp.expand(e.base), e.exp))
+    return rewrite.replace(expr, _is_radical, lambda e: sp.Pow(sp.expand(e.base), e.exp))
 
 
 def _eliminate_radicals(
@@ -219,7 +219,7 @@ def _eliminate_radicals(
     B = S**2 is solved for a symbol B is linear in (``_linear_pivot``), which is then
     substituted everywhere: a bijection onto the region B > 0 (the domain says so).
     """
-    radicals = expr.atoms(sp.Pow)
+    radicals = rewrite.atoms(expr, sp.Pow)
     if not any(map(_is_radical, radicals)) or any(
             _is_radical(p) and p.exp.q != 2 for p in radicals):
         return None
@@ -227,7 +227,8 @@ def _eliminate_radicals(
     substitutions: list[tuple[sp.Expr, sp.Expr]] = []
     found: list[tuple[sp.Symbol, sp.Expr]] = []
     while True:
-        bases = sorted({p.base for p in expr.atoms(sp.Pow) if _is_radical(p)}, key=sp.default_sort_key)
+        bases = sorted({p.base for p in rewrite.atoms(expr, sp.Pow) if _is_radical(p)},
+                       key=sp.default_sort_key)
         if not bases:
             return expr, substitutions, found
         if len(used) > 4:
@@ -239,7 +240,7 @@ def _eliminate_radicals(
         coefficient = base.coeff(pivot)
         s = sp.Dummy("S", positive=True)
         replacement = (s**2 - (base - coefficient * pivot)) / coefficient
-        expr = _expand_radical_bases(expr.xreplace({pivot: replacement}))
+        expr = _expand_radical_bases(rewrite.xreplace(expr, {pivot: replacement}))
         substitutions.append((pivot, replacement))
         found.append((s, base))
         used.add(s)
@@ -281,12 +282,12 @@ def domain_of(frozen: sp.Expr, atoms: dict[sp.Dummy, sp.Expr], is_zero: Callable
 
 def _conditions(expr: sp.Expr, known: dict[sp.Expr, str]) -> list[Relational]:
     found = []
-    for p in sorted(expr.atoms(sp.Pow), key=sp.default_sort_key):
+    for p in sorted(rewrite.atoms(expr, sp.Pow), key=sp.default_sort_key):
         if _is_radical(p):
             found.append(sp.StrictGreaterThan(p.base, 0, evaluate=False))
         elif p.exp.is_negative and p.base.is_zero is not False:
             found += _nonzero_factors(p.base)
-    for f in sorted(expr.atoms(sp.log), key=sp.default_sort_key):
+    for f in sorted(rewrite.atoms(expr, sp.log), key=sp.default_sort_key):
         found.append(sp.StrictGreaterThan(f.args[0], 0, evaluate=False))
     return list(dict.fromkeys(c for c in found if not _holds(c, known)))
 
@@ -333,11 +334,22 @@ def _quadratic_sign(base: sp.Expr) -> str | None:
     terms = poly.terms()
     if any(sum(k) not in (0, 2) or sum(k) == 2 and not c.is_number for k, c in terms):
         return None
-    quadratic = sp.Add(*[c * sp.Mul(*[x**e for x, e in zip(xs, k)]) for k, c in terms if sum(k) == 2])
     rest = sp.Add(*[c for k, c in terms if sum(k) == 0])
-    if not sp.hessian(quadratic, xs).is_positive_semidefinite:
+    if not _hessian(terms, len(xs)).is_positive_semidefinite:
         return None
     return "positive" if rest.is_positive else "nonnegative" if rest.is_nonnegative else None
+
+
+def _hessian(terms: list[tuple[tuple[int, ...], sp.Expr]], n: int) -> sp.Matrix:
+    """The Hessian of the quadratic part of a polynomial, read off its terms (c*x_i**2
+    gives 2c at (i, i), c*x_i*x_j gives c at (i, j) and (j, i)): ``sp.hessian``
+    differentiates the expression twice for the same matrix."""
+    hessian = sp.zeros(n, n)
+    for exponents, c in terms:
+        if sum(exponents) == 2:
+            i, j = [i for i, e in enumerate(exponents) for _ in range(e)]
+            hessian[i, j] = hessian[j, i] = 2 * c if i == j else c
+    return hessian
 
 
 _OPERATORS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.Unequality: "!="}
@@ -363,7 +375,7 @@ def _boundary_holds(frozen: sp.Expr, base: sp.Expr, atoms: dict[sp.Dummy, sp.Exp
     if pivot is None:
         return False
     c = base.coeff(pivot)
-    at = _expand_radical_bases(frozen).xreplace({pivot: -(base - c * pivot) / c})
+    at = rewrite.xreplace(_expand_radical_bases(frozen), {pivot: -(base - c * pivot) / c})
     if at.has(*_UNDEFINED) or not is_zero(at):
         return False
     return set(domain_of(at, atoms, is_zero, depth - 1)) <= others
@@ -427,8 +439,8 @@ def _in_signs(expr: sp.Expr) -> sp.Expr:
         (lambda e: isinstance(e, sp.Heaviside) and real(e) and e.pargs[1:] in ((), (sp.S.Half,)),
          lambda e: (1 + sp.sign(e.args[0])) / 2),
     ]
-    for matches, rewrite in rules:
-        expr = expr.replace(matches, rewrite)
+    for matches, spelled in rules:
+        expr = expr.replace(matches, spelled)
     return expr
 
 

@@ -1,13 +1,17 @@
-"""The exact zero test of the rationalize strategy (symbn.prove.fraction) against SymPy's
-together/expand, which it replaces, and the strategy's fallback where it cannot decide."""
+"""The rationalize strategy's faster pieces against the SymPy calls they replace: its exact
+zero test (symbn.prove.fraction) against together/expand, with SymPy's fallback where it
+cannot decide; atoms/xreplace/replace once per distinct subexpression; the Hessian of a
+quadratic form read off its terms; moments frozen to the same symbols in every call."""
 
 import random
 
 import pytest
 import sympy as sp
 
+from symbn.bn import derive_batchnorm
+from symbn.core import Mean, freeze_moments_signed, instantiate, rewrite, sample_symbols
 from symbn.prove.fraction import ZeroDivisor, fraction, fractions
-from symbn.prove.strategies import EMPTY, rationalize
+from symbn.prove.strategies import EMPTY, _hessian, rationalize
 
 x, y, z = sp.symbols("x y z", real=True)
 a = sp.Symbol("a", positive=True)
@@ -90,3 +94,42 @@ def test_the_reduction_modulo_a_square_root(lhs, rhs, proved):
         numerator = reduction.certificate.numerator
         (s, base), = reduction.certificate.radicals
         assert sp.expand(numerator.xreplace({s: sp.sqrt(base)})) == 0
+
+
+def _explicit_dx(m):
+    bn = derive_batchnorm()
+    return instantiate(bn.dx - bn.dx_closed_form + sp.sqrt(bn.eps + x**2), m)
+
+
+@pytest.mark.parametrize("expr", [_explicit_dx(3), derive_batchnorm().dx, sp.Integer(2)])
+def test_rewrites_agree_with_sympys(expr):
+    radical = lambda e: e.is_Pow and e.exp.is_Rational and not e.exp.is_Integer  # noqa: E731
+    expand_base = lambda e: sp.Pow(sp.expand(e.base), e.exp)  # noqa: E731
+    assert rewrite.atoms(expr, sp.Pow, Mean) == expr.atoms(sp.Pow, Mean)
+    rule = {s: s + 1 for s in expr.free_symbols} | {m: y for m in expr.atoms(Mean)}
+    assert rewrite.xreplace(expr, rule) == expr.xreplace(rule)
+    assert rewrite.xreplace(expr, {}) is expr
+    assert rewrite.replace(expr, radical, expand_base) == expr.replace(radical, expand_base)
+    # SymPy's simultaneous replacement: x -> x**2 is not applied to the x**2 it made
+    square = lambda e: e == x  # noqa: E731
+    assert rewrite.replace(x + y, square, lambda e: e**2) == (x + y).replace(square, lambda e: e**2)
+
+
+@pytest.mark.parametrize("quadratic", [x**2 - 2 * x * y + 3 * y**2 + z, 5 * x * z, x**2 / 7 + 1])
+def test_the_hessian_read_off_the_terms_is_sympys(quadratic):
+    xs = [x, y, z]
+    assert _hessian(sp.Poly(quadratic, *xs).terms(), 3) == sp.hessian(quadratic, xs)
+
+
+def test_a_moment_is_frozen_to_the_same_symbol_but_never_to_one_in_use():
+    u, v = sample_symbols("u v")
+    claim = Mean(u) ** 2 + Mean(u**2) - Mean(v)
+    first, atoms = freeze_moments_signed(claim)
+    again, _ = freeze_moments_signed(claim)
+    assert first == again and set(atoms.values()) == {Mean(u), Mean(v), Mean((u - Mean(u))**2)}
+    # a frozen expression given back: its symbols stand for something else now
+    given = first + Mean(v)
+    refrozen, back = freeze_moments_signed(given)
+    (symbol, moment), = back.items()
+    assert moment == Mean(v) and symbol not in first.free_symbols
+    assert refrozen == first + symbol
