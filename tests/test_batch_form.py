@@ -65,6 +65,17 @@ def test_gradients_general_equal_plain_diff_of_explicit_loss(m):
     assert_proved(instantiate(BN.dbeta, m), sp.diff(loss, beta))
 
 
+@pytest.mark.parametrize("m", [2, 3])
+def test_the_explicit_backward_at_eps_zero_is_the_plain_diff_at_eps_zero(m):
+    """The catalogue's explicit backward at eps = 0 sets eps = 0 in the one at symbolic
+    eps (setting a constant and differentiating commute): the same expressions as plain
+    sympy.diff of the explicit loss built with eps = 0, and not the ones at eps."""
+    from symbn.identities.backward import _explicit_dx
+    loss = instantiate(symbn.derive_batchnorm(0).loss, m)
+    plain = tuple(sp.diff(loss, xj) for xj in explicit_symbols(x, m))
+    assert _explicit_dx(m, 0) == plain and _explicit_dx(m) != plain
+
+
 @pytest.mark.parametrize("m", [2, 3, 5])
 def test_wrong_backward_that_ignores_the_mean_differs_from_explicit(m):
     wrong = derivative(BN.loss, x, hold=[Mean(x)])

@@ -17,9 +17,12 @@ SOURCE = "Ioffe & Szegedy 2015, section 3 (backward pass); Kratzert 2016 for the
 @functools.cache
 def _explicit_dx(m, eps_value=eps):
     """(dL/dx_j for each j) by plain sympy.diff of the explicit loss: the ground truth.
-    Memoised: the closed form and the zero sum are cross-checked on the same one."""
-    bn = derive_batchnorm(eps_value)
-    loss = instantiate(bn.loss, m)
+    Memoised: the closed form and the zero sum are cross-checked on the same one.  At a
+    given eps, the derivative at symbolic eps with eps set: setting the constant eps and
+    differentiating in x commute (SymPy builds the very same expressions either way)."""
+    if eps_value != eps:
+        return tuple(d.xreplace({eps: eps_value}) for d in _explicit_dx(m))
+    loss = instantiate(derive_batchnorm().loss, m)
     return tuple(sp.diff(loss, xj) for xj in explicit_symbols(x, m))
 
 
