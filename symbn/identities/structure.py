@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from symbn.bn.batchnorm import derive_batchnorm, eps, gamma, x
@@ -34,7 +36,10 @@ def _jacobian_claim(formula=jacobian_times):
                                               jacobian_times(v))))
 
 
+@functools.cache
 def _explicit_jacobian(m):
+    """d xhat_j / d x_k at batch size m by plain sympy.diff, against the formula (memoised:
+    the null-space claims reuse the same Jacobian)."""
     xs = explicit_symbols(x, m)
     xhats = instantiate_all(_xhat(), m)
     s = instantiate(_s(), m)
