@@ -10,18 +10,28 @@ rational coefficients: a counterexample for that f refutes the claim for a gener
 Every point satisfies every symbol's assumptions (the prover has turned the listed
 assumptions into those), and each candidate is re-evaluated from its recorded values at
 higher precision before it is reported.
+
+Most points of most claims agree, and evaluating them exactly in SymPy is the search's
+whole cost: each point is first evaluated in ball arithmetic (:mod:`symbn.prove.enclosure`).
+Balls certainly defined and certainly close are a point the exact evaluation could not
+tell apart, with no side undefined (no gap): it is skipped.  Balls certainly apart go
+straight to the exact confirmation; anything else (a side possibly undefined, too close to
+call, a function the balls do not evaluate) is evaluated exactly, as before.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
+from flint import fmpq
 from sympy.core.function import AppliedUndef
 
 from symbn.core import N, SampleSymbol, evaluate_at_batch
+from symbn.prove.enclosure import relative_gap
 from symbn.prove.verdict import Counterexample
 
 if TYPE_CHECKING:  # the conditions a point is checked against; imported for the type only
@@ -36,6 +46,11 @@ _Functions = dict[Any, sp.Lambda]
 BATCH_SIZES = (3, 4, 2, 5)
 _SEARCH_DIGITS = 30
 _CONFIRM_DIGITS = 60
+#: a point whose two sides' balls (:mod:`symbn.prove.enclosure`) are certainly this close,
+#: relative to 1 + |lhs| + |rhs|, is one :func:`_apart` cannot tell apart at
+#: _SEARCH_DIGITS (10**-15); one certainly this far apart is one it tells apart
+_AGREE = fmpq(1, 10 ** (_SEARCH_DIGITS // 2 + 1))
+_APART = fmpq(1, 10 ** (_SEARCH_DIGITS // 2 - 1))
 #: what every other try of a search looks at, in turn
 BOUNDARIES = ("wide", "constant batch", "zeros", "wide", "radicand zero", "batch of one")
 
@@ -105,7 +120,13 @@ def _candidate(symbol: sp.Symbol, rng: random.Random, mode: str) -> sp.Expr:
 
 def allows(symbol: sp.Symbol, value: object) -> bool:
     """True when ``value`` has every property ``symbol`` is declared to have or lack."""
-    value = sp.sympify(value)
+    return _allows(symbol, sp.sympify(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _allows(symbol: sp.Symbol, value: sp.Basic) -> bool:
+    """:func:`allows` (memoised: the search draws the same small rationals again and again;
+    a symbol's equality includes its assumptions, so the key is all the answer depends on)."""
     return all(getattr(value, f"is_{fact}") is held
                for fact, held in symbol.assumptions0.items())
 
@@ -124,11 +145,11 @@ def _batch(symbol: sp.Symbol, m: int, rng: random.Random, mode: str) -> list[sp.
 def random_point(free: set[sp.Basic], rng: random.Random, batch_size: int,
                  mode: str = "small") -> tuple[_Samples, _Constants]:
     """(samples, constants) for the symbols ``free``, on a batch of ``batch_size`` samples."""
-    sample_vars = sorted((s for s in free if isinstance(s, SampleSymbol)), key=str)
-    samples = {v: _batch(v, batch_size, rng, mode) for v in sample_vars}
+    ordered = sorted(free, key=str)
+    samples = {v: _batch(v, batch_size, rng, mode) for v in ordered if isinstance(v, SampleSymbol)}
     constants = {
         s: random_value(s, rng, mode if mode != "zeros" or rng.random() < 0.7 else "small")
-        for s in sorted(free, key=str)
+        for s in ordered
         if not isinstance(s, SampleSymbol) and s != N
     }
     if N in free and not samples:
@@ -220,11 +241,13 @@ def _floats(values: Mapping[Any, Any]) -> dict[Any, Any]:
             for k, v in values.items()}
 
 
-def confirm(cx: Counterexample, lhs: sp.Expr, rhs: sp.Expr) -> bool:
-    """Re-evaluate both sides from the counterexample's recorded values, at higher precision."""
-    left = _value(lhs, cx.samples, cx.constants, cx.sample, cx.functions)
-    right = _value(rhs, cx.samples, cx.constants, cx.sample, cx.functions)
-    return _differs(left, right, _CONFIRM_DIGITS) is True
+def _confirmed(lhs: sp.Expr, rhs: sp.Expr, samples: _Samples, constants: _Constants,
+               sample: int, functions: _Functions) -> tuple[sp.Expr, sp.Expr] | None:
+    """Both sides' exact values at the point when they differ at :data:`_CONFIRM_DIGITS`
+    digits, else None: every counterexample is re-evaluated exactly before it is reported."""
+    left = _value(lhs, samples, constants, sample, functions)
+    right = _value(rhs, samples, constants, sample, functions)
+    return (left, right) if _differs(left, right, _CONFIRM_DIGITS) is True else None
 
 
 def satisfies_assumptions(cx: Counterexample) -> bool:
@@ -264,32 +287,47 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, *, tries: int = 12, seed: in
             _radicand_zero((lhs, rhs), samples, constants, rng)
         functions = _polynomials(applied, rng)
         sample = rng.randrange(m) if samples else 0
-        # wide values are searched in 40-digit floats (exact radicals of 7-digit rationals
-        # cost integer factorizations); every candidate is then confirmed exactly
-        at = _floats if mode == "wide" else (lambda values: values)
-        left = _defined_value(lhs, at(samples), at(constants), sample, functions)
-        right = _defined_value(rhs, at(samples), at(constants), sample, functions)
-        if left is None or right is None:
-            if (left is None) != (right is None) and all(
-                    c.holds_at(samples, constants) for c in conditions):
-                side = "lhs" if left is None else "rhs"
-                notes.append(f"{GAP} {side} is undefined at {_describe(samples, constants, sample)} "
-                             "and the other side is not, a point the claim's domain does not exclude")
+        gap = None if functions else relative_gap(lhs, rhs, samples, constants, sample)
+        if gap is not None and gap < _AGREE:
+            continue  # both sides certainly defined and equal here: no counterexample, no gap
+        if (gap is None or not gap > _APART) and not _exact_candidate(
+                lhs, rhs, samples, constants, sample, functions, mode == "wide", conditions, notes):
             continue
-        if _apart(left[1], right[1], _SEARCH_DIGITS):
+        confirmed = _confirmed(lhs, rhs, samples, constants, sample, functions)
+        if confirmed is not None:
             cx = Counterexample(
                 constants=constants, samples=samples,
                 batch_size=m if samples or N in free else None,
-                sample=sample, lhs=left[0], rhs=right[0], functions=functions,
+                sample=sample, lhs=confirmed[0], rhs=confirmed[1], functions=functions,
             )
-            if confirm(cx, lhs, rhs):
-                assert satisfies_assumptions(cx), f"a counterexample broke an assumption: {cx}"
-                return cx
+            assert satisfies_assumptions(cx), f"a counterexample broke an assumption: {cx}"
+            return cx
     return None
 
 
 #: how a note about a point where exactly one side is undefined begins
 GAP = "undefined on one side only:"
+
+
+def _exact_candidate(lhs: sp.Expr, rhs: sp.Expr, samples: _Samples, constants: _Constants,
+                     sample: int, functions: _Functions, wide: bool,
+                     conditions: Iterable[Condition], notes: list[str]) -> bool:
+    """The exact evaluation of a point the balls did not decide: True when the two sides
+    differ there at :data:`_SEARCH_DIGITS` digits; a :data:`GAP` note when exactly one
+    side is undefined and no condition excludes the point."""
+    # wide values are searched in 40-digit floats (exact radicals of 7-digit rationals
+    # cost integer factorizations); every candidate is then confirmed exactly
+    at = _floats if wide else (lambda values: values)
+    left = _defined_value(lhs, at(samples), at(constants), sample, functions)
+    right = _defined_value(rhs, at(samples), at(constants), sample, functions)
+    if left is None or right is None:
+        if (left is None) != (right is None) and all(
+                c.holds_at(samples, constants) for c in conditions):
+            side = "lhs" if left is None else "rhs"
+            notes.append(f"{GAP} {side} is undefined at {_describe(samples, constants, sample)} "
+                         "and the other side is not, a point the claim's domain does not exclude")
+        return False
+    return bool(_apart(left[1], right[1], _SEARCH_DIGITS))
 
 
 def _defined_value(expr: sp.Expr, samples: Mapping[SampleSymbol, Sequence[Any]],
