@@ -207,7 +207,10 @@ def _is_radical(e: sp.Basic) -> bool:
     return e.is_Pow and e.exp.is_Rational and not e.exp.is_Integer
 
 
+@functools.lru_cache(maxsize=64)
 def _expand_radical_bases(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each radicand expanded (memoised: the reduction, its domain and the
+    domain's boundary cases each start from the same frozen residual)."""
     return rewrite.replace(expr, _is_radical, lambda e: sp.Pow(sp.expand(e.base), e.exp))
 
 
