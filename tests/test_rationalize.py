@@ -133,3 +133,14 @@ def test_a_moment_is_frozen_to_the_same_symbol_but_never_to_one_in_use():
     (symbol, moment), = back.items()
     assert moment == Mean(v) and symbol not in first.free_symbols
     assert refrozen == first + symbol
+
+
+def test_the_relu_stack_read_off_at_zero_is_sympys_subs():
+    """zscore's stack reads A and c off at z = 0 with one memoised xreplace: the same as
+    SymPy's subs on h and its Jacobian (each Max(0, ...) evaluated again)."""
+    from symbn.identities.zscore import _stack
+    claim = _stack(lambda t: sp.Max(0, t), layers=2)
+    zs = sp.Matrix(sorted(claim.lhs.free_symbols & set(sp.symbols("z1 z2", real=True)), key=str))
+    at_zero = {zi: 0 for zi in zs}
+    assert claim.rhs == claim.lhs.jacobian(zs).subs(at_zero) * zs + claim.lhs.subs(at_zero)
+    assert claim.rhs.has(sp.Heaviside)

@@ -8,7 +8,7 @@ import functools
 import sympy as sp
 
 from symbn.bn.batchnorm import batchnorm, batchnorm_eval, eps, standardize, x
-from symbn.core import derivative, explicit_symbols, instantiate, large_batch_limit
+from symbn.core import derivative, explicit_symbols, instantiate, large_batch_limit, rewrite
 from symbn.identities.record import Claim, Identity, control
 
 SOURCE = "Ioffe & Szegedy 2015, section 3.1 (inference); Goodfellow et al. 2016, section 8.7.1"
@@ -32,8 +32,12 @@ def _stack(activation=lambda t: t, layers=3):
         b, m = (sp.Matrix(sp.symbols(f"{n}{k}_1 {n}{k}_2", real=True)) for n in ("b", "mu"))
         s = sp.symbols(f"sigma{k}_1 sigma{k}_2", positive=True)
         h = (sp.diag(*s).inv() * (W * h + b - m)).applyfunc(activation)
-    at_zero = {zi: 0 for zi in zs}
-    affine = h.jacobian(zs).subs(at_zero) * zs + h.subs(at_zero)
+    # A and c at z = 0 in one pass, which evaluates each layer shared by h and its
+    # Jacobian once (each Max(0, ...) again at z = 0 is what costs)
+    jacobian = h.jacobian(zs)
+    at_zero = rewrite.xreplace(sp.Tuple(*jacobian, *h), {zi: 0 for zi in zs})
+    n = len(jacobian)
+    affine = sp.Matrix(*jacobian.shape, at_zero[:n]) * zs + sp.Matrix(at_zero[n:])
     return Claim(h, affine, steps=(("three z-scored affine layers", h),
                                    ("A z + c, A and c read off at z = 0", affine)))
 

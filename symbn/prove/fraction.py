@@ -181,7 +181,7 @@ class _Ring:
         if not self.record:
             return None
         if op is sp.Mul:
-            args = [a for a in args if a != 1] or [sp.S.One]
+            args = [a for a in args if a is not sp.S.One] or [sp.S.One]
         return args[0] if len(args) == 1 else op(*args, evaluate=False)
 
 
