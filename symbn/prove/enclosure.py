@@ -89,7 +89,7 @@ def _ball(number: sp.Expr) -> arb:
 
 
 class _Point:
-    """One point; values are memoised per (subexpression, sample), means per mean."""
+    """One point; values are memoised per (subexpression, sample), shared by the sides."""
 
     def __init__(self, samples: Mapping[SampleSymbol, Sequence[sp.Expr]],
                  constants: Mapping[sp.Symbol, sp.Expr]):
@@ -102,23 +102,28 @@ class _Point:
         self.memo: dict[tuple[sp.Basic, int], arb] = {}
 
     def value(self, expr: sp.Basic, i: int) -> arb:
-        key = (expr, i)
-        if key not in self.memo:
-            found = self._evaluate(expr, i)
+        if expr.is_Atom:  # a number or a symbol: looked up, not memoised
+            return self._atom(expr, i)
+        mean = isinstance(expr, Mean)
+        key = (expr, -1 if mean else i)  # a mean is a batch scalar: the same at every sample
+        found = self.memo.get(key)
+        if found is None:
+            found = self._mean(expr) if mean else self._evaluate(expr, i)
             if not found.is_finite():
                 raise _Undecided(expr)
             self.memo[key] = found
-        return self.memo[key]
+        return found
 
-    def _evaluate(self, expr: sp.Basic, i: int) -> arb:
+    def _atom(self, expr: sp.Basic, i: int) -> arb:
         if expr.is_Rational:
             return _ball(expr)
         if isinstance(expr, SampleSymbol) and expr in self.samples:
             return self.samples[expr][i]
         if isinstance(expr, sp.Symbol) and expr in self.constants:
             return self.constants[expr]
-        if isinstance(expr, Mean) and self.m is not None:
-            return self._mean(expr, self.m)
+        raise _Undecided(expr)
+
+    def _evaluate(self, expr: sp.Basic, i: int) -> arb:
         kind = type(expr)
         if not (kind in _FOLDS or kind is sp.Pow or kind in _FUNCTIONS and len(expr.args) == 1):
             raise _Undecided(expr)
@@ -129,12 +134,11 @@ class _Point:
             return _power(expr, *args)
         return _FUNCTIONS[kind](args[0])
 
-    def _mean(self, mean: Mean, m: int) -> arb:
-        key = (mean, -1)  # a batch scalar: the same at every sample
-        if key not in self.memo:
-            h = mean.args[0]
-            self.memo[key] = sum((self.value(h, k) for k in range(m)), arb(0)) / m
-        return self.memo[key]
+    def _mean(self, mean: sp.Basic) -> arb:
+        """``(1/m) * sum_k h(x_k)``; a mean with no batch to take it over is not evaluated."""
+        if self.m is None:
+            raise _Undecided(mean)
+        return sum((self.value(mean.args[0], k) for k in range(self.m)), arb(0)) / self.m
 
 
 def _power(expr: sp.Pow, base: arb, exponent: arb) -> arb:
