@@ -108,6 +108,14 @@ def test_a_vanishing_value_that_is_not_divided_by_is_enclosed():
     assert _inside(cube, sp.N((_SPREAD[x][2] - mean) ** 3 * 3, 60))
 
 
+def test_the_working_precision_is_restored():
+    from flint import ctx
+    before = ctx.prec
+    assert enclosures([x / 3], _SPREAD, {}, 0) is not None
+    assert enclosures([1 / (x - a)], _SPREAD, {a: sp.Rational(1, 2)}, 0) is None  # raised inside
+    assert ctx.prec == before
+
+
 def test_the_two_sides_share_the_work_and_agree_to_the_bits_carried():
     bn = standardize(x) * gamma + beta
     gap = relative_gap(bn, gamma * (x - Mean(x)) * (batch_var(x) + eps) ** sp.Rational(-1, 2) + beta,

@@ -366,6 +366,13 @@ def test_every_search_point_respects_the_symbols_assumptions(facts):
     assert not allows(sp.Symbol("n", integer=True), sp.Rational(1, 2))
 
 
+def test_allows_tells_apart_symbols_of_one_name_and_numbers_of_one_value():
+    from symbn.prove.sampling import allows
+    # allows is memoised: the key must hold the assumptions and the number's type
+    assert allows(sp.Symbol("s", positive=True), 1) and not allows(sp.Symbol("s", negative=True), 1)
+    assert allows(sp.Symbol("n", integer=True), 2) and not allows(sp.Symbol("n", integer=True), 2.0)
+
+
 # --- 7. the adversarial review of the prover ---------------------------------------------
 # Each false PROVED it found, now PROVED on the domain where the claim as given is defined
 # (computed before any strategy rewrites it), next to a true claim with no domain and a

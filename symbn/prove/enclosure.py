@@ -74,6 +74,8 @@ def relative_gap(lhs: sp.Expr, rhs: sp.Expr, samples: Mapping[SampleSymbol, Sequ
 
 @contextmanager
 def _precision(bits: int) -> Iterator[None]:
+    """arb's working precision, for the block (it is global to the process: a ball is an
+    enclosure at any precision, so another thread changing it costs tightness, not truth)."""
     saved = ctx.prec
     ctx.prec = bits
     try:
