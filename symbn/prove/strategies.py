@@ -8,8 +8,9 @@ known signs (:func:`symbn.core.freeze_moments_signed`: Var(x) >= 0, eps > 0 stay
 
 * ``rationalize``: each square-root base B becomes S**2 (S > 0) by solving B = S**2 for a
   symbol B is linear in, so the residual becomes rational, then its numerator is
-  expanded; where B is linear in no symbol, it is reduced modulo S**2 = B to a + b*S
-  instead; with no square roots, plain expansion;
+  expanded (in SymPy's sparse polynomial ring, :mod:`symbn.prove.fraction`); where B is
+  linear in no symbol, it is reduced modulo S**2 = B to a + b*S instead; with no square
+  roots, plain expansion;
 * ``cases``: sign case split for Max/Min/Heaviside/Abs/sign/Piecewise (ReLU and friends,
   in any spelling), each argument (Max(a, b): a - b; a product: a factor) made a variable
   u by a change of variables and split into u > 0, u < 0, u = 0; batch means of such
@@ -129,6 +130,8 @@ def _numerator_form(rational: sp.Expr, substitutions: Iterable[tuple[sp.Expr, sp
 
 
 def _fractions_or_none(exprs: list[sp.Expr]) -> list[Fraction] | None:
+    """:func:`symbn.prove.fraction.fractions`, the numerators recorded for a certificate;
+    None where it refuses."""
     try:
         return fractions(exprs, record=True)
     except ValueError:  # a division by a zero polynomial, an infinity: SymPy's turn
