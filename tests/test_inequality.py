@@ -408,8 +408,8 @@ def _ring(*symbols):
 
 
 @pytest.mark.parametrize("expr", [
-    a / (a**2 - b**2) - 1 / (a - b),                      # a reducible base, lowest terms 1/(a + b)...
-    (a + b) ** 2 / (a**2 - b**2) ** 2,                    # ... its square
+    a / (a**2 - b**2) - 1 / (a - b),                      # a reducible base: (a - b)(a + b)
+    (a + b) ** 2 / (a**2 - b**2) ** 2,                    # lowest terms 1/(a - b)**2
     1 / (eps + a**2) + 1 / (eps + a**2) ** 2 + 3,         # the larger power, not the product
     -2 / (4 * a - 6 * b) + a / (3 * b - 2 * a),           # constants and a negative leading term
     a**3 * b / (a**2 * b**3 + a**2 * b),                  # gens dividing every term
