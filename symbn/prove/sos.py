@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import flint
-import numpy as np
 import sympy as sp
 
 #: denominators tried when rounding the numerical Gram matrices (small ones first: an
@@ -164,6 +163,8 @@ def _numeric(problem: Problem, entries: list[int]) -> dict[tuple[int, int, int],
     to the PSD cone, and the coefficient equations are a zero cone; no objective, so the
     interior-point method ends near the centre of the feasible set, which rounds well.
     """
+    import numpy as np  # only for a search: a verdict read from the cache needs none
+
     try:  # the solver is an optional extra: loaded only for a search
         import clarabel
         from scipy import sparse
