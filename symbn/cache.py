@@ -6,7 +6,8 @@ derivation; the claim's exact expressions, assumptions and budget for a verdict)
 new version of symbn or SymPy, another Python, or a changed expression never meets a
 stale entry.  Each entry stores the SHA-256 of its payload: an entry that fails the check
 or does not load is recomputed, never trusted (and deleted when the cache is writable).
-Entries are pickles: the cache is a private directory, like Python's own ``__pycache__``.
+Entries are pickles: the cache is a private directory, like Python's own ``__pycache__``;
+SymPy expressions are read back as stored, not simplified again (:mod:`symbn.pickled`).
 
 A directory that cannot be written (read-only, or not a directory) is used read-only:
 entries found there are still read, nothing is stored, and :attr:`Cache.warning` says so
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from symbn import __version__
+from symbn.pickled import loads
 
 
 def default_directory() -> Path:
@@ -96,18 +98,8 @@ class Cache:
                 self.on_warning(self.warning)
 
     def read_all(self, parts: list[tuple[object, ...]]) -> list[tuple[bool, Any]]:
-        """(found, value) for each entry of ``parts``, nothing computed.  A SymPy object
-        unpickles by calling its class on its args, which re-simplifies every node of an
-        expression that was simplified when it was built; here evaluation is off, so each
-        node is rebuilt as stored, the same object (equal, same hash) at a fifth of the
-        cost.  SymPy's switch is per thread but its cache is shared, so an expression
-        built unevaluated could reach another thread's computation: call this with no
-        other thread of the process using SymPy (before a pool of proofs starts)."""
-        from sympy.core.parameters import evaluate
-
-        paths = [self._path(key_of(*p)) for p in parts]
-        with evaluate(False):
-            found = [self._load(path) for path in paths]
+        """(found, value) for each entry of ``parts``, nothing computed."""
+        found = [self._load(self._path(key_of(*p))) for p in parts]
         self.hits += sum(f for f, _ in found)
         return found
 
@@ -138,7 +130,7 @@ class Cache:
         try:
             if hashlib.sha256(payload).digest() != digest:
                 raise ValueError("checksum mismatch")
-            return True, pickle.loads(payload)
+            return True, loads(payload)
         except Exception:  # noqa: BLE001 -- any damage means: rebuild, never trust
             self.rebuilt += 1
             if not self.read_only:

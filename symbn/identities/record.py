@@ -165,8 +165,8 @@ def check_all(identities: Iterable[Identity], *, budget: float = 5.0, explicit: 
             done(task.top)
 
     tasks = [t for _, each in planned for t in each]
-    # what the cache holds is read first, here, before any other thread uses SymPy
-    # (Cache.read_all); the rest is proved on every core
+    # what the cache holds is read first, in this thread (a warm run starts no pool and
+    # no worker); the rest is proved on every core
     results = _read_cached(tasks, cache)
     for task, result in zip(tasks, results):
         if result is not None:

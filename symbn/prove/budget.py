@@ -32,6 +32,7 @@ import threading
 from pathlib import Path
 from typing import BinaryIO, Callable, cast
 
+from symbn.pickled import loads
 from symbn.prove.worker import Outcome, read_frame, write_frame
 
 __all__ = ["Outcome", "run_with_budget"]
@@ -89,7 +90,7 @@ class _Worker:
             frame = self._replies.get(timeout=seconds)
         except queue.Empty:
             return _TIMEOUT
-        return None if frame is None else pickle.loads(frame)
+        return None if frame is None else loads(frame)
 
     def run(self, fn: Callable[..., object], args: tuple[object, ...], seconds: float) -> Outcome:
         """Raises _WorkerDied when the worker does not answer (it is then stopped)."""

@@ -33,7 +33,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeAlias, TypeVar, cast
 
 import sympy as sp
@@ -570,6 +570,10 @@ def _first_pass(pairs: Sequence[tuple[sp.Expr, sp.Expr]], tries: int, seed: int,
         stages.append(_quick(lhs, rhs, tries, seed, found))
         if stages[-1].counterexample is not None:
             break
+    refuted = stages[0].counterexample
+    if len(pairs) == 1 and refuted is not None:  # (a matrix's verdict prints its own)
+        stages[0] = replace(stages[0], printed=printed(sp.sympify(pairs[0][0] - pairs[0][1]),
+                                                       refuted))
     return stages
 
 
@@ -587,7 +591,7 @@ def _quick(lhs: sp.Expr, rhs: sp.Expr, tries: int, seed: int,
         return _Stage(method="construction (lhs - rhs is 0 once built)", residual=sp.S.Zero,
                       check=_second_check(sp.S.Zero, None), notes=tuple(notes))
     if counterexample is not None:
-        return _Stage(counterexample=counterexample, printed=printed(residual, counterexample))
+        return _Stage(counterexample=counterexample)
     name, strategy = STRATEGIES[0]
     return _strategy(name, strategy, residual, tuple(notes))
 

@@ -22,6 +22,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from symbn.pickled import loads
+
 _HEADER = struct.Struct(">Q")
 
 
@@ -61,7 +63,7 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
 def run_task(frame: bytes) -> bytes:
     """The pickled Outcome of the pickled task ``(fn, args)``; an exception becomes its text."""
     try:
-        fn, args = pickle.loads(frame)
+        fn, args = loads(frame)
         outcome = Outcome(True, fn(*args))
     except BaseException:  # noqa: BLE001 -- reported to the caller, which decides
         outcome = Outcome(True, error=traceback.format_exc(limit=3))
