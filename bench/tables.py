@@ -147,7 +147,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--readme", type=Path, default=HERE.parent / "README.md")
     args = parser.parse_args(argv)
     readme = args.readme.read_text()
-    args.readme.write_text(with_tables(readme, json.loads(args.json.read_text())))
+    written = with_tables(readme, json.loads(args.json.read_text()))
+    if written == readme:
+        print(f"{args.readme}'s benchmark tables are those of {args.json} already")
+        return
+    args.readme.write_text(written)
     print(f"wrote the benchmark tables of {args.json} into {args.readme}")
 
 

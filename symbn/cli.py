@@ -412,6 +412,9 @@ def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--certificates", type=Path, metavar="DIR", help="also write one JSON "
                    "certificate per PROVED claim (check them with python -m symbn.certify DIR)")
     p.set_defaults(func=cmd_report)
+    for sub in commands.choices.values():  # the global option, after the command too
+        sub.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
+                         help="plain output, no colour")
     return parser
 
 

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 
 import pytest
+import sympy as sp
 from rich.console import Console
 
 from symbn import identities
@@ -93,8 +94,32 @@ def test_json_carries_the_same_facts(result):
 def test_summary_counts_every_verdict_once(result):
     summary = document.summary_section([result]).data
     total = 1 + len(result.controls) + len(result.explicit)
+    assert summary["verdicts"] == total
     assert sum(summary[str(s)] for s in Status) == total
     assert summary["as expected"] == total and summary["unexpected"] == 0
+
+
+def test_proof_seconds_are_this_runs():
+    """A verdict read from the cache took no proving in this run: the summary's proof
+    seconds leave its first run's seconds out (a warm run proves nothing)."""
+    checked = check(identities.get("bias-gradient-zero"), budget=120)
+    proved = dataclasses.replace(checked, verdict=dataclasses.replace(checked.verdict,
+                                                                     seconds=3.0))
+    fresh = document.summary_section([proved]).data["proof seconds"]
+    assert fresh == pytest.approx(proved.seconds, abs=0.01) and fresh >= 3.0
+    cached = dataclasses.replace(proved, verdict=dataclasses.replace(proved.verdict, cached=True))
+    assert document.summary_section([cached]).data["proof seconds"] == pytest.approx(
+        fresh - 3.0, abs=0.01)
+
+
+def test_json_states_every_claim(result):
+    """Each identity's claim is in the JSON as text, also when its derivation steps show it
+    on the terminal."""
+    assert result.claim.steps
+    data = json.loads(export.to_json(document.report_document([result])))
+    claim = data["identities"][0]["claim"]
+    assert claim == {"lhs": sp.sstr(result.claim.lhs), "relation": "==",
+                     "rhs": sp.sstr(result.claim.rhs)}
 
 
 def test_an_unexpected_verdict_is_flagged_in_every_format(result):

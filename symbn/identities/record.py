@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Iterator
 
+from typing import cast
+
 import sympy as sp
 
 from symbn.core import N, instantiate
@@ -36,19 +38,23 @@ class Claim:
     steps: tuple[tuple[str, sp.Expr], ...] = ()  # the derivation, for the report
     #: "==", or an inequality lhs <= rhs ("<=", "<", ">=", ">"): symbn.prove.inequality
     relation: str = "=="
-    #: :meth:`formula`, once computed (kept in the cache with the claim)
+    #: :meth:`formula` and :meth:`drawn`, once computed (kept in the cache with the claim)
     _formula: dict[str, str] | None = field(default=None, compare=False, repr=False)
+    _drawn: str | None = field(default=None, compare=False, repr=False)
 
     def formula(self) -> dict[str, str]:
-        """The claim as text: each side (SymPy's ``sstr``), the relation, and the 2-D
-        drawing of the whole (:func:`symbn.display.drawing`); computed once."""
-        formula = self._formula
-        if formula is None:
-            formula = {"lhs": sp.sstr(self.lhs), "relation": self.relation,
-                       "rhs": sp.sstr(self.rhs), "drawn": drawing(
-                           sp.Rel(self.lhs, self.rhs, self.relation, evaluate=False))}
-            object.__setattr__(self, "_formula", formula)
-        return formula
+        """The claim as text: each side (SymPy's ``sstr``) and the relation; computed once."""
+        if self._formula is None:
+            object.__setattr__(self, "_formula", {
+                "lhs": sp.sstr(self.lhs), "relation": self.relation, "rhs": sp.sstr(self.rhs)})
+        return cast(dict[str, str], self._formula)
+
+    def drawn(self) -> str:
+        """The 2-D drawing of the claim (:func:`symbn.display.drawing`); computed once."""
+        if self._drawn is None:
+            object.__setattr__(self, "_drawn", drawing(
+                sp.Rel(self.lhs, self.rhs, self.relation, evaluate=False)))
+        return cast(str, self._drawn)
 
     def prove(self, budget: float) -> Verdict:
         if self.relation != "==":
@@ -273,8 +279,11 @@ def _build_catalogued(name: str, m: int | None) -> Claim:
     if m is not None:
         return identity.explicit_claim(m)
     claim = identity.claim()
-    if not claim.steps:  # the report shows its formula: drawn here, in parallel, and cached
-        claim.formula()
+    # printed here, in parallel, and cached with the claim: the report states every claim,
+    # and draws one that has no derivation steps to show
+    claim.formula()
+    if not claim.steps:
+        claim.drawn()
     return claim
 
 

@@ -32,13 +32,9 @@ def identity_data(i: Identity) -> dict[str, Any]:
 
 
 def checked_data(c: CheckedIdentity) -> dict[str, Any]:
-    # the formula of a claim stated without steps (the steps show it otherwise; printing
-    # every catalogue claim's sides would double the time of a warm report)
-    claim = {} if c.claim.steps else {"claim": {
-        k: v for k, v in c.claim.formula().items() if k in ("lhs", "relation", "rhs")}}
     return {
         **identity_data(c.identity),
-        **claim,
+        "claim": c.claim.formula(),
         "verdict": verdict_data(c.verdict),
         "as_expected": c.as_expected,
         "seconds": round(c.seconds, 4),
@@ -65,11 +61,14 @@ def summary_data(results: list[CheckedIdentity], rows: tuple = ()) -> dict[str, 
     pairs = [(r.verdict, r.identity.expected) for r in results]
     pairs += [(k.verdict, k.identity.expected) for r in results for k in r.controls]
     pairs += [(v, r.identity.expected) for r in results for _, v in r.explicit]
-    counts: dict[str, Any] = {str(s): sum(v.status is s for v, _ in pairs) for s in Status}
+    # every verdict: a claim's, each control's, each explicit cross-check's
+    counts: dict[str, Any] = {"verdicts": len(pairs)}
+    counts.update({str(s): sum(v.status is s for v, _ in pairs) for s in Status})
     counts["as expected"] = sum(v.status is e for v, e in pairs)
     counts["unexpected"] = len(pairs) - counts["as expected"]
     counts["cached"] = sum(v.cached for v, _ in pairs)
-    counts["proof seconds"] = round(sum(r.seconds for r in results), 2)
+    # this run's: a verdict read from the cache took no proving (its seconds are its first run's)
+    counts["proof seconds"] = round(sum(v.seconds for v, _ in pairs if not v.cached), 2)
     if rows:
         counts["numeric checks passed"] = sum(r.passed for r in rows)
         counts["numeric checks failed"] = sum(not (r.passed or r.skipped) for r in rows)

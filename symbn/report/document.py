@@ -156,7 +156,7 @@ def checked_section(c: CheckedIdentity, *, steps: bool = True) -> Section:
         import sympy as sp  # not at import: `symbn list` renders without SymPy
 
         children.append(Math("claim", sp.Rel(c.claim.lhs, c.claim.rhs, c.claim.relation,
-                                             evaluate=False), drawn=c.claim.formula()["drawn"]))
+                                             evaluate=False), drawn=c.claim.drawn()))
     children.append(Items(verdict_lines(facts["verdict"], facts["expected"])))
     if facts["verdict"]["status"] == "UNDECIDED":
         children.append(Math("residual", c.verdict.residual))
