@@ -56,12 +56,22 @@ def environment() -> tuple[str, ...]:
 
 
 def key_of(*parts: object) -> str:
-    """A digest of the :func:`environment` and ``parts`` (SymPy objects by their exact srepr)."""
+    """A digest of the :func:`environment` and ``parts``: SymPy objects by their exact
+    srepr, wherever they are (in tuples, lists and dicts too): ``repr`` would print a
+    symbol without its assumptions, so y positive and y real would share an entry."""
+    return hashlib.sha256(repr(environment() + tuple(map(_exact, parts))).encode()).hexdigest()
+
+
+def _exact(part: object) -> str:
     import sympy as sp
 
-    text = repr(environment() + tuple(sp.srepr(p) if isinstance(p, sp.Basic) else repr(p)
-                                      for p in parts))
-    return hashlib.sha256(text.encode()).hexdigest()
+    if isinstance(part, sp.Basic):
+        return str(sp.srepr(part))
+    if isinstance(part, (tuple, list)):
+        return f"{type(part).__name__}({', '.join(map(_exact, part))})"
+    if isinstance(part, dict):
+        return "dict(" + ", ".join(sorted(f"{_exact(k)}: {_exact(v)}" for k, v in part.items())) + ")"
+    return repr(part)
 
 
 class Cache:

@@ -171,3 +171,35 @@ def test_a_verdict_that_ran_out_of_time_is_not_cached(tmp_path, monkeypatch):
     assert second.proved and not second.cached and not second.timed_out
     third = prove_claim(claim, 5.0, cache)
     assert third.proved and third.cached and cache.misses == 2
+
+
+def test_a_key_tells_symbols_apart_by_their_assumptions_wherever_they_are():
+    """A where= value sits in a tuple of pairs: repr() printed y positive and y real alike,
+    and a claim read the verdict of another (|x| = x at x = y real came back PROVED)."""
+    import sympy as sp
+
+    from symbn.cache import key_of
+
+    positive, real = sp.Symbol("y", positive=True), sp.Symbol("y", real=True)
+    x = sp.Symbol("x", real=True)
+    assert key_of(((x, positive),)) != key_of(((x, real),))
+    assert key_of([positive]) != key_of([real])
+    assert key_of({"y": positive}) != key_of({"y": real})
+    assert key_of(((x, positive),)) == key_of(((x, sp.Symbol("y", positive=True)),))
+
+
+def test_a_claim_never_reads_the_verdict_of_one_with_other_assumptions(tmp_path):
+    import sympy as sp
+
+    from symbn import claim
+    from symbn.cache import Cache
+    from symbn.identities.record import check_all
+
+    x = sp.Symbol("x", real=True)
+    claims = [claim("abs-positive", sp.Abs(x), x, where={x: sp.Symbol("y", positive=True)}),
+              claim("abs-real", sp.Abs(x), x, where={x: sp.Symbol("y", real=True)},
+                    expected="REFUTED")]
+    cache = Cache(tmp_path)
+    for run in range(2):
+        results = check_all(claims, cache=cache, jobs=1)
+        assert [r.verdict.status.value for r in results] == ["PROVED", "REFUTED"], run
