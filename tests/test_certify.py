@@ -1,6 +1,7 @@
 """The second check of a PROVED (symbn.prove.certificate) and the standalone checker
 (symbn.certify): true identities confirmed, false ones and tampered certificates refused."""
 
+import pytest
 import sympy as sp
 
 from symbn.core import Mean, batch_var, sample_symbols
@@ -112,6 +113,17 @@ def test_certificate_data_round_trips_through_the_checker():
     assert check(data).confirmed is True
 
 
+@pytest.mark.parametrize("power", ["10**10**10", "10**(10**10)", "S_1**65", "(S_1 + 1)**(-65)"])
+def test_a_power_above_the_bound_is_malformed_not_computed(power):
+    """10**10**10 was computed, and the check never ended."""
+    from symbn.certify import Malformed
+
+    data = certificate_data(_general(sp.sqrt(B1) - sp.sqrt(B2)), _certificate())
+    data["numerator"] = power
+    with pytest.raises(Malformed, match="above 64"):
+        check(data)
+
+
 def test_a_substitution_that_is_not_the_inverse_of_its_radicand_is_refused():
     # m2 -> S**2 maps S > 0 onto m2 > 0 only, not onto the region B1 > 0 the claim needs
     result = second_check(_general(sp.sqrt(B1) - sp.sqrt(B2)), _certificate(substitution=S**2))
@@ -151,7 +163,6 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import pytest  # noqa: E402
 
 from symbn.identities import check as check_identity  # noqa: E402
 from symbn.identities import get  # noqa: E402

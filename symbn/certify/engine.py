@@ -151,9 +151,19 @@ def names_in(tree: ast.expr) -> set[str]:
     return {n.id for n in subtrees(tree) if isinstance(n, ast.Name)}
 
 
+#: the largest exponent a certificate may write (in absolute value): 10**10**10 would
+#: otherwise be computed, which never ends
+MAX_EXPONENT = 64
+
+
 def constant_exponent(node) -> flint.fmpq:
-    """An exponent: a literal rational such as 2, -1, 3/2, (-1)/2."""
+    """An exponent: a literal rational such as 2, -1, 3/2, (-1)/2, at most
+    :data:`MAX_EXPONENT` in absolute value (an exponent's own powers are bounded as it is
+    evaluated)."""
     value = Evaluator(PointAlgebra(), {}).eval(node)
+    if abs(value) > MAX_EXPONENT:
+        raise Malformed(f"the power {ast.unparse(node)} is above {MAX_EXPONENT} in absolute "
+                        "value")
     if value.q not in (1, 2):
         raise Refused(f"the power {ast.unparse(node)} is neither integral nor a half")
     return value
