@@ -697,3 +697,15 @@ def test_a_long_sum_is_evaluated_and_sign_checked_one_frame_per_term():
     tree = Parser().parse(" + ".join(f"a*{k}" for k in range(1, 800)), "t")  # 798 deep
     assert Evaluator(PointAlgebra(), {"a": flint.fmpq(2)}).eval(tree) == 799 * 800  # 2 * (1 + ... + 799)
     assert Signs({"a": POS}, {}).of(tree) == POS
+
+
+def test_a_proof_the_second_check_cannot_confirm_says_so():
+    """(sqrt(x) + 1)(sqrt(x) - 1) = x - 1 holds where x >= 0; the checker reads sqrt(x) as a
+    positive root and asks for x > 0: the PROVED's evidence says the check did not confirm
+    it (a check that disagrees would make it UNDECIDED)."""
+    from symbn import prove
+
+    x = sp.Symbol("x", real=True)
+    verdict = prove((sp.sqrt(x) + 1) * (sp.sqrt(x) - 1), x - 1, budget=60)
+    assert verdict.proved and verdict.domain == ("x >= 0",)
+    assert verdict.evidence[0].startswith("not confirmed by the second check: "), verdict.evidence

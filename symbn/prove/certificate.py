@@ -78,6 +78,9 @@ def second_check(residual: sp.Expr | sp.MatrixBase, certificate: Certificate | N
         result = checker.check(data, seed=seed)
     except (Malformed, Refused, Undefined) as why:
         return SecondCheck(None, (f"no second check: {why}",))
+    if result.confirmed is None:  # it ran, and could neither confirm nor refute: say so
+        first, *rest = result.lines or ("no reason given",)
+        return SecondCheck(None, (f"not confirmed by the second check: {first}", *rest))
     return SecondCheck(result.confirmed, result.lines)
 
 
