@@ -709,3 +709,15 @@ def test_a_proof_the_second_check_cannot_confirm_says_so():
     verdict = prove((sp.sqrt(x) + 1) * (sp.sqrt(x) - 1), x - 1, budget=60)
     assert verdict.proved and verdict.domain == ("x >= 0",)
     assert verdict.evidence[0].startswith("not confirmed by the second check: "), verdict.evidence
+
+
+@pytest.mark.parametrize("added", ["0*sqrt(-1 - gamma**2)", "0/sqrt(0)", "(gamma - gamma)/sqrt(-1)"])
+def test_a_claim_text_undefined_in_the_domain_fails(written, tmp_path, added):
+    """A side undefined in the stated domain is not made defined by cancelling in the
+    residual: the checker asks the domain to imply the claim text's own conditions."""
+    def change(d):
+        label, equation = d["claim"].split(": ", 1)
+        lhs, rhs = equation.split(" == ")
+        d["claim"] = f"{label}: {lhs} + {added} == {rhs}"
+    done = _tampered(written, tmp_path, change)
+    assert done.returncode == 1 and "the stated domain does not imply" in done.stdout, done.stdout

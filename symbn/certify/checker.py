@@ -241,8 +241,11 @@ def _check_rationalized(data, parser: Parser, rng) -> Result:
     if linked is not True:
         return Result(None, (linked,))
     name_signs = {n: POS if n in positive else NEG if n in negative else ANY for n in variables}
-    unmet_domain, domain_line = _domain_unmet(data, [residual, *(b for _, b in radicals)],
-                                              radicals, variables, samples, name_signs, atoms)
+    # the claim's text too: a side undefined in the stated domain (x/x == 1/sqrt(0)) is
+    # not made defined by a residual in which it cancels
+    unmet_domain, domain_line = _domain_unmet(
+        data, [residual, _claim(data, parser), *(b for _, b in radicals)], radicals,
+        variables, samples, name_signs, atoms)
     if unmet_domain:
         return Result(None, (unmet_domain,))
     d = _degree(residual, substitutions, names)
@@ -436,7 +439,7 @@ def _check_general(data, parser: Parser, rng) -> Result:
                              "certificate's residual (in moment form)",))
     name_signs = {n: {"positive": POS, "negative": NEG, "nonnegative": NONNEG,
                       "nonpositive": NONPOS}.get(signs.get(n), ANY) for n in variables}
-    unmet_domain, domain_line = _domain_unmet(data, [residual], [], variables, samples,
+    unmet_domain, domain_line = _domain_unmet(data, [residual, text], [], variables, samples,
                                               name_signs)
     if unmet_domain:
         return Result(None, (unmet_domain,))

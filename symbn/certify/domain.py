@@ -138,7 +138,7 @@ def needed(tree) -> list[tuple[ast.expr, frozenset]]:
             nonzero(node.args[0])
         elif isinstance(node, ast.UnaryOp):
             nonzero(node.operand)
-        elif not isinstance(node, ast.Constant):
+        else:  # a constant too: 1/sqrt(0) divides by 0
             found.setdefault((id(node), NONZERO), (node, NONZERO))
 
     for node in subtrees(tree):
