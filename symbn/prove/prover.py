@@ -534,7 +534,7 @@ class Definedness:
 
 #: the domain line of a proof by construction: lhs - rhs was 0 as built, so a factor SymPy
 #: cancelled while building the claim (x/x -> 1) is unknown to the prover, its condition too
-BUILT = "every factor SymPy cancelled while building the claim (x/x -> 1) is defined"
+BUILT = "every factor SymPy may have cancelled while building the claim (x/x -> 1) is defined"
 
 
 def _remaining(deadline: float) -> float:
