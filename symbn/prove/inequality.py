@@ -985,6 +985,12 @@ def second_check(certificate: InequalityCertificate, domain: Sequence[str]
     return result.confirmed, result.lines
 
 
+def _second_check_lines(certificate: InequalityCertificate, domain: Sequence[str]
+                        ) -> tuple[bool | None, tuple[str, ...], tuple[str, ...]]:
+    """In the worker: :func:`second_check`, and the certificate's evidence lines."""
+    return (*second_check(certificate, domain), certificate.lines())
+
+
 def _extended(lhs: sp.Expr, rhs: sp.Expr, relation: str, tries: int, seed: int,
               defined: Sequence[Condition] = ()) -> Counterexample | None:
     return refute(lhs, rhs, relation, tries=tries, seed=seed, defined=defined)
@@ -1060,11 +1066,19 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
                            "which satisfy every assumption",))
     if certificate is not None:
         domain = tuple(dict.fromkeys(defined + domain))
-        confirmed, checked = second_check(certificate, domain)
+        # in the worker, beside the other threads' proofs: printing and re-reading the
+        # certificate is most of what an inequality costs outside the search
+        remaining = seconds - (time.perf_counter() - start)
+        check = run_with_budget(_second_check_lines, (certificate, domain), max(remaining, 0))
+        if not check.finished or check.error:
+            confirmed, checked, lines = None, ("the independent check " + (
+                OUT_OF_TIME if not check.finished else
+                f"failed: {str(check.error).strip().splitlines()[-1]}"),), ()
+        else:
+            confirmed, checked, lines = check.value
         if confirmed is True:
             return verdict(Status.PROVED, "sum-of-squares certificate", residual=sp.S.Zero,
-                           domain=domain, evidence=certificate.lines() + checked,
-                           certificate=certificate)
+                           domain=domain, evidence=lines + checked, certificate=certificate)
         why = "a certificate verified in SymPy was not confirmed by the independent check: " \
             + "; ".join(checked)
     attempts.append(why)
