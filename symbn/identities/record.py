@@ -13,7 +13,6 @@ import functools
 import math
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Iterator
-
 from typing import cast
 
 import sympy as sp
@@ -186,7 +185,7 @@ def check_all(identities: Iterable[Identity], *, budget: float = 5.0, explicit: 
 def _read_cached(tasks: list[_Task], cache) -> list[tuple[Claim | None, Verdict] | None]:
     """Each task's result when the cache holds it (its claim too, for a claim's own task),
     else None: only the catalogue's, whose keys need no claim built."""
-    catalogued = [t for t in tasks if _catalogued().get(t.identity.name) is t.identity]
+    catalogued = [t for t in tasks if _is_catalogued(t.identity)]
     if cache is None or not catalogued:
         return [None] * len(tasks)
     wanted = [[_verdict_of(t.identity.name, t.m, t.budget)]
@@ -214,15 +213,13 @@ class _Task:
 
     def run(self) -> tuple[Claim | None, Verdict]:
         """(the claim, when it is not an explicit form, and its verdict)."""
-        catalogued = _catalogued().get(self.identity.name) is self.identity
+        catalogued = _is_catalogued(self.identity)
         name = self.identity.name
         if self.m is None:
             claim = build_claim(self.identity, self.cache)
             return claim, prove_claim(claim, self.budget, self.cache,
                                       built_from=(name, None) if catalogued else None)
-        # a claim of the catalogue is a function of symbn's code, cached under its name; any
-        # other (a user's file) is built again, and its verdicts are cached by their content.
-        # An explicit claim is built (or read) only when its verdict is not in the cache
+        # an explicit claim is built (or read) only when its verdict is not in the cache
         m = self.m
         build = lambda: _cached(self.cache if catalogued else None,  # noqa: E731
                                 ("explicit", name, m), lambda: _build(self.identity, m))
@@ -256,7 +253,7 @@ def _assemble(identity: Identity, explicit: bool,
 def build_claim(identity: Identity, cache=None) -> Claim:
     """``identity.claim()``, read from the cache when it was built before: only a claim of
     the catalogue, whose name and symbn's code (in every key) determine it."""
-    catalogued = _catalogued().get(identity.name) is identity
+    catalogued = _is_catalogued(identity)
     return _cached(cache if catalogued else None, ("claim", identity.name),
                    lambda: _build(identity, None))
 
@@ -267,7 +264,7 @@ def _build(identity: Identity, m: int | None) -> Claim:
     it runs beside the other threads' proofs, not under this process's one lock, and warms
     the worker's SymPy caches for the proof that follows.  Built here otherwise, and when
     the worker fails (an error in the build is then raised here, with its traceback)."""
-    if _catalogued().get(identity.name) is identity:
+    if _is_catalogued(identity):
         outcome = run_with_budget(_build_catalogued, (identity.name, m), math.inf)
         if outcome.finished and outcome.error is None:
             return outcome.value
@@ -285,6 +282,12 @@ def _build_catalogued(name: str, m: int | None) -> Claim:
     if not claim.steps:
         claim.drawn()
     return claim
+
+
+def _is_catalogued(identity: Identity) -> bool:
+    """True for an identity (or control) of the catalogue: its claim is a function of
+    symbn's code, cached under its name; any other (a user's) is cached by its content."""
+    return _catalogued().get(identity.name) is identity
 
 
 @functools.cache
@@ -315,14 +318,6 @@ def prove_claim(claim: Claim | Callable[[], Claim], budget: float, cache=None, *
     symbn's code, which every cache key includes, so the claim's full text (long to
     print) need not be in the key."""
     build = claim if callable(claim) else lambda: claim
-    parts: tuple = _verdict_of(*built_from, budget) if built_from is not None else ()
-    if cache is not None and built_from is None:
-        built = build()
-        build = lambda: built  # noqa: E731 -- built once
-        where = tuple(sorted(built.where.items(), key=str))
-        parts = ("verdict", built.lhs, built.rhs, where, built.assume, budget)
-        if built.relation != "==":
-            parts += (built.relation,)
 
     def reach() -> Verdict:
         verdict = build().prove(budget)
@@ -330,6 +325,15 @@ def prove_claim(claim: Claim | Callable[[], Claim], budget: float, cache=None, *
         return verdict
     if cache is None:
         return reach()
+    if built_from is not None:
+        parts: tuple = _verdict_of(*built_from, budget)
+    else:
+        built = build()
+        build = lambda: built  # noqa: E731 -- built once
+        where = tuple(sorted(built.where.items(), key=str))
+        parts = ("verdict", built.lhs, built.rhs, where, built.assume, budget)
+        if built.relation != "==":
+            parts += (built.relation,)
     # a verdict that ran out of time says more about the machine's load than the claim
     verdict, hit = cache.get_or_compute(parts, reach, keep=lambda v: not v.timed_out)
     return dataclasses.replace(verdict, cached=True) if hit else verdict
