@@ -146,8 +146,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
     parser.add_argument("--readme", type=Path, default=HERE.parent / "README.md")
     args = parser.parse_args(argv)
-    readme = args.readme.read_text()
-    written = with_tables(readme, json.loads(args.json.read_text()))
+    try:
+        readme, results = args.readme.read_text(), json.loads(args.json.read_text())
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"error: cannot read the README or the results ({error}); run "
+                         "python bench/bench.py first, or give --json and --readme") from None
+    written = with_tables(readme, results)
     if written == readme:
         print(f"{args.readme}'s benchmark tables are those of {args.json} already")
         return
