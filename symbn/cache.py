@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import os
 import pickle
 import platform
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -47,11 +49,12 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def environment() -> tuple[str, ...]:
-    """What a cached result depends on besides its inputs: symbn, SymPy, Python."""
-    import sympy as sp  # here, not at the top: the index of identities needs no SymPy
-
-    return (code_fingerprint(), f"sympy {sp.__version__}",
+    """What a cached result depends on besides its inputs: symbn, SymPy, Python.  SymPy's
+    version is its installed distribution's, read without importing it: a report read back
+    from the cache needs no SymPy (:mod:`symbn.report.recorded`)."""
+    return (code_fingerprint(), f"sympy {importlib.metadata.version('sympy')}",
             f"{platform.python_implementation()} {platform.python_version()}")
 
 
@@ -63,9 +66,8 @@ def key_of(*parts: object) -> str:
 
 
 def _exact(part: object) -> str:
-    import sympy as sp
-
-    if isinstance(part, sp.Basic):
+    sp = sys.modules.get("sympy")  # not loaded: nothing here is SymPy's
+    if sp is not None and isinstance(part, sp.Basic):
         return str(sp.srepr(part))
     if isinstance(part, (tuple, list)):
         return f"{type(part).__name__}({', '.join(map(_exact, part))})"
@@ -130,6 +132,10 @@ class Cache:
         if keep(value):
             self._store(path, value)
         return value, False
+
+    def store(self, parts: tuple[object, ...], value: object) -> None:
+        """Keep ``value`` under ``parts`` (replacing what was there)."""
+        self._store(self._path(key_of(*parts)), value)
 
     def _load(self, path: Path) -> tuple[bool, Any]:
         try:

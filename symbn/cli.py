@@ -50,24 +50,30 @@ def _cache(args):
     return Cache(on_warning=lambda message: terminal.print_warning(errors, message))
 
 
-def _run_identities(selected, args, console):
+def _run_identities(selected, args, console, cache):
+    """Check the ``selected`` identities; each catalogue identity's report is then kept in
+    the cache for a rerun that needs only its facts (symbn.report.recorded)."""
     from symbn.identities.record import check_all
+    from symbn.report import recorded
 
-    cache = _cache(args)
+    explicit = not args.no_explicit
     with terminal.progress(console, len(selected), "proving") as advance:
-        return check_all(selected, budget=args.budget, explicit=not args.no_explicit,
-                         cache=cache, jobs=args.jobs, done=lambda i: advance(i.name))
+        results = check_all(selected, budget=args.budget, explicit=explicit,
+                            cache=cache, jobs=args.jobs, done=lambda i: advance(i.name))
+    if cache is not None:
+        recorded.store(cache, results, budget=args.budget, explicit=explicit)
+    return results
 
 
 def cmd_list(args, console) -> int:
     """From the index (no SymPy), unless an argument may be a claims file or folder."""
     from symbn.identities.index import identity_facts, select_facts
 
-    if any(n.endswith(".py") or "/" in n or os.path.exists(n) for n in args.names):
+    if _names_only(args):
+        facts = select_facts(args.names)
+    else:
         from symbn.claims import select
         facts = [identity_facts(i) for i in select(args.names)]
-    else:
-        facts = select_facts(args.names)
     terminal.render(console, document.identity_list(facts), as_json=args.json)
     return EXIT_OK
 
@@ -124,12 +130,36 @@ def _selected(args):
                      [*named.normalizations, *own.normalizations])
 
 
+def _names_only(args) -> bool:
+    """The command line names catalogue identities and tags only: no claims files or
+    folders (a path ends in .py or contains a /), no claims given to :func:`main`."""
+    return args.claims is None and not any(
+        n.endswith(".py") or "/" in n or os.path.exists(n) for n in args.names)
+
+
+def _recorded_sections(args, cache) -> list[document.Section] | None:
+    """A rerun's report, read from the cache without SymPy (symbn.report.recorded): for
+    catalogue identities, when what is shown is their facts and drawn claims (brief, or
+    JSON) and nothing else is asked for; None when it is not all there."""
+    if cache is None or not (args.brief or args.json) or args.certificates is not None \
+            or not _names_only(args):
+        return None
+    from symbn.identities.index import select_facts
+    from symbn.report import recorded
+
+    names = [facts["name"] for facts in select_facts(args.names)]
+    return recorded.sections(cache, names, budget=args.budget, explicit=not args.no_explicit)
+
+
 def cmd_prove(args, console) -> int:
-    results = _run_identities(_selected(args).identities, args, console)
-    _write_certificates(results, args, console)
-    terminal.render(console, document.prove_document(results, steps=not args.brief),
-                    as_json=args.json)
-    return EXIT_OK if all(r.as_expected for r in results) else EXIT_UNEXPECTED
+    cache = _cache(args)
+    sections = _recorded_sections(args, cache)
+    if sections is None:
+        results = _run_identities(_selected(args).identities, args, console, cache)
+        _write_certificates(results, args, console)
+        sections = [document.checked_section(r, steps=not args.brief) for r in results]
+    terminal.render(console, document.prove_document(sections), as_json=args.json)
+    return EXIT_OK if all(s.ok for s in sections) else EXIT_UNEXPECTED
 
 
 def cmd_check(args, console) -> int:
@@ -190,7 +220,7 @@ def cmd_report(args, console) -> int:
     from symbn.report.kernels import catalogue_kernels
 
     selected, normalizations = _selected(args)
-    results = _run_identities(selected, args, console)
+    results = _run_identities(selected, args, console, _cache(args))
     _write_certificates(results, args, console)
     # the kernels and numeric checks are the catalogue's BN: in the whole report only;
     # with files, those of the normalizations they declare

@@ -66,6 +66,7 @@ from symbn.identities.record import CheckedIdentity, Claim, Identity, check, con
 from symbn.kernels import Kernel, compile_kernel
 from symbn.prove import Status, Verdict, apply_assumptions
 from symbn.prove.prover import FACTS, lacking_facts
+from symbn.report.data import checked_data
 from symbn.report.document import Math, Paragraph, Section, check_section, matrix_sections
 
 #: The reduction sets a declaration may name -> the invariance-matrix row whose effects of
@@ -274,7 +275,8 @@ class Normalization(Displayable):
                             with_rows: Sequence[CheckedIdentity] = ()) -> Section:
         """The row as the invariance table of the report (after ``with_rows``: catalogue
         cells, e.g. BatchNorm's, to read it beside)."""
-        return matrix_sections([*with_rows, *self.invariance(budget=budget)])[0]
+        return matrix_sections([checked_data(c) for c in
+                                [*with_rows, *self.invariance(budget=budget)]])[0]
 
     def check(self, backend: str = "torch", *, held: bool = True, shape: tuple[int, int] = (6, 5),
               seed: int = 0, constants: Mapping[sp.Symbol | str, Any] | None = None

@@ -1,5 +1,6 @@
 """The on-disk cache: hits, keys, and damaged entries rebuilt rather than trusted."""
 
+import importlib.metadata
 import json
 import platform
 import subprocess
@@ -7,9 +8,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 import sympy as sp
 
-from symbn.cache import Cache, key_of
+from symbn.cache import Cache, environment, key_of
 from symbn.identities import check, get
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,15 +69,28 @@ def test_cli_second_run_reads_the_cache_and_no_cache_recomputes(tmp_path):
     assert run("--no-cache") == [False, False, False]
 
 
-def test_keys_depend_on_sympy_and_python_versions(monkeypatch, tmp_path):
+@pytest.fixture
+def environment_read_again():
+    """environment() is computed once per process: read it again, and after the test."""
+    environment.cache_clear()
+    yield environment.cache_clear
+    environment.cache_clear()
+
+
+def test_keys_depend_on_sympy_and_python_versions(monkeypatch, tmp_path, environment_read_again):
+    assert environment()[1] == f"sympy {sp.__version__}"  # read without importing SymPy
     cache = Cache(tmp_path)
     cache.get_or_compute(("claim", 1), lambda: "computed under this SymPy")
     before = key_of("claim", 1)
-    monkeypatch.setattr(sp, "__version__", "0.0.0-other")
+    installed = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "0.0.0-other" if name == "sympy" else installed(name))
+    environment_read_again()
     assert key_of("claim", 1) != before
     assert cache.get_or_compute(("claim", 1), lambda: "recomputed") == ("recomputed", False)
     monkeypatch.undo()
     monkeypatch.setattr(platform, "python_version", lambda: "2.7.18")
+    environment_read_again()
     assert key_of("claim", 1) != before
 
 

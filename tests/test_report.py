@@ -16,6 +16,7 @@ from symbn import identities
 from symbn.identities import CATALOGUE, check
 from symbn.prove import Status
 from symbn.report import document, export, terminal
+from symbn.report.data import checked_data
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
@@ -92,7 +93,7 @@ def test_json_carries_the_same_facts(result):
 
 
 def test_summary_counts_every_verdict_once(result):
-    summary = document.summary_section([result]).data
+    summary = document.summary_section([checked_data(result)]).data
     total = 1 + len(result.controls) + len(result.explicit)
     assert summary["verdicts"] == total
     assert sum(summary[str(s)] for s in Status) == total
@@ -105,10 +106,10 @@ def test_proof_seconds_are_this_runs():
     checked = check(identities.get("bias-gradient-zero"), budget=120)
     proved = dataclasses.replace(checked, verdict=dataclasses.replace(checked.verdict,
                                                                      seconds=3.0))
-    fresh = document.summary_section([proved]).data["proof seconds"]
+    fresh = document.summary_section([checked_data(proved)]).data["proof seconds"]
     assert fresh == pytest.approx(proved.seconds, abs=0.01) and fresh >= 3.0
     cached = dataclasses.replace(proved, verdict=dataclasses.replace(proved.verdict, cached=True))
-    assert document.summary_section([cached]).data["proof seconds"] == pytest.approx(
+    assert document.summary_section([checked_data(cached)]).data["proof seconds"] == pytest.approx(
         fresh - 3.0, abs=0.01)
 
 

@@ -1,5 +1,5 @@
-"""A fast start: the help, the list and the certificate checker never import SymPy or the
-prover; the public API still imports by name."""
+"""A fast start: the help, the list, a brief rerun and the certificate checker never import
+SymPy or the prover; the public API still imports by name."""
 
 import json
 import os
@@ -37,6 +37,14 @@ def test_list_reads_the_index_and_builds_no_claim(tmp_path):
     assert "symbn.identities.record" in first  # the index is taken from the catalogue once
     again = _modules_after("from symbn.cli import main\nmain(['list', 'bias'])", env)
     assert "symbn.identities.index" in again and not HEAVY & again
+
+
+def test_a_brief_rerun_reports_from_the_records_without_sympy(tmp_path):
+    env = {**os.environ, "SYMBN_CACHE_DIR": str(tmp_path)}
+    run = "from symbn.cli import main\nassert main(['prove', 'bias', '--brief']) == 0"
+    assert "sympy" in _modules_after(run, env)  # proved, and the records kept
+    again = _modules_after(run, env)
+    assert "symbn.report.recorded" in again and not HEAVY & again
 
 
 def test_the_index_holds_the_catalogues_own_facts(tmp_path, monkeypatch):

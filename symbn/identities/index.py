@@ -1,7 +1,8 @@
 """The catalogue's index: names, tags and each identity's facts, without SymPy.
 
 ``symbn list`` shows the catalogue without building it: the facts of every identity
-(name, title, statement, source, tags, expected verdict, controls, explicit sizes) are
+(name, title, statement, source, tags, expected verdict, controls, explicit sizes, the
+table cell it fills) are
 taken from the catalogue itself the first time and kept as JSON in the cache directory,
 under a digest of symbn's source, so an edited checkout rebuilds them.  Selection by
 name or tag (:func:`choose`) is the same for the index and for the catalogue.
@@ -53,7 +54,8 @@ def identity_facts(i: Identity) -> dict[str, Any]:
     """What the index holds of one identity (plain JSON data)."""
     return {"name": i.name, "title": i.title, "statement": i.statement, "source": i.source,
             "tags": list(i.tags), "expected": str(i.expected),
-            "controls": [c.name for c in i.controls], "explicit_sizes": list(i.explicit_sizes)}
+            "controls": [c.name for c in i.controls], "explicit_sizes": list(i.explicit_sizes),
+            "table": None if i.table is None else list(i.table)}
 
 
 def catalogue_facts() -> list[dict[str, Any]]:

@@ -185,7 +185,7 @@ def check_all(identities: Iterable[Identity], *, budget: float = 5.0, explicit: 
 def _read_cached(tasks: list[_Task], cache) -> list[tuple[Claim | None, Verdict] | None]:
     """Each task's result when the cache holds it (its claim too, for a claim's own task),
     else None: only the catalogue's, whose keys need no claim built."""
-    catalogued = [t for t in tasks if _is_catalogued(t.identity)]
+    catalogued = [t for t in tasks if is_catalogued(t.identity)]
     if cache is None or not catalogued:
         return [None] * len(tasks)
     wanted = [[_verdict_of(t.identity.name, t.m, t.budget)]
@@ -213,7 +213,7 @@ class _Task:
 
     def run(self) -> tuple[Claim | None, Verdict]:
         """(the claim, when it is not an explicit form, and its verdict)."""
-        catalogued = _is_catalogued(self.identity)
+        catalogued = is_catalogued(self.identity)
         name = self.identity.name
         if self.m is None:
             claim = build_claim(self.identity, self.cache)
@@ -253,7 +253,7 @@ def _assemble(identity: Identity, explicit: bool,
 def build_claim(identity: Identity, cache=None) -> Claim:
     """``identity.claim()``, read from the cache when it was built before: only a claim of
     the catalogue, whose name and symbn's code (in every key) determine it."""
-    catalogued = _is_catalogued(identity)
+    catalogued = is_catalogued(identity)
     return _cached(cache if catalogued else None, ("claim", identity.name),
                    lambda: _build(identity, None))
 
@@ -264,7 +264,7 @@ def _build(identity: Identity, m: int | None) -> Claim:
     it runs beside the other threads' proofs, not under this process's one lock, and warms
     the worker's SymPy caches for the proof that follows.  Built here otherwise, and when
     the worker fails (an error in the build is then raised here, with its traceback)."""
-    if _is_catalogued(identity):
+    if is_catalogued(identity):
         outcome = run_with_budget(_build_catalogued, (identity.name, m), math.inf)
         if outcome.finished and outcome.error is None:
             return outcome.value
@@ -284,7 +284,7 @@ def _build_catalogued(name: str, m: int | None) -> Claim:
     return claim
 
 
-def _is_catalogued(identity: Identity) -> bool:
+def is_catalogued(identity: Identity) -> bool:
     """True for an identity (or control) of the catalogue: its claim is a function of
     symbn's code, cached under its name; any other (a user's) is cached by its content."""
     return _catalogued().get(identity.name) is identity

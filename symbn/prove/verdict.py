@@ -1,4 +1,4 @@
-"""Three-valued verdicts: PROVED, REFUTED, UNDECIDED -- never a bool.
+"""Three-valued verdicts: PROVED, REFUTED, UNDECIDED -- never a bool (:mod:`symbn.status`).
 
 Like SymPy's ``Expr.equals`` and fuzzy logic (``sympy/core/logic.py``), a verdict that
 could not be reached says so; ``if verdict:`` is an error, compare ``verdict.status``.
@@ -6,13 +6,13 @@ could not be reached says so; ``if verdict:`` is an error, compare ``verdict.sta
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import sympy as sp
 
 from symbn.display import Displayable
+from symbn.status import Status as Status  # re-exported: where verdicts are
 
 if TYPE_CHECKING:  # the record strategies fill; imported for the type only
     from symbn.core import SampleSymbol
@@ -22,27 +22,6 @@ if TYPE_CHECKING:  # the record strategies fill; imported for the type only
 #: one side of a claim, or its residual lhs - rhs: a SymPy expression, or a matrix (its
 #: entries are compared one by one)
 Side: TypeAlias = sp.Expr | sp.MatrixBase
-
-
-class Status(enum.Enum):
-    PROVED = "PROVED"        # the residual reduced exactly to 0
-    REFUTED = "REFUTED"      # a concrete counterexample, re-evaluated to confirm
-    UNDECIDED = "UNDECIDED"  # neither: the residual is kept
-
-    @classmethod
-    def named(cls, value: Status | str) -> Status:
-        """``value`` as a Status (a Status, or its name in any case: "proved"); a
-        ValueError whose message lists the three for anything else."""
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).upper())
-        except ValueError:
-            raise ValueError(f"{value!r} is not a verdict; give one of "
-                             f"{', '.join(s.value for s in cls)}") from None
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from symbn.identities.index import identity_facts
+from symbn.status import Status
 
 if TYPE_CHECKING:  # types only: a list of identities needs neither SymPy nor the prover
     from symbn.identities import CheckedIdentity, Identity
@@ -53,22 +54,21 @@ def check_row_data(row: Any) -> dict[str, Any]:
     return {k: _plain(v) for k, v in vars(row).items()}
 
 
-def summary_data(results: list[CheckedIdentity], rows: tuple = ()) -> dict[str, Any]:
+def summary_data(checked: list[dict[str, Any]], rows: tuple = ()) -> dict[str, Any]:
     """How many verdicts of each status (identities, controls and explicit cross-checks),
-    how many as expected, the proof time, and the numeric checks' outcome."""
-    from symbn.prove import Status  # loaded with the results already
-
-    pairs = [(r.verdict, r.identity.expected) for r in results]
-    pairs += [(k.verdict, k.identity.expected) for r in results for k in r.controls]
-    pairs += [(v, r.identity.expected) for r in results for _, v in r.explicit]
+    how many as expected, the proof time, and the numeric checks' outcome; from the
+    identities' :func:`checked_data`."""
+    pairs = [(c["verdict"], c["expected"]) for c in checked]
+    pairs += [(k["verdict"], k["expected"]) for c in checked for k in c["controls"]]
+    pairs += [(e, c["expected"]) for c in checked for e in c["explicit"]]
     # every verdict: a claim's, each control's, each explicit cross-check's
     counts: dict[str, Any] = {"verdicts": len(pairs)}
-    counts.update({str(s): sum(v.status is s for v, _ in pairs) for s in Status})
-    counts["as expected"] = sum(v.status is e for v, e in pairs)
+    counts.update({str(s): sum(v["status"] == str(s) for v, _ in pairs) for s in Status})
+    counts["as expected"] = sum(v["status"] == e for v, e in pairs)
     counts["unexpected"] = len(pairs) - counts["as expected"]
-    counts["cached"] = sum(v.cached for v, _ in pairs)
+    counts["cached"] = sum(v["cached"] for v, _ in pairs)
     # this run's: a verdict read from the cache took no proving (its seconds are its first run's)
-    counts["proof seconds"] = round(sum(v.seconds for v, _ in pairs if not v.cached), 2)
+    counts["proof seconds"] = round(sum(v["seconds"] for v, _ in pairs if not v["cached"]), 2)
     if rows:
         counts["numeric checks passed"] = sum(r.passed for r in rows)
         counts["numeric checks failed"] = sum(not (r.passed or r.skipped) for r in rows)
@@ -76,23 +76,25 @@ def summary_data(results: list[CheckedIdentity], rows: tuple = ()) -> dict[str, 
     return counts
 
 
-def matrices_data(results: list[CheckedIdentity]) -> dict[str, Any]:
+def matrices_data(checked: list[dict[str, Any]]) -> dict[str, Any]:
     """{table: {"rows": [...], "columns": [...], "cells": {row: {column: facts}}}} for the
-    identities that declare a table cell (e.g. the invariance matrix)."""
+    identities (their :func:`checked_data`) that declare a table cell (e.g. the
+    invariance matrix)."""
     tables: dict[str, Any] = {}
-    for r in results:
-        if r.identity.table is None:
+    for c in checked:
+        if c["table"] is None:
             continue
-        name, row, column = r.identity.table
+        name, row, column = c["table"]
         table = tables.setdefault(name, {"rows": [], "columns": [], "cells": {}})
         if row not in table["rows"]:
             table["rows"].append(row)
         if column not in table["columns"]:
             table["columns"].append(column)
+        verdict = c["verdict"]
         table["cells"].setdefault(row, {})[column] = {
-            "identity": r.identity.name, "status": str(r.verdict.status),
-            "assumptions": list(r.verdict.assumptions), "domain": list(r.verdict.domain),
-            "as_expected": r.verdict.status is r.identity.expected}
+            "identity": c["name"], "status": verdict["status"],
+            "assumptions": verdict["assumptions"], "domain": verdict["domain"],
+            "as_expected": verdict["status"] == c["expected"]}
     return tables
 
 

@@ -45,10 +45,14 @@ class Items:
 @dataclass(frozen=True)
 class Math:
     label: str
-    expr: sp.Basic
+    #: None when only the texts below were kept (a claim reported from its record in the
+    #: cache, :mod:`symbn.report.recorded`)
+    expr: sp.Basic | None
     #: its 2-D drawing (symbn.display.drawing), when computed already: a claim's is kept
     #: with the claim in the cache, so a warm run draws no formula
     drawn: str | None = None
+    #: its one-line form, shown where the drawing is too wide (default: SymPy's ``sstr``)
+    line: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,17 +153,34 @@ def identity_section(i: Identity) -> Section:
 def checked_section(c: CheckedIdentity, *, steps: bool = True) -> Section:
     """One identity: statement, source, derivation steps, verdict, controls, cross-checks."""
     facts = data.checked_data(c)
-    children: list[Block] = _identity_paragraphs(facts)
-    if steps:
-        children += [Math(label, expr) for label, expr in c.claim.steps]
+    formulas = [Math(label, expr) for label, expr in c.claim.steps] if steps else []
     if not c.claim.steps:  # the steps show what is claimed; without them, the formula does
         import sympy as sp  # not at import: `symbn list` renders without SymPy
 
-        children.append(Math("claim", sp.Rel(c.claim.lhs, c.claim.rhs, c.claim.relation,
-                                             evaluate=False), drawn=c.claim.drawn()))
-    children.append(Items(verdict_lines(facts["verdict"], facts["expected"])))
-    if facts["verdict"]["status"] == "UNDECIDED":
-        children.append(Math("residual", c.verdict.residual))
+        formulas.append(claim_math(facts, sp.Rel(c.claim.lhs, c.claim.rhs, c.claim.relation,
+                                                 evaluate=False), c.claim.drawn()))
+    residual = Math("residual", c.verdict.residual) \
+        if facts["verdict"]["status"] == "UNDECIDED" else None
+    return checked_facts_section(facts, formulas, residual)
+
+
+def claim_math(facts: dict[str, Any], relation: sp.Basic | None, drawn: str) -> Math:
+    """The claim of an identity (``facts``: :func:`symbn.report.data.checked_data`) as a
+    formula: its drawing, and one line "lhs relation rhs" where that is too wide."""
+    claim = facts["claim"]
+    return Math("claim", relation, drawn=drawn,
+                line=f"{claim['lhs']} {claim['relation']} {claim['rhs']}")
+
+
+def checked_facts_section(facts: dict[str, Any], formulas: Sequence[Math] = (),
+                          residual: Math | None = None) -> Section:
+    """:func:`checked_section` from the identity's facts
+    (:func:`symbn.report.data.checked_data`), the ``formulas`` that show its claim and the
+    ``residual`` of an UNDECIDED verdict."""
+    children: list[Block] = [*_identity_paragraphs(facts), *formulas,
+                             Items(verdict_lines(facts["verdict"], facts["expected"]))]
+    if residual is not None:
+        children.append(residual)
     for kf in facts["controls"]:
         children.append(Paragraph(f"Control {kf['name']}: {kf['statement']}"))
         children.append(Items(verdict_lines(kf["verdict"], kf["expected"])))
@@ -172,10 +193,11 @@ def checked_section(c: CheckedIdentity, *, steps: bool = True) -> Section:
                    ok=facts["as_expected"])
 
 
-def matrix_sections(results: list[CheckedIdentity]) -> list[Section]:
-    """Identities that are cells of a table (the invariance matrix), as that table."""
+def matrix_sections(checked: list[dict[str, Any]]) -> list[Section]:
+    """Identities that are cells of a table (the invariance matrix), as that table; from
+    their facts (:func:`symbn.report.data.checked_data`)."""
     sections = []
-    for name, table in data.matrices_data(results).items():
+    for name, table in data.matrices_data(checked).items():
         notes: dict[str, None] = {}  # an assumption's explanation, once below the table
 
         def cell(row: str, column: str) -> str:
@@ -193,8 +215,9 @@ def matrix_sections(results: list[CheckedIdentity]) -> list[Section]:
     return sections
 
 
-def summary_section(results: list[CheckedIdentity], rows: tuple = ()) -> Section:
-    facts = data.summary_data(results, rows)
+def summary_section(checked: list[dict[str, Any]], rows: tuple = ()) -> Section:
+    """The counts of :func:`symbn.report.data.summary_data`, from the identities' facts."""
+    facts = data.summary_data(checked, rows)
     return Section("Summary", (Table(("", "count"), tuple(
         (k, str(v)) for k, v in facts.items())),), data=facts,
         ok=facts["unexpected"] == 0 and not facts.get("numeric checks failed"))
@@ -250,11 +273,12 @@ def check_section(rows: Sequence[Any]) -> Section:
                    ok=all(r["passed"] or r["skipped"] for r in facts))
 
 
-def prove_document(results: list[CheckedIdentity], *, steps: bool = True) -> Section:
-    """``symbn prove``: each identity, the tables its cells form, the summary."""
-    sections = [checked_section(r, steps=steps) for r in results]
-    return Section(None, (*sections, *matrix_sections(results), summary_section(results)),
-                   data=[s.data for s in sections])
+def prove_document(sections: Sequence[Section]) -> Section:
+    """``symbn prove``: each identity (its :func:`checked_section`), the tables its cells
+    form, the summary."""
+    checked = [s.data for s in sections]
+    return Section(None, (*sections, *matrix_sections(checked), summary_section(checked)),
+                   data=checked)
 
 
 def report_document(results: list[CheckedIdentity], kernels: Sequence[Any] = (),
@@ -262,14 +286,15 @@ def report_document(results: list[CheckedIdentity], kernels: Sequence[Any] = (),
     """``symbn report``: identities, tables, ``derivations`` (declared normalizations'),
     kernels, numeric checks, summary last."""
     sections = [checked_section(r) for r in results]
-    parts: list[Block] = [*sections, *matrix_sections(results), *derivations]
+    checked = [s.data for s in sections]
+    parts: list[Block] = [*sections, *matrix_sections(checked), *derivations]
     kernels_part = kernel_section(kernels) if kernels else None
     checks_part = check_section(rows) if rows else None
     parts += [p for p in (kernels_part, checks_part) if p is not None]
-    summary = summary_section(results, tuple(rows))
+    summary = summary_section(checked, tuple(rows))
     parts.append(summary)
     return Section("symbn report: batch normalization, derived and verified", tuple(parts),
-                   data={"identities": [s.data for s in sections],
+                   data={"identities": checked,
                          **({"derivations": [d.data for d in derivations]} if derivations
                             else {}),
                          "kernels": kernels_part.data if kernels_part else {},

@@ -21,12 +21,16 @@ def _latex(expr) -> str:
 
 
 def _walk(block: Block, level: int = 1) -> Iterator[tuple[Block | str, int]]:
-    """The blocks in reading order; a section yields its title (a str) at its level."""
+    """The blocks in reading order; a section yields its title (a str) at its level.  A
+    formula of which only texts were kept (no expression for SymPy's printers) is its
+    drawing, as code."""
     if isinstance(block, Section):
         if block.title:
             yield block.title, level
         for child in block.children:
             yield from _walk(child, level + 1 if block.title else level)
+    elif isinstance(block, Math) and block.expr is None:
+        yield Code(f"{block.label}:\n{block.drawn or block.line}"), level
     else:
         yield block, level
 

@@ -58,6 +58,8 @@ def _formula(block: Math, width: int) -> Text:
     drawn = block.drawn if block.drawn is not None else drawing(block.expr)
     if max(map(len, drawn.splitlines() or [""])) <= width:
         return Text(drawn)
+    if block.line is not None:
+        return Text(block.line)
     from sympy import sstr
 
     return Text(sstr(block.expr))
