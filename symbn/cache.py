@@ -18,12 +18,14 @@ Location: ``$SYMBN_CACHE_DIR``, else ``$XDG_CACHE_HOME/symbn``, else ``~/.cache/
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
-import importlib.metadata
+import importlib.util
 import os
 import pickle
 import platform
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -51,11 +53,26 @@ def code_fingerprint() -> str:
 
 @functools.cache
 def environment() -> tuple[str, ...]:
-    """What a cached result depends on besides its inputs: symbn, SymPy, Python.  SymPy's
-    version is its installed distribution's, read without importing it: a report read back
-    from the cache needs no SymPy (:mod:`symbn.report.recorded`)."""
-    return (code_fingerprint(), f"sympy {importlib.metadata.version('sympy')}",
+    """What a cached result depends on besides its inputs: symbn, SymPy, Python."""
+    return (code_fingerprint(), f"sympy {_sympy_version()}",
             f"{platform.python_implementation()} {platform.python_version()}")
+
+
+def _sympy_version() -> str:
+    """The version of the SymPy that ``import sympy`` loads (or has loaded), read from its
+    own ``release.py`` when it is not loaded yet: a report read back from the cache needs
+    no SymPy (:mod:`symbn.report.recorded`).  Not the installed distribution's metadata,
+    which a SymPy on the path may not have, or may not match."""
+    spec = None if "sympy" in sys.modules else importlib.util.find_spec("sympy")
+    if spec is not None and spec.origin is not None:
+        with contextlib.suppress(OSError):
+            release = Path(spec.origin).with_name("release.py").read_text(encoding="utf-8")
+            found = re.search(r"""^__version__ = ['"]([^'"]+)['"]$""", release, re.MULTILINE)
+            if found:
+                return found.group(1)
+    import sympy as sp
+
+    return str(sp.__version__)
 
 
 def key_of(*parts: object) -> str:

@@ -1,7 +1,7 @@
 """The on-disk cache: hits, keys, and damaged entries rebuilt rather than trusted."""
 
-import importlib.metadata
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -78,13 +78,10 @@ def environment_read_again():
 
 
 def test_keys_depend_on_sympy_and_python_versions(monkeypatch, tmp_path, environment_read_again):
-    assert environment()[1] == f"sympy {sp.__version__}"  # read without importing SymPy
     cache = Cache(tmp_path)
     cache.get_or_compute(("claim", 1), lambda: "computed under this SymPy")
     before = key_of("claim", 1)
-    installed = importlib.metadata.version
-    monkeypatch.setattr(importlib.metadata, "version",
-                        lambda name: "0.0.0-other" if name == "sympy" else installed(name))
+    monkeypatch.setattr(sp, "__version__", "0.0.0-other")
     environment_read_again()
     assert key_of("claim", 1) != before
     assert cache.get_or_compute(("claim", 1), lambda: "recomputed") == ("recomputed", False)
@@ -92,6 +89,24 @@ def test_keys_depend_on_sympy_and_python_versions(monkeypatch, tmp_path, environ
     monkeypatch.setattr(platform, "python_version", lambda: "2.7.18")
     environment_read_again()
     assert key_of("claim", 1) != before
+
+
+def test_the_sympy_version_is_that_of_the_sympy_import_would_load(tmp_path):
+    """Read without importing SymPy (a rerun reports from the cache without it): from the
+    release file of the SymPy first on the path, not from installed metadata."""
+    probe = ("import sys\nfrom symbn.cache import environment\n"
+             "print(environment()[1], 'sympy' in sys.modules)")
+
+    def run(path=None):
+        env = {**os.environ, **({"PYTHONPATH": f"{path}{os.pathsep}{ROOT}"} if path else {})}
+        return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=600, check=True).stdout.split()
+    assert run() == ["sympy", sp.__version__, "False"]
+    shadow = tmp_path / "shadow" / "sympy"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('not to be imported')\n")
+    (shadow / "release.py").write_text('__version__ = "9.9.9"\n')
+    assert run(shadow.parent) == ["sympy", "9.9.9", "False"]
 
 
 def _refuse_writes(monkeypatch):
