@@ -121,7 +121,7 @@ class Cache:
         if self.warning is None:
             reason = error.strerror or type(error).__name__
             self.warning = (f"the cache directory {self.directory} cannot be written ({reason}): "
-                            "using it read-only, so results are recomputed rather than stored; "
+                            "using it read-only: what it holds is read, new results are not kept; "
                             "set SYMBN_CACHE_DIR to a writable directory or pass --no-cache")
             if self.on_warning is not None:
                 self.on_warning(self.warning)

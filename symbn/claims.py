@@ -423,9 +423,9 @@ def select_all(selectors: Sequence[str] = ()) -> Collected:
     clashes = sorted({i.name for top in own for i in _with_controls(top)}
                      & {i.name for top in catalogue for i in _with_controls(top)})
     if clashes:
-        raise ClaimFileError([f"name clash: {', '.join(map(repr, clashes))} name both a claim "
-                              "of your files and a catalogue identity you selected; rename "
-                              "yours"])
+        raise ClaimFileError([f"name clash: a claim of your files and a catalogue identity "
+                              f"you selected are both named {' and '.join(map(repr, clashes))}; "
+                              "rename yours"])
     rows = sorted({i.table[:2] for i in own if i.table}
                   & {i.table[:2] for i in catalogue if i.table})
     if rows:  # one row of a table would mix two normalizations' cells

@@ -263,3 +263,13 @@ def test_a_formula_wider_than_the_console_is_printed_on_lines_not_cut():
     terminal.render(Console(file=narrow, width=60, no_color=True),
                     document.Section("small", (document.Math("f", sp.Symbol("a") / 2),)))
     assert "─" in narrow.getvalue()  # a formula that fits keeps its 2-D layout
+
+
+def test_no_color_is_plain_text_even_on_a_terminal(monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich takes any output for a terminal
+    section = document.Section(None, (document.Paragraph("PROVED", emphasis=True),))
+    for color in (True, False):
+        console = terminal.make_console(color=color)
+        console.file = io.StringIO()
+        terminal.render(console, section)
+        assert ("\x1b[" in console.file.getvalue()) is color

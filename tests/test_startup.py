@@ -39,11 +39,13 @@ def test_list_reads_the_index_and_builds_no_claim(tmp_path):
     assert "symbn.identities.index" in again and not HEAVY & again
 
 
-def test_a_brief_rerun_reports_from_the_records_without_sympy(tmp_path):
+@pytest.mark.parametrize("first", ["prove", "report"])
+def test_a_brief_rerun_reports_from_the_records_without_sympy(first, tmp_path):
+    """Whichever command proved the identities kept their records and the index."""
     env = {**os.environ, "SYMBN_CACHE_DIR": str(tmp_path)}
-    run = "from symbn.cli import main\nassert main(['prove', 'bias', '--brief']) == 0"
-    assert "sympy" in _modules_after(run, env)  # proved, and the records kept
-    again = _modules_after(run, env)
+    run = "from symbn.cli import main\nassert main([{!r}, 'bias', '--json']) == 0"
+    assert "sympy" in _modules_after(run.format(first), env)  # proved, and the records kept
+    again = _modules_after(run.format("prove").replace("'--json'", "'--brief'"), env)
     assert "symbn.report.recorded" in again and not HEAVY & again
 
 

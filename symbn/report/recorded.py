@@ -26,9 +26,12 @@ if TYPE_CHECKING:  # the results are loaded with SymPy already; reading needs ne
 
 def store(cache: Cache, results: Sequence[CheckedIdentity], *, budget: float,
           explicit: bool) -> None:
-    """Keep the report of each catalogue identity among ``results`` that can be kept."""
+    """Keep the report of each catalogue identity among ``results`` that can be kept, and
+    the catalogue's index (:mod:`symbn.identities.index`), by which a rerun selects them."""
+    from symbn.identities.index import catalogue_facts
     from symbn.identities.record import is_catalogued  # loaded with the results already
 
+    catalogue_facts()  # written once, if it is not there yet
     for checked in results:
         if not is_catalogued(checked.identity) or any(
                 v.timed_out or v.undecided for v in _verdicts(checked)):

@@ -28,8 +28,8 @@ _JUDGEMENT = re.compile(r"\b(" + "|".join(_STYLES) + r")\b")
 
 
 def make_console(color: bool = True, stderr: bool = False) -> Console:
-    """A console; plain (no colour, no markup effects) when ``color`` is False or not a tty."""
-    console = Console(no_color=not color, stderr=stderr, highlight=False)
+    """A console; plain text (no colour, bold or italics) when ``color`` is False or not a tty."""
+    console = Console(color_system="auto" if color else None, stderr=stderr, highlight=False)
     if not console.is_terminal:
         console.width = 120  # piped output: wide enough for 2-D formulas
     return console
