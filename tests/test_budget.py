@@ -122,3 +122,15 @@ def test_the_worker_runs_no_thread_pools():
         threads = int(next(line.split()[1] for line in status.splitlines()
                            if line.startswith("Threads:")))
         assert threads == 1, f"worker {pid} runs {threads} threads"
+
+
+def test_an_undecided_verdict_says_when_the_budget_left_it_so():
+    """Out of time before any strategy ran: the headline names the budget, not the
+    strategies (which did not run)."""
+    from symbn.bn.batchnorm import derive_batchnorm
+    from symbn.prove import Status, prove
+
+    bn = derive_batchnorm()
+    verdict = prove(bn.dx, bn.dx_closed_form, budget=1e-6)
+    assert verdict.status is Status.UNDECIDED and verdict.timed_out
+    assert verdict.method.startswith("the time budget ran out before"), verdict.method

@@ -694,7 +694,11 @@ def _prove_scalar(lhs: sp.Expr, rhs: sp.Expr, statements: tuple[str, ...], deadl
         return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
                        reduced, counterexample, evidence=_RECHECKED)
     unsampled = [note for note in attempts if UNSAMPLED in note]
-    return verdict(Status.UNDECIDED, "no strategy reduced the residual to 0"
+    # the headline says when the budget, not the strategies, left the claim undecided
+    late = any(OUT_OF_TIME in note or BUDGET_SPENT in note for note in attempts)
+    return verdict(Status.UNDECIDED, ("the time budget ran out before a strategy reduced the "
+                                      "residual to 0" if late else
+                                      "no strategy reduced the residual to 0")
                    + (f"; {unsampled[0].split(': ', 1)[1]}" if unsampled else ""), reduced)
 
 
