@@ -423,8 +423,8 @@ def select_all(selectors: Sequence[str] = ()) -> Collected:
     clashes = sorted({i.name for top in own for i in _with_controls(top)}
                      & {i.name for top in catalogue for i in _with_controls(top)})
     if clashes:
-        raise ClaimFileError([f"name clash: a claim of your files and a catalogue identity "
-                              f"you selected are both named {' and '.join(map(repr, clashes))}; "
+        raise ClaimFileError([f"name clash: {', '.join(map(repr, clashes))}: each names both "
+                              "a claim of your files and a catalogue identity you selected; "
                               "rename yours"])
     rows = sorted({i.table[:2] for i in own if i.table}
                   & {i.table[:2] for i in catalogue if i.table})

@@ -139,3 +139,16 @@ def test_running_update_conventions():
         assert np.allclose(got_mean, want_mean, rtol=1e-13, atol=0), convention.name
         assert np.allclose(got_var, want_var, rtol=1e-13, atol=0), convention.name
     assert KERAS.eps == 1e-3 and PYTORCH.eps == FLAX.eps == 1e-5
+
+
+def test_the_jax_oracle_computes_in_float64_whatever_turned_it_off():
+    """Float64 is enabled on every call: something else in the process may turn it off, and
+    JAX's traces would then compute float64 inputs in float32."""
+    import jax
+
+    jax_backend = get_backend("jax")
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    jax_backend.train(x, x, np.ones(3), np.zeros(3), 1e-5)
+    jax.config.update("jax_enable_x64", False)
+    assert jax_backend.train(x, x, np.ones(3), np.zeros(3), 1e-5)["y"].dtype == np.float64
+    assert jax.config.jax_enable_x64

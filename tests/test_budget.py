@@ -11,6 +11,7 @@ from pathlib import Path
 import sympy as sp
 
 from symbn.prove.budget import run_with_budget
+from symbn.prove.worker import Outcome
 
 ROOT = Path(__file__).resolve().parents[1]
 a = sp.Symbol("a")
@@ -134,3 +135,53 @@ def test_an_undecided_verdict_says_when_the_budget_left_it_so():
     verdict = prove(bn.dx, bn.dx_closed_form, budget=1e-6)
     assert verdict.status is Status.UNDECIDED and verdict.timed_out
     assert verdict.method.startswith("the time budget ran out before"), verdict.method
+
+
+def _extended_search_out_of_time(monkeypatch, module, search):
+    """The extended counterexample search (``search`` in ``module``) runs out of time; every
+    other budgeted step runs as usual."""
+    real = module.run_with_budget
+    monkeypatch.setattr(module, "run_with_budget", lambda fn, args, seconds: (
+        Outcome(False) if fn is search else real(fn, args, seconds)))
+
+
+def test_only_the_extended_search_out_of_time_is_said_as_such(monkeypatch):
+    """Every strategy ran and failed: the headline says so, and the verdict, which a longer
+    search might have turned into REFUTED, is known to depend on the load (not cached)."""
+    from symbn.prove import Status, prove, prover
+
+    _extended_search_out_of_time(monkeypatch, prover, prover._find)
+    k = sp.Symbol("k", integer=True, positive=True)
+    verdict = prove(sp.Sum(1 / k**2, (k, 1, sp.oo)), sp.pi**2 / 6 + sp.exp(-1000), budget=60)
+    assert verdict.status is Status.UNDECIDED and verdict.timed_out
+    assert verdict.method == "no strategy reduced the residual to 0", verdict.method
+    assert verdict.attempts[-1] == "extended counterexample search: the time budget ran out"
+
+
+def test_an_inequality_whose_extended_search_ran_out_is_not_cached(monkeypatch):
+    from symbn.prove import Status, inequality
+
+    _extended_search_out_of_time(monkeypatch, inequality, inequality._extended)
+    x, y = sp.symbols("x y", real=True)
+    motzkin = x**4 * y**2 + x**2 * y**4 + 1 - 3 * x**2 * y**2  # >= 0, not a sum of squares
+    verdict = inequality.prove_inequality(sp.Ge(motzkin, 0, evaluate=False), budget=60)
+    assert verdict.status is Status.UNDECIDED and verdict.timed_out, verdict.attempts
+
+
+def test_an_undecided_matrix_says_another_entry_ran_out_of_time(monkeypatch):
+    """Entry 0 is undecided on its own; entry 1 ran out of time (a longer search might have
+    refuted it, and the matrix with it): the matrix's verdict says so, and is not cached."""
+    from symbn.prove import Status, prove, prover
+
+    k = sp.Symbol("k", integer=True, positive=True)
+    basel = sp.Sum(1 / k**2, (k, 1, sp.oo))
+    decided = sp.pi**2 / 6 + sp.exp(-1000)
+    real = prover.run_with_budget
+    monkeypatch.setattr(prover, "run_with_budget", lambda fn, args, seconds: (
+        (Outcome(True, (None, [])) if args[1] == decided else Outcome(False))
+        if fn is prover._find else real(fn, args, seconds)))
+    verdict = prove(sp.Matrix([[basel, basel]]),
+                    sp.Matrix([[decided, sp.pi**2 / 6 + sp.exp(-2000)]]), budget=60)
+    assert verdict.status is Status.UNDECIDED and verdict.method.startswith("entry 0:")
+    assert "entry 1: extended counterexample search: the time budget ran out" in verdict.attempts
+    assert verdict.timed_out

@@ -163,7 +163,7 @@ def test_a_name_used_twice_is_a_clash(tmp_path, capsys):
                            f"and in {tmp_path}/b.py; give each claim its own name")
     write(tmp_path / "c", "mine.py", 'mine = claim("bias-gradient-zero", a, a)\n')
     status, _, err = run(capsys, "prove", "bias-gradient-zero", str(tmp_path / "c"))
-    assert status == 2 and "identity you selected are both named 'bias-gradient-zero'" in err
+    assert status == 2 and "'bias-gradient-zero': each names both a claim of your files" in err
 
 
 @pytest.mark.integration  # proves a catalogue identity

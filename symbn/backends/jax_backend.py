@@ -22,11 +22,18 @@ def _jax():
     return jax
 
 
-@functools.cache
 def _jitted() -> dict[str, Callable[..., Any]]:
-    """The backend's computations, each traced by ``jax.jit`` once per shape and dtype.
-    Run op by op, JAX compiles every primitive for every shape apart: hundreds of XLA
-    compilations for a grid of checks, most of the time ``symbn check`` took."""
+    """The backend's computations, each traced by ``jax.jit`` once per shape and dtype
+    (float64 enabled again on every call: something else in the process may have turned it
+    off, and JAX's cache of traces tells the two apart).  Run op by op, JAX compiles every
+    primitive for every shape apart: hundreds of XLA compilations for a grid of checks, most
+    of the time ``symbn check`` took."""
+    _jax()
+    return _traced()
+
+
+@functools.cache
+def _traced() -> dict[str, Callable[..., Any]]:
     jax = _jax()
     import jax.numpy as jnp
 

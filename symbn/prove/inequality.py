@@ -45,7 +45,7 @@ from symbn.prove.enclosure import enclosures
 from symbn.prove.prover import DEFAULT_BUDGET, AssumptionError, assume_and_define
 from symbn.prove.strategies import EMPTY
 from symbn.prove.sampling import BATCH_SIZES, BOUNDARIES, Unsampleable, random_point
-from symbn.prove.verdict import OUT_OF_TIME, Counterexample, Status, Verdict
+from symbn.prove.verdict import BUDGET_SPENT, OUT_OF_TIME, Counterexample, Status, Verdict
 
 __all__ = ["FORMAT", "RELATIONS", "AssumptionError", "InequalityCertificate", "certify",
            "prove_inequality", "refute", "relation_of", "second_check", "split", "vacuous", "verify"]
@@ -1083,14 +1083,19 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
             + "; ".join(checked)
     attempts.append(why)
     remaining = seconds - (time.perf_counter() - start)
-    if remaining > 0:
-        extended = run_with_budget(_extended, (lhs, rhs, op, 8 * tries, seed + 1, found),
-                                   remaining)
-        if extended.finished and not extended.error and extended.value is not None:
-            return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
-                           counterexample=extended.value, evidence=(
-                               f"re-evaluated at {_CONFIRM_DIGITS} digits from its exact values, "
-                               "which satisfy every assumption",))
+    if remaining <= 0:  # said, so that the verdict is known to depend on the load (not cached)
+        attempts.append(f"extended counterexample search: {BUDGET_SPENT}")
+        return verdict(Status.UNDECIDED, f"no certificate: {why}")
+    extended = run_with_budget(_extended, (lhs, rhs, op, 8 * tries, seed + 1, found), remaining)
+    if not extended.finished or extended.error:
+        attempts.append("extended counterexample search: " + (
+            OUT_OF_TIME if not extended.finished else
+            f"failed: {str(extended.error).strip().splitlines()[-1]}"))
+    elif extended.value is not None:
+        return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
+                       counterexample=extended.value, evidence=(
+                           f"re-evaluated at {_CONFIRM_DIGITS} digits from its exact values, "
+                           "which satisfy every assumption",))
     return verdict(Status.UNDECIDED, f"no certificate: {why}")
 
 

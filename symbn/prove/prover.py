@@ -684,6 +684,9 @@ def _prove_scalar(lhs: sp.Expr, rhs: sp.Expr, statements: tuple[str, ...], deadl
             if stage.method is not None:
                 return _proved(verdict, stage, defined, attempts)
             reduced = stage.residual
+    # whether the budget, not the strategies, left the claim undecided (the extended search
+    # after them can refute, never prove)
+    late = any(OUT_OF_TIME in note or BUDGET_SPENT in note for note in attempts)
     extended = _budgeted(_find, (lhs, rhs, 8 * tries, seed + 1, defined.conditions), deadline,
                          "extended counterexample search", attempts)
     counterexample = None
@@ -694,8 +697,6 @@ def _prove_scalar(lhs: sp.Expr, rhs: sp.Expr, statements: tuple[str, ...], deadl
         return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
                        reduced, counterexample, evidence=_RECHECKED)
     unsampled = [note for note in attempts if UNSAMPLED in note]
-    # the headline says when the budget, not the strategies, left the claim undecided
-    late = any(OUT_OF_TIME in note or BUDGET_SPENT in note for note in attempts)
     return verdict(Status.UNDECIDED, ("the time budget ran out before a strategy reduced the "
                                       "residual to 0" if late else
                                       "no strategy reduced the residual to 0")
@@ -741,8 +742,14 @@ def _prove_matrix(lhs: sp.MatrixBase, rhs: sp.MatrixBase, statements: tuple[str,
     for wanted in (Status.REFUTED, Status.UNDECIDED):
         for v, index in entries:
             if v.status is wanted:
+                # an undecided claim keeps the other entries' running out of time (one
+                # might have been refuted): it depends on the machine's load, and is not cached
+                late = tuple(f"entry {k}: {note}" for w, k in entries if k != index
+                             for note in w.attempts if OUT_OF_TIME in note or BUDGET_SPENT in note
+                             ) if wanted is Status.UNDECIDED else ()
                 return Verdict(v.status, f"entry {index}: {v.method}", statements,
-                               lhs - rhs, time.perf_counter() - start, v.counterexample, v.attempts)
+                               lhs - rhs, time.perf_counter() - start, v.counterexample,
+                               v.attempts + late)
     methods = sorted({v.method for v, _ in entries})
     domain = tuple(dict.fromkeys(c for v, _ in entries for c in v.domain))
     evidence = tuple(dict.fromkeys(e for v, _ in entries for e in v.evidence))
