@@ -2,9 +2,9 @@
 
 ``symbn list`` shows the catalogue without building it: the facts of every identity
 (name, title, statement, source, tags, expected verdict, controls, explicit sizes, the
-table cell it fills) are
-taken from the catalogue itself the first time and kept as JSON in the cache directory,
-under a digest of symbn's source, so an edited checkout rebuilds them.  Selection by
+table cell it fills) are taken from the catalogue itself the first time and kept as JSON
+in the cache directory, under a digest of symbn's source, so an edited checkout rebuilds
+them.  Selection by
 name or tag (:func:`choose`) is the same for the index and for the catalogue.
 """
 
