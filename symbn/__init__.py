@@ -37,8 +37,8 @@ _PUBLIC = {
     "symbn.kernels": ("Kernel", "KernelInputError", "compile_kernel"),
     "symbn.identities.record": ("CheckedIdentity", "Claim", "Identity", "check", "control"),
     "symbn.normalization": ("DeclarationError", "Normalization"),
-    "symbn.prove": ("AssumptionError", "Counterexample", "ShapeMismatch", "Status", "Verdict",
-                    "prove"),
+    "symbn.prove": ("AssumptionError", "Counterexample", "InexactNumber", "ShapeMismatch",
+                    "Status", "Verdict", "prove"),
 }
 _HOME = {name: module for module, names in _PUBLIC.items() for name in names}
 

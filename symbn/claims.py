@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import sympy as sp
 
 from symbn.identities.record import Claim, Identity
-from symbn.prove import AssumptionError, ShapeMismatch, Status, apply_assumptions
+from symbn.prove import AssumptionError, InexactNumber, ShapeMismatch, Status, apply_assumptions
 from symbn.prove.prover import check_shapes
 
 if TYPE_CHECKING:  # loaded only by a file that declares a normalization
@@ -258,9 +258,13 @@ def _built(identity: Identity, origin: str, built: dict[int, Identity]) -> Ident
         made = identity.claim()
         if not isinstance(made, Claim):
             raise ClaimError(f"its build returned a {type(made).__name__}, not a Claim")
-        apply_assumptions((made.lhs, made.rhs), made.where, made.assume)
+        sides, _ = apply_assumptions((made.lhs, made.rhs), made.where, made.assume)
+        if made.relation != "==":
+            from symbn.prove.inequality import require_real
+
+            require_real(sides[0] - sides[1])
         explicit = {m: identity.explicit_claim(m) for m in identity.explicit_sizes}
-    except (AssumptionError, ClaimError) as error:
+    except (AssumptionError, ClaimError, InexactNumber) as error:
         raise ClaimFileError([f"{origin}: claim {name!r}: {error}"]) from None
     except Exception as error:  # noqa: BLE001 -- the user's code: one message, no traceback
         raise ClaimFileError([f"{origin}{_where(error, origin)}: claim {name!r} raised "

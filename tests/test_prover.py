@@ -111,6 +111,41 @@ def test_unusable_assumption_is_a_clear_error():
         prove(x, x, assume=[gamma + x > 1])
 
 
+@pytest.mark.parametrize("build", [
+    # SymPy builds 1 + 1e-20 as 1.0: without the refusal, each was PROVED (or, for the
+    # true strict inequality, REFUTED at "lhs = rhs = 1.0")
+    lambda a: prove(symbn.batch_var(x) * (1 + eps), symbn.batch_var(x), where={eps: 1e-20}),
+    lambda a: prove(1 + a, 1, where={"a": 1e-20}),
+    lambda a: prove(a * (1 + sp.Float("1e-20")), a),
+    lambda a: prove(sp.Float(0.1), sp.Rational(1, 10)),
+    lambda a: prove([[sp.Float(0.5) * a]], [[a / 2]]),
+    lambda a: prove(sp.Gt(1 + eps, 1, evaluate=False), where={eps: 1e-20}),
+    lambda a: prove(sp.Gt(1 + sp.Float("1e-20"), 1, evaluate=False)),
+], ids=["where", "where-by-name", "in-claim", "alone", "matrix", "inequality-where",
+        "inequality"])
+def test_a_float_is_refused_not_rounded(build):
+    with pytest.raises(symbn.InexactNumber, match="contains the float .*: symbn proves exactly"):
+        build(sp.Symbol("a", real=True))
+
+
+def test_an_exact_value_where_a_float_is_refused_is_used_exactly():
+    a = sp.Symbol("a", real=True)
+    assert prove(1 + a, 1, where={a: sp.Rational("1e-20")}).status is Status.REFUTED
+    proved = prove(sp.Gt(1 + eps, 1, evaluate=False), where={eps: sp.Rational(1, 10**20)})
+    assert proved.status is Status.PROVED
+    assert "epsilon = 1/100000000000000000000" in proved.assumptions
+
+
+def test_an_assumption_string_naming_two_symbols_of_one_name_is_an_error():
+    declared, plain = sp.Symbol("a", real=True), sp.Symbol("a")
+    with pytest.raises(AssumptionError, match="several symbols of the claim are named 'a'"):
+        prove(sp.Abs(declared) + 2 * plain, declared + 2 * plain, assume=["a > 0"])
+    # the Symbol itself says which: the counterexample then tells the two apart
+    refuted = prove(sp.Abs(declared) + 2 * plain, declared + 2 * plain, assume=[plain > 0])
+    assert refuted.status is Status.REFUTED
+    assert "Symbol('a', real=True) = -" in refuted.counterexample.describe()
+
+
 def test_matrix_claims_are_proved_entrywise():
     m = sp.Matrix([[x, gamma], [gamma, x]])
     assert prove(m, m.T).status is Status.PROVED

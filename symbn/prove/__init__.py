@@ -1,7 +1,8 @@
 """Verdicts, the prover's strategy chain, and the counterexample search."""
 
-from symbn.prove.prover import AssumptionError, ShapeMismatch, apply_assumptions, prove
+from symbn.prove.prover import (AssumptionError, InexactNumber, ShapeMismatch, apply_assumptions,
+                                prove)
 from symbn.prove.verdict import Counterexample, Status, Verdict
 
-__all__ = ["AssumptionError", "Counterexample", "ShapeMismatch", "Status", "Verdict",
-           "apply_assumptions", "prove"]
+__all__ = ["AssumptionError", "Counterexample", "InexactNumber", "ShapeMismatch", "Status",
+           "Verdict", "apply_assumptions", "prove"]

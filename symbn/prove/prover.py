@@ -47,7 +47,7 @@ from symbn.core.explicit import ExplicitSymbol
 from symbn.prove.budget import run_with_budget
 from symbn.prove.certificate import Certificate, second_check
 from symbn.prove.definedness import Condition, conditions, readable
-from symbn.prove.sampling import GAP, UNSAMPLED, find_counterexample
+from symbn.prove.sampling import CONFIRM_DIGITS, GAP, UNSAMPLED, find_counterexample
 from symbn.prove.strategies import EMPTY, STRATEGIES, Strategy
 from symbn.prove.verdict import (BUDGET_SPENT, OUT_OF_TIME, Counterexample, Side, Status,
                                  Verdict, printed)
@@ -95,6 +95,27 @@ class ShapeMismatch(ValueError):
     """The two sides of a matrix claim have different shapes (both are named)."""
 
 
+class InexactNumber(ValueError):
+    """A float in a claim or a where= value: symbn proves exactly, and a float is a rounded
+    binary number that SymPy rounds again as it builds (1 + 1e-20 is built as 1.0), so a
+    verdict about it would be about another claim than the one written."""
+
+
+def _refuse_floats(expr: Side, what: str, typed: bool = False) -> None:
+    """:class:`InexactNumber` naming the first float in ``expr`` (``what`` says where it
+    is); ``typed``: ``expr`` is a value as the user typed it, not a claim SymPy built."""
+    floats = sorted(expr.atoms(sp.Float), key=sp.default_sort_key)
+    if floats:
+        decimal = repr(float(floats[0]))
+        exactly = (f"give it exactly, sp.Rational('{decimal}')" if typed else
+                   "write each number in it exactly (sp.Rational('0.1') or sp.Rational(1, 10), "
+                   "not 0.1)")
+        raise InexactNumber(
+            f"{what} contains the float {decimal}: symbn proves exactly, and a float is a "
+            "rounded binary number (SymPy rounds again as it builds: 1 + 1e-20 is built as "
+            f"1.0); {exactly}")
+
+
 def apply_assumptions(exprs: Iterable[Side], where: Where | None = None,
                       assume: Assume = ()) -> tuple[list[Side], tuple[str, ...]]:
     """(exprs with the assumptions applied, their readable statements).
@@ -121,6 +142,8 @@ def _assumptions(exprs: Iterable[Side], where: Where | None,
     """:func:`apply_assumptions`, and the function that applies them to any expression
     (it returns the list of the expression's instances, one per sample checked)."""
     exprs = [sp.sympify(e) for e in exprs]
+    for name, e in zip(("the lhs", "the rhs"), exprs):
+        _refuse_floats(e, name)
     symbols: set[sp.Symbol] = set().union(*(e.free_symbols for e in exprs))
     substitutions: dict[sp.Symbol, sp.Basic] = {}
     statements: list[str] = []
@@ -138,6 +161,8 @@ def _assumptions(exprs: Iterable[Side], where: Where | None,
         except (sp.SympifyError, TypeError) as error:
             raise AssumptionError(f"where={{{key!r}: {value!r}}}: the value is not an expression "
                                   f"SymPy understands ({error})") from None
+        _refuse_floats(substitutions[symbol], f"where={{{key!r}: {value!r}}}: the value",
+                       typed=True)
         statements.append(_where_statement(symbol, substitutions[symbol], key))
     _check_where_values(substitutions)
     relations: dict[sp.Symbol, list[_Kind]] = {}
@@ -265,13 +290,15 @@ def _parsed_condition(text: str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _K
     except (sp.SympifyError, SyntaxError, TypeError, TokenError) as error:
         raise AssumptionError(f"assume=[{text!r}]: cannot read it as a condition "
                               f"({type(error).__name__}): write it like 'gamma > 0'") from None
-    return _on_claim_symbol(relation, repr(text), symbols)
+    return _on_claim_symbol(relation, repr(text), symbols, by_name=True)
 
 
-def _on_claim_symbol(relation: sp.Basic, written: str,
-                     symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _Kind]:
+def _on_claim_symbol(relation: sp.Basic, written: str, symbols: set[sp.Symbol],
+                     by_name: bool = False) -> tuple[sp.Symbol, _Kind]:
     """``symbol op 0`` (``written``: as the user gave it) stated on the claim's own symbol:
-    (symbol, kind)."""
+    (symbol, kind).  ``by_name``: the relation was read from a string, so its symbol is a
+    name only (a plain Symbol equal to a plain one of the claim, which may have another
+    of that name)."""
     kind = _SIGNS.get(type(relation))
     if kind is None or not isinstance(relation, Relational) or relation.rhs != 0 \
             or not isinstance(relation.lhs, sp.Symbol):
@@ -279,7 +306,7 @@ def _on_claim_symbol(relation: sp.Basic, written: str,
             f"cannot apply the assumption {written}: write a sign condition on one symbol "
             "(gamma > 0, a < 0, x >= 0, sp.Ne(a, 0) or the string 'a != 0') in assume=[...], "
             "or a value in where={eps: 0}")
-    symbol = _claim_symbol(relation.lhs, symbols, "assume")
+    symbol = _claim_symbol(relation.lhs.name if by_name else relation.lhs, symbols, "assume")
     if type(relation)(symbol, 0) is sp.false:
         raise AssumptionError(f"assume=[{written}] contradicts what {symbol} is declared to "
                               f"be ({', '.join(f for f in FACTS if getattr(symbol, 'is_' + f))})")
@@ -408,8 +435,9 @@ def prove(lhs: SideLike, rhs: SideLike = 0, *, where: Where | None = None, assum
     Returns a :class:`~symbn.prove.verdict.Verdict`; never raises for a false or hard
     claim.  A list or tuple (of rows) is a matrix, as is a SymPy matrix; a matrix claim
     is proved entry by entry.  Raises :class:`AssumptionError` for an assumption it cannot
-    apply, :class:`ShapeMismatch` for sides of different shapes and ValueError for a budget
-    that is not a finite positive number.  An inequality ``prove(lhs <= rhs)`` (``<``,
+    apply, :class:`ShapeMismatch` for sides of different shapes, :class:`InexactNumber` for
+    a float in the claim or a where= value, and ValueError for a budget that is not a
+    finite positive number.  An inequality ``prove(lhs <= rhs)`` (``<``,
     ``>=``, ``>``; no second side) is proved with a certificate or refuted by
     :func:`symbn.prove.inequality.prove_inequality`.  An unevaluated ``sp.Eq(lhs, rhs)``
     alone is ``prove(lhs, rhs)``; any other relation or logical formula (``Ne``, ``And``, a
@@ -638,9 +666,11 @@ def _budgeted(fn: Callable[..., _T], args: tuple[object, ...], deadline: float, 
 
 def _find(lhs: sp.Expr, rhs: sp.Expr, tries: int, seed: int,
           found: Iterable[Condition]) -> tuple[Counterexample | None, list[str]]:
+    """The extended search: more points, each looked at to the digits of the confirmation
+    (a difference the first search was too coarse to see is one it finds)."""
     notes: list[str] = []
     return find_counterexample(lhs, rhs, tries=tries, seed=seed, conditions=found,
-                               notes=notes), notes
+                               notes=notes, digits=CONFIRM_DIGITS), notes
 
 
 def _prove_scalar(lhs: sp.Expr, rhs: sp.Expr, statements: tuple[str, ...], deadline: float,
