@@ -42,9 +42,10 @@ from symbn.prove import sos
 from symbn.prove.budget import run_with_budget
 from symbn.prove.definedness import Condition
 from symbn.prove.enclosure import enclosures
-from symbn.prove.prover import DEFAULT_BUDGET, AssumptionError, assume_and_define
+from symbn.prove.prover import BUILT, DEFAULT_BUDGET, AssumptionError, assume_and_define
 from symbn.prove.strategies import EMPTY
-from symbn.prove.sampling import BATCH_SIZES, BOUNDARIES, Unsampleable, random_point
+from symbn.prove.sampling import (BATCH_SIZES, BOUNDARIES, CONFIRM_DIGITS, SEARCH_DIGITS,
+                                  Unsampleable, random_point)
 from symbn.prove.verdict import BUDGET_SPENT, OUT_OF_TIME, Counterexample, Status, Verdict
 
 __all__ = ["FORMAT", "RELATIONS", "AssumptionError", "InequalityCertificate", "certify",
@@ -55,8 +56,6 @@ RELATIONS: dict[type, tuple[str, bool, int]] = {
     sp.LessThan: ("<=", False, 1), sp.StrictLessThan: ("<", True, 1),
     sp.GreaterThan: (">=", False, -1), sp.StrictGreaterThan: (">", True, -1),
 }
-_SEARCH_DIGITS = 30
-_CONFIRM_DIGITS = 60
 #: the most basis candidates one block may have before the search gives up on it
 _MAX_CANDIDATES = 4000
 
@@ -941,7 +940,7 @@ def refute(lhs: sp.Expr, rhs: sp.Expr, relation: str, *, tries: int = 24,
             continue
         # the conditions are checked at a violating point only: most points violate
         # nothing, and each condition is evaluated at every sample of the batch
-        if _violates(value, strict, _SEARCH_DIGITS) and _violates(value, strict, _CONFIRM_DIGITS) \
+        if _violates(value, strict, SEARCH_DIGITS) and _violates(value, strict, CONFIRM_DIGITS) \
                 and all(c.holds_at(samples, constants) for c in defined):
             return Counterexample(constants=constants, samples=samples,
                                   batch_size=m if samples or N in free else None, sample=sample,
@@ -1036,7 +1035,7 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
     (lhs, rhs), statements, definedness = assume_and_define((lhs, rhs), where, assume)
     if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
         raise ValueError("prove_inequality compares scalars: give one entry at a time")
-    _require_real(lhs - rhs)
+    require_real(lhs - rhs)
     defined, found = definedness.domain, definedness.conditions
     attempts: list[str] = []
     difference = rhs - lhs if op in ("<=", "<") else lhs - rhs
@@ -1062,7 +1061,7 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
         return verdict(Status.REFUTED, "counterexample at an exact point",
                        counterexample=counterexample, evidence=(
                            f"at this point {_difference_name(op)} = {sp.N(at, 12)} violates "
-                           f"{op}; re-evaluated at {_CONFIRM_DIGITS} digits from its exact values, "
+                           f"{op}; re-evaluated at {CONFIRM_DIGITS} digits from its exact values, "
                            "which satisfy every assumption",))
     if certificate is not None:
         domain = tuple(dict.fromkeys(defined + domain))
@@ -1077,8 +1076,12 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
         else:
             confirmed, checked, lines = check.value
         if confirmed is True:
+            # as for an equation whose sides are equal as built: a relation between two
+            # numbers may be one SymPy made by cancelling factors (a/a <= 1 is built as 1 <= 1)
+            built = (BUILT,) if not (lhs - rhs).free_symbols else ()
             return verdict(Status.PROVED, "sum-of-squares certificate", residual=sp.S.Zero,
-                           domain=domain, evidence=lines + checked, certificate=certificate)
+                           domain=domain + built, evidence=lines + checked,
+                           certificate=certificate)
         why = "a certificate verified in SymPy was not confirmed by the independent check: " \
             + "; ".join(checked)
     attempts.append(why)
@@ -1094,7 +1097,7 @@ def prove_inequality(relation: object, *, where: Mapping[Any, object] | None = N
     elif extended.value is not None:
         return verdict(Status.REFUTED, "counterexample at an exact point (extended search)",
                        counterexample=extended.value, evidence=(
-                           f"re-evaluated at {_CONFIRM_DIGITS} digits from its exact values, "
+                           f"re-evaluated at {CONFIRM_DIGITS} digits from its exact values, "
                            "which satisfy every assumption",))
     return verdict(Status.UNDECIDED, f"no certificate: {why}")
 
@@ -1103,7 +1106,7 @@ def _difference_name(op: str) -> str:
     return "rhs - lhs" if op in ("<=", "<") else "lhs - rhs"
 
 
-def _require_real(difference: sp.Expr) -> None:
+def require_real(difference: sp.Expr) -> None:
     """An inequality compares real numbers: every symbol in it must be declared real."""
     unreal = sorted(str(s) for s in difference.free_symbols if s.is_real is not True)
     if unreal:

@@ -44,13 +44,9 @@ _Constants = dict[sp.Symbol, sp.Expr]
 _Functions = dict[Any, sp.Lambda]
 
 BATCH_SIZES = (3, 4, 2, 5)
-_SEARCH_DIGITS = 30
-_CONFIRM_DIGITS = 60
-#: a point whose two sides' balls (:mod:`symbn.prove.enclosure`) are certainly this close,
-#: relative to 1 + |lhs| + |rhs|, is one :func:`_apart` cannot tell apart at
-#: _SEARCH_DIGITS (10**-15); one certainly this far apart is one it tells apart
-_AGREE = fmpq(1, 10 ** (_SEARCH_DIGITS // 2 + 1))
-_APART = fmpq(1, 10 ** (_SEARCH_DIGITS // 2 - 1))
+#: the digits a search evaluates at (an extended search: the digits of the confirmation)
+SEARCH_DIGITS = 30
+CONFIRM_DIGITS = 60
 #: what every other try of a search looks at, in turn
 BOUNDARIES = ("wide", "constant batch", "zeros", "wide", "radicand zero", "batch of one")
 
@@ -243,11 +239,11 @@ def _floats(values: Mapping[Any, Any]) -> dict[Any, Any]:
 
 def _confirmed(lhs: sp.Expr, rhs: sp.Expr, samples: _Samples, constants: _Constants,
                sample: int, functions: _Functions) -> tuple[sp.Expr, sp.Expr] | None:
-    """Both sides' exact values at the point when they differ at :data:`_CONFIRM_DIGITS`
+    """Both sides' exact values at the point when they differ at :data:`CONFIRM_DIGITS`
     digits, else None: every counterexample is re-evaluated exactly before it is reported."""
     left = _value(lhs, samples, constants, sample, functions)
     right = _value(rhs, samples, constants, sample, functions)
-    return (left, right) if _differs(left, right, _CONFIRM_DIGITS) is True else None
+    return (left, right) if _differs(left, right, CONFIRM_DIGITS) is True else None
 
 
 def satisfies_assumptions(cx: Counterexample) -> bool:
@@ -259,8 +255,14 @@ def satisfies_assumptions(cx: Counterexample) -> bool:
 
 def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, *, tries: int = 12, seed: int = 0,
                         conditions: Iterable[Condition] = (),
-                        notes: list[str] | None = None) -> Counterexample | None:
+                        notes: list[str] | None = None,
+                        digits: int = SEARCH_DIGITS) -> Counterexample | None:
     """Evaluate lhs and rhs at ``tries`` exact points; a confirmed difference or None.
+
+    A point is a candidate when the sides differ, relative to 1 + |lhs| + |rhs|, by more
+    than 10**-(digits // 2) at ``digits`` digits: a smaller difference goes unseen (an
+    extended search looks at :data:`CONFIRM_DIGITS`, the digits every candidate is
+    confirmed at).
 
     Even tries are small random points; each odd one visits the next boundary of
     :data:`BOUNDARIES`.  A point where exactly one side is undefined is no counterexample,
@@ -274,6 +276,9 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, *, tries: int = 12, seed: in
     applied: dict[Any, list[AppliedUndef]] = {}  # the function -> its applications
     for a in (lhs.atoms(AppliedUndef) | rhs.atoms(AppliedUndef)):
         applied.setdefault(a.func, []).append(a)
+    # a point whose two sides' balls (symbn.prove.enclosure) are certainly this close is
+    # one _apart cannot tell apart at ``digits``; one certainly this far apart, one it can
+    agree, apart = fmpq(1, 10 ** (digits // 2 + 1)), fmpq(1, 10 ** (digits // 2 - 1))
     rng = random.Random(seed)
     for k in range(tries):
         mode = BOUNDARIES[(k // 2) % len(BOUNDARIES)] if k % 2 else "small"
@@ -288,10 +293,11 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, *, tries: int = 12, seed: in
         functions = _polynomials(applied, rng)
         sample = rng.randrange(m) if samples else 0
         gap = None if functions else relative_gap(lhs, rhs, samples, constants, sample)
-        if gap is not None and gap < _AGREE:
+        if gap is not None and gap < agree:
             continue  # both sides certainly defined and equal here: no counterexample, no gap
-        if (gap is None or not gap > _APART) and not _exact_candidate(
-                lhs, rhs, samples, constants, sample, functions, mode == "wide", conditions, notes):
+        if (gap is None or not gap > apart) and not _exact_candidate(
+                lhs, rhs, samples, constants, sample, functions, mode == "wide", conditions, notes,
+                digits):
             continue
         confirmed = _confirmed(lhs, rhs, samples, constants, sample, functions)
         if confirmed is not None:
@@ -311,15 +317,15 @@ GAP = "undefined on one side only:"
 
 def _exact_candidate(lhs: sp.Expr, rhs: sp.Expr, samples: _Samples, constants: _Constants,
                      sample: int, functions: _Functions, wide: bool,
-                     conditions: Iterable[Condition], notes: list[str]) -> bool:
+                     conditions: Iterable[Condition], notes: list[str], digits: int) -> bool:
     """The exact evaluation of a point the balls did not decide: True when the two sides
-    differ there at :data:`_SEARCH_DIGITS` digits; a :data:`GAP` note when exactly one
+    differ there at ``digits`` digits; a :data:`GAP` note when exactly one
     side is undefined and no condition excludes the point."""
     # wide values are searched in 40-digit floats (exact radicals of 7-digit rationals
     # cost integer factorizations); every candidate is then confirmed exactly
     at = _floats if wide else (lambda values: values)
-    left = _defined_value(lhs, at(samples), at(constants), sample, functions)
-    right = _defined_value(rhs, at(samples), at(constants), sample, functions)
+    left = _defined_value(lhs, at(samples), at(constants), sample, functions, digits)
+    right = _defined_value(rhs, at(samples), at(constants), sample, functions, digits)
     if left is None or right is None:
         if (left is None) != (right is None) and all(
                 c.holds_at(samples, constants) for c in conditions):
@@ -327,17 +333,17 @@ def _exact_candidate(lhs: sp.Expr, rhs: sp.Expr, samples: _Samples, constants: _
             notes.append(f"{GAP} {side} is undefined at {_describe(samples, constants, sample)} "
                          "and the other side is not, a point the claim's domain does not exclude")
         return False
-    return bool(_apart(left[1], right[1], _SEARCH_DIGITS))
+    return bool(_apart(left[1], right[1], digits))
 
 
 def _defined_value(expr: sp.Expr, samples: Mapping[SampleSymbol, Sequence[Any]],
                    constants: Mapping[sp.Symbol, Any], sample: int,
-                   functions: _Functions) -> tuple[sp.Expr, sp.Expr] | None:
-    """The value of ``expr`` at the point and that value to :data:`_SEARCH_DIGITS`
-    digits, or None where it is undefined there."""
+                   functions: _Functions, digits: int) -> tuple[sp.Expr, sp.Expr] | None:
+    """The value of ``expr`` at the point and that value to ``digits`` digits, or None
+    where it is undefined there."""
     try:
         value = _value(expr, samples, constants, sample, functions)
-        number = sp.N(value, _SEARCH_DIGITS)
+        number = sp.N(value, digits)
     except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
         return None
     if number.has(*_INFINITE):

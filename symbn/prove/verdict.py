@@ -6,6 +6,7 @@ could not be reached says so; ``if verdict:`` is an error, compare ``verdict.sta
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -47,12 +48,20 @@ class Counterexample:
         if self.batch_size is not None:
             parts.append(f"N = {self.batch_size}")
         parts += [f"{k} = {list(map(str, v))}" for k, v in self.samples.items()]
-        parts += [f"{k} = {v}" for k, v in self.constants.items()]
+        # symbols of one name with different declarations are told apart by them
+        names = Counter(str(k) for k in self.constants)
+        parts += [f"{sp.srepr(k) if names[str(k)] > 1 else k} = {v}"
+                  for k, v in self.constants.items()]
         parts += [f"{f}({', '.join(map(str, body.variables))}) = {body.expr}"
                   for f, body in self.functions.items()]
         where = f" at sample {self.sample}" if self.samples else ""
-        return (f"{', '.join(parts)}{where}: lhs = {sp.N(self.lhs, 8)}, "
-                f"rhs = {sp.N(self.rhs, 8)}")
+        point = ", ".join(parts) + where if parts else "the claim has no symbols"
+        # 8 digits, or as many as it takes to show the two sides differ
+        for digits in (8, 16, 32, 60):
+            left, right = str(sp.N(self.lhs, digits)), str(sp.N(self.rhs, digits))
+            if left != right:
+                break
+        return f"{point}: lhs = {left}, rhs = {right}"
 
 
 def printed(residual: Side, counterexample: Counterexample | None) -> dict[str, Any]:
