@@ -52,6 +52,19 @@ def test_a_nonzero_rationalized_residual_is_refused():
     assert "NOT the zero polynomial" in result.evidence[0]
 
 
+def test_calls_as_atoms_that_do_not_cancel_refute_nothing():
+    # exp(a + b), exp(a) and exp(b) are atoms to the checker, and not independent ones:
+    # "NOT the zero polynomial" there had made a true identity UNDECIDED, as if refuted
+    true = sp.exp(a + b) - sp.exp(a) * sp.exp(b)
+    result = second_check(true, Certificate("rationalize", true, {}, (), (), true, sp.S.One))
+    assert result.confirmed is None and "this refutes nothing" in result.evidence[0]
+    from symbn import prove
+    verdict = prove(sp.exp(a + b), sp.exp(a) * sp.exp(b))
+    assert verdict.status.name == "PROVED"
+    assert verdict.evidence[0].startswith("not confirmed by the second check")
+    assert prove(sp.exp(a + b), sp.exp(a) * sp.exp(b) + 1).status.name == "REFUTED"
+
+
 def test_general_form_polynomial_identity_is_confirmed_in_moment_form():
     result = second_check(Mean((x - Mean(x)) ** 2) - (Mean(x**2) - Mean(x) ** 2))
     assert result.confirmed is True

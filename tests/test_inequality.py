@@ -70,6 +70,15 @@ def test_cauchy_schwarz_states_its_multiplier_in_the_domain():
                for f in verdict.certificate.multiplier)
 
 
+def test_a_relation_of_two_numbers_as_built_states_what_sympy_may_have_cancelled():
+    from symbn.prove.prover import BUILT
+    for relation in (sp.Le(batch_var(x) / batch_var(x), 1, evaluate=False),
+                     sp.Le(a / a, 1, evaluate=False)):  # built as 1 <= 1
+        verdict = prove(relation, budget=BUDGET)
+        assert verdict.status is Status.PROVED and BUILT in verdict.domain, verdict
+    assert BUILT not in prove(a**2 + b**2 >= 2 * a * b, budget=BUDGET).domain
+
+
 def test_a_false_inequality_is_refuted_at_a_point_that_violates_it():
     for relation, lhs, rhs in [("<=", a * b, a**2), (">=", a**2 + b**2, 3 * a * b),
                                ("<=", Mean(g * xhat) ** 2, Mean(g) ** 2 * Mean(xhat**2))]:
