@@ -131,8 +131,15 @@ def test_a_file_imports_its_neighbours(tmp_path):
      r"bad\.py: claim 'c': assume: the claim has no symbol named 'z'"),
     ("import sys\nsys.exit(0)\n", r"bad\.py: exits when imported; put a script's work "
      r"under if __name__ == \"__main__\":"),
+    ("c = claim('c', a * (1 + b), a, where={b: 1e-20})\n",
+     r"claim 'c': where=\{b: 1e-20\}: the value contains the float 1e-20: symbn proves "
+     r"exactly.*sp\.Rational\('1e-20'\)"),
+    ("c = claim('c', 0.5 * a, a / 2)\n", r"claim 'c': the lhs contains the float 0\.5"),
+    ("c = claim('c', sp.Symbol('z') ** 2 + 1 > 0)\n",
+     r"claim 'c': an inequality compares real numbers, and z "),
 ], ids=["syntax", "no-claims", "import-raises", "build-raises", "bad-name", "bad-expected",
-        "control-not-refuted", "bad-assumption", "exits"])
+        "control-not-refuted", "bad-assumption", "exits", "float-where", "float-side",
+        "complex-inequality"])
 def test_a_bad_file_is_one_message_naming_it_and_exit_2(tmp_path, capsys, body, message):
     path = write(tmp_path, "bad.py", body)
     status, out, err = run(capsys, "prove", str(path))
@@ -140,6 +147,20 @@ def test_a_bad_file_is_one_message_naming_it_and_exit_2(tmp_path, capsys, body, 
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith(f"error: {path}") and "Traceback" not in err
     assert re.search(message, err), err
+
+
+def test_brackets_in_a_statement_print_as_written(tmp_path, capsys):
+    # rich read a title as markup: E[x] lost its [x], and a lone [/x] was an internal error
+    statement = "E[x] and a[i]; [bold]not bold[/bold]; a closing tag [/x] alone"
+    path = write(tmp_path, "brackets.py", f"""
+        c = claim("brackets", a + b, b + a, statement={statement!r},
+                  controls=claim("brackets-wrong", a, a + 1, expected="REFUTED"))
+        """)
+    status, out, err = run(capsys, "prove", "--brief", "--no-cache", str(path))
+    assert status == 0 and err == ""
+    assert f"brackets: {statement}" in out
+    assert run(capsys, "prove", "--brief", "--no-cache", "bias-gradient-zero")[1].count(
+        "The gradient through E[x] with respect to") == 1
 
 
 def test_every_bad_file_of_a_folder_is_named_once(tmp_path, capsys):

@@ -5,6 +5,7 @@ import dataclasses
 import html
 import io
 import json
+import math
 import shutil
 import subprocess
 
@@ -273,3 +274,13 @@ def test_no_color_is_plain_text_even_on_a_terminal(monkeypatch):
         console.file = io.StringIO()
         terminal.render(console, section)
         assert ("\x1b[" in console.file.getvalue()) is color
+
+
+def test_json_is_strict_a_nan_is_null_and_an_infinity_a_string():
+    # Python's json wrote NaN and Infinity, which JSON lacks and strict parsers refuse
+    facts = {"max_rel": math.inf, "low": -math.inf, "not_taken": math.nan,
+             "rows": [{"residual": math.inf}, (1.5, math.nan)]}
+    text = export.to_json(document.Section("t", (), data=facts))
+    assert json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in JSON")) == {
+        "max_rel": "inf", "low": "-inf", "not_taken": None,
+        "rows": [{"residual": "inf"}, [1.5, None]]}

@@ -7,7 +7,6 @@ formats text for reading.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from symbn.identities.index import identity_facts
@@ -44,14 +43,9 @@ def checked_data(c: CheckedIdentity) -> dict[str, Any]:
     }
 
 
-def _plain(value: Any) -> Any:
-    """JSON has no NaN: a measurement that was not taken is null."""
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
 def check_row_data(row: Any) -> dict[str, Any]:
     """One numeric check (a backend comparison, or one case of a verify run)."""
-    return {k: _plain(v) for k, v in vars(row).items()}
+    return dict(vars(row))
 
 
 def summary_data(checked: list[dict[str, Any]], rows: tuple = ()) -> dict[str, Any]:
@@ -121,12 +115,12 @@ def verify_data(report: VerifyReport) -> dict[str, Any]:
         "worst": [worst[k] for k in sorted(worst)],
         "checks": checks,
         "diagnosis": None if d is None else {
-            "mistake": d.name, "description": d.description, "residual": _plain(d.residual),
+            "mistake": d.name, "description": d.description, "residual": d.residual,
             "fits": d.fits, "message": d.message, "mistakes": list(d.mistakes),
             "references": list(d.references),
             "wrong": [{"output": w.output, "layouts": list(w.layouts), "dtypes": list(w.dtypes),
-                       "max_rel": _plain(w.max_rel)} for w in d.wrong],
-            "ranking": [{"mistake": n, "residual": _plain(r)} for n, r in d.ranking]},
+                       "max_rel": w.max_rel} for w in d.wrong],
+            "ranking": [{"mistake": n, "residual": r} for n, r in d.ranking]},
     }
 
 

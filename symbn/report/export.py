@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from symbn.report.document import Block, Code, Items, Math, Paragraph, Section, Table
 
@@ -36,8 +38,20 @@ def _walk(block: Block, level: int = 1) -> Iterator[tuple[Block | str, int]]:
 
 
 def to_json(document: Section) -> str:
-    """The facts the document words, as JSON."""
-    return json.dumps(document.data)
+    """The facts the document words, as JSON (strict: no NaN or Infinity, which JSON lacks
+    and many parsers refuse: a measurement not taken, NaN, is null; an infinite one is the
+    string "inf" or "-inf")."""
+    return json.dumps(_finite(document.data), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 _LATEX_ESCAPES = str.maketrans({c: "\\" + c for c in "&%$#_{}"} | {
     "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",

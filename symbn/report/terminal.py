@@ -29,7 +29,9 @@ _JUDGEMENT = re.compile(r"\b(" + "|".join(_STYLES) + r")\b")
 
 def make_console(color: bool = True, stderr: bool = False) -> Console:
     """A console; plain text (no colour, bold or italics) when ``color`` is False or not a tty."""
-    console = Console(color_system="auto" if color else None, stderr=stderr, highlight=False)
+    # markup=False: user text (E[x], a[i], a claim's statement) prints as written
+    console = Console(color_system="auto" if color else None, stderr=stderr, highlight=False,
+                      markup=False)
     if not console.is_terminal:
         console.width = 120  # piped output: wide enough for 2-D formulas
     return console
@@ -43,9 +45,10 @@ def _styled(text: str, style: str = "") -> Text:
 
 
 def _table(table: Table, title: str | None = None) -> RichTable:
-    out = RichTable(title=title, title_justify="left")
+    # titles and headings as Text: rich reads a string there as markup, whatever the console
+    out = RichTable(title=Text(title) if title else None, title_justify="left")
     for heading in table.header:
-        out.add_column(heading, overflow="fold")  # a narrow column wraps, never hides a fact
+        out.add_column(Text(heading), overflow="fold")  # a narrow column wraps, never hides a fact
     for row in table.rows:
         out.add_row(*(_styled(cell) for cell in row))
     return out
@@ -72,7 +75,7 @@ def _renderables(block: Block, top: bool = False, width: int = 120) -> list[Rend
             return [_table(block.children[0], block.title)]  # type: ignore[arg-type]
         inner = [r for child in block.children for r in _renderables(child, width=width - 4)]
         if block.ok is not None and not top:
-            return [Panel(Group(*inner), title=block.title, title_align="left",
+            return [Panel(Group(*inner), title=Text(block.title), title_align="left",
                           border_style="green" if block.ok else "red")]
         heading = [Text(block.title, style="bold underline")] if block.title else []
         return heading + inner
@@ -105,7 +108,7 @@ def to_text(document: Section, width: int = 120) -> str:
     """The document as plain text, laid out as on a terminal without colour (``str()`` of a
     result).  Never Jupyter's display: that shows the result's own HTML."""
     console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False,
-                      force_jupyter=False, highlight=False, emoji=False)
+                      force_jupyter=False, highlight=False, emoji=False, markup=False)
     render(console, document)
     text: str = console.file.getvalue()  # type: ignore[attr-defined]
     return "\n".join(line.rstrip() for line in text.splitlines())
@@ -134,4 +137,4 @@ def print_warning(console: Console, message: str) -> None:
 
 
 def print_written(console: Console, what: str, path: Any) -> None:
-    console.print(f"wrote the {what} to {path}")
+    console.print(Text(f"wrote the {what} to {path}"))
