@@ -44,6 +44,25 @@ def test_each_mistake_is_diagnosed_by_fitting(function, kind, mistake):
     assert runner_up > 1e-4, "the diagnosis must separate the mistake from the next candidate"
 
 
+@pytest.mark.parametrize("function", ["forward_abs_gamma", "forward_clipped_gamma"])
+def test_code_right_only_for_some_gammas_is_wrong(function):
+    # gamma was drawn in [0.5, 2] alone, where both are right
+    report = verify(getattr(user_bn, function), "bn-forward")
+    assert not report.ok
+    assert "parameters: gamma of both signs, |gamma| in [0.25, 2]; beta from N(0, 1)" \
+        in report.checked
+
+
+def test_a_layout_the_code_refuses_is_not_supported_and_a_bug_in_one_is_a_fault():
+    refused = verify(user_bn.forward_2d_only, "bn-forward")
+    assert refused.ok and {c.layout for c in refused.checks} == {"NC"}
+    assert any(line.startswith("layout NCHW (4-D, feature axis 1): not supported by the code")
+               for line in refused.not_checked)
+    buggy = verify(user_bn.forward_typo_in_4d, "bn-forward")
+    assert not buggy.ok
+    assert any("NameError: name 'varr' is not defined" in p.message for p in buggy.problems)
+
+
 def test_every_mistake_in_the_library_differs_from_the_correct_bn():
     """Each batchnorm mistake, run on real inputs, gives outputs the runner tells apart from
     the derivation: beyond the float64 tolerance it applies, on a plain or a mean-offset input
@@ -126,6 +145,8 @@ def test_slow_user_code_is_stopped():
     ("user_bn:missing", "has no function 'missing'"),
     ("user_bn:not_callable", "non-callable 'not_callable'"),
     ("user_bn", "is not module:function"),
+    ("./user_bn.py:forward", "'./user_bn.py' is a path: give the module's name, as Python "
+     "imports it (user_bn:forward)"),
 ])
 def test_missing_module_or_function_exits_2(spec, message):
     done = run("verify", spec, "--kind", "bn-forward")

@@ -124,6 +124,35 @@ def test_keras_momentum_in_a_pytorch_module_is_named():
     assert failed == {("running", "running mean"), ("running", "running var"), ("eval", "y")}
 
 
+def test_eval_mode_that_updates_the_running_statistics_is_named():
+    # its first eval output is right: only the state it leaves, and a second call, show it
+    report = verify_module(torch_modules.UpdatesInEval)
+    assert not report.ok and keys(report) == {"eval-updates-running-stats"}
+    assert not any(not c.passed for c in report.checks)  # the first eval output is right
+    [problem] = report.problems
+    for moved in ("eval y, second call", "running mean after eval", "running var after eval"):
+        assert f"{moved} moved by" in problem.message
+    good = verify_module(torch_modules.BatchNorm2d)
+    assert any("that it leaves them as they were, and gives the same y on a second call" in line
+               for line in good.checked)
+
+
+def test_a_module_that_ignores_the_sign_of_its_weight_is_wrong():
+    report = verify_module(torch_modules.AbsWeight)
+    assert not report.ok
+    assert {("train", "y"), ("train", "dx"), ("train", "dgamma")} <= {
+        (c.mode, c.output) for c in report.checks if not c.passed}
+    assert "parameters: gamma of both signs, |gamma| in [0.25, 2]; beta from N(0, 1)" \
+        in report.checked
+
+
+def test_at_momentum_one_half_the_conventions_coincide_and_the_report_says_so():
+    report = verify_module(torch_modules.KerasMomentum, init={"momentum": 0.5})
+    assert report.ok  # m old + (1 - m) new is (1 - m) old + m new
+    assert any(line.startswith("the momentum convention: at momentum 0.5")
+               for line in report.not_checked)
+
+
 def test_every_layout_the_module_accepts_is_verified():
     report = verify_module(torch_modules.NoUnbiasedAnyLayout)
     assert {c.layout for c in report.checks if c.mode == "train"} == {"NC", "NCL", "NCHW"}

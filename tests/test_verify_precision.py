@@ -45,4 +45,6 @@ def test_float16_statistics_are_far_outside_the_bound_for_large_values():
     report = verify("torch_fns:batchnorm_in_input_dtype", "bn-forward", layout="NC",
                     dtypes=("float16",))
     [large] = [c for c in report.checks if c.mode == "large values"]
-    assert large.max_rel > 0.5 and large.max_rel > 5 * large.tolerance  # y is O(1) wrong
+    # the channels whose variance overflows are wrong by their own O(1) size, relative to
+    # the largest |y| of any channel (their gammas may be smaller than another's)
+    assert large.max_rel > 0.25 and large.max_rel > 3 * large.tolerance

@@ -5,7 +5,9 @@ C differs from the other axes' sizes, so code written for another layout fails w
 error instead of silently normalizing the wrong axis; every C is even (groupnorm uses
 ``GROUPS`` = 2 groups of 3 or more values: with 2 values per group dx is pure cancellation;
 ``group_cases`` adds a 12-channel case in 3 groups, for code that ignores its groups).
-The upstream gradient dy is random, never constant (dx would be 0).
+The upstream gradient dy is random, never constant (dx would be 0).  A scale (gamma,
+weight, g) takes both signs and magnitudes in ``SCALES``, so code that uses |gamma|, or
+clips it, is caught; a shift (beta) is N(0, 1).
 
 Stress cases (each named in the report), on the first shape of the rank:
 
@@ -38,6 +40,8 @@ SHAPES = {
 STRESS = {"mean offset": ("float64", "float32"), "large values": ("float16",),
           "tiny eps": ("float16",), "constant channel": ("float64", "float32")}
 TINY_EPS = 1e-8
+#: the magnitudes a scale parameter is drawn from; its signs alternate in a random order
+SCALES = (0.25, 2.0)
 #: what each stress case exposes, for the report
 HINTS = {"mean offset": "x = 1e4 + N(0, 1): a one-pass variance E[x^2] - E[x]^2 cancels",
          "large values": "x = 300 N(0, 1): x^2 overflows float16; take statistics in float32",
@@ -78,9 +82,17 @@ class Case:
             _make_constant(x, kind, layout)
         arrays = {norm.input: x, "d" + norm.output: rng.normal(size=shape)}
         for p in norm.params:
-            arrays[p] = (rng.normal(size=channels) if p == "beta"
-                         else rng.uniform(0.5, 2.0, channels))
+            arrays[p] = rng.normal(size=channels) if p == "beta" else \
+                rng.permutation(np.resize([-1.0, 1.0], channels)) * rng.uniform(*SCALES, channels)
         return {k: round_to(a, dtype) for k, a in arrays.items()}
+
+
+def parameters_note(kind: Kind) -> str:
+    """How the parameters were drawn, for the report's list of what was checked."""
+    scales = [p for p in kind.norm.params if p != "beta"]
+    shifts = [p for p in kind.norm.params if p == "beta"]
+    return (f"parameters: {', '.join(scales)} of both signs, |{scales[0]}| in "
+            f"[{SCALES[0]:g}, {SCALES[1]:g}]" + "".join(f"; {p} from N(0, 1)" for p in shifts))
 
 
 def _make_constant(x, kind: Kind, layout: Layout) -> None:

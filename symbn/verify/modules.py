@@ -35,7 +35,7 @@ from symbn.backends.compare import compare
 from symbn.bn.conventions import Convention
 from symbn.verify import conventions as oracles
 from symbn.verify import running, second_order
-from symbn.verify.cases import grid, stress_cases
+from symbn.verify.cases import grid, parameters_note, stress_cases
 from symbn.verify.frameworks import (NO_MOMENTUM, CallError, SecondOrderUnavailable, Target,
                                      TargetError, target_for)
 from symbn.verify.kinds import DEFAULT_EPS, GROUPS, KINDS
@@ -188,6 +188,7 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
     report.note_checked(f"train mode: {outputs} on {names}, {' and '.join(dtypes)}, against "
                         f"symbn's derivation; gradients by {target.framework}'s autograd "
                         f"({target.what} {target.name})")
+    report.note_checked(parameters_note(kind))
     stressed: dict = {}
     for c in report.checks:
         if c.mode != "train":
@@ -500,6 +501,11 @@ def _running_on(target, kind, layout, conv: Convention, report, steps, progress,
                        _where(layout, dtype), key="constructing raised")
         return
     new_weight, momentum_text, assumed = _new_weight(conv, chosen, where, inst.momentum)
+    if new_weight == 0.5:  # m old + (1 - m) new is (1 - m) old + m new
+        report.note_not_checked("the momentum convention: at momentum 0.5 the old and the new "
+                                "statistic weigh the same, so the PyTorch way and the Keras way "
+                                "give one update (verify with another momentum, e.g. --init "
+                                "'momentum=0.2', to tell them apart)")
     if inst.plain_stats:
         report.problem(f"{' and '.join(inst.plain_stats)}: plain tensor attributes, not "
                        "registered buffers: module.to(), .double() and .cuda() leave them as "
@@ -555,6 +561,9 @@ def _running_on(target, kind, layout, conv: Convention, report, steps, progress,
                                          "y" if mode == "eval" else output, max_abs, max_rel,
                                          tol, passed))
     for mistake, description in result.mistakes:
+        if (mistake, description) == running.EVAL_UPDATES:
+            description += " (" + ", ".join(f"{n} moved by {c:.2g} relative"
+                                            for n, c in result.changed.items() if c > 0) + ")"
         report.problem(f"{mistake}: {description}", _where(layout, dtype), key=mistake)
     hint = ""
     if assumed:
@@ -575,7 +584,8 @@ def _running_on(target, kind, layout, conv: Convention, report, steps, progress,
                        []).append(layout.name)
     else:
         report.note_not_checked(f"running statistics: not compared ({target.name} keeps none)")
-    ran.setdefault(f"eval mode: y with the running statistics on {LAYOUTS}, {dtype}",
+    ran.setdefault(f"eval mode: y with the running statistics on {LAYOUTS}, {dtype}; that it "
+                   "leaves them as they were, and gives the same y on a second call",
                    []).append(layout.name)
     oracle = result.oracle
     oracle_tol = (tolerance(oracle.dtype, a["x"].size, 0.0) * (steps + 1) * 10

@@ -36,12 +36,13 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import replace
+from pathlib import PurePath
 from typing import cast
 
 import numpy as np
 
 from symbn.backends.compare import compare
-from symbn.verify.cases import HINTS, Case, grid, group_cases, stress_cases
+from symbn.verify.cases import HINTS, Case, grid, group_cases, parameters_note, stress_cases
 from symbn.verify.kinds import DEFAULT_EPS, GROUPS, Kind, UnknownKind, get_kind
 from symbn.verify.layouts import Layout, LayoutError, layouts_for
 from symbn.verify.model import Observation, OutputCheck, VerifyReport
@@ -72,6 +73,13 @@ def parse_target(spec: str) -> Target:
     if not module or not functions:
         raise VerifyError(f"{spec!r} is not module:function, e.g. mypkg.layers:batchnorm_backward"
                           " (a pair: mypkg.layers:forward,backward)")
+    if module.endswith(".py") or "/" in module or "\\" in module:
+        path = PurePath(module)
+        name = ".".join((*path.parent.parts, path.stem)).lstrip(".") if not path.is_absolute() \
+            else path.stem
+        raise VerifyError(f"{module!r} is a path: give the module's name, as Python imports it "
+                          f"({name}:{names}), from the folder it is imported from (run symbn "
+                          "there, or add that folder to PYTHONPATH)")
     return Target(module, functions)
 
 
@@ -223,9 +231,10 @@ class _Run:
 
     def refused_layouts(self) -> None:
         """Layouts on which every call raised: not supported when another layout ran (the code
-        is written for those), else every error is the code's fault and is reported."""
+        is written for those) and every error refuses the input (:attr:`CallError.refusal`),
+        else every error is the code's fault and is reported."""
         for layout, ran in self.refused:
-            if self.supported:
+            if self.supported and all(outcome.error.refusal for _, (outcome, _) in ran):
                 first = ran[0][1][0].error
                 self.report.note_not_checked(
                     f"layout {layout.name} ({layout.ndim}-D, feature axis {layout.feature_axis}):"
@@ -462,6 +471,7 @@ class _Run:
                    if any(c.dtype == d for c in checks)]
             report.note_checked(f"dtypes: {', '.join(ran)} (output dtype = input dtype), "
                                 f"{ARRAYS[cast(str, self.framework)]}")
+            report.note_checked(parameters_note(kind))
             if kind.norm.name == "batchnorm":
                 report.note_checked("mode: training (batch statistics)")
             stressed: dict[str, set[str]] = {}

@@ -80,6 +80,12 @@ def running_mistakes(convention: Convention) -> tuple[RunningMistake, ...]:
 
 EVAL_BATCH_STATS = ("eval-uses-batch-stats", "eval mode normalizes with the batch statistics, "
                     "not the running ones")
+EVAL_UPDATES = ("eval-updates-running-stats", "eval mode changes the module's running "
+                "statistics (their update is not only under training), so a second eval call "
+                "on the same input gives another output")
+#: what eval mode must leave as it found it: the statistics, and its output on a second call
+AFTER_EVAL = {"running mean after eval": "running mean", "running var after eval": "running var",
+              "eval y, second call": "eval y"}
 
 
 @dataclass
@@ -90,6 +96,7 @@ class RunningResult:
     observed: dict        # the module's values (missing when it keeps none)
     mistakes: list        # (name, description) pairs that reproduce the observed values
     unexplained: list     # (output, max rel) that no known mistake reproduces
+    changed: dict         # AFTER_EVAL -> max |after - before| / max |expected| (0: unchanged)
     oracle: oracles.OracleRun
     oracle_error: float   # max rel difference between the oracle and the derivation
 
@@ -157,6 +164,12 @@ def check_running(instance, convention: Convention, *, new_weight: float | None,
     if progress:
         progress("eval mode", 1)
     observed["eval y"] = np.asarray(instance.evaluate(x_eval), dtype=np.float64)
+    # eval mode is a pure function of the trained state: the statistics after it are those
+    # before it, and a second call on the same input gives the same output
+    after = instance.running()
+    again = {"eval y, second call": np.asarray(instance.evaluate(x_eval), dtype=np.float64)}
+    if after is not None:
+        again["running mean after eval"], again["running var after eval"] = after
 
     def eval_y(mean, var, eps=eps):
         return bn_kernels.evaluate(x_eval, gamma, beta, eps, mean, var, feature_axis=feature_axis)
@@ -191,7 +204,12 @@ def check_running(instance, convention: Convention, *, new_weight: float | None,
         elif own is None or _residual(observed["eval y"], own, scale) > fit:
             unexplained.append(("eval y", _relative(observed["eval y"], expected["eval y"])))
         # else: eval mode is right for the statistics it kept; their mistake explains it
-    return RunningResult(expected, observed, mistakes, unexplained, oracle, oracle_error)
+    # each against its value before, relative to the derivation's (never trivially zero)
+    changed = {n: _residual(value, observed[AFTER_EVAL[n]], expected[AFTER_EVAL[n]])
+               for n, value in again.items()}
+    if any(change > fit for change in changed.values()):
+        mistakes.append(EVAL_UPDATES)
+    return RunningResult(expected, observed, mistakes, unexplained, changed, oracle, oracle_error)
 
 
 def running_tolerance(values_per_channel: int, steps=STEPS, dtype: str = "float64") -> float:

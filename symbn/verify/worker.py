@@ -43,6 +43,7 @@ IMPORT_SECONDS = 120.0
 INSIDE_WORKER = "SYMBN_VERIFY_WORKER"
 FRAMEWORKS = ("numpy", "torch", "jax")
 
+_REFUSALS = ("ValueError", "AssertionError", "NotImplementedError", "RuntimeError", "IndexError")
 _SHAPE_WORDS = re.compile(r"broadcast|shape|size of tensor|dimension|out of bounds|out of range|"
                           r"cannot reshape|mismatch|must match|incompatible|axis", re.IGNORECASE)
 
@@ -98,6 +99,13 @@ class CallError:
     at_call: bool
     shape: bool
     origin: str = ""  # "file.py, line N": the innermost frame of the user's own code
+
+    @property
+    def refusal(self) -> bool:
+        """An error that refuses an input the code is not written for (a shape error, an
+        assert, a ValueError or NotImplementedError of its own, a framework's RuntimeError,
+        an index past the rank), not a bug such as a NameError or a ZeroDivisionError."""
+        return self.shape or self.type in _REFUSALS
 
     @property
     def line(self) -> str:
