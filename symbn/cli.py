@@ -184,16 +184,18 @@ def cmd_verify(args, console) -> int:
 
     try:
         if args.kind in MODULE_KINDS:  # a class or autograd function, in its own worker
+            chosen = {"dtypes": args.dtypes} if args.dtypes else {}
             report = verify_module_spec(args.function, args.kind, init=args.init,
                                         convention=args.convention, layout=args.layout,
                                         feature_axis=args.feature_axis, framework=args.framework,
-                                        timeout=args.timeout)
+                                        timeout=args.timeout, **chosen)
         elif args.init or args.convention:
             raise VerifyError("--init and --convention apply to the NAME-module kinds")
         else:
             report = verify(args.function, args.kind, layout=args.layout,
                             feature_axis=args.feature_axis, framework=args.framework,
-                            timeout=args.timeout, traceback=getattr(args, "traceback", False))
+                            timeout=args.timeout, dtypes=args.dtypes,
+                            traceback=getattr(args, "traceback", False))
     except VerifyError as error:
         if args.json:  # a JSON reader gets the error too, not an empty stdout
             import json
@@ -325,6 +327,17 @@ def _positive_count(text: str) -> int:
     return value
 
 
+def _dtypes(text: str) -> tuple[str, ...]:
+    """``--dtypes float64,float32``: known dtypes, each once."""
+    known = ("float64", "float32", "float16", "bfloat16")
+    dtypes = tuple(dict.fromkeys(d.strip() for d in text.split(",") if d.strip()))
+    unknown = [d for d in dtypes if d not in known]
+    if unknown or not dtypes:
+        raise argparse.ArgumentTypeError(f"{text!r}: give dtypes among {', '.join(known)}, "
+                                         "comma-separated (e.g. float64,float32)")
+    return dtypes
+
+
 def _verify_arguments(p: argparse.ArgumentParser) -> None:
     """The verify command's arguments; their choices import symbn.verify (NumPy and more),
     which no other command needs."""
@@ -355,6 +368,11 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
                         "NAME-module: each phase (train mode on a layout, second order, "
                         "training steps, eval mode) may take this per call, at least 20 times "
                         "it")
+    p.add_argument("--dtypes", type=_dtypes, metavar="LIST",
+                   help="the dtypes to call with, comma-separated (float64, float32, float16, "
+                        "bfloat16; default: float64 and float32, and the half ones for PyTorch "
+                        "and JAX code; a function is always called in float64 too); the "
+                        "report says which did not run")
     p.add_argument("--init", metavar="ARGS", help="NAME-module: constructor arguments, e.g. "
                    "'num_features=3, momentum=0.2' (required ones symbn cannot infer)")
     p.add_argument("--convention", choices=("pytorch", "flax", "keras"),

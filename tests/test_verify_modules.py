@@ -153,6 +153,17 @@ def test_at_momentum_one_half_the_conventions_coincide_and_the_report_says_so():
                for line in report.not_checked)
 
 
+def test_verify_takes_the_module_kinds_too(monkeypatch):
+    from symbn.verify import verify
+    by_object = verify(torch_modules.UpdatesInEval, "batchnorm-module", dtypes=("float64",))
+    assert not by_object.ok and keys(by_object) == {"eval-updates-running-stats"}
+    monkeypatch.chdir(FIXTURES)  # a name is imported in a worker, from the working folder
+    by_name = verify("torch_modules:BatchNorm2d", "batchnorm-module", dtypes=("float64",))
+    assert by_name.ok, by_name.problems
+    with pytest.raises(VerifyError, match="unknown module kind 'softmax-module'"):
+        verify(torch_modules.BatchNorm2d, "softmax-module")
+
+
 def test_every_layout_the_module_accepts_is_verified():
     report = verify_module(torch_modules.NoUnbiasedAnyLayout)
     assert {c.layout for c in report.checks if c.mode == "train"} == {"NC", "NCL", "NCHW"}

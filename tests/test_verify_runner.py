@@ -215,6 +215,18 @@ def test_float16_arithmetic_is_caught_by_the_large_values_and_tiny_eps_cases():
     assert all(c.passed for c in report.checks if c.dtype in ("float64", "float32"))
 
 
+def test_dtypes_from_the_command_line_and_what_was_left_out_is_said():
+    done = run("verify", "torch_fns:batchnorm_in_input_dtype", "--kind", "bn-forward",
+               "--layout", "NC", "--dtypes", "float64,float32", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr  # wrong in float16 alone
+    facts = json.loads(done.stdout)
+    assert {w["dtype"] for w in facts["worst"]} == {"float64", "float32"}
+    assert "float16, bfloat16: not among the dtypes asked for" in facts["not_checked"]
+    bad = run("verify", "torch_fns:batchnorm_in_input_dtype", "--kind", "bn-forward",
+              "--dtypes", "float8")
+    assert bad.returncode == 2 and "give dtypes among float64, float32" in bad.stderr
+
+
 def test_an_output_in_another_dtype_is_a_problem_for_each_dtype_once():
     report = check("torch_fns:batchnorm_float32_out", "bn-forward", layout="NC")
     messages = sorted(p.message.split(" (")[0] for p in report.problems)

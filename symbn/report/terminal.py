@@ -75,7 +75,8 @@ def _renderables(block: Block, top: bool = False, width: int = 120) -> list[Rend
             return [_table(block.children[0], block.title)]  # type: ignore[arg-type]
         inner = [r for child in block.children for r in _renderables(child, width=width - 4)]
         if block.ok is not None and not top:
-            return [Panel(Group(*inner), title=Text(block.title), title_align="left",
+            return [Panel(Group(*inner), title=Text(block.title) if block.title else None,
+                          title_align="left",
                           border_style="green" if block.ok else "red")]
         heading = [Text(block.title, style="bold underline")] if block.title else []
         return heading + inner

@@ -189,6 +189,9 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
                         f"symbn's derivation; gradients by {target.framework}'s autograd "
                         f"({target.what} {target.name})")
     report.note_checked(parameters_note(kind))
+    left_out = [d for d in DTYPES if d not in dtypes]
+    if left_out:
+        report.note_not_checked(f"{', '.join(left_out)}: not among the dtypes asked for")
     stressed: dict = {}
     for c in report.checks:
         if c.mode != "train":

@@ -37,7 +37,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import PurePath
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
@@ -125,11 +125,25 @@ def verify(target, kind: str, *, layout: str | None = None, feature_axis: int | 
     ``framework``: numpy, torch or jax (default: the one the function's own code refers to;
     for code naming none, the frameworks its module imports, then NumPy); ``dtypes``: default
     float64 and float32, plus float16 and bfloat16 for PyTorch and JAX code; ``traceback``:
-    problems carry the user's own frames.
+    problems carry the user's own frames.  A ``NAME-module`` kind is
+    :func:`symbn.verify.modules.verify_module_spec` of a ``"module:Class"`` target, and
+    :func:`~symbn.verify.modules.verify_module` of the class or function itself.
     """
     if os.environ.get(INSIDE_WORKER):
         raise VerifyError("symbn.verify was called while the module under verification was "
                           "being imported: put that call under if __name__ == \"__main__\":")
+    if isinstance(kind, str) and kind.endswith("-module"):
+        from symbn.verify import modules  # it builds on this module
+
+        options: dict[str, Any] = {"layout": layout, "feature_axis": feature_axis,
+                                   "framework": framework,
+                                   **({"dtypes": tuple(dtypes)} if dtypes else {})}
+        if isinstance(target, str):
+            return modules.verify_module_spec(target, kind, timeout=timeout, **options)
+        if kind not in modules.MODULE_KINDS:
+            raise VerifyError(f"unknown module kind {kind!r}; use one of "
+                              f"{', '.join(modules.MODULE_KINDS)}")
+        return modules.verify_module(target, norm=kind.removesuffix("-module"), **options)
     try:
         spec = get_kind(kind)
         chosen = layouts_for(spec.norm, feature_axis, layout)
@@ -180,6 +194,7 @@ class _Run:
         self.candidates: tuple[str, ...] = ("numpy",)
         self.framework: str | None = None
         self.own_eps = False
+        self.requested = None  # the dtypes asked for (None: the defaults)
         self.stopped: str | None = None  # why the remaining cases did not run
         self.observations: list[Observation] = []
         self.supported: list[Layout] = []
@@ -191,6 +206,7 @@ class _Run:
     # -- running ---------------------------------------------------------------------------
 
     def all_layouts(self, layouts, dtypes, stress) -> None:
+        self.requested = dtypes
         for layout in layouts:
             if self.stopped:
                 self.report.note_not_checked(f"layout {layout.name}: not run ({self.stopped})")
@@ -471,6 +487,10 @@ class _Run:
                    if any(c.dtype == d for c in checks)]
             report.note_checked(f"dtypes: {', '.join(ran)} (output dtype = input dtype), "
                                 f"{ARRAYS[cast(str, self.framework)]}")
+            left_out = [d for d in self.dtypes() if d not in ran
+                        and self.requested and d not in self.requested]
+            if left_out:
+                report.note_not_checked(f"{', '.join(left_out)}: not among the dtypes asked for")
             report.note_checked(parameters_note(kind))
             if kind.norm.name == "batchnorm":
                 report.note_checked("mode: training (batch statistics)")
