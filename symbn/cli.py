@@ -460,17 +460,31 @@ def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--certificates", type=Path, metavar="DIR", help="also write one JSON "
                    "certificate per PROVED claim (check them with python -m symbn.certify DIR)")
     p.set_defaults(func=cmd_report)
-    for sub in commands.choices.values():  # the global option, after the command too
+    for name, sub in commands.choices.items():  # the global options, after the command too
+        sub.set_defaults(command_parser=sub)
         sub.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
                          help="plain output, no colour")
+        if name != "verify":  # verify's own --traceback also shows where your code raised
+            sub.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                             help="on an internal error, print the full traceback")
     return parser
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """The arguments; an unknown option is reported with its command's usage (argparse
+    itself reports it with the top-level one, which does not show the command's options)."""
+    parser = build_parser(verify="verify" in argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None, *, claims: Claims | None = None) -> int:
     """The command; ``claims`` (for :func:`run_claims`): claims to prove besides those the
     command line names, or a module's namespace to collect them from."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(verify="verify" in argv).parse_args(argv)
+    args = _parse(argv)
     args.claims = claims
     console = terminal.make_console(color=not args.no_color)
     errors = terminal.make_console(color=not args.no_color, stderr=True)

@@ -66,6 +66,17 @@ def test_unknown_command_exits_2(capsys):
     assert stop.value.code == 2
 
 
+@pytest.mark.parametrize("argv, unknown", [(["prove", "--brieff", "bias"], "--brieff"),
+                                           (["check", "--jobs", "1"], "--jobs 1")])
+def test_an_unknown_option_gets_its_commands_usage(capsys, argv, unknown):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    err = capsys.readouterr().err
+    usage = f"symbn {argv[0]}"
+    assert stop.value.code == 2 and err.startswith(f"usage: {usage} ")
+    assert err.endswith(f"{usage}: error: unrecognized arguments: {unknown}\n")
+
+
 def test_nonpositive_budget_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["prove", "bias", "--budget", "-1"])
@@ -92,8 +103,9 @@ def test_internal_error_exits_3_with_one_line(monkeypatch, capsys):
     assert status == 3
     assert err.strip().splitlines() == [
         "error: internal error: RuntimeError: a bug (run with --traceback for details)"]
-    status, _, err = run(capsys, "--traceback", "prove", "bias")
-    assert status == 3 and "Traceback (most recent call last)" in err and "a bug" in err
+    for argv in (["--traceback", "prove", "bias"], ["prove", "bias", "--traceback"]):
+        status, _, err = run(capsys, *argv)
+        assert status == 3 and "Traceback (most recent call last)" in err and "a bug" in err
 
 
 @pytest.mark.parametrize("option", ["--markdown", "--latex", "--html"])

@@ -105,6 +105,11 @@ def test_bad_inputs_are_named():
         KERNEL(axes=(0,), **{**inputs, "gamma": np.ones(5)})
     with pytest.raises(symbn.KernelInputError, match="missing"):
         KERNEL(axes=(0,), **{k: v for k, v in inputs.items() if k != "g"})
+    # an input under another name is unused (one dict serves several kernels): named
+    renamed = {("eps" if k == "epsilon" else k): v for k, v in inputs.items()}
+    with pytest.raises(symbn.KernelInputError, match=r"missing epsilon \('eps' was given, "
+                       "which it does not take\); it takes"):
+        KERNEL(axes=(0,), **renamed)
     with pytest.raises(symbn.KernelInputError, match="axes"):
         KERNEL(axes=(2,), **inputs)
 

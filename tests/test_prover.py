@@ -109,6 +109,10 @@ def test_sign_assumptions_reach_the_sampler():
 def test_unusable_assumption_is_a_clear_error():
     with pytest.raises(AssumptionError, match="sign condition on one symbol"):
         prove(x, x, assume=[gamma + x > 1])
+    a = sp.Symbol("a", real=True)
+    with pytest.raises(AssumptionError, match="is the Python bool True: Python's == and != "
+                       "compare the expressions' forms"):
+        prove(a / a, 1, assume=[a != 0])
 
 
 @pytest.mark.parametrize("build", [

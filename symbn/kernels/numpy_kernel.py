@@ -9,6 +9,7 @@ on the kernel (``kernel.source``) for the report.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.util
 import inspect
@@ -102,10 +103,17 @@ class Kernel(Displayable, document="kernel"):
     def arguments(self) -> list[str]:
         return [str(s) for s in self.samples + self.constants]
 
+    def _missing(self, name: str, values: Mapping[str, Any], what: str = "") -> KernelInputError:
+        """The error for a missing input, naming a given one it may have been meant as."""
+        unused = [given for given in values if given not in self.arguments]
+        close = difflib.get_close_matches(name, unused, n=1, cutoff=0.5)
+        hint = f" ({close[0]!r} was given, which it does not take)" if close else ""
+        return KernelInputError(f"{self.name}: missing {what}{name}{hint}; it takes "
+                                f"{self.arguments}")
+
     def _sample_array(self, symbol: sp.Symbol, values: Mapping[str, Any]) -> np.ndarray:
         if str(symbol) not in values:
-            raise KernelInputError(f"{self.name}: missing the per-sample input {symbol!s}; "
-                                   f"it takes {self.arguments}")
+            raise self._missing(str(symbol), values, "the per-sample input ")
         array = np.asarray(values[str(symbol)])
         # float16 too: verify runs a recipe in it (the no-float32-upcast mistake)
         if array.dtype not in (np.float16, np.float32, np.float64):
@@ -116,7 +124,7 @@ class Kernel(Displayable, document="kernel"):
     def _constant_array(self, symbol: sp.Symbol, values: Mapping[str, Any],
                         kept_shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
         if str(symbol) not in values:
-            raise KernelInputError(f"{self.name}: missing {symbol!s}; it takes {self.arguments}")
+            raise self._missing(str(symbol), values)
         value = np.asarray(values[str(symbol)], dtype=dtype)
         if value.ndim == 0:
             return value

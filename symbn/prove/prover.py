@@ -249,6 +249,11 @@ def _sign_condition(relation: sp.Basic | str, symbols: set[sp.Symbol]) -> tuple[
     """(the claim's symbol, (fact, operator)) for ``symbol op 0``."""
     if isinstance(relation, str):
         return _parsed_condition(relation, symbols)
+    if isinstance(relation, bool):  # Python compared two expressions before prove saw them
+        raise AssumptionError(
+            f"an assumption in assume=[...] is the Python bool {relation}: Python's == and != "
+            "compare the expressions' forms (a != 0 is True for any symbol a); write "
+            "sp.Ne(a, 0) or the string 'a != 0'")
     relation = sp.sympify(relation)
     if relation is sp.false:
         raise AssumptionError("an assumption in assume=[...] is False as written: it "
