@@ -17,7 +17,7 @@ from symbn.identities import check
 from symbn.prove import Status
 from symbn.verify.model import OutputCheck, VerifyReport
 from tests.conftest import ROOT
-from tests.test_report import _latex_text
+from tests.test_report import _latex_text, _markdown_text
 
 BN = derive_batchnorm()
 NAIVE_DX = derivative(BN.loss, BN.x, through_stats=False)  # batch statistics held: wrong
@@ -31,7 +31,7 @@ def _flat(text):
 FORMS = {
     "str": lambda obj: _flat(str(obj)),
     "html": lambda obj: _flat(html.unescape(obj._repr_html_())),
-    "markdown": lambda obj: _flat(obj._repr_markdown_()),
+    "markdown": lambda obj: _flat(_markdown_text(obj._repr_markdown_())),
     "latex": lambda obj: _flat(_latex_text(obj._repr_latex_())),
     "ipython": lambda obj: _flat(pretty(obj)),
 }

@@ -6,6 +6,7 @@ import html
 import io
 import json
 import math
+import re
 import shutil
 import subprocess
 
@@ -55,9 +56,14 @@ def _latex_text(tex):
     return tex
 
 
+def _markdown_text(markdown: str) -> str:
+    """The text a Markdown renderer shows: each backslash escape is its character."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 RENDERERS = {
     "terminal": _terminal,
-    "markdown": export.to_markdown,
+    "markdown": lambda doc: _markdown_text(export.to_markdown(doc)),
     "latex": lambda doc: _latex_text(export.to_latex(doc)),
     "html": lambda doc: html.unescape(export.to_html(doc)),
 }
@@ -152,7 +158,7 @@ def test_verify_document_names_what_was_and_was_not_checked():
     doc = document.verify_document(report)
     facts = doc.data
     assert facts["ok"] is False and doc.ok is False
-    text = export.to_markdown(doc)
+    text = _markdown_text(export.to_markdown(doc))
     for problem in facts["problems"]:
         assert problem["message"] in text
     for line in facts["checked"] + facts["not_checked"]:
@@ -284,3 +290,12 @@ def test_json_is_strict_a_nan_is_null_and_an_infinity_a_string():
     assert json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in JSON")) == {
         "max_rel": "inf", "low": "-inf", "not_taken": None,
         "rows": [{"residual": "inf"}, [1.5, None]]}
+
+
+def test_markdown_escapes_user_text_so_that_it_reads_as_written():
+    text = "E[x] is $5 for x_i, |a| and <b>html</b>, *not emphasis*, `no code`"
+    doc = document.Section("t", (document.Paragraph(text),
+                                 document.Table(("a|b",), (("x_i",),))))
+    markdown = export.to_markdown(doc)
+    assert r"E\[x\] is \$5 for x\_i, \|a\| and \<b\>html\</b\>, \*not emphasis\*" in markdown
+    assert _markdown_text(markdown).count(text) == 1 and r"| a\|b |" in markdown

@@ -58,24 +58,33 @@ _LATEX_ESCAPES = str.maketrans({c: "\\" + c for c in "&%$#_{}"} | {
     "<": "$<$", ">": "$>$", "|": "$|$"})  # no < > | glyphs in the default OT1 text font
 
 
+#: what Markdown (and MathJax in it) would read as markup in a line of text: escaped, so that
+#: a statement with E[x], x_i, |a|, $5 or <b> reads as written
+_MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|$#~"})
+
+
+def _md(text: str) -> str:
+    return text.translate(_MARKDOWN_ESCAPES)
+
+
 def to_markdown(document: Section, *, top_level: int = 1) -> str:
     """The document as Markdown; its top heading at ``top_level`` (a notebook output: 3)."""
     out = []
     for b, level in _walk(document, top_level):
         if isinstance(b, str):
-            out.append("#" * min(level, 6) + " " + b)
+            out.append("#" * min(level, 6) + " " + _md(b))
         elif isinstance(b, Items):
-            out.append("\n".join("- " + line for line in b.lines))
+            out.append("\n".join("- " + _md(line) for line in b.lines))
         elif isinstance(b, Paragraph):
-            out.append(f"*{b.text}*" if b.emphasis else b.text)
+            out.append(f"*{_md(b.text)}*" if b.emphasis else _md(b.text))
         elif isinstance(b, Math):
-            out.append(f"{b.label}:\n\n$$\n{_latex(b.expr)}\n$$")
+            out.append(f"{_md(b.label)}:\n\n$$\n{_latex(b.expr)}\n$$")
         elif isinstance(b, Code):
             out.append(f"```python\n{b.text.rstrip()}\n```")
         elif isinstance(b, Table):
-            out.append("\n".join(["| " + " | ".join(b.header) + " |",
+            out.append("\n".join(["| " + " | ".join(map(_md, b.header)) + " |",
                                   "|" + "---|" * len(b.header)]
-                                 + ["| " + " | ".join(r) + " |" for r in b.rows]))
+                                 + ["| " + " | ".join(map(_md, r)) + " |" for r in b.rows]))
     return "\n\n".join(out) + "\n"
 
 
