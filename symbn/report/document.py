@@ -335,8 +335,10 @@ def verify_document(report: VerifyReport) -> Section:
         if d["fits"] and d["mistake"] != "correct":
             message = f"{d['mistake']}: {message} (residual {d['residual']:.1e})"
         children.append(Paragraph("diagnosis: " + message))
-    children.append(Paragraph("verdict: " + ("correct" if facts["ok"] else "WRONG"),
-                              emphasis=True))
+    n = len(facts["problems"])  # the diagnosis fits the outputs; each problem is a fault
+    children.append(Paragraph("verdict: " + ("correct" if facts["ok"] else "WRONG") + (
+        f" ({n} problem{'s' if n > 1 else ''} above)" if n and not facts["ok"] else ""),
+        emphasis=True))
     return Section(f"{facts['target']} ({facts['kind']}) against symbn's derivation",
                    tuple(children), data=facts, ok=facts["ok"])
 
