@@ -143,6 +143,7 @@ def test_slow_user_code_is_stopped():
 @pytest.mark.parametrize("spec,message", [
     ("no_such_module:f", "cannot import module 'no_such_module'"),
     ("user_bn:missing", "has no function 'missing'"),
+    ("user_bn:forwrd", "has no function 'forwrd' (did you mean 'forward'?)"),
     ("user_bn:not_callable", "non-callable 'not_callable'"),
     ("user_bn", "is not module:function"),
     ("./user_bn.py:forward", "'./user_bn.py' is a path: give the module's name, as Python "

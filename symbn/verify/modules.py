@@ -44,7 +44,7 @@ from symbn.verify.model import Observation, OutputCheck, VerifyReport
 from symbn.verify.precision import centring_ratio, round_to, tolerance
 from symbn.verify.reference import reference_outputs, statistics_view
 from symbn.verify.runner import VerifyError, _reduction_size, parse_target
-from symbn.verify.worker import INSIDE_WORKER
+from symbn.verify.worker import INSIDE_WORKER, did_you_mean
 
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 LOW_PRECISION = ("float16", "bfloat16")
@@ -105,7 +105,8 @@ def load_object(spec: str):
     for part in target.names[0].split("."):
         obj = getattr(obj, part, None)
     if obj is None:
-        raise VerifyError(f"module {target.module!r} has no {target.names[0]!r}")
+        raise VerifyError(f"module {target.module!r} has no {target.names[0]!r}"
+                          f"{did_you_mean(module, target.names[0])}")
     return obj
 
 

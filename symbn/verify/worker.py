@@ -22,6 +22,7 @@ the report says so.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import inspect
@@ -573,10 +574,17 @@ def _load(paths, module_name, names):
             value = getattr(value, part, None)
         if not callable(value):
             what = "has no function" if value is None else "has a non-callable"
-            return "error", f"module {module_name!r} {what} {name!r}"
+            return "error", f"module {module_name!r} {what} {name!r}{did_you_mean(module, name)}"
         functions.append(value)
     imported = tuple(f for f in FRAMEWORKS[1:] if f in sys.modules)
     return "ready", (tuple(functions), frameworks_of(functions, imported))
+
+
+def did_you_mean(module, name: str) -> str:
+    """" (did you mean 'bn_forward'?)" for a misspelled ``name`` of ``module``, else ""."""
+    public = [n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))]
+    close = difflib.get_close_matches(name, public, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _serve(read_fd: int, write_fd: int) -> None:
