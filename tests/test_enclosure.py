@@ -67,7 +67,8 @@ def test_an_enclosure_is_given_only_where_the_exact_value_is_defined_and_contain
             m = 1 if mode == "batch of one" else rng.choice(sampling.BATCH_SIZES)
             samples, constants = sampling.random_point(expr.free_symbols | {x, g}, rng, m, mode)
             sample = rng.randrange(m)
-            exact = sampling._defined_value(expr, samples, constants, sample, {})
+            exact = sampling._defined_value(expr, samples, constants, sample, {},
+                                            sampling.SEARCH_DIGITS)
             balls = enclosures([expr], samples, constants, sample)
             undefined += exact is None
             if balls is not None:

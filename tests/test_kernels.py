@@ -108,7 +108,7 @@ def test_bad_inputs_are_named():
     # an input under another name is unused (one dict serves several kernels): named
     renamed = {("eps" if k == "epsilon" else k): v for k, v in inputs.items()}
     with pytest.raises(symbn.KernelInputError, match=r"missing epsilon \('eps' was given, "
-                       "which it does not take\); it takes"):
+                       r"which it does not take\); it takes"):
         KERNEL(axes=(0,), **renamed)
     with pytest.raises(symbn.KernelInputError, match="axes"):
         KERNEL(axes=(2,), **inputs)
