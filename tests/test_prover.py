@@ -150,6 +150,75 @@ def test_an_assumption_string_naming_two_symbols_of_one_name_is_an_error():
     assert "Symbol('a', real=True) = -" in refuted.counterexample.describe()
 
 
+def test_a_case_split_covers_real_arguments_only():
+    # u > 0, u < 0, u = 0 missed z = I: |z|**2 == z**2 was PROVED for a complex z
+    z, a = sp.Symbol("z"), sp.Symbol("a", real=True)
+    for lhs, rhs in [(sp.Abs(z) ** 2, z**2), (sp.sign(z) * z, sp.Abs(z)),
+                     (sp.Abs(z + 1) ** 2, (z + 1) ** 2)]:
+        assert prove(lhs, rhs).status is not Status.PROVED, (lhs, rhs)
+    assert prove(sp.sign(a) * a, sp.Abs(a)).status is Status.PROVED
+
+
+@pytest.mark.parametrize("seed", [0, 3, 5])
+def test_a_value_with_no_correct_digit_refutes_nothing(seed):
+    # at a = -387927/5 SymPy's 60-digit cosh(a)**2 - sinh(a)**2 is 5.e+67203: it had REFUTED
+    # this identity, "re-evaluated exactly at 60 digits"
+    a, f = sp.Symbol("a", real=True), sp.Function("f")
+    for lhs in (sp.cosh(a) ** 2 - sp.sinh(a) ** 2, sp.cosh(f(a)) ** 2 - sp.sinh(f(a)) ** 2):
+        assert prove(lhs, 1, seed=seed).status is not Status.REFUTED
+    assert prove(sp.cosh(a) ** 2 - sp.sinh(a) ** 2, 1 + a**2, seed=seed).status \
+        is Status.REFUTED
+
+
+def test_a_claim_defined_at_no_point_tried_is_not_proved():
+    # D is 0 for every b, which SymPy does not see: the claim is defined nowhere
+    a, b = sp.symbols("a b", real=True)
+    D = sp.sin(b) ** 2 + sp.cos(b) ** 2 - 1
+    verdict = prove(a * D / (2 * D), a / 2)
+    assert verdict.status is Status.UNDECIDED
+    assert "no point tried has both sides defined" in verdict.method
+    assert prove(a * b / b, a).status is Status.PROVED  # defined wherever b != 0
+
+
+def test_a_condition_on_an_undefined_function_does_not_hide_the_points_where_it_holds():
+    a, f = sp.Symbol("a", real=True), sp.Function("f")
+    assert prove(a / f(a) + a, a * (1 + f(a)) / f(a)).status is Status.PROVED
+
+
+def test_the_sign_of_rounding_noise_tells_nothing():
+    # sign(E) of E = 0 in disguise evaluated to the sign of ~1e-31 noise: a REFUTED of a true
+    # claim, and a condition sign(E) != 0 that held at every point of an empty domain
+    a, b, c = sp.symbols("a b c", real=True)
+    E = sp.sin(a) ** 2 + sp.cos(a) ** 2 - 1
+    assert prove(sp.sign(E), 0).status is not Status.REFUTED
+    D = sp.sign(sp.sin(b) ** 2 + sp.cos(b) ** 2 - 1)
+    assert prove((a * D + D) / (2 * D), (a + 1) / 2).status is Status.UNDECIDED
+    # the sides lose c once b = 0; the conditions still get a value for it
+    nowhere = sp.sin(c) ** 2 + sp.cos(c) ** 2 - 1
+    assert prove(a + b / nowhere, a, where={"b": 0}).status is Status.UNDECIDED
+
+
+def test_max_and_min_of_a_complex_argument_are_not_split():
+    z, a = sp.Symbol("z"), sp.Symbol("a", real=True)
+    assert prove(sp.Max(z, 0) + sp.Min(z, 0), z).status is not Status.PROVED
+    assert prove(sp.Max(a, 0) + sp.Min(a, 0), a).status is Status.PROVED
+
+
+def test_two_rational_numbers_that_differ_however_little_are_refuted():
+    refuted = prove(1 + sp.Rational(1, 10**40), 1)
+    assert refuted.status is Status.REFUTED
+    assert refuted.counterexample.describe().startswith("the claim has no symbols: lhs = 1.0000")
+
+
+def test_a_where_value_may_be_a_string_read_exactly():
+    a, b = sp.symbols("a b", real=True)
+    assert prove(a * b, a / 2, where={"b": "1/2"}).status is Status.PROVED
+    # its names are the claim's symbols (a new Symbol("a") is another symbol)
+    assert prove(a - sp.Symbol("b"), 0, where={"b": "a"}).status is Status.PROVED
+    with pytest.raises(symbn.InexactNumber, match="the float 0.5"):
+        prove(a * b, a / 2, where={"b": "0.5"})
+
+
 def test_matrix_claims_are_proved_entrywise():
     m = sp.Matrix([[x, gamma], [gamma, x]])
     assert prove(m, m.T).status is Status.PROVED

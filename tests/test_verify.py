@@ -53,6 +53,14 @@ def test_code_right_only_for_some_gammas_is_wrong(function):
         in report.checked
 
 
+def test_a_type_error_about_the_rank_is_a_refusal():
+    from symbn.verify.worker import call_error
+    assert call_error(TypeError("expected a 2-D input")).refusal
+    assert call_error(RuntimeError("Expected 2D or 3D input (got 4D input)")).refusal
+    assert not call_error(TypeError("unsupported operand type(s) for +")).refusal
+    assert not call_error(NameError("name 'varr' is not defined")).refusal
+
+
 def test_a_layout_the_code_refuses_is_not_supported_and_a_bug_in_one_is_a_fault():
     refused = verify(user_bn.forward_2d_only, "bn-forward")
     assert refused.ok and {c.layout for c in refused.checks} == {"NC"}

@@ -164,6 +164,16 @@ def test_verify_takes_the_module_kinds_too(monkeypatch):
         verify(torch_modules.BatchNorm2d, "softmax-module")
 
 
+def test_without_float64_second_order_and_the_parameters_are_not_claimed():
+    # "second order on : ... float64" and "has no gamma or beta parameter" were reported
+    report = verify_module(torch_modules.BatchNorm2d, dtypes=("float32",))
+    assert report.ok, report.problems
+    text = "\n".join(report.checked)
+    assert "second order" not in text and "no gamma or beta" not in "\n".join(report.not_checked)
+    assert "second order and the diagnosis: they run in float64, which was not among the " \
+        "dtypes asked for" in report.not_checked
+
+
 def test_every_layout_the_module_accepts_is_verified():
     report = verify_module(torch_modules.NoUnbiasedAnyLayout)
     assert {c.layout for c in report.checks if c.mode == "train"} == {"NC", "NCL", "NCHW"}

@@ -27,6 +27,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from symbn.core import Mean, SampleSymbol, depends_on_sample, evaluate_at_batch
+from symbn.prove.accuracy import accurate
 from symbn.prove.strategies import EMPTY, _freeze, _holds, _is_radical, _nonzero_factors, _readable
 
 #: functions finite at every real argument (an undefined function is generic and smooth)
@@ -59,7 +60,9 @@ class Condition:
         for i in range(m if depends_on_sample(self.expr) else 1):
             try:
                 value = evaluate_at_batch(self.expr, samples, i) if samples else self.expr
-                value = sp.N(sp.sympify(value).xreplace(constants), 30)
+                # a value with no correct digit (sin(b)**2 + cos(b)**2 - 1 evaluates to
+                # 1e-31 or so) cannot be evaluated: it is not nonzero
+                value = accurate(sp.sympify(value).xreplace(constants), 30)
             except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
                 return False
             if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not value.is_number:

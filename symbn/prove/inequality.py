@@ -39,6 +39,7 @@ import sympy as sp
 
 from symbn.core import Mean, N, SampleSymbol, evaluate_at_batch, moment_form
 from symbn.prove import sos
+from symbn.prove.accuracy import PrecisionExhausted, accurate
 from symbn.prove.budget import run_with_budget
 from symbn.prove.definedness import Condition
 from symbn.prove.enclosure import enclosures
@@ -890,7 +891,9 @@ def _value(expr: sp.Expr, samples: dict[SampleSymbol, list[sp.Expr]],
 def _violates(value: sp.Expr, strict: bool, digits: int) -> bool:
     """D < 0, or D <= 0 for a strict claim, surely (exactly 0 counts only when exact)."""
     try:
-        number = sp.N(value, digits)
+        number = accurate(value, digits)
+    except PrecisionExhausted:  # no digit known: only an exact 0 violates a strict claim
+        return strict and bool(sp.simplify(value) == 0)
     except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
         return False
     if not number.is_comparable or number.has(sp.zoo, sp.nan, sp.oo, -sp.oo):

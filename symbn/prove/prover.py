@@ -47,7 +47,7 @@ from symbn.core.explicit import ExplicitSymbol
 from symbn.prove.budget import run_with_budget
 from symbn.prove.certificate import Certificate, second_check
 from symbn.prove.definedness import Condition, conditions, readable
-from symbn.prove.sampling import CONFIRM_DIGITS, GAP, UNSAMPLED, find_counterexample
+from symbn.prove.sampling import CONFIRM_DIGITS, GAP, NOWHERE, UNSAMPLED, find_counterexample
 from symbn.prove.strategies import EMPTY, STRATEGIES, Strategy
 from symbn.prove.verdict import (BUDGET_SPENT, OUT_OF_TIME, Counterexample, Side, Status,
                                  Verdict, printed)
@@ -157,8 +157,8 @@ def _assumptions(exprs: Iterable[Side], where: Where | None,
         if symbol in substitutions:
             raise AssumptionError(f"where= gives {symbol} twice: give each symbol one value")
         try:
-            substitutions[symbol] = sp.sympify(value, strict=True)
-        except (sp.SympifyError, TypeError) as error:
+            substitutions[symbol] = _where_value(value, symbols)
+        except (sp.SympifyError, TypeError, SyntaxError, TokenError) as error:
             raise AssumptionError(f"where={{{key!r}: {value!r}}}: the value is not an expression "
                                   f"SymPy understands ({error})") from None
         _refuse_floats(substitutions[symbol], f"where={{{key!r}: {value!r}}}: the value",
@@ -332,6 +332,16 @@ def _declaration(symbol: sp.Symbol) -> str:
     """``symbol``'s declaration as conditions: "epsilon > 0", "n integer and n >= 0"."""
     return " and ".join(f"{symbol} {_FACT_OPERATORS[f]} 0" if f in _FACT_OPERATORS
                         else f"{symbol} {f}" for f in _declared_facts(symbol))
+
+
+def _where_value(value: object, symbols: set[sp.Symbol]) -> sp.Basic:
+    """A where= value; a string is read exactly ('1/2' is one half), each name in it as the
+    claim's symbol of that name, else as a plain symbol (not SymPy's gamma or N)."""
+    if not isinstance(value, str):
+        return sp.sympify(value, strict=True)
+    named = {s.name: s for s in symbols}
+    local = {n: named.get(n, sp.Symbol(n)) for n in re.findall(r"[A-Za-z_]\w*", value)}
+    return sp.parse_expr(value, local_dict=local)
 
 
 def _check_where_values(substitutions: dict[sp.Symbol, sp.Basic]) -> None:
@@ -742,8 +752,8 @@ def _proved(verdict: Callable[..., Verdict], stage: _Stage, defined: Definedness
             attempts: list[str]) -> Verdict:
     """PROVED after the independent second check, on the domain where the claim as given
     is defined and the strategy's own; UNDECIDED if the second check disagrees, if the
-    claim is defined nowhere, or if the search met a point where one side only is
-    undefined that the domain does not exclude."""
+    claim is defined nowhere, if the search met a point where one side only is undefined
+    that the domain does not exclude, or if it met no point where both sides are defined."""
     confirmed, evidence = stage.check
     if confirmed is False:
         return verdict(Status.UNDECIDED, f"{stage.method} reduced it to 0, but the second "
@@ -752,7 +762,7 @@ def _proved(verdict: Callable[..., Verdict], stage: _Stage, defined: Definedness
         return verdict(Status.UNDECIDED, f"{stage.method} reduced it to 0, but a side is "
                        "undefined everywhere (a denominator known 0 or a radicand known < 0)",
                        stage.residual)
-    gaps = [a for a in attempts if a.startswith(GAP)]
+    gaps = [a for a in attempts if a.startswith((GAP, NOWHERE))]
     if gaps:
         return verdict(Status.UNDECIDED, f"{stage.method} reduced it to 0, but {gaps[0]}",
                        stage.residual)

@@ -31,6 +31,7 @@ from flint import fmpq
 from sympy.core.function import AppliedUndef
 
 from symbn.core import N, SampleSymbol, evaluate_at_batch
+from symbn.prove.accuracy import PrecisionExhausted, accurate
 from symbn.prove.enclosure import relative_gap
 from symbn.prove.verdict import Counterexample
 
@@ -212,9 +213,9 @@ def _differs(lhs: sp.Expr, rhs: sp.Expr, digits: int) -> bool | None:
     complex numbers is false there.
     """
     try:
-        a, b = sp.N(lhs, digits), sp.N(rhs, digits)
+        a, b = accurate(lhs, digits), accurate(rhs, digits)
     except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
-        return None
+        return None  # PrecisionExhausted among them: not confirmed
     return _apart(a, b, digits)
 
 
@@ -230,6 +231,8 @@ def _apart(a: sp.Expr, b: sp.Expr, digits: int) -> bool | None:
 
 
 _INFINITE = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+#: a value SymPy could not evaluate to the digits asked for
+_INACCURATE: Any = object()
 
 
 def _floats(values: Mapping[Any, Any]) -> dict[Any, Any]:
@@ -267,19 +270,30 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, *, tries: int = 12, seed: in
     Even tries are small random points; each odd one visits the next boundary of
     :data:`BOUNDARIES`.  A point where exactly one side is undefined is no counterexample,
     but unless one of ``conditions`` (:class:`symbn.prove.definedness.Condition`) excludes
-    it, ``notes`` gets a line starting with :data:`GAP`: a proof must not cover it.  A
-    symbol whose declarations no value honours leaves the claim unsampled (a note says why).
+    it, ``notes`` gets a line starting with :data:`GAP`: a proof must not cover it.  When
+    no point tried has both sides defined, a line starting with :data:`NOWHERE`: the
+    claim's domain may be empty (a denominator identically 0 that SymPy does not see as
+    0).  A symbol whose declarations no value honours leaves the claim unsampled (a note
+    says why).
     """
     notes = [] if notes is None else notes
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    # a point gives a value to what the conditions need too (b of b/D when where= set the
+    # b of the sides to 0)
+    conditions = list(conditions)
     free = lhs.free_symbols | rhs.free_symbols
+    free = free.union(*(c.expr.free_symbols for c in conditions if not c.expr.has(AppliedUndef)))
     applied: dict[Any, list[AppliedUndef]] = {}  # the function -> its applications
     for a in (lhs.atoms(AppliedUndef) | rhs.atoms(AppliedUndef)):
         applied.setdefault(a.func, []).append(a)
+    if not free and (lhs - rhs).is_Rational and lhs != rhs:
+        # two rational numbers: they differ however little (1 + 10**-40 and 1)
+        return Counterexample(constants={}, lhs=lhs, rhs=rhs)
     # a point whose two sides' balls (symbn.prove.enclosure) are certainly this close is
     # one _apart cannot tell apart at ``digits``; one certainly this far apart, one it can
     agree, apart = fmpq(1, 10 ** (digits // 2 + 1)), fmpq(1, 10 ** (digits // 2 - 1))
     rng = random.Random(seed)
+    defined = False  # some point had both sides defined
     for k in range(tries):
         mode = BOUNDARIES[(k // 2) % len(BOUNDARIES)] if k % 2 else "small"
         m = 1 if mode == "batch of one" else BATCH_SIZES[k % len(BATCH_SIZES)]
@@ -293,11 +307,18 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, *, tries: int = 12, seed: in
         functions = _polynomials(applied, rng)
         sample = rng.randrange(m) if samples else 0
         gap = None if functions else relative_gap(lhs, rhs, samples, constants, sample)
+        candidate = None
+        if gap is None or not (gap < agree or gap > apart):  # the balls did not decide
+            candidate = _exact_candidate(lhs, rhs, samples, constants, sample, functions,
+                                         mode == "wide", conditions, notes, digits)
+        # both sides defined here (a ball is given only where a side is defined), and the
+        # claim as given too (SymPy cancels a D/D that is 0 as the point goes in); a
+        # condition on an undefined function f is left out: f has no value at a point
+        defined = defined or (gap is not None or candidate is not None) and all(
+            c.holds_at(samples, constants) for c in conditions if not c.expr.has(AppliedUndef))
         if gap is not None and gap < agree:
             continue  # both sides certainly defined and equal here: no counterexample, no gap
-        if (gap is None or not gap > apart) and not _exact_candidate(
-                lhs, rhs, samples, constants, sample, functions, mode == "wide", conditions, notes,
-                digits):
+        if not (candidate or gap is not None and gap > apart):
             continue
         confirmed = _confirmed(lhs, rhs, samples, constants, sample, functions)
         if confirmed is not None:
@@ -308,42 +329,54 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, *, tries: int = 12, seed: in
             )
             assert satisfies_assumptions(cx), f"a counterexample broke an assumption: {cx}"
             return cx
+    if tries and not defined:
+        notes.append(f"{NOWHERE} none of the {tries} the search tried, so the claim may be "
+                     "defined nowhere (a denominator 0 that SymPy does not see as 0)")
     return None
 
 
 #: how a note about a point where exactly one side is undefined begins
 GAP = "undefined on one side only:"
+#: how a note that no point tried had both sides defined begins
+NOWHERE = "no point tried has both sides defined:"
 
 
 def _exact_candidate(lhs: sp.Expr, rhs: sp.Expr, samples: _Samples, constants: _Constants,
                      sample: int, functions: _Functions, wide: bool,
-                     conditions: Iterable[Condition], notes: list[str], digits: int) -> bool:
-    """The exact evaluation of a point the balls did not decide: True when the two sides
-    differ there at ``digits`` digits; a :data:`GAP` note when exactly one
-    side is undefined and no condition excludes the point."""
+                     conditions: Iterable[Condition], notes: list[str],
+                     digits: int) -> bool | None:
+    """The exact evaluation of a point the balls did not decide: whether the two sides
+    differ there at ``digits`` digits, None where a side is undefined or has no known
+    digit; a :data:`GAP` note when exactly one side is undefined and no condition
+    excludes the point."""
     # wide values are searched in 40-digit floats (exact radicals of 7-digit rationals
     # cost integer factorizations); every candidate is then confirmed exactly
     at = _floats if wide else (lambda values: values)
+    digits = min(digits, SEARCH_DIGITS) if wide else digits  # no more than the values have
     left = _defined_value(lhs, at(samples), at(constants), sample, functions, digits)
     right = _defined_value(rhs, at(samples), at(constants), sample, functions, digits)
+    if left is _INACCURATE or right is _INACCURATE:
+        return None  # no digit of a side is known here: this point tells nothing
     if left is None or right is None:
         if (left is None) != (right is None) and all(
                 c.holds_at(samples, constants) for c in conditions):
             side = "lhs" if left is None else "rhs"
             notes.append(f"{GAP} {side} is undefined at {_describe(samples, constants, sample)} "
                          "and the other side is not, a point the claim's domain does not exclude")
-        return False
+        return None
     return bool(_apart(left[1], right[1], digits))
 
 
 def _defined_value(expr: sp.Expr, samples: Mapping[SampleSymbol, Sequence[Any]],
                    constants: Mapping[sp.Symbol, Any], sample: int,
-                   functions: _Functions, digits: int) -> tuple[sp.Expr, sp.Expr] | None:
-    """The value of ``expr`` at the point and that value to ``digits`` digits, or None
-    where it is undefined there."""
+                   functions: _Functions, digits: int) -> Any:
+    """The value of ``expr`` at the point and that value to ``digits`` digits, None where
+    it is undefined there, or :data:`_INACCURATE` when its digits cannot be had."""
     try:
         value = _value(expr, samples, constants, sample, functions)
-        number = sp.N(value, digits)
+        number = accurate(value, digits)
+    except PrecisionExhausted:
+        return _INACCURATE
     except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
         return None
     if number.has(*_INFINITE):

@@ -439,7 +439,9 @@ def _in_signs(expr: sp.Expr) -> sp.Expr:
         return all(a.is_extended_real for a in e.args)
     rules = [
         (lambda e: isinstance(e, sp.Abs) and real(e), lambda e: e.args[0] * sp.sign(e.args[0])),
-        (lambda e: isinstance(e, (sp.Max, sp.Min)) and len(e.args) == 2,
+        # Max and Min are SymPy's of real arguments: of a complex symbol, left alone
+        (lambda e: isinstance(e, (sp.Max, sp.Min)) and len(e.args) == 2
+         and all(s.is_extended_real for s in e.free_symbols),
          lambda e: (e.args[0] + e.args[1] + (1 if isinstance(e, sp.Max) else -1)
                     * (e.args[0] - e.args[1]) * sp.sign(e.args[0] - e.args[1])) / 2),
         (lambda e: isinstance(e, sp.Heaviside) and real(e) and e.pargs[1:] in ((), (sp.S.Half,)),
@@ -572,6 +574,8 @@ def _zero_in_every_case(expr: sp.Expr, splits: int, excluded: list[sp.Expr]) -> 
     zero case where ``expr`` is undefined is skipped, its argument added to ``excluded``."""
     expr = _expand_branch_arguments(expr)
     undecided = [a for a in _branch_arguments(expr) if _undecided_sign(a)]
+    if any(a.is_extended_real is not True for a in undecided):
+        return False  # the cases u > 0, u < 0, u = 0 cover real arguments only (|z| at z = I)
     if not undecided:
         if expr.atoms(*_BRANCHING) or expr.has(*_UNDEFINED):
             return False  # an argument of known sign SymPy still could not evaluate

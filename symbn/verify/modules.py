@@ -201,7 +201,9 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
         report.note_checked("stress cases, train mode: " + "; ".join(
             f"{name} ({', '.join(sorted(d))})" for name, d in stressed.items()))
     report.note_checked(target.eps_statement(default_eps))
-    missing = [p for p, present in zip(kind.norm.params, _present(float64_runs)) if not present]
+    # what the float64 runs found (second order and the diagnosis run on them too)
+    missing = [p for p, present in zip(kind.norm.params, _present(float64_runs))
+               if not present] if float64_runs else []
     if missing:
         report.note_not_checked(f"{', '.join('d' + p for p in missing)}: {target.name} has no "
                                 f"{' or '.join(missing)} parameter (taken as "
@@ -212,10 +214,14 @@ def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, fr
                                 "neither the scale nor the shift by its name (weight, gamma, "
                                 "scale; bias, beta, shift), so kept at its initial value")
     failed = [c for c in report.checks if not c.passed]
-    progress("second order", len(float64_runs), report)
-    _second_order(kind, float64_runs, report)
-    if failed:
-        report.diagnosis = _diagnose(kind, float64_runs, failed)
+    if float64_runs:
+        progress("second order", len(float64_runs), report)
+        _second_order(kind, float64_runs, report)
+        if failed:
+            report.diagnosis = _diagnose(kind, float64_runs, failed)
+    else:
+        report.note_not_checked("second order and the diagnosis: they run in float64, which "
+                                "was not among the dtypes asked for")
     report.note_not_checked(IN_PROCESS)
     if norm == "batchnorm":
         if target.stateful and conv is not None:

@@ -46,7 +46,8 @@ FRAMEWORKS = ("numpy", "torch", "jax")
 
 _REFUSALS = ("ValueError", "AssertionError", "NotImplementedError", "RuntimeError", "IndexError")
 _SHAPE_WORDS = re.compile(r"broadcast|shape|size of tensor|dimension|out of bounds|out of range|"
-                          r"cannot reshape|mismatch|must match|incompatible|axis", re.IGNORECASE)
+                          r"cannot reshape|mismatch|must match|incompatible|axis|\bndims?\b|"
+                          r"\brank\b|\b\d-?d\b|\bdims?\b", re.IGNORECASE)
 
 
 # -- the jobs (run in the worker, or in this process) --------------------------------------
