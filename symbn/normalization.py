@@ -741,14 +741,15 @@ def _check(n: Normalization, backend: str, held: bool, shape: tuple[int, int], s
     actual = kernel(axes=(axis,), **values)
     seconds = time.perf_counter() - start
     case = f"{'x'.join(map(str, shape))} over {n.over} (axis {axis}), seed {seed}"
+    name = _derive(n, held).name  # as declared (the kernel's is an identifier: my_bn for my-bn)
     rows, scales = [], []
     for output in kernel.outputs:
         expected = np.reshape(reference[output], np.shape(actual[output]))
         max_abs, max_rel, passed, note = compare(actual[output], expected, TOLERANCE["float64"])
-        rows.append(CheckRow(backend, f"{kernel.name} {case}", output, "float64", max_abs,
+        rows.append(CheckRow(backend, f"{name} {case}", output, "float64", max_abs,
                              max_rel, TOLERANCE["float64"], passed, seconds, note))
         scales.append(float(np.max(np.abs(expected))))
-    return NumericCheck(kernel.name, backend, tuple(rows), tuple(scales), values)
+    return NumericCheck(name, backend, tuple(rows), tuple(scales), values)
 
 
 __all__ = ["AXIS", "BACKENDS", "DeclarationError", "Normalization", "NormalizationDerivation",

@@ -334,6 +334,12 @@ def test_a_function_numpy_cannot_print_in_a_file_is_one_message_exit_2(tmp_path,
                           "cannot print for NumPy"), err
 
 
+def test_a_check_is_named_as_declared_not_as_its_kernel():
+    # the kernel's name is an identifier (my_bn2); the report's rows said my_bn2 too
+    checked = Normalization("my-bn2", standardize(x)).check("torch")
+    assert checked.name == "my-bn2" and checked.rows[0].case.startswith("my-bn2 6x5")
+
+
 def test_an_unknown_backend_is_named():
     with pytest.raises(DeclarationError, match="'tensorflow'"):
         RENORM.check("tensorflow")
