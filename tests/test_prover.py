@@ -150,12 +150,16 @@ def test_an_assumption_string_naming_two_symbols_of_one_name_is_an_error():
     assert "Symbol('a', real=True) = -" in refuted.counterexample.describe()
 
 
-def test_a_case_split_covers_real_arguments_only():
-    # u > 0, u < 0, u = 0 missed z = I: |z|**2 == z**2 was PROVED for a complex z
+def test_a_symbol_not_declared_real_is_complex():
+    # u > 0, u < 0, u = 0 missed z = I: |z|**2 == z**2 was PROVED for a complex z; the
+    # case split now covers real arguments only, and the search draws complex values too
     z, a = sp.Symbol("z"), sp.Symbol("a", real=True)
     for lhs, rhs in [(sp.Abs(z) ** 2, z**2), (sp.sign(z) * z, sp.Abs(z)),
-                     (sp.Abs(z + 1) ** 2, (z + 1) ** 2)]:
-        assert prove(lhs, rhs).status is not Status.PROVED, (lhs, rhs)
+                     (sp.Abs(z + 1) ** 2, (z + 1) ** 2), (sp.sqrt(z**2), z)]:
+        refuted = prove(lhs, rhs)
+        assert refuted.status is Status.REFUTED, (lhs, rhs)
+        assert sp.im(refuted.counterexample.constants[z]) != 0
+    assert prove((z + 1) ** 2, z**2 + 2 * z + 1).status is Status.PROVED
     assert prove(sp.sign(a) * a, sp.Abs(a)).status is Status.PROVED
 
 

@@ -112,7 +112,11 @@ def _candidate(symbol: sp.Symbol, rng: random.Random, mode: str) -> sp.Expr:
         return value
     if symbol.is_negative or symbol.is_nonpositive:
         return -value
-    return value if rng.random() < 0.5 else -value
+    value = value if rng.random() < 0.5 else -value
+    if symbol.is_extended_real is None and not symbol.is_imaginary and rng.random() < 0.5:
+        # a symbol not declared real is complex in SymPy (|z|**2 is not z**2 at z = I)
+        value += sp.I * sp.Rational(rng.choice((-1, 1)) * rng.randint(1, 19), rng.randint(1, 6))
+    return value
 
 
 def allows(symbol: sp.Symbol, value: object) -> bool:
