@@ -197,10 +197,6 @@ def cmd_verify(args, console) -> int:
                             timeout=args.timeout, dtypes=args.dtypes,
                             traceback=getattr(args, "traceback", False))
     except VerifyError as error:
-        if args.json:  # a JSON reader gets the error too, not an empty stdout
-            import json
-            console.print(json.dumps({"error": str(error), "exit_status": EXIT_USAGE}),
-                          markup=False, highlight=False, soft_wrap=True)
         raise UsageError(str(error)) from None
     terminal.render(console, document.verify_document(report), as_json=args.json)
     return EXIT_OK if report.ok else EXIT_UNEXPECTED
@@ -492,19 +488,29 @@ def main(argv: Sequence[str] | None = None, *, claims: Claims | None = None) -> 
         _check_outputs(args)
         return args.func(args, console)
     except (UnknownIdentity, UsageError) as error:
-        terminal.print_error(errors, str(error))
-        return EXIT_USAGE
+        return _usage_error(args, console, errors, [str(error)])
     except Exception as error:  # noqa: BLE001 -- a bug in symbn: one line, status 3
         loaded = sys.modules.get("symbn.claims")  # a bad claims file is a usage error
         if loaded is not None and isinstance(error, loaded.ClaimFileError):
-            for message in error.messages:
-                terminal.print_error(errors, message)
-            return EXIT_USAGE
+            return _usage_error(args, console, errors, list(error.messages))
         if args.traceback:
             errors.print(traceback.format_exc(), markup=False, highlight=False)
         terminal.print_error(errors, f"internal error: {type(error).__name__}: {error}"
                              + ("" if args.traceback else " (run with --traceback for details)"))
         return EXIT_INTERNAL
+
+
+def _usage_error(args, console, errors, messages: list[str]) -> int:
+    """Each message on stderr; with --json, the error on stdout too, so that a reader of the
+    JSON gets it rather than an empty output."""
+    for message in messages:
+        terminal.print_error(errors, message)
+    if getattr(args, "json", False):
+        import json
+
+        console.print(json.dumps({"error": "\n".join(messages), "exit_status": EXIT_USAGE}),
+                      highlight=False, soft_wrap=True)
+    return EXIT_USAGE
 
 
 def run_claims(claims: Claims, argv: Sequence[str] | None = None) -> int:

@@ -58,6 +58,9 @@ def test_a_second_run_reads_the_cache(capsys):
 def test_unknown_name_exits_2_with_close_matches(capsys):
     status, _, err = run(capsys, "prove", "backward-closed")
     assert status == 2 and "backward-closed-form" in err and "Traceback" not in err
+    status, out, _ = run(capsys, "prove", "backward-closed", "--json")  # a JSON reader too
+    assert status == 2 and json.loads(out)["exit_status"] == 2
+    assert "backward-closed-form" in json.loads(out)["error"]
 
 
 def test_unknown_command_exits_2(capsys):
