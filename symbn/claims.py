@@ -100,7 +100,7 @@ def _sides(lhs: Any, rhs: Any, name: str) -> tuple[Any, Any, str]:
     if evaluated:
         raise ClaimError(f"claim {name!r}: its relation is {lhs}: SymPy decided it before symbn "
                          "saw it; give the sides, claim(name, lhs, rhs), or keep the relation "
-                         "unevaluated: sp.Le(lhs, rhs, evaluate=False)")
+                         "unevaluated: sp.Le(lhs, rhs, evaluate=False) (sp.Lt, sp.Ge, sp.Gt alike)")
     if isinstance(lhs, sp.Eq):
         return _side(lhs.lhs, name, "lhs"), _side(lhs.rhs, name, "rhs"), "=="
     from symbn.prove.inequality import split

@@ -17,7 +17,7 @@ import tempfile
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from symbn import __version__
 
@@ -325,13 +325,11 @@ def _positive_count(text: str) -> int:
 
 def _dtypes(text: str) -> tuple[str, ...]:
     """``--dtypes float64,float32``: known dtypes, each once."""
-    known = ("float64", "float32", "float16", "bfloat16")
-    dtypes = tuple(dict.fromkeys(d.strip() for d in text.split(",") if d.strip()))
-    unknown = [d for d in dtypes if d not in known]
-    if unknown or not dtypes:
-        raise argparse.ArgumentTypeError(f"{text!r}: give dtypes among {', '.join(known)}, "
-                                         "comma-separated (e.g. float64,float32)")
-    return dtypes
+    from symbn.verify.runner import VerifyError, parse_dtypes
+    try:
+        return parse_dtypes(text)
+    except VerifyError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _verify_arguments(p: argparse.ArgumentParser) -> None:
@@ -388,8 +386,7 @@ _SELECTOR_HELP = ("catalogue identity names or tags (default: all), and claims f
 def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     """The command line; with ``verify=False`` the verify command has no arguments (enough
     for any other command, and for the list of commands)."""
-    parser = argparse.ArgumentParser(
-        prog="symbn", description="Symbolic verification of batch normalization.")
+    parser = _Parser(prog="symbn", description="Symbolic verification of batch normalization.")
     parser.add_argument("--no-color", action="store_true", help="plain output, no colour")
     parser.add_argument("--version", action="version", version=f"symbn {__version__}")
     parser.add_argument("--traceback", action="store_true",
@@ -466,10 +463,25 @@ def build_parser(*, verify: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser; with --json on the command line, its usage errors (an unknown
+    --kind, a bad --dtypes) are on stdout as JSON too, as symbn's own are."""
+
+    json_output = False
+
+    def error(self, message: str) -> NoReturn:
+        if _Parser.json_output:
+            import json
+
+            print(json.dumps({"error": f"{self.prog}: {message}", "exit_status": EXIT_USAGE}))
+        super().error(message)
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
     """The arguments; an unknown option is reported with its command's usage (argparse
     itself reports it with the top-level one, which does not show the command's options)."""
     parser = build_parser(verify="verify" in argv)
+    _Parser.json_output = "--json" in argv
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")

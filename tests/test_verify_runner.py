@@ -227,6 +227,23 @@ def test_dtypes_from_the_command_line_and_what_was_left_out_is_said():
     assert bad.returncode == 2 and "give dtypes among float64, float32" in bad.stderr
 
 
+def test_dtypes_in_python_as_a_string_or_a_list_and_a_bad_one_is_named():
+    as_text = check("torch_fns:batchnorm_in_input_dtype", "bn-forward", layout="NC",
+                    dtypes="float64,float32")
+    assert as_text.ok and {c.dtype for c in as_text.checks} == {"float64", "float32"}
+    with pytest.raises(VerifyError, match=r"dtypes \['float65'\]: give dtypes among float64"):
+        check("torch_fns:batchnorm_in_input_dtype", "bn-forward", dtypes=["float65"])
+
+
+def test_with_json_a_command_line_error_is_json_too():
+    done = run("verify", "torch_fns:batchnorm_in_input_dtype", "--kind", "batchnrom-forward",
+               "--json")
+    assert done.returncode == 2 and "invalid choice" in json.loads(done.stdout)["error"]
+    path = run("verify", "/x/mybn.py", "--kind", "bn-forward")
+    assert path.returncode == 2 and "is a path: give the module's name and the function, " \
+        "mybn:FUNCTION" in path.stderr
+
+
 def test_an_output_in_another_dtype_is_a_problem_for_each_dtype_once():
     report = check("torch_fns:batchnorm_float32_out", "bn-forward", layout="NC")
     messages = sorted(p.message.split(" (")[0] for p in report.problems)

@@ -1012,7 +1012,8 @@ def split(relation: object, rhs: object = None) -> tuple[sp.Expr, sp.Expr, str]:
     if relation in (True, False) or relation is sp.true or relation is sp.false:
         raise ValueError("the inequality was evaluated to True/False by SymPy before prove "
                          "saw it (from what SymPy knows of its sides: a declaration, Abs >= 0, "
-                         "...): state it with unevaluated sides, sp.Le(lhs, rhs, evaluate=False)")
+                         "...): state it with unevaluated sides, sp.Le(lhs, rhs, evaluate=False) (sp.Lt, "
+                         "sp.Ge, sp.Gt alike)")
     kind = RELATIONS.get(type(relation))
     if kind is None:
         raise TypeError(f"prove_inequality: {relation!r} is not an inequality: write lhs <= rhs, "

@@ -40,7 +40,7 @@ import sympy as sp
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import BooleanAtom
 
-from sympy.parsing.sympy_parser import TokenError
+from sympy.parsing.sympy_parser import TokenError, rationalize, standard_transformations
 
 from symbn.core import N, SampleSymbol, depends_on_sample, instantiate, instantiate_all
 from symbn.core.explicit import ExplicitSymbol
@@ -335,13 +335,15 @@ def _declaration(symbol: sp.Symbol) -> str:
 
 
 def _where_value(value: object, symbols: set[sp.Symbol]) -> sp.Basic:
-    """A where= value; a string is read exactly ('1/2' is one half), each name in it as the
-    claim's symbol of that name, else as a plain symbol (not SymPy's gamma or N)."""
+    """A where= value; a string is read exactly ('1/2' is one half, '0.5' too: a decimal
+    written out is the number it shows), each name in it as the claim's symbol of that
+    name, else as a plain symbol (not SymPy's gamma or N)."""
     if not isinstance(value, str):
         return sp.sympify(value, strict=True)
     named = {s.name: s for s in symbols}
     local = {n: named.get(n, sp.Symbol(n)) for n in re.findall(r"[A-Za-z_]\w*", value)}
-    return sp.parse_expr(value, local_dict=local)
+    return sp.parse_expr(value, local_dict=local,
+                         transformations=standard_transformations + (rationalize,))
 
 
 def _check_where_values(substitutions: dict[sp.Symbol, sp.Basic]) -> None:
@@ -496,7 +498,7 @@ def _equation_sides(lhs: Any, rhs: Any) -> tuple[Any, Any]:
             "two matrices compares them at once, and a relation whose sides' declarations "
             "settle it is decided as it is built (Abs(a) >= 0).  Give an equation's two "
             "sides, prove(lhs, rhs), and an inequality with unevaluated sides, "
-            "prove(sp.Le(lhs, rhs, evaluate=False))")
+            "prove(sp.Le(lhs, rhs, evaluate=False)) (sp.Lt, sp.Ge, sp.Gt alike)")
     if isinstance(lhs, sp.Eq) and alone:
         return lhs.lhs, lhs.rhs
     inequality = (sp.LessThan, sp.StrictLessThan, sp.GreaterThan, sp.StrictGreaterThan)
@@ -558,8 +560,8 @@ def _side(side: SideLike | None, name: str) -> Side:
         except (ValueError, TypeError, sp.SympifyError) as error:
             raise ValueError(f"prove: {name} is a {type(side).__name__} that is not a "
                              f"matrix of expressions ({error})") from None
-    try:
-        return sp.sympify(side, strict=not isinstance(side, str))
+    try:  # a string is read exactly: a decimal written out is the number it shows
+        return sp.sympify(side, strict=not isinstance(side, str), rational=isinstance(side, str))
     except (sp.SympifyError, SyntaxError, TypeError, TokenError) as error:
         what = f"the string {side!r}" if isinstance(side, str) else f"a {type(side).__name__}"
         raise ValueError(f"prove: {name} is {what}, which SymPy cannot read as an "

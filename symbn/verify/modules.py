@@ -43,7 +43,7 @@ from symbn.verify.layouts import Layout, LayoutError, from_canonical, layouts_fo
 from symbn.verify.model import Observation, OutputCheck, VerifyReport
 from symbn.verify.precision import centring_ratio, round_to, tolerance
 from symbn.verify.reference import reference_outputs, statistics_view
-from symbn.verify.runner import VerifyError, _reduction_size, parse_target
+from symbn.verify.runner import VerifyError, _reduction_size, parse_dtypes, parse_target
 from symbn.verify.worker import INSIDE_WORKER, did_you_mean
 
 DTYPES = ("float64", "float32", "float16", "bfloat16")
@@ -149,8 +149,8 @@ def verify_module(obj, *, norm: str = "batchnorm", init: dict | None = None,
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes,
-                              framework, name, steps, progress)
+        return _verify_module(obj, norm, init, convention, feature_axis, layout,
+                              parse_dtypes(dtypes), framework, name, steps, progress)
 
 
 def _verify_module(obj, norm, init, convention, feature_axis, layout, dtypes, framework, name,

@@ -66,10 +66,28 @@ class _Mismatch(Exception):
     """A function whose signature cannot take symbn's arguments: nothing of it ran."""
 
 
+#: the dtypes symbn calls code with
+DTYPE_NAMES = ("float64", "float32", "float16", "bfloat16")
+
+
+def parse_dtypes(value) -> tuple[str, ...]:
+    """``"float64,float32"`` or a list of names: known dtypes, each once (VerifyError)."""
+    names = value.split(",") if isinstance(value, str) else list(value)
+    dtypes = tuple(dict.fromkeys(str(d).strip() for d in names if str(d).strip()))
+    if not dtypes or any(d not in DTYPE_NAMES for d in dtypes):
+        raise VerifyError(f"dtypes {value!r}: give dtypes among {', '.join(DTYPE_NAMES)}, "
+                          "comma-separated (e.g. float64,float32)")
+    return dtypes
+
+
 def parse_target(spec: str) -> Target:
     """``module:function`` or, for a pair, ``module:forward,backward``."""
     module, _, names = spec.partition(":")
     functions = tuple(n.strip() for n in names.split(",") if n.strip())
+    if not functions and (module.endswith(".py") or "/" in module):
+        raise VerifyError(f"{spec!r} is a path: give the module's name and the function, "
+                          f"{PurePath(module).stem}:FUNCTION, from the folder it is imported "
+                          "from (run symbn there, or add that folder to PYTHONPATH)")
     if not module or not functions:
         raise VerifyError(f"{spec!r} is not module:function, e.g. mypkg.layers:batchnorm_backward"
                           " (a pair: mypkg.layers:forward,backward)")
@@ -132,6 +150,7 @@ def verify(target, kind: str, *, layout: str | None = None, feature_axis: int | 
     if os.environ.get(INSIDE_WORKER):
         raise VerifyError("symbn.verify was called while the module under verification was "
                           "being imported: put that call under if __name__ == \"__main__\":")
+    dtypes = parse_dtypes(dtypes) if dtypes is not None else None
     if isinstance(kind, str) and kind.endswith("-module"):
         from symbn.verify import modules  # it builds on this module
 
