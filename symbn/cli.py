@@ -471,9 +471,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         if _Parser.json_output:
-            import json
-
-            print(json.dumps({"error": f"{self.prog}: {message}", "exit_status": EXIT_USAGE}))
+            print(_json_error([f"{self.prog}: {message}"]))
         super().error(message)
 
 
@@ -518,11 +516,15 @@ def _usage_error(args, console, errors, messages: list[str]) -> int:
     for message in messages:
         terminal.print_error(errors, message)
     if getattr(args, "json", False):
-        import json
-
-        console.print(json.dumps({"error": "\n".join(messages), "exit_status": EXIT_USAGE}),
-                      highlight=False, soft_wrap=True)
+        console.print(_json_error(messages), highlight=False, soft_wrap=True)
     return EXIT_USAGE
+
+
+def _json_error(messages: list[str]) -> str:
+    """A usage error as the JSON a --json reader gets on stdout."""
+    import json
+
+    return json.dumps({"error": "\n".join(messages), "exit_status": EXIT_USAGE})
 
 
 def run_claims(claims: Claims, argv: Sequence[str] | None = None) -> int:

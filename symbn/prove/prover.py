@@ -40,7 +40,7 @@ import sympy as sp
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import BooleanAtom
 
-from sympy.parsing.sympy_parser import TokenError, rationalize, standard_transformations
+from sympy.parsing.sympy_parser import TokenError
 
 from symbn.core import N, SampleSymbol, depends_on_sample, instantiate, instantiate_all
 from symbn.core.explicit import ExplicitSymbol
@@ -287,7 +287,7 @@ def _parsed_condition(text: str, symbols: set[sp.Symbol]) -> tuple[sp.Symbol, _K
                               "and comments are not read; a value goes in where={'eps': 0})")
     # every name a plain symbol (not SymPy's zeta or N), so that it stays a relation;
     # then matched to the claim's symbol by name
-    local = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*", written)}
+    local = _names(written)
     try:
         sides = [sp.parse_expr(cast(str, ast.get_source_segment(written, side)),
                                local_dict=local) for side in (tree.left, tree.comparators[0])]
@@ -340,10 +340,14 @@ def _where_value(value: object, symbols: set[sp.Symbol]) -> sp.Basic:
     name, else as a plain symbol (not SymPy's gamma or N)."""
     if not isinstance(value, str):
         return sp.sympify(value, strict=True)
+    return sp.sympify(value, locals=_names(value, symbols), rational=True)
+
+
+def _names(text: str, symbols: Iterable[sp.Symbol] = ()) -> dict[str, sp.Symbol]:
+    """Each name in ``text`` as the symbol of ``symbols`` of that name, else a plain Symbol
+    (not SymPy's zeta, gamma or N): the local names to read ``text`` with."""
     named = {s.name: s for s in symbols}
-    local = {n: named.get(n, sp.Symbol(n)) for n in re.findall(r"[A-Za-z_]\w*", value)}
-    return sp.parse_expr(value, local_dict=local,
-                         transformations=standard_transformations + (rationalize,))
+    return {n: named.get(n, sp.Symbol(n)) for n in re.findall(r"[A-Za-z_]\w*", text)}
 
 
 def _check_where_values(substitutions: dict[sp.Symbol, sp.Basic]) -> None:

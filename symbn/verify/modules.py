@@ -43,11 +43,11 @@ from symbn.verify.layouts import Layout, LayoutError, from_canonical, layouts_fo
 from symbn.verify.model import Observation, OutputCheck, VerifyReport
 from symbn.verify.precision import centring_ratio, round_to, tolerance
 from symbn.verify.reference import reference_outputs, statistics_view
-from symbn.verify.runner import VerifyError, _reduction_size, parse_dtypes, parse_target
+from symbn.verify.runner import (DTYPE_NAMES, LOW_PRECISION, VerifyError, _reduction_size,
+                                 parse_dtypes, parse_target)
 from symbn.verify.worker import INSIDE_WORKER, did_you_mean
 
-DTYPES = ("float64", "float32", "float16", "bfloat16")
-LOW_PRECISION = ("float16", "bfloat16")
+DTYPES = DTYPE_NAMES
 #: said when the object ran in the caller's process (replaced by the worker's statement)
 IN_PROCESS = "time limit and crash protection: the object ran in this process"
 #: the kinds ``symbn verify --kind`` routes here: NAME-module for every normalization of an
